@@ -1,0 +1,38 @@
+"""workerbox: run untrusted JavaScript in fresh V8 isolates, in-process.
+
+Cloudflare's Dynamic Worker Loader for Python: ``Loader.load()`` starts a fresh isolate from a
+bundle of modules, ``Worker.get_entrypoint()`` calls into it. See the README for the security
+model and limits.
+"""
+
+from ._workerbox import (
+    ClosedError,
+    CodeError,
+    ConversionError,
+    Entrypoint,
+    EntrypointMethod,
+    JSError,
+    Loader,
+    MemoryLimitExceeded,
+    TerminatedError,
+    Worker,
+    WorkerCode,
+    WorkerError,
+    __version__,
+)
+
+__all__ = [
+    "ClosedError",
+    "CodeError",
+    "ConversionError",
+    "Entrypoint",
+    "EntrypointMethod",
+    "JSError",
+    "Loader",
+    "MemoryLimitExceeded",
+    "TerminatedError",
+    "Worker",
+    "WorkerCode",
+    "WorkerError",
+    "__version__",
+]

@@ -1,0 +1,124 @@
+"""Type stubs and API documentation for workerbox's native module."""
+
+from types import TracebackType
+from typing import Any, Mapping, Optional, Type, Union
+
+from typing_extensions import Self
+
+__version__: str
+
+# A JSON-like value that can cross the boundary in either direction. Python ints within
+# +-(2**53 - 1) become JS numbers, larger ones BigInt; integral JS numbers come back as int.
+JSValue = Union[None, bool, int, float, str, list["JSValue"], tuple["JSValue", ...], dict[str, "JSValue"]]
+
+# A module is an ES module source (for names ending in .js/.mjs) or a one-key dict naming its
+# type, as in Cloudflare's WorkerLoaderModule: {"js": source}.
+ModuleSpec = Union[str, Mapping[str, str]]
+
+class WorkerError(Exception):
+    """Base class of every workerbox exception."""
+
+class JSError(WorkerError):
+    """JavaScript threw, or a promise the host awaited rejected."""
+
+    name: str
+    """The JS error's ``name`` (``TypeError``, ``SyntaxError``, a custom class name...)."""
+    message: str
+    """The JS error's ``message``."""
+    stack: Optional[str]
+    """The JS stack trace, with module names as given in ``modules``; None if there is none."""
+
+class CodeError(WorkerError, ValueError):
+    """The worker's code is unusable: unknown main module, bad module type, refused import.
+    The message names the bad field."""
+
+class ConversionError(WorkerError, TypeError):
+    """A value cannot cross between Python and JavaScript: unsupported type, cycle, or nested
+    deeper than 128 levels."""
+
+class ClosedError(WorkerError):
+    """The worker or loader is closed, or the worker died earlier (terminated, out of memory)."""
+
+class TerminatedError(WorkerError):
+    """Execution was terminated from outside, e.g. by Ctrl-C while waiting for it. The worker is
+    dead afterwards."""
+
+class MemoryLimitExceeded(WorkerError):
+    """The isolate reached its heap limit and was terminated; the process and every other
+    worker are unaffected. The worker is dead afterwards."""
+
+class WorkerCode:
+    """The code of a worker: its modules and which one is the entry point.
+
+    Validated on construction: the main module must be one of ``modules``, module types must be
+    known, and the total source size is capped at 64 MiB. Raises :class:`CodeError`.
+    """
+
+    def __init__(self, main_module: str, modules: Mapping[str, ModuleSpec]) -> None: ...
+    @property
+    def main_module(self) -> str: ...
+    @property
+    def modules(self) -> dict[str, str]: ...
+
+class Loader:
+    """Creates workers. Each :meth:`load` is a fresh V8 isolate.
+
+    Isolates run on the loader's own threads (``threads``, default: one per CPU core); each worker
+    stays on one thread for life. The GIL is released while JavaScript runs. Use as a context
+    manager, or call :meth:`close`.
+    """
+
+    def __init__(self, *, threads: Optional[int] = None) -> None: ...
+    def load(
+        self,
+        code: Optional[WorkerCode] = None,
+        *,
+        main_module: Optional[str] = None,
+        modules: Optional[Mapping[str, ModuleSpec]] = None,
+    ) -> Worker:
+        """Starts a fresh worker and evaluates its main module.
+
+        Pass a :class:`WorkerCode`, or its fields as keywords. Raises :class:`CodeError` for bad
+        code, :class:`JSError` if a module fails to parse (``name == "SyntaxError"``) or its
+        top-level code throws.
+        """
+    def close(self) -> None:
+        """Terminates running JavaScript and disposes every worker. Idempotent."""
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+
+class Worker:
+    """A loaded worker: one isolate with its evaluated main module."""
+
+    def get_entrypoint(self, name: Optional[str] = None) -> Entrypoint:
+        """A stub for the main module's default export, or the export called ``name``."""
+    def close(self) -> None:
+        """Disposes the isolate. Idempotent; its stubs raise :class:`ClosedError` afterwards."""
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+
+class Entrypoint:
+    """An export of a worker. ``ep.method(*args)`` calls ``method`` on it in the isolate and
+    returns the result, awaiting it if it is a promise. Names starting with ``_`` are not
+    forwarded."""
+
+    def __getattr__(self, name: str) -> EntrypointMethod: ...
+
+class EntrypointMethod:
+    """One method of an entrypoint, ready to call."""
+
+    def __call__(self, *args: Any) -> Any: ...

@@ -1,0 +1,106 @@
+//! `WorkerCode`: the modules a worker is made of, validated before anything is compiled.
+//! Plain data; no V8 here.
+
+use crate::error::{Error, Result};
+
+/// Total source size of one worker's modules. Checked before compiling, so a caller cannot make
+/// the engine parse an arbitrarily large bundle.
+pub const MAX_TOTAL_MODULE_BYTES: usize = 64 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModuleSource {
+    /// An ES module.
+    Js(String),
+}
+
+impl ModuleSource {
+    /// The keys accepted in a one-key module dict, as in Cloudflare's WorkerLoaderModule.
+    pub const KINDS: &'static [&'static str] = &["js"];
+
+    pub fn from_kind(kind: &str, source: String) -> Option<Self> {
+        match kind {
+            "js" => Some(ModuleSource::Js(source)),
+            _ => None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            ModuleSource::Js(s) => s.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerCode {
+    pub main_module: String,
+    /// In the caller's order; names are unique.
+    pub modules: Vec<(String, ModuleSource)>,
+}
+
+impl WorkerCode {
+    /// Checks everything that can be checked without V8, naming the bad field in the message.
+    pub fn validate(&self) -> Result<()> {
+        if self.modules.is_empty() {
+            return Err(Error::Code("modules: at least one module is required".into()));
+        }
+        let mut total = 0usize;
+        for (i, (name, source)) in self.modules.iter().enumerate() {
+            if name.is_empty() {
+                return Err(Error::Code("modules: a module name must not be empty".into()));
+            }
+            if self.modules[..i].iter().any(|(n, _)| n == name) {
+                return Err(Error::Code(format!("modules: duplicate module name {name:?}")));
+            }
+            total = total.saturating_add(source.len());
+        }
+        if total > MAX_TOTAL_MODULE_BYTES {
+            return Err(Error::Code(format!(
+                "modules: total source size {total} bytes exceeds the limit of {MAX_TOTAL_MODULE_BYTES} bytes"
+            )));
+        }
+        if self.get(&self.main_module).is_none() {
+            let names: Vec<&str> = self.modules.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(Error::Code(format!(
+                "main_module: {:?} is not one of the modules ({})",
+                self.main_module,
+                names.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ModuleSource> {
+        self.modules.iter().find(|(n, _)| n == name).map(|(_, s)| s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(main: &str, names: &[&str]) -> WorkerCode {
+        WorkerCode {
+            main_module: main.into(),
+            modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
+        }
+    }
+
+    #[test]
+    fn unknown_main_module_is_named() {
+        let err = code("missing.js", &["a.js"]).validate().unwrap_err();
+        assert!(err.to_string().contains("\"missing.js\""), "{err}");
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        assert!(code("a.js", &["a.js", "a.js"]).validate().is_err());
+    }
+
+    #[test]
+    fn oversized_bundle_is_refused_before_compiling() {
+        let mut c = code("a.js", &["a.js"]);
+        c.modules[0].1 = ModuleSource::Js("x".repeat(MAX_TOTAL_MODULE_BYTES + 1));
+        assert!(c.validate().unwrap_err().to_string().contains("exceeds"));
+    }
+}

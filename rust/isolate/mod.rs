@@ -1,0 +1,139 @@
+//! Isolate lifecycle and threading. `Executor` owns a fixed set of `IsolateThread`s; each worker
+//! is pinned to one of them for life. `WorkerHandle` is the `Send + Sync` face of a worker that
+//! any thread (the Python layer in particular) may hold; every operation on it is a `Command`
+//! sent to the worker's thread, answered through a one-shot `Pending`.
+
+mod thread;
+mod worker;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::code::WorkerCode;
+use crate::error::{Error, Result};
+use crate::value::Value;
+use thread::{Command, Running};
+
+/// Stack for isolate threads: V8's own stack guard (`--stack-size`) trips well inside it, so deep
+/// JS recursion becomes a RangeError rather than a crash.
+const THREAD_STACK_BYTES: usize = 8 << 20;
+
+struct ThreadRef {
+    commands: Sender<Command>,
+    running: Arc<Running>,
+}
+
+pub struct Executor {
+    threads: Vec<Arc<ThreadRef>>,
+    joins: Mutex<Vec<JoinHandle<()>>>,
+    next_thread: AtomicUsize,
+    next_id: AtomicU64,
+}
+
+impl Executor {
+    pub fn new(threads: usize) -> Result<Self> {
+        if threads == 0 {
+            return Err(Error::Worker("threads must be at least 1".into()));
+        }
+        crate::platform::init();
+        let mut refs = Vec::with_capacity(threads);
+        let mut joins = Vec::with_capacity(threads);
+        for i in 0..threads {
+            let (tx, rx) = mpsc::channel();
+            let running = Arc::new(Running::default());
+            let r = running.clone();
+            let join = std::thread::Builder::new()
+                .name(format!("workerbox-isolate-{i}"))
+                .stack_size(THREAD_STACK_BYTES)
+                .spawn(move || thread::run(rx, r))
+                .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))?;
+            refs.push(Arc::new(ThreadRef { commands: tx, running }));
+            joins.push(join);
+        }
+        Ok(Executor { threads: refs, joins: Mutex::new(joins), next_thread: AtomicUsize::new(0), next_id: AtomicU64::new(1) })
+    }
+
+    /// Starts loading a fresh worker. The handle is usable at once; its commands queue behind
+    /// the load on the worker's thread.
+    pub fn load(&self, code: WorkerCode) -> Result<(WorkerHandle, Pending<()>)> {
+        code.validate()?;
+        let thread = self.threads[self.next_thread.fetch_add(1, Ordering::Relaxed) % self.threads.len()].clone();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (reply, rx) = mpsc::sync_channel(1);
+        send(&thread, Command::Load { id, code, reply })?;
+        let handle = WorkerHandle { id, thread };
+        Ok((handle, Pending { rx }))
+    }
+
+    /// Terminates running JavaScript, refuses queued commands, stops every isolate thread and
+    /// waits for them to exit (which disposes their isolates).
+    pub fn shutdown(&self) {
+        for t in &self.threads {
+            t.running.close();
+            let _ = t.commands.send(Command::Shutdown);
+        }
+        let joins = std::mem::take(&mut *self.joins.lock().unwrap());
+        for j in joins {
+            let _ = j.join();
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn send(thread: &ThreadRef, command: Command) -> Result<()> {
+    thread.commands.send(command).map_err(|_| Error::Closed("the loader is closed".into()))
+}
+
+/// A worker, from any thread. Dropping it closes the worker.
+pub struct WorkerHandle {
+    id: u64,
+    thread: Arc<ThreadRef>,
+}
+
+impl WorkerHandle {
+    pub fn call(&self, export: Option<String>, method: String, args: Vec<Value>) -> Result<Pending<Value>> {
+        let (reply, rx) = mpsc::sync_channel(1);
+        send(&self.thread, Command::Call { id: self.id, export, method, args, reply })?;
+        Ok(Pending { rx })
+    }
+
+    /// Terminates this worker's JavaScript if it is running now (used when the waiting caller is
+    /// interrupted). The worker is dead afterwards.
+    pub fn terminate(&self) -> bool {
+        self.thread.running.terminate(self.id)
+    }
+
+    pub fn close(&self) {
+        let _ = self.thread.commands.send(Command::Close { id: self.id });
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The answer to one command, still on its way.
+pub struct Pending<T> {
+    rx: Receiver<Result<T>>,
+}
+
+impl<T> Pending<T> {
+    /// `None` if no answer came within `timeout`.
+    pub fn wait(&self, timeout: Duration) -> Option<Result<T>> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(r) => Some(r),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => Some(Err(Error::Closed("the loader is closed".into()))),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Module loading: in-bundle resolution only. A specifier resolves to one of the worker's own
+//! modules or the import fails; nothing is ever read from disk or the network.
+//!
+//! Runs on the isolate's executor thread. The `ModuleMap` lives in an isolate slot so V8's
+//! resolve callback (which only receives a context) can reach it.
+
+use std::collections::HashMap;
+
+use crate::code::{ModuleSource, WorkerCode};
+use crate::error::{Error, Result};
+
+/// Resolves `specifier` as imported from the module named `referrer` to a module name of `code`.
+/// Relative specifiers (`./`, `../`) resolve against the referrer's directory, a leading `/` is
+/// the bundle root, anything else is a bare module name. URLs and `node:`-style schemes are
+/// refused outright.
+pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> Result<String> {
+    let refused = |why: &str| {
+        Error::Code(format!(
+            "{referrer:?} imports {specifier:?}, which {why}; only the worker's own modules can be imported"
+        ))
+    };
+    let candidate = if specifier.starts_with("./") || specifier.starts_with("../") {
+        let dir = referrer.rsplit_once('/').map_or("", |(d, _)| d);
+        normalize(&format!("{dir}/{specifier}")).ok_or_else(|| refused("points outside the bundle"))?
+    } else if let Some(rest) = specifier.strip_prefix('/') {
+        normalize(rest).ok_or_else(|| refused("points outside the bundle"))?
+    } else if specifier.contains(':') {
+        return Err(refused("is a URL or built-in module that is not available"));
+    } else {
+        specifier.to_string()
+    };
+    if code.get(&candidate).is_some() {
+        Ok(candidate)
+    } else {
+        Err(refused("is not one of its modules"))
+    }
+}
+
+/// Collapses `.` and `..` segments; `None` when `..` climbs above the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The compiled modules of one isolate.
+pub struct ModuleMap {
+    code: WorkerCode,
+    by_name: HashMap<String, v8::Global<v8::Module>>,
+    /// V8 hands the resolve callback the referrer as a module; its script id names it.
+    name_by_script_id: HashMap<i32, String>,
+}
+
+impl ModuleMap {
+    pub fn new(code: WorkerCode) -> Self {
+        ModuleMap { code, by_name: HashMap::new(), name_by_script_id: HashMap::new() }
+    }
+
+    /// Compiles `name` and, depth first, every module it imports. On a compile error the
+    /// exception is left pending in the caller's TryCatch and `Ok(None)` is returned.
+    pub fn compile<'s>(
+        &mut self,
+        scope: &mut v8::PinScope<'s, '_>,
+        name: &str,
+    ) -> Result<Option<v8::Local<'s, v8::Module>>> {
+        if let Some(m) = self.by_name.get(name) {
+            return Ok(Some(v8::Local::new(scope, m)));
+        }
+        let module = match self.code.get(name) {
+            Some(ModuleSource::Js(src)) => {
+                let Some(src) = v8::String::new(scope, src) else {
+                    return Err(Error::Code(format!("modules[{name:?}]: source is too large")));
+                };
+                let resource = v8::String::new(scope, name).unwrap();
+                let origin = v8::ScriptOrigin::new(
+                    scope,
+                    resource.into(),
+                    0,
+                    0,
+                    false,
+                    -1,
+                    None,
+                    false,
+                    false,
+                    true,
+                    None,
+                );
+                let mut source = v8::script_compiler::Source::new(src, Some(&origin));
+                match v8::script_compiler::compile_module(scope, &mut source) {
+                    Some(m) => m,
+                    None => return Ok(None),
+                }
+            }
+            None => return Err(Error::Code(format!("module {name:?} is not one of the modules"))),
+        };
+        self.by_name.insert(name.to_string(), v8::Global::new(scope, module));
+        if let Some(id) = module.script_id() {
+            self.name_by_script_id.insert(id, name.to_string());
+        }
+        let requests = module.get_module_requests();
+        for i in 0..requests.length() {
+            let request: v8::Local<v8::ModuleRequest> =
+                requests.get(scope, i).unwrap().try_into().unwrap();
+            let specifier = request.get_specifier().to_rust_string_lossy(scope);
+            let target = resolve_specifier(&self.code, name, &specifier)?;
+            if self.compile(scope, &target)?.is_none() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(module))
+    }
+
+    fn lookup<'s>(
+        &self,
+        scope: &mut v8::PinScope<'s, '_>,
+        referrer: v8::Local<v8::Module>,
+        specifier: &str,
+    ) -> Result<v8::Local<'s, v8::Module>> {
+        let referrer = referrer
+            .script_id()
+            .and_then(|id| self.name_by_script_id.get(&id))
+            .map_or("<unknown>", String::as_str);
+        let name = resolve_specifier(&self.code, referrer, specifier)?;
+        self.by_name
+            .get(&name)
+            .map(|m| v8::Local::new(scope, m))
+            .ok_or_else(|| Error::Code(format!("module {name:?} was not compiled")))
+    }
+}
+
+/// V8's `ResolveModuleCallback`: every module was compiled by `ModuleMap::compile` before
+/// instantiation, so this only looks modules up; a miss throws a JS `Error`.
+pub fn resolve_callback<'s>(
+    context: v8::Local<'s, v8::Context>,
+    specifier: v8::Local<'s, v8::String>,
+    _import_attributes: v8::Local<'s, v8::FixedArray>,
+    referrer: v8::Local<'s, v8::Module>,
+) -> Option<v8::Local<'s, v8::Module>> {
+    // SAFETY: V8 calls this synchronously on the isolate's thread during instantiation, with the
+    // context it is instantiating in.
+    v8::callback_scope!(unsafe scope, context);
+    let spec = specifier.to_rust_string_lossy(scope);
+    let map = scope.get_slot::<ModuleMap>().map(|m| m as *const ModuleMap);
+    let found = match map {
+        // SAFETY: the slot lives as long as the isolate and nothing mutates it during
+        // instantiation; the raw pointer only ends the borrow of `scope` that get_slot holds.
+        Some(map) => unsafe { &*map }.lookup(scope, referrer, &spec),
+        None => Err(Error::Code("no module map".into())),
+    };
+    match found {
+        Ok(m) => Some(m),
+        Err(e) => {
+            let msg = v8::String::new(scope, &e.to_string()).unwrap();
+            let exc = v8::Exception::error(scope, msg);
+            scope.throw_exception(exc);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(names: &[&str]) -> WorkerCode {
+        WorkerCode {
+            main_module: names[0].into(),
+            modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
+        }
+    }
+
+    #[test]
+    fn relative_and_bare_specifiers_resolve_inside_the_bundle() {
+        let c = bundle(&["src/main.js", "src/util.js", "lib.js"]);
+        assert_eq!(resolve_specifier(&c, "src/main.js", "./util.js").unwrap(), "src/util.js");
+        assert_eq!(resolve_specifier(&c, "src/main.js", "../lib.js").unwrap(), "lib.js");
+        assert_eq!(resolve_specifier(&c, "src/main.js", "/lib.js").unwrap(), "lib.js");
+        assert_eq!(resolve_specifier(&c, "src/main.js", "lib.js").unwrap(), "lib.js");
+    }
+
+    #[test]
+    fn everything_else_is_refused() {
+        let c = bundle(&["main.js"]);
+        for spec in ["fs", "node:fs", "https://x.test/a.js", "../../etc/passwd", "/etc/passwd", "./nope.js"] {
+            let err = resolve_specifier(&c, "main.js", spec).unwrap_err();
+            assert!(matches!(err, Error::Code(_)), "{spec}: {err}");
+            assert!(err.to_string().contains(spec), "{err}");
+        }
+    }
+}

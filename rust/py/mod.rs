@@ -1,0 +1,23 @@
+//! The pyo3 layer: the only Rust code that knows about Python. It converts Python values to
+//! owned engine values while attached, releases the GIL for every wait (`wait.rs`), and maps
+//! engine errors to Python exceptions (`errors.rs`).
+
+mod convert;
+mod errors;
+mod loader;
+mod wait;
+mod worker;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<loader::PyLoader>()?;
+    m.add_class::<loader::PyWorkerCode>()?;
+    m.add_class::<worker::PyWorker>()?;
+    m.add_class::<worker::PyEntrypoint>()?;
+    m.add_class::<worker::PyMethod>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
