@@ -109,7 +109,11 @@ fn walk<'s>(
         let sign = if negative { Sign::Minus } else { Sign::Plus };
         return Ok(Value::BigInt(BigInt::from_bytes_le(sign, &bytes)));
     }
-    let unsupported = |what: &str| Err(FromV8Error::Unsupported(format!("a JavaScript {what} cannot be passed to Python")));
+    let unsupported = |what: &str| {
+        Err(FromV8Error::Unsupported(format!(
+            "a JavaScript {what} cannot be passed to Python"
+        )))
+    };
     if value.is_symbol() {
         return unsupported("Symbol");
     }
@@ -126,10 +130,14 @@ fn walk<'s>(
         return unsupported("value of this type");
     };
     if path.iter().any(|seen| seen.strict_equals(obj.into())) {
-        return Err(FromV8Error::Unsupported("the value contains a cycle and cannot be passed to Python".into()));
+        return Err(FromV8Error::Unsupported(
+            "the value contains a cycle and cannot be passed to Python".into(),
+        ));
     }
     if path.len() >= MAX_DEPTH {
-        return Err(FromV8Error::Unsupported(format!("the value is nested deeper than {MAX_DEPTH} levels")));
+        return Err(FromV8Error::Unsupported(format!(
+            "the value is nested deeper than {MAX_DEPTH} levels"
+        )));
     }
     path.push(obj);
     let out = if let Ok(array) = v8::Local::<v8::Array>::try_from(value) {
@@ -170,7 +178,9 @@ fn walk<'s>(
 
 /// A plain object is one whose prototype is this context's `Object.prototype`, or null.
 fn is_plain_object(scope: &mut v8::PinScope<'_, '_>, obj: v8::Local<v8::Object>) -> bool {
-    let Some(proto) = obj.get_prototype(scope) else { return false };
+    let Some(proto) = obj.get_prototype(scope) else {
+        return false;
+    };
     if proto.is_null() {
         return true;
     }

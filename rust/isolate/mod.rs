@@ -50,17 +50,27 @@ impl Executor {
                 .stack_size(THREAD_STACK_BYTES)
                 .spawn(move || thread::run(rx, r))
                 .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))?;
-            refs.push(Arc::new(ThreadRef { commands: tx, running }));
+            refs.push(Arc::new(ThreadRef {
+                commands: tx,
+                running,
+            }));
             joins.push(join);
         }
-        Ok(Executor { threads: refs, joins: Mutex::new(joins), next_thread: AtomicUsize::new(0), next_id: AtomicU64::new(1) })
+        Ok(Executor {
+            threads: refs,
+            joins: Mutex::new(joins),
+            next_thread: AtomicUsize::new(0),
+            next_id: AtomicU64::new(1),
+        })
     }
 
     /// Starts loading a fresh worker. The handle is usable at once; its commands queue behind
     /// the load on the worker's thread.
     pub fn load(&self, code: WorkerCode) -> Result<(WorkerHandle, Pending<()>)> {
         code.validate()?;
-        let thread = self.threads[self.next_thread.fetch_add(1, Ordering::Relaxed) % self.threads.len()].clone();
+        let thread = self.threads
+            [self.next_thread.fetch_add(1, Ordering::Relaxed) % self.threads.len()]
+        .clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (reply, rx) = mpsc::sync_channel(1);
         send(&thread, Command::Load { id, code, reply })?;
@@ -89,7 +99,10 @@ impl Drop for Executor {
 }
 
 fn send(thread: &ThreadRef, command: Command) -> Result<()> {
-    thread.commands.send(command).map_err(|_| Error::Closed("the loader is closed".into()))
+    thread
+        .commands
+        .send(command)
+        .map_err(|_| Error::Closed("the loader is closed".into()))
 }
 
 /// A worker, from any thread. Dropping it closes the worker.
@@ -99,9 +112,23 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
-    pub fn call(&self, export: Option<String>, method: String, args: Vec<Value>) -> Result<Pending<Value>> {
+    pub fn call(
+        &self,
+        export: Option<String>,
+        method: String,
+        args: Vec<Value>,
+    ) -> Result<Pending<Value>> {
         let (reply, rx) = mpsc::sync_channel(1);
-        send(&self.thread, Command::Call { id: self.id, export, method, args, reply })?;
+        send(
+            &self.thread,
+            Command::Call {
+                id: self.id,
+                export,
+                method,
+                args,
+                reply,
+            },
+        )?;
         Ok(Pending { rx })
     }
 
@@ -133,7 +160,9 @@ impl<T> Pending<T> {
         match self.rx.recv_timeout(timeout) {
             Ok(r) => Some(r),
             Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => Some(Err(Error::Closed("the loader is closed".into()))),
+            Err(RecvTimeoutError::Disconnected) => {
+                Some(Err(Error::Closed("the loader is closed".into())))
+            }
         }
     }
 }

@@ -3,8 +3,8 @@
 //! to it through `Command`s and get `Reply`s back.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use super::worker::Worker;
@@ -15,9 +15,21 @@ use crate::value::Value;
 pub type Reply<T> = SyncSender<Result<T>>;
 
 pub enum Command {
-    Load { id: u64, code: WorkerCode, reply: Reply<()> },
-    Call { id: u64, export: Option<String>, method: String, args: Vec<Value>, reply: Reply<Value> },
-    Close { id: u64 },
+    Load {
+        id: u64,
+        code: WorkerCode,
+        reply: Reply<()>,
+    },
+    Call {
+        id: u64,
+        export: Option<String>,
+        method: String,
+        args: Vec<Value>,
+        reply: Reply<Value>,
+    },
+    Close {
+        id: u64,
+    },
     Shutdown,
 }
 
@@ -78,16 +90,31 @@ pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
             Command::Load { id, code, reply } => {
                 let (worker, handle, result) = Worker::load(code);
                 let dead = result.as_ref().err().map(|e| e.to_string());
-                workers.insert(id, Slot { worker, handle, dead });
+                workers.insert(
+                    id,
+                    Slot {
+                        worker,
+                        handle,
+                        dead,
+                    },
+                );
                 // A dropped receiver means the caller gave up waiting; nothing to report to.
                 let _ = reply.send(result);
             }
-            Command::Call { id, export, method, args, reply } => {
+            Command::Call {
+                id,
+                export,
+                method,
+                args,
+                reply,
+            } => {
                 let result = match workers.get_mut(&id) {
                     None => Err(Error::Closed("the worker is closed".into())),
-                    Some(Slot { dead: Some(why), .. }) => {
-                        Err(Error::Closed(format!("the worker is no longer usable: {why}")))
-                    }
+                    Some(Slot {
+                        dead: Some(why), ..
+                    }) => Err(Error::Closed(format!(
+                        "the worker is no longer usable: {why}"
+                    ))),
                     Some(slot) => {
                         running.set(Some((id, slot.handle.clone())));
                         let result = slot.worker.call(export.as_deref(), &method, &args);

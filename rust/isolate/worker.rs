@@ -4,7 +4,7 @@
 
 use crate::code::WorkerCode;
 use crate::error::{Error, JsError, Result};
-use crate::modules::{resolve_callback, ModuleMap};
+use crate::modules::{ModuleMap, resolve_callback};
 use crate::value::{self, FromV8Error, Value};
 
 /// Default per-isolate heap cap until per-worker limits exist.
@@ -52,7 +52,12 @@ impl Worker {
         // through `Entered`, and `Drop` re-enters before disposal.
         unsafe { isolate.exit() };
         let handle = isolate.thread_safe_handle();
-        let mut worker = Worker { context: None, main: None, main_name: code.main_module.clone(), isolate };
+        let mut worker = Worker {
+            context: None,
+            main: None,
+            main_name: code.main_module.clone(),
+            isolate,
+        };
         let result = worker.init(code, handle.clone());
         (worker, handle, result)
     }
@@ -63,7 +68,10 @@ impl Worker {
         let isolate = &mut *entered.0;
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
         isolate.set_slot(ModuleMap::new(code));
-        let guard = Box::new(HeapGuard { handle, hit: Default::default() });
+        let guard = Box::new(HeapGuard {
+            handle,
+            hit: Default::default(),
+        });
         let guard_ptr = &*guard as *const HeapGuard as *mut std::ffi::c_void;
         isolate.set_slot(guard);
         isolate.add_near_heap_limit_callback(near_heap_limit, guard_ptr);
@@ -75,16 +83,25 @@ impl Worker {
         let scope = &mut v8::ContextScope::new(hs, context);
         v8::tc_scope!(let tc, scope);
 
-        let map = tc.get_slot_mut::<ModuleMap>().map(|m| m as *mut ModuleMap).unwrap();
+        let map = tc
+            .get_slot_mut::<ModuleMap>()
+            .map(|m| m as *mut ModuleMap)
+            .unwrap();
         // SAFETY: the slot outlives this call and is not touched by anything else while
         // compiling; the raw pointer only releases the borrow of `tc` held by get_slot_mut.
         let compiled = unsafe { &mut *map }.compile(tc, &main_name)?;
-        let Some(module) = compiled else { return Err(take_exception(tc)) };
+        let Some(module) = compiled else {
+            return Err(take_exception(tc));
+        };
         if module.instantiate_module(tc, resolve_callback) != Some(true) {
             return Err(take_exception(tc));
         }
-        let Some(evaluated) = module.evaluate(tc) else { return Err(take_exception(tc)) };
-        settle(tc, evaluated, || format!("top-level await in {main_name:?}"))?;
+        let Some(evaluated) = module.evaluate(tc) else {
+            return Err(take_exception(tc));
+        };
+        settle(tc, evaluated, || {
+            format!("top-level await in {main_name:?}")
+        })?;
         let ns: v8::Local<v8::Object> = module.get_module_namespace().try_into().unwrap();
         self.main = Some(v8::Global::new(tc, ns));
         self.context = Some(v8::Global::new(tc, context));
@@ -107,21 +124,33 @@ impl Worker {
         let ns = v8::Local::new(tc, main);
         let export = export.unwrap_or("default");
         let key = v8::String::new(tc, export).unwrap();
-        let Some(target) = ns.get(tc, key.into()) else { return Err(take_exception(tc)) };
+        let Some(target) = ns.get(tc, key.into()) else {
+            return Err(take_exception(tc));
+        };
         let Ok(target) = v8::Local::<v8::Object>::try_from(target) else {
-            return Err(Error::Worker(format!("module {main_name:?} has no export named {export:?} that is an object")));
+            return Err(Error::Worker(format!(
+                "module {main_name:?} has no export named {export:?} that is an object"
+            )));
         };
         let key = v8::String::new(tc, method).unwrap();
-        let Some(func) = target.get(tc, key.into()) else { return Err(take_exception(tc)) };
+        let Some(func) = target.get(tc, key.into()) else {
+            return Err(take_exception(tc));
+        };
         let Ok(func) = v8::Local::<v8::Function>::try_from(func) else {
-            return Err(Error::Worker(format!("export {export:?} of {main_name:?} has no method {method:?}")));
+            return Err(Error::Worker(format!(
+                "export {export:?} of {main_name:?} has no method {method:?}"
+            )));
         };
         let argv: Vec<_> = args.iter().map(|a| value::to_v8(tc, a)).collect();
-        let Some(result) = func.call(tc, target.into(), &argv) else { return Err(take_exception(tc)) };
+        let Some(result) = func.call(tc, target.into(), &argv) else {
+            return Err(take_exception(tc));
+        };
         let result = settle(tc, result, || format!("{export}.{method}()"))?;
         match value::from_v8(tc, result) {
             Ok(v) => Ok(v),
-            Err(FromV8Error::Unsupported(why)) => Err(Error::Conversion(format!("return value of {export}.{method}(): {why}"))),
+            Err(FromV8Error::Unsupported(why)) => Err(Error::Conversion(format!(
+                "return value of {export}.{method}(): {why}"
+            ))),
             Err(FromV8Error::Threw) => Err(take_exception(tc)),
         }
     }
@@ -148,7 +177,9 @@ fn settle<'s>(
     if tc.has_terminated() || tc.is_execution_terminating() {
         return Err(take_exception(tc));
     }
-    let Ok(promise) = v8::Local::<v8::Promise>::try_from(value) else { return Ok(value) };
+    let Ok(promise) = v8::Local::<v8::Promise>::try_from(value) else {
+        return Ok(value);
+    };
     match promise.state() {
         v8::PromiseState::Fulfilled => Ok(promise.result(tc)),
         v8::PromiseState::Rejected => {
@@ -164,9 +195,14 @@ fn settle<'s>(
 
 /// Turns the TryCatch's pending exception (or termination) into an `Error`.
 fn take_exception(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> Error {
-    let out_of_memory = tc.get_slot::<Box<HeapGuard>>().is_some_and(|g| g.hit.load(std::sync::atomic::Ordering::SeqCst));
+    let out_of_memory = tc
+        .get_slot::<Box<HeapGuard>>()
+        .is_some_and(|g| g.hit.load(std::sync::atomic::Ordering::SeqCst));
     if out_of_memory {
-        return Error::OutOfMemory(format!("the worker exceeded its memory limit of {} MiB and was terminated", DEFAULT_HEAP_LIMIT >> 20));
+        return Error::OutOfMemory(format!(
+            "the worker exceeded its memory limit of {} MiB and was terminated",
+            DEFAULT_HEAP_LIMIT >> 20
+        ));
     }
     if tc.has_terminated() || tc.is_execution_terminating() {
         return Error::Terminated("execution was terminated".into());
@@ -175,7 +211,10 @@ fn take_exception(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScop
         return Error::Worker("JavaScript failed without an exception".into());
     };
     let location = tc.message().map(|m| {
-        let file = m.get_script_resource_name(tc).map(|n| n.to_rust_string_lossy(tc)).unwrap_or_default();
+        let file = m
+            .get_script_resource_name(tc)
+            .map(|n| n.to_rust_string_lossy(tc))
+            .unwrap_or_default();
         let line = m.get_line_number(tc).unwrap_or(0);
         let col = m.get_start_column() + 1;
         format!("{file}:{line}:{col}")
@@ -197,14 +236,21 @@ fn js_error_from_value<'s>(
         v.is_string().then(|| v.to_rust_string_lossy(tc))
     };
     let (name, message, stack) = match v8::Local::<v8::Object>::try_from(exception) {
-        Ok(obj) if exception.is_native_error() || obj.has_own_property(tc, v8::String::new(tc, "message").unwrap().into()) == Some(true) => {
+        Ok(obj)
+            if exception.is_native_error()
+                || obj.has_own_property(tc, v8::String::new(tc, "message").unwrap().into())
+                    == Some(true) =>
+        {
             let name = read(obj, "name").unwrap_or_else(|| "Error".into());
             let message = read(obj, "message").unwrap_or_default();
             let stack = read(obj, "stack");
             (name, message, stack)
         }
         _ => {
-            let text = exception.to_string(tc).map(|s| s.to_rust_string_lossy(tc)).unwrap_or_default();
+            let text = exception
+                .to_string(tc)
+                .map(|s| s.to_rust_string_lossy(tc))
+                .unwrap_or_default();
             ("Error".into(), text, None)
         }
     };
@@ -214,12 +260,20 @@ fn js_error_from_value<'s>(
         (None, Some(loc)) => Some(format!("{name}: {message}\n    at {loc}")),
         (s, _) => s,
     };
-    JsError { name, message, stack }
+    JsError {
+        name,
+        message,
+        stack,
+    }
 }
 
 /// Near the heap cap: ask V8 to terminate the running script and grant headroom so the
 /// termination can unwind instead of V8 aborting the process on OOM.
-unsafe extern "C" fn near_heap_limit(data: *mut std::ffi::c_void, current: usize, _initial: usize) -> usize {
+unsafe extern "C" fn near_heap_limit(
+    data: *mut std::ffi::c_void,
+    current: usize,
+    _initial: usize,
+) -> usize {
     // SAFETY: `data` points at the HeapGuard boxed in the isolate's slot, which outlives every
     // callback of that isolate.
     let guard = unsafe { &*(data as *const HeapGuard) };

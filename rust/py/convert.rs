@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use super::errors::conversion;
-use crate::value::{Value, MAX_DEPTH, MAX_SAFE_INTEGER};
+use crate::value::{MAX_DEPTH, MAX_SAFE_INTEGER, Value};
 
 pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     let mut path = Vec::new();
@@ -39,14 +39,23 @@ fn walk(obj: &Bound<'_, PyAny>, path: &mut Vec<usize>) -> PyResult<Value> {
     let is_dict = obj.is_instance_of::<PyDict>();
     if !is_list && !is_dict {
         let ty = obj.get_type().name()?;
-        return Err(conversion(py, format!("a Python {ty} cannot be passed to JavaScript")));
+        return Err(conversion(
+            py,
+            format!("a Python {ty} cannot be passed to JavaScript"),
+        ));
     }
     let id = obj.as_ptr() as usize;
     if path.contains(&id) {
-        return Err(conversion(py, "the value contains a cycle and cannot be passed to JavaScript".into()));
+        return Err(conversion(
+            py,
+            "the value contains a cycle and cannot be passed to JavaScript".into(),
+        ));
     }
     if path.len() >= MAX_DEPTH {
-        return Err(conversion(py, format!("the value is nested deeper than {MAX_DEPTH} levels")));
+        return Err(conversion(
+            py,
+            format!("the value is nested deeper than {MAX_DEPTH} levels"),
+        ));
     }
     path.push(id);
     let out = if is_dict {
@@ -55,7 +64,10 @@ fn walk(obj: &Bound<'_, PyAny>, path: &mut Vec<usize>) -> PyResult<Value> {
         for (k, v) in dict.iter() {
             let Ok(key) = k.cast::<PyString>() else {
                 let ty = k.get_type().name()?;
-                return Err(conversion(py, format!("dict keys must be str to become a JavaScript object, not {ty}")));
+                return Err(conversion(
+                    py,
+                    format!("dict keys must be str to become a JavaScript object, not {ty}"),
+                ));
             };
             entries.push((key.to_cow()?.into_owned(), walk(&v, path)?));
         }
@@ -76,7 +88,10 @@ pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
         Value::Undefined | Value::Null => py.None(),
         Value::Bool(b) => PyBool::new(py, b).to_owned().into_any().unbind(),
         Value::Number(n) => {
-            if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER as f64 && !(n == 0.0 && n.is_sign_negative()) {
+            if n.fract() == 0.0
+                && n.abs() <= MAX_SAFE_INTEGER as f64
+                && !(n == 0.0 && n.is_sign_negative())
+            {
                 (n as i64).into_pyobject(py)?.into_any().unbind()
             } else {
                 PyFloat::new(py, n).into_any().unbind()

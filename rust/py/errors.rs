@@ -28,7 +28,10 @@ fn make(
     let ns = PyDict::new(py);
     ns.set_item("__doc__", doc)?;
     ns.set_item("__module__", "workerbox")?;
-    let ty = py.get_type::<PyType>().call1((name, PyTuple::new(py, bases)?, ns))?.cast_into::<PyType>()?;
+    let ty = py
+        .get_type::<PyType>()
+        .call1((name, PyTuple::new(py, bases)?, ns))?
+        .cast_into::<PyType>()?;
     m.add(name, &ty)?;
     let _ = cell.set(py, ty.unbind());
     Ok(())
@@ -37,25 +40,64 @@ fn make(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let exc = py.get_type::<PyException>().into_any();
-    make(m, &WORKER_ERROR, "WorkerError", vec![exc], "Base class of every workerbox exception.")?;
+    make(
+        m,
+        &WORKER_ERROR,
+        "WorkerError",
+        vec![exc],
+        "Base class of every workerbox exception.",
+    )?;
     let base = || WORKER_ERROR.get(py).unwrap().bind(py).clone().into_any();
-    make(m, &JS_ERROR, "JSError", vec![base()],
-        "JavaScript threw. ``name``, ``message`` and ``stack`` are the JS error's own fields.")?;
-    make(m, &CODE_ERROR, "CodeError", vec![base(), py.get_type::<PyValueError>().into_any()],
-        "The worker's code is unusable: unknown main module, bad module type, refused import.")?;
-    make(m, &CONVERSION_ERROR, "ConversionError", vec![base(), py.get_type::<PyTypeError>().into_any()],
-        "A value cannot cross between Python and JavaScript (unsupported type, cycle, too deep).")?;
-    make(m, &CLOSED_ERROR, "ClosedError", vec![base()],
-        "The worker or loader is closed, or the worker died earlier and cannot run again.")?;
-    make(m, &TERMINATED_ERROR, "TerminatedError", vec![base()],
-        "Execution was terminated from outside, e.g. by Ctrl-C while waiting for it.")?;
-    make(m, &MEMORY_ERROR, "MemoryLimitExceeded", vec![base()],
-        "The isolate reached its heap limit and was terminated; the process is unaffected.")?;
+    make(
+        m,
+        &JS_ERROR,
+        "JSError",
+        vec![base()],
+        "JavaScript threw. ``name``, ``message`` and ``stack`` are the JS error's own fields.",
+    )?;
+    make(
+        m,
+        &CODE_ERROR,
+        "CodeError",
+        vec![base(), py.get_type::<PyValueError>().into_any()],
+        "The worker's code is unusable: unknown main module, bad module type, refused import.",
+    )?;
+    make(
+        m,
+        &CONVERSION_ERROR,
+        "ConversionError",
+        vec![base(), py.get_type::<PyTypeError>().into_any()],
+        "A value cannot cross between Python and JavaScript (unsupported type, cycle, too deep).",
+    )?;
+    make(
+        m,
+        &CLOSED_ERROR,
+        "ClosedError",
+        vec![base()],
+        "The worker or loader is closed, or the worker died earlier and cannot run again.",
+    )?;
+    make(
+        m,
+        &TERMINATED_ERROR,
+        "TerminatedError",
+        vec![base()],
+        "Execution was terminated from outside, e.g. by Ctrl-C while waiting for it.",
+    )?;
+    make(
+        m,
+        &MEMORY_ERROR,
+        "MemoryLimitExceeded",
+        vec![base()],
+        "The isolate reached its heap limit and was terminated; the process is unaffected.",
+    )?;
     Ok(())
 }
 
 fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>) -> Bound<'py, PyType> {
-    cell.get(py).expect("workerbox exception classes are registered at import").bind(py).clone()
+    cell.get(py)
+        .expect("workerbox exception classes are registered at import")
+        .bind(py)
+        .clone()
 }
 
 pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {

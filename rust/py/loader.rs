@@ -6,7 +6,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use super::errors::{to_pyerr, IntoPyResult};
+use super::errors::{IntoPyResult, to_pyerr};
 use super::wait::wait;
 use super::worker::PyWorker;
 use crate::code::{ModuleSource, WorkerCode};
@@ -24,7 +24,10 @@ impl PyWorkerCode {
     #[new]
     #[pyo3(signature = (main_module, modules))]
     fn new(main_module: String, modules: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let code = WorkerCode { main_module, modules: parse_modules(modules)? };
+        let code = WorkerCode {
+            main_module,
+            modules: parse_modules(modules)?,
+        };
         code.validate().py(modules.py())?;
         Ok(PyWorkerCode { code })
     }
@@ -46,7 +49,11 @@ impl PyWorkerCode {
     }
 
     fn __repr__(&self) -> String {
-        format!("WorkerCode(main_module={:?}, modules=<{} module(s)>)", self.code.main_module, self.code.modules.len())
+        format!(
+            "WorkerCode(main_module={:?}, modules=<{} module(s)>)",
+            self.code.main_module,
+            self.code.modules.len()
+        )
     }
 }
 
@@ -62,7 +69,10 @@ fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, ModuleSour
     let mut out = Vec::with_capacity(dict.len());
     for (name, source) in dict.iter() {
         let Ok(name) = name.cast::<PyString>() else {
-            return Err(code_error(format!("modules: module names must be str, not {}", name.get_type().name()?)));
+            return Err(code_error(format!(
+                "modules: module names must be str, not {}",
+                name.get_type().name()?
+            )));
         };
         let name = name.to_cow()?.into_owned();
         let parsed = if let Ok(src) = source.cast::<PyString>() {
@@ -76,11 +86,15 @@ fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, ModuleSour
         } else if let Ok(d) = source.cast::<PyDict>() {
             let mut items = d.iter();
             let (Some((kind, value)), None) = (items.next(), items.next()) else {
-                return Err(code_error(format!("modules[{name:?}]: a module dict must have exactly one key, the module type")));
+                return Err(code_error(format!(
+                    "modules[{name:?}]: a module dict must have exactly one key, the module type"
+                )));
             };
             let kind: String = kind.extract()?;
             let Ok(value) = value.cast::<PyString>() else {
-                return Err(code_error(format!("modules[{name:?}][{kind:?}]: the source must be str")));
+                return Err(code_error(format!(
+                    "modules[{name:?}][{kind:?}]: the source must be str"
+                )));
             };
             ModuleSource::from_kind(&kind, value.to_cow()?.into_owned()).ok_or_else(|| {
                 code_error(format!(
@@ -107,7 +121,11 @@ pub struct PyLoader {
 
 impl PyLoader {
     fn executor(&self, py: Python<'_>) -> PyResult<Arc<Executor>> {
-        self.executor.lock().unwrap().clone().ok_or_else(|| to_pyerr(py, Error::Closed("the loader is closed".into())))
+        self.executor
+            .lock()
+            .unwrap()
+            .clone()
+            .ok_or_else(|| to_pyerr(py, Error::Closed("the loader is closed".into())))
     }
 }
 
@@ -116,9 +134,12 @@ impl PyLoader {
     #[new]
     #[pyo3(signature = (*, threads=None))]
     fn new(py: Python<'_>, threads: Option<usize>) -> PyResult<Self> {
-        let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let threads =
+            threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let executor = py.detach(|| Executor::new(threads)).py(py)?;
-        Ok(PyLoader { executor: Mutex::new(Some(Arc::new(executor))) })
+        Ok(PyLoader {
+            executor: Mutex::new(Some(Arc::new(executor))),
+        })
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
@@ -133,11 +154,24 @@ impl PyLoader {
         let code = match (code, main_module, modules) {
             (Some(code), None, None) => code.get().code.clone(),
             (Some(_), _, _) => {
-                return Err(PyTypeError::new_err("load() takes either a WorkerCode or its fields as keywords, not both"))
+                return Err(PyTypeError::new_err(
+                    "load() takes either a WorkerCode or its fields as keywords, not both",
+                ));
             }
-            (None, Some(main_module), Some(modules)) => WorkerCode { main_module, modules: parse_modules(modules)? },
-            (None, None, _) => return Err(PyTypeError::new_err("load() missing required field: main_module")),
-            (None, _, None) => return Err(PyTypeError::new_err("load() missing required field: modules")),
+            (None, Some(main_module), Some(modules)) => WorkerCode {
+                main_module,
+                modules: parse_modules(modules)?,
+            },
+            (None, None, _) => {
+                return Err(PyTypeError::new_err(
+                    "load() missing required field: main_module",
+                ));
+            }
+            (None, _, None) => {
+                return Err(PyTypeError::new_err(
+                    "load() missing required field: modules",
+                ));
+            }
         };
         let executor = self.executor(py)?;
         let (handle, pending) = executor.load(code).py(py)?;

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::convert::{from_value, to_value};
-use super::errors::{to_pyerr, IntoPyResult};
+use super::errors::{IntoPyResult, to_pyerr};
 use super::wait::wait;
 use crate::error::Error;
 use crate::isolate::WorkerHandle;
@@ -20,7 +20,9 @@ pub struct PyWorker {
 
 impl PyWorker {
     pub fn new(handle: Arc<WorkerHandle>) -> Self {
-        PyWorker { handle: Mutex::new(Some(handle)) }
+        PyWorker {
+            handle: Mutex::new(Some(handle)),
+        }
     }
 }
 
@@ -31,8 +33,12 @@ impl PyWorker {
     #[pyo3(signature = (name=None))]
     fn get_entrypoint(&self, py: Python<'_>, name: Option<String>) -> PyResult<PyEntrypoint> {
         let handle = self.handle.lock().unwrap().clone();
-        let handle = handle.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
-        Ok(PyEntrypoint { handle, export: name })
+        let handle =
+            handle.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
+        Ok(PyEntrypoint {
+            handle,
+            export: name,
+        })
     }
 
     /// Disposes the isolate. Idempotent; stubs from this worker raise ClosedError afterwards.
@@ -70,11 +76,18 @@ impl PyEntrypoint {
         if name.starts_with('_') {
             return Err(PyAttributeError::new_err(name));
         }
-        Ok(PyMethod { handle: self.handle.clone(), export: self.export.clone(), method: name })
+        Ok(PyMethod {
+            handle: self.handle.clone(),
+            export: self.export.clone(),
+            method: name,
+        })
     }
 
     fn __repr__(&self) -> String {
-        format!("<Entrypoint {}>", self.export.as_deref().unwrap_or("default"))
+        format!(
+            "<Entrypoint {}>",
+            self.export.as_deref().unwrap_or("default")
+        )
     }
 }
 
@@ -90,8 +103,14 @@ pub struct PyMethod {
 impl PyMethod {
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        let args = args.iter().map(|a| to_value(&a)).collect::<PyResult<Vec<_>>>()?;
-        let pending = self.handle.call(self.export.clone(), self.method.clone(), args).py(py)?;
+        let args = args
+            .iter()
+            .map(|a| to_value(&a))
+            .collect::<PyResult<Vec<_>>>()?;
+        let pending = self
+            .handle
+            .call(self.export.clone(), self.method.clone(), args)
+            .py(py)?;
         let result = wait(py, pending, || {
             self.handle.terminate();
         })?;
@@ -99,6 +118,10 @@ impl PyMethod {
     }
 
     fn __repr__(&self) -> String {
-        format!("<EntrypointMethod {}.{}>", self.export.as_deref().unwrap_or("default"), self.method)
+        format!(
+            "<EntrypointMethod {}.{}>",
+            self.export.as_deref().unwrap_or("default"),
+            self.method
+        )
     }
 }

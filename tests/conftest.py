@@ -1,0 +1,45 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import workerbox as wb
+
+settings.register_profile("ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def loader():
+    with wb.Loader(threads=2) as loader:
+        yield loader
+
+
+@pytest.fixture
+def load(loader):
+    """Loads a one-module worker from source and closes it after the test."""
+    workers = []
+
+    def _load(source, name="main.js", **extra_modules):
+        w = loader.load(main_module=name, modules={name: source, **extra_modules})
+        workers.append(w)
+        return w
+
+    yield _load
+    for w in workers:
+        w.close()
+
+
+def run_isolated(code, timeout=60):
+    """Runs `code` in a fresh interpreter, so a crash fails the test instead of killing pytest."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return proc

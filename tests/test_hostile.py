@@ -1,0 +1,74 @@
+"""Hostile programs cost their own isolate, never the process or the loader."""
+
+from conftest import run_isolated
+
+
+def test_heap_bomb_is_contained():
+    proc = run_isolated(
+        """
+        import workerbox as wb
+        with wb.Loader(threads=1) as loader:
+            w = loader.load(main_module="m.js", modules={"m.js": "export default { f() { const a = []; for (;;) a.push(new Array(1e5).fill(1)) } }"})
+            try:
+                w.get_entrypoint().f()
+            except wb.MemoryLimitExceeded as e:
+                print("limit:", e)
+            try:
+                w.get_entrypoint().f()
+            except wb.ClosedError:
+                print("dead")
+            ok = loader.load(main_module="m.js", modules={"m.js": "export default { f() { return 1 } }"})
+            print("next:", ok.get_entrypoint().f())
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "limit:" in proc.stdout
+    assert "dead" in proc.stdout
+    assert "next: 1" in proc.stdout
+
+
+def test_ctrl_c_terminates_an_infinite_loop():
+    proc = run_isolated(
+        """
+        import signal, threading, workerbox as wb
+        with wb.Loader(threads=1) as loader:
+            w = loader.load(main_module="m.js", modules={"m.js": "export default { f() { for (;;) {} } }"})
+            threading.Timer(0.3, lambda: signal.raise_signal(signal.SIGINT)).start()
+            try:
+                w.get_entrypoint().f()
+            except KeyboardInterrupt:
+                print("interrupted")
+            try:
+                w.get_entrypoint().f()
+            except wb.ClosedError:
+                print("dead")
+            ok = loader.load(main_module="m.js", modules={"m.js": "export default { f() { return 1 } }"})
+            print("next:", ok.get_entrypoint().f())
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["interrupted", "dead", "next:", "1"]
+
+
+def test_closing_the_loader_stops_a_runaway_worker():
+    proc = run_isolated(
+        """
+        import threading, time, workerbox as wb
+        loader = wb.Loader(threads=1)
+        w = loader.load(main_module="m.js", modules={"m.js": "export default { f() { for (;;) {} } }"})
+        out = []
+        def call():
+            try:
+                w.get_entrypoint().f()
+            except wb.WorkerError as e:
+                out.append(type(e).__name__)
+        t = threading.Thread(target=call)
+        t.start()
+        time.sleep(0.3)
+        loader.close()
+        t.join()
+        print(out)
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "TerminatedError" in proc.stdout

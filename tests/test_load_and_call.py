@@ -1,0 +1,105 @@
+"""The first vertical slice: load a module into a fresh isolate and call its default export."""
+
+import threading
+import time
+
+import pytest
+
+import workerbox as wb
+
+
+def test_readme_snippet():
+    with wb.Loader() as loader:
+        w = loader.load(main_module="agent.js", modules={"agent.js": "export default { double(x) { return x * 2 } }"})
+        assert w.get_entrypoint().double(21) == 42
+        w.close()
+
+
+def test_worker_code_object_and_named_entrypoint(loader):
+    code = wb.WorkerCode(
+        main_module="main.js",
+        modules={"main.js": "export const tools = { greet(n) { return `hi ${n}` } }; export default {}"},
+    )
+    assert code.main_module == "main.js"
+    with loader.load(code) as w:
+        assert w.get_entrypoint("tools").greet("ada") == "hi ada"
+
+
+def test_imports_between_modules_resolve(loader):
+    modules = {
+        "src/main.js": "import { add } from './lib/math.js'; import k from 'consts.js'; export default { f() { return add(k, 1) } }",
+        "src/lib/math.js": "export function add(a, b) { return a + b }",
+        "consts.js": {"js": "export default 41"},
+    }
+    with loader.load(main_module="src/main.js", modules=modules) as w:
+        assert w.get_entrypoint().f() == 42
+
+
+def test_async_method_is_awaited(load):
+    w = load("export default { async f(x) { await null; return [x, await Promise.resolve('y')] } }")
+    assert w.get_entrypoint().f("x") == ["x", "y"]
+
+
+def test_top_level_await(load):
+    w = load("const v = await Promise.resolve(7); export default { v() { return v } }")
+    assert w.get_entrypoint().v() == 7
+
+
+def test_each_load_is_a_fresh_isolate(loader):
+    src = "globalThis.n = (globalThis.n ?? 0) + 1; export default { n() { return globalThis.n } }"
+    a = loader.load(main_module="m.js", modules={"m.js": src})
+    b = loader.load(main_module="m.js", modules={"m.js": src})
+    assert a.get_entrypoint().n() == 1
+    assert b.get_entrypoint().n() == 1
+    a.close()
+    b.close()
+
+
+def test_state_persists_between_calls_on_one_worker(load):
+    w = load("let n = 0; export default { inc() { return ++n } }")
+    ep = w.get_entrypoint()
+    assert [ep.inc(), ep.inc(), ep.inc()] == [1, 2, 3]
+
+
+def test_gil_is_released_while_js_runs(load):
+    w = load("export default { spin(ms) { const end = Date.now() + ms; while (Date.now() < end) {} return 1 } }")
+    ticks = 0
+    stop = threading.Event()
+
+    def count():
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        assert w.get_entrypoint().spin(300) == 1
+    finally:
+        stop.set()
+        t.join()
+    # With the GIL held for 300 ms the counter thread could not have run at all.
+    assert ticks > 20
+
+
+def test_workers_run_in_parallel_on_separate_threads(loader):
+    src = "export default { spin(ms) { const end = Date.now() + ms; while (Date.now() < end) {} return 1 } }"
+    workers = [loader.load(main_module="m.js", modules={"m.js": src}) for _ in range(2)]
+    results = []
+    threads = [threading.Thread(target=lambda w=w: results.append(w.get_entrypoint().spin(200))) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [1, 1]
+    for w in workers:
+        w.close()
+
+
+def test_private_and_dunder_names_are_not_forwarded(load):
+    ep = load("export default { _secret() { return 1 } }").get_entrypoint()
+    with pytest.raises(AttributeError):
+        ep._secret
+    with pytest.raises(AttributeError):
+        ep.__array__
