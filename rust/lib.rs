@@ -1,11 +1,15 @@
 //! workerbox's native core: V8 isolates as sandboxes for untrusted JavaScript, driven from
 //! Python. `rust/README.md` maps the modules; `py/` is the only code that knows about Python.
 
+pub mod bootstrap;
 pub mod code;
 pub mod error;
+pub mod heap;
 pub mod isolate;
 pub mod modules;
 pub mod platform;
 pub mod value;
+
+pub mod ops;
 
 mod py;

@@ -1,17 +1,29 @@
-//! Once-per-process V8 initialisation. Any thread may call `init()`; the first call wins and the
-//! platform then lives until the process exits (V8 cannot be re-initialised after disposal).
+//! Once-per-process V8 initialisation, and the fork guard. Any thread may call `init()`; the
+//! first call wins and the platform then lives until the process exits (V8 cannot be
+//! re-initialised after disposal).
 
-use std::sync::Once;
+use std::sync::OnceLock;
 
-static INIT: Once = Once::new();
+use crate::error::{Error, Result};
 
-pub fn init() {
-    INIT.call_once(|| {
-        // Workers-like behaviour: no `eval`-family code generation is enforced per context; here
-        // we only pick flags that must be fixed before the first isolate exists.
-        v8::V8::set_flags_from_string("--no-expose-wasm-gc --stack-size=900");
+/// The pid that initialised V8. A forked child inherits V8's memory but not its threads (the
+/// platform's workers, our isolate threads), so V8 must not be used there.
+static INIT_PID: OnceLock<u32> = OnceLock::new();
+
+pub fn init() -> Result<()> {
+    let pid = *INIT_PID.get_or_init(|| {
+        v8::V8::set_flags_from_string("--stack-size=900");
         let platform = v8::new_default_platform(0, false).make_shared();
         v8::V8::initialize_platform(platform);
         v8::V8::initialize();
+        std::process::id()
     });
+    if pid != std::process::id() {
+        return Err(Error::Worker(format!(
+            "V8 was started in process {pid} and this process ({}) is a fork of it; V8 cannot run \
+             in a forked child. Create Loaders after forking (e.g. in gunicorn's post_fork hook).",
+            std::process::id()
+        )));
+    }
+    Ok(())
 }

@@ -72,3 +72,28 @@ def test_closing_the_loader_stops_a_runaway_worker():
     )
     assert proc.returncode == 0, proc.stderr
     assert "TerminatedError" in proc.stdout
+
+
+def test_loader_in_forked_child_raises_clear_error():
+    proc = run_isolated(
+        """
+        import os, workerbox as wb
+        with wb.Loader(threads=1) as loader:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    wb.Loader(threads=1)
+                except wb.WorkerError as e:
+                    os.write(1, ("child: " + str(e) + "\\n").encode())
+                    os._exit(0)
+                os._exit(1)
+            _, status = os.waitpid(pid, 0)
+            print("child exit:", os.waitstatus_to_exitcode(status))
+            w = loader.load(main_module="m.js", modules={"m.js": "export default { f() { return 1 } }"})
+            print("parent:", w.get_entrypoint().f())
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "child: V8 was started in process" in proc.stdout
+    assert "child exit: 0" in proc.stdout
+    assert "parent: 1" in proc.stdout

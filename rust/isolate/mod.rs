@@ -3,6 +3,7 @@
 //! any thread (the Python layer in particular) may hold; every operation on it is a `Command`
 //! sent to the worker's thread, answered through a one-shot `Pending`.
 
+mod exception;
 mod thread;
 mod worker;
 
@@ -14,8 +15,17 @@ use std::time::Duration;
 
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
+use crate::ops::LogLine;
 use crate::value::Value;
 use thread::{Command, Running};
+
+/// The answer to one command, with the console output the worker produced since the last one.
+pub struct Done<T> {
+    pub result: Result<T>,
+    pub logs: Vec<LogLine>,
+}
+
+type Reply<T> = mpsc::SyncSender<Done<T>>;
 
 /// Stack for isolate threads: V8's own stack guard (`--stack-size`) trips well inside it, so deep
 /// JS recursion becomes a RangeError rather than a crash.
@@ -38,7 +48,7 @@ impl Executor {
         if threads == 0 {
             return Err(Error::Worker("threads must be at least 1".into()));
         }
-        crate::platform::init();
+        crate::platform::init()?;
         let mut refs = Vec::with_capacity(threads);
         let mut joins = Vec::with_capacity(threads);
         for i in 0..threads {
@@ -151,18 +161,19 @@ impl Drop for WorkerHandle {
 
 /// The answer to one command, still on its way.
 pub struct Pending<T> {
-    rx: Receiver<Result<T>>,
+    rx: Receiver<Done<T>>,
 }
 
 impl<T> Pending<T> {
     /// `None` if no answer came within `timeout`.
-    pub fn wait(&self, timeout: Duration) -> Option<Result<T>> {
+    pub fn wait(&self, timeout: Duration) -> Option<Done<T>> {
         match self.rx.recv_timeout(timeout) {
-            Ok(r) => Some(r),
+            Ok(done) => Some(done),
             Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => {
-                Some(Err(Error::Closed("the loader is closed".into())))
-            }
+            Err(RecvTimeoutError::Disconnected) => Some(Done {
+                result: Err(Error::Closed("the loader is closed".into())),
+                logs: Vec::new(),
+            }),
         }
     }
 }

@@ -1,27 +1,50 @@
-//! `Worker`: one V8 isolate with one context and its evaluated main module. Owned by exactly one
-//! executor thread for its whole life; never `Send`. Several workers share a thread, so an
-//! isolate is entered only while one of its commands runs and exited otherwise.
+//! `Worker`: one V8 isolate with one context, its bootstrap globals and its main module. Owned by
+//! exactly one isolate thread for its whole life; never `Send`. Several workers share a thread,
+//! so an isolate is entered only while one of its turns runs and exited otherwise.
+//!
+//! A worker is driven in turns by its thread: `load`, `call`, `fire_timers`, each followed by
+//! `settle`, which runs microtasks and answers every waiter whose promise has settled.
 
+use std::time::Instant;
+
+use super::exception;
+use super::{Done, Reply};
 use crate::code::WorkerCode;
-use crate::error::{Error, JsError, Result};
+use crate::error::{Error, Result};
+use crate::heap::HeapGuard;
 use crate::modules::{ModuleMap, resolve_callback};
+use crate::ops::OpState;
 use crate::value::{self, FromV8Error, Value};
 
 /// Default per-isolate heap cap until per-worker limits exist.
 const DEFAULT_HEAP_LIMIT: usize = 128 << 20;
 
 pub struct Worker {
-    // Declared before `isolate` so these handles are released while the isolate still lives.
-    context: Option<v8::Global<v8::Context>>,
-    main: Option<v8::Global<v8::Object>>,
-    main_name: String,
+    // Declared before `isolate`: these handles are released while the isolate still lives.
+    js: JsState,
     isolate: v8::OwnedIsolate,
 }
 
-/// Per-isolate state reachable from V8 callbacks through an isolate slot.
-struct HeapGuard {
-    handle: v8::IsolateHandle,
-    hit: std::sync::atomic::AtomicBool,
+#[derive(Default)]
+struct JsState {
+    context: Option<v8::Global<v8::Context>>,
+    hooks: Option<v8::Global<v8::Object>>,
+    module: Option<v8::Global<v8::Module>>,
+    main: Option<v8::Global<v8::Object>>,
+    main_name: String,
+    waiting: Vec<Waiting>,
+    /// Why the worker can no longer run JavaScript (load failed, terminated, out of memory).
+    dead: Option<Error>,
+}
+
+enum Waiter {
+    Load(Reply<()>),
+    Call { reply: Reply<Value>, what: String },
+}
+
+struct Waiting {
+    promise: v8::Global<v8::Promise>,
+    waiter: Waiter,
 }
 
 /// Keeps the isolate entered for the guard's lifetime.
@@ -43,241 +66,354 @@ impl Drop for Entered<'_> {
     }
 }
 
+/// Enters `$worker`'s isolate and context and binds a TryCatch scope to `$tc` for `$body`.
+macro_rules! in_context {
+    ($worker:expr, |$tc:ident, $js:ident| $body:block) => {{
+        let Worker { js: $js, isolate } = $worker;
+        let entered = Entered::new(isolate);
+        let isolate = &mut *entered.0;
+        v8::scope!(let hs, isolate);
+        let context = v8::Local::new(hs, $js.context.as_ref().expect("context exists after Worker::new"));
+        let scope = &mut v8::ContextScope::new(hs, context);
+        v8::tc_scope!(let $tc, scope);
+        // A closure so that `return` inside the body leaves only the body.
+        #[allow(clippy::redundant_closure_call)]
+        (|| $body)()
+    }};
+}
+
 impl Worker {
-    /// Creates the isolate and evaluates the main module (and its imports).
-    pub fn load(code: WorkerCode) -> (Self, v8::IsolateHandle, Result<()>) {
+    /// Creates the isolate and a context with the runtime globals. Never runs user code.
+    pub fn new(code: WorkerCode) -> Self {
         let params = v8::CreateParams::default().heap_limits(0, DEFAULT_HEAP_LIMIT);
-        let isolate = v8::Isolate::new(params);
-        // SAFETY: `Isolate::new` entered the new isolate on this thread; every later use goes
-        // through `Entered`, and `Drop` re-enters before disposal.
-        unsafe { isolate.exit() };
-        let handle = isolate.thread_safe_handle();
-        let mut worker = Worker {
-            context: None,
-            main: None,
-            main_name: code.main_module.clone(),
-            isolate,
-        };
-        let result = worker.init(code, handle.clone());
-        (worker, handle, result)
-    }
-
-    fn init(&mut self, code: WorkerCode, handle: v8::IsolateHandle) -> Result<()> {
-        let main_name = code.main_module.clone();
-        let entered = Entered::new(&mut self.isolate);
-        let isolate = &mut *entered.0;
+        let mut isolate = v8::Isolate::new(params);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+        HeapGuard::install(&mut isolate, DEFAULT_HEAP_LIMIT);
+        isolate.set_slot(OpState::new());
+        let mut js = JsState {
+            main_name: code.main_module.clone(),
+            ..Default::default()
+        };
         isolate.set_slot(ModuleMap::new(code));
-        let guard = Box::new(HeapGuard {
-            handle,
-            hit: Default::default(),
-        });
-        let guard_ptr = &*guard as *const HeapGuard as *mut std::ffi::c_void;
-        isolate.set_slot(guard);
-        isolate.add_near_heap_limit_callback(near_heap_limit, guard_ptr);
-
-        v8::scope!(let hs, isolate);
-        let context = v8::Context::new(hs, Default::default());
-        // Like Workers: no eval() or new Function() on strings.
-        context.set_allow_generation_from_strings(false);
-        let scope = &mut v8::ContextScope::new(hs, context);
-        v8::tc_scope!(let tc, scope);
-
-        let map = tc
-            .get_slot_mut::<ModuleMap>()
-            .map(|m| m as *mut ModuleMap)
-            .unwrap();
-        // SAFETY: the slot outlives this call and is not touched by anything else while
-        // compiling; the raw pointer only releases the borrow of `tc` held by get_slot_mut.
-        let compiled = unsafe { &mut *map }.compile(tc, &main_name)?;
-        let Some(module) = compiled else {
-            return Err(take_exception(tc));
-        };
-        if module.instantiate_module(tc, resolve_callback) != Some(true) {
-            return Err(take_exception(tc));
+        {
+            v8::scope!(let hs, &mut isolate);
+            let context = v8::Context::new(hs, Default::default());
+            // Like Workers: no eval() or new Function() on strings.
+            context.set_allow_generation_from_strings(false);
+            let scope = &mut v8::ContextScope::new(hs, context);
+            v8::tc_scope!(let tc, scope);
+            match crate::bootstrap::run(tc) {
+                Ok(hooks) => js.hooks = Some(v8::Global::new(tc, hooks)),
+                Err(e) => {
+                    js.dead = Some(Error::Worker(format!("the runtime failed to start: {e}")))
+                }
+            }
+            js.context = Some(v8::Global::new(tc, context));
         }
-        let Some(evaluated) = module.evaluate(tc) else {
-            return Err(take_exception(tc));
-        };
-        settle(tc, evaluated, || {
-            format!("top-level await in {main_name:?}")
-        })?;
-        let ns: v8::Local<v8::Object> = module.get_module_namespace().try_into().unwrap();
-        self.main = Some(v8::Global::new(tc, ns));
-        self.context = Some(v8::Global::new(tc, context));
-        Ok(())
+        // SAFETY: `Isolate::new` entered the new isolate on this thread; from now on it is
+        // entered only through `Entered`, and `Drop` re-enters it for disposal.
+        unsafe { isolate.exit() };
+        Worker { js, isolate }
     }
 
-    /// Calls `method` on the export `export` (default: `default`) with `args`, awaiting a
-    /// returned promise.
-    pub fn call(&mut self, export: Option<&str>, method: &str, args: &[Value]) -> Result<Value> {
-        let (Some(context), Some(main)) = (self.context.as_ref(), self.main.as_ref()) else {
-            return Err(Error::Closed("the worker failed to load".into()));
-        };
-        let main_name = self.main_name.clone();
-        let entered = Entered::new(&mut self.isolate);
-        let isolate = &mut *entered.0;
-        v8::scope!(let hs, isolate);
-        let context = v8::Local::new(hs, context);
-        let scope = &mut v8::ContextScope::new(hs, context);
-        v8::tc_scope!(let tc, scope);
-        let ns = v8::Local::new(tc, main);
-        let export = export.unwrap_or("default");
-        let key = v8::String::new(tc, export).unwrap();
-        let Some(target) = ns.get(tc, key.into()) else {
-            return Err(take_exception(tc));
-        };
-        let Ok(target) = v8::Local::<v8::Object>::try_from(target) else {
-            return Err(Error::Worker(format!(
-                "module {main_name:?} has no export named {export:?} that is an object"
-            )));
-        };
-        let key = v8::String::new(tc, method).unwrap();
-        let Some(func) = target.get(tc, key.into()) else {
-            return Err(take_exception(tc));
-        };
-        let Ok(func) = v8::Local::<v8::Function>::try_from(func) else {
-            return Err(Error::Worker(format!(
-                "export {export:?} of {main_name:?} has no method {method:?}"
-            )));
-        };
-        let argv: Vec<_> = args.iter().map(|a| value::to_v8(tc, a)).collect();
-        let Some(result) = func.call(tc, target.into(), &argv) else {
-            return Err(take_exception(tc));
-        };
-        let result = settle(tc, result, || format!("{export}.{method}()"))?;
-        match value::from_v8(tc, result) {
-            Ok(v) => Ok(v),
-            Err(FromV8Error::Unsupported(why)) => Err(Error::Conversion(format!(
-                "return value of {export}.{method}(): {why}"
-            ))),
-            Err(FromV8Error::Threw) => Err(take_exception(tc)),
+    pub fn thread_safe_handle(&self) -> v8::IsolateHandle {
+        self.isolate.thread_safe_handle()
+    }
+
+    /// Compiles, links and evaluates the main module and its imports; the reply comes once
+    /// top-level evaluation (including top-level await) has settled.
+    pub fn load(&mut self, reply: Reply<()>) {
+        if let Some(e) = &self.js.dead {
+            return answer(&mut self.isolate, reply, Err(e.clone()));
         }
+        let outcome = in_context!(self, |tc, js| {
+            let map = tc
+                .get_slot_mut::<ModuleMap>()
+                .map(|m| m as *mut ModuleMap)
+                .unwrap();
+            let main_name = js.main_name.clone();
+            // SAFETY: the slot outlives this call and nothing else touches it while compiling;
+            // the raw pointer only releases the borrow of `tc` that get_slot_mut holds.
+            let compiled = unsafe { &mut *map }.compile(tc, &main_name);
+            match compiled {
+                Err(e) => Err(e),
+                Ok(None) => Err(exception::take(tc)),
+                Ok(Some(module)) => {
+                    if module.instantiate_module(tc, resolve_callback) != Some(true) {
+                        Err(exception::take(tc))
+                    } else if let Some(result) = module.evaluate(tc) {
+                        js.module = Some(v8::Global::new(tc, module));
+                        let promise: v8::Local<v8::Promise> =
+                            result.try_into().expect("modules evaluate to a promise");
+                        js.waiting.push(Waiting {
+                            promise: v8::Global::new(tc, promise),
+                            waiter: Waiter::Load(reply.clone()),
+                        });
+                        Ok(())
+                    } else {
+                        Err(exception::take(tc))
+                    }
+                }
+            }
+        });
+        if let Err(e) = outcome {
+            self.condemn(e.clone());
+            answer(&mut self.isolate, reply, Err(e));
+        }
+    }
+
+    /// Calls `method` on the export `export` (default: `default`); the reply comes once the
+    /// returned value (awaited if a promise) is known.
+    pub fn call(
+        &mut self,
+        export: Option<&str>,
+        method: &str,
+        args: &[Value],
+        reply: Reply<Value>,
+    ) {
+        if let Some(e) = &self.js.dead {
+            let e = Error::Closed(format!("the worker is no longer usable: {e}"));
+            return answer(&mut self.isolate, reply, Err(e));
+        }
+        let export = export.unwrap_or("default");
+        let what = format!("{export}.{method}()");
+        let started = in_context!(self, |tc, js| {
+            let main = js.main.as_ref().expect("a live worker has its main module");
+            let ns = v8::Local::new(tc, main);
+            let key = v8::String::new(tc, export).unwrap();
+            let Some(target) = ns.get(tc, key.into()) else {
+                return Err(exception::take(tc));
+            };
+            let Ok(target) = v8::Local::<v8::Object>::try_from(target) else {
+                return Err(Error::Worker(format!(
+                    "module {:?} has no export named {export:?} that is an object",
+                    js.main_name
+                )));
+            };
+            let key = v8::String::new(tc, method).unwrap();
+            let Some(func) = target.get(tc, key.into()) else {
+                return Err(exception::take(tc));
+            };
+            let Ok(func) = v8::Local::<v8::Function>::try_from(func) else {
+                return Err(Error::Worker(format!(
+                    "export {export:?} of {:?} has no method {method:?}",
+                    js.main_name
+                )));
+            };
+            let argv: Vec<_> = args.iter().map(|a| value::to_v8(tc, a)).collect();
+            match func.call(tc, target.into(), &argv) {
+                None => Err(exception::take(tc)),
+                Some(result) => {
+                    let promise = match v8::Local::<v8::Promise>::try_from(result) {
+                        Ok(p) => p,
+                        // Thenables are adopted like `await` would; plain values settle at once.
+                        Err(_) => {
+                            let resolver = v8::PromiseResolver::new(tc).unwrap();
+                            resolver.resolve(tc, result);
+                            resolver.get_promise(tc)
+                        }
+                    };
+                    js.waiting.push(Waiting {
+                        promise: v8::Global::new(tc, promise),
+                        waiter: Waiter::Call {
+                            reply: reply.clone(),
+                            what,
+                        },
+                    });
+                    Ok(())
+                }
+            }
+        });
+        if let Err(e) = started {
+            if matches!(e, Error::Terminated(_) | Error::OutOfMemory(_)) {
+                self.condemn(e.clone());
+            }
+            answer(&mut self.isolate, reply, Err(e));
+        }
+    }
+
+    /// Runs the callbacks of every timer due at `now`.
+    pub fn fire_timers(&mut self, now: Instant) {
+        if self.js.dead.is_some() {
+            return;
+        }
+        let due = self
+            .isolate
+            .get_slot_mut::<OpState>()
+            .map(|s| s.take_due(now))
+            .unwrap_or_default();
+        if due.is_empty() {
+            return;
+        }
+        let failed = in_context!(self, |tc, js| {
+            let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+            let key = v8::String::new(tc, "fireTimer").unwrap();
+            let fire = hooks
+                .get(tc, key.into())
+                .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+            let mut failed = None;
+            if let Some(fire) = fire {
+                for id in due {
+                    let id = v8::Number::new(tc, id as f64);
+                    if fire.call(tc, hooks.into(), &[id.into()]).is_none() {
+                        let e = exception::take(tc);
+                        if matches!(e, Error::Terminated(_) | Error::OutOfMemory(_)) {
+                            failed = Some(e);
+                            break;
+                        }
+                        report_uncaught(tc, &e);
+                        tc.reset();
+                    }
+                }
+            }
+            failed
+        });
+        if let Some(e) = failed {
+            self.condemn(e);
+        }
+    }
+
+    /// The earliest moment a timer of this worker is due.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        if self.js.dead.is_some() {
+            return None;
+        }
+        self.isolate
+            .get_slot::<OpState>()
+            .and_then(OpState::next_deadline)
+    }
+
+    /// Runs microtasks, then answers every waiter whose promise settled. With no timer armed,
+    /// nothing else can ever settle the rest, so they are answered with an error.
+    pub fn settle(&mut self) {
+        if self.js.dead.is_some() || self.js.waiting.is_empty() && self.js.main.is_some() {
+            if self.js.dead.is_none() {
+                in_context!(self, |tc, _js| {
+                    tc.perform_microtask_checkpoint();
+                });
+            }
+            return;
+        }
+        let mut answers: Vec<(Waiter, Result<Option<Value>>)> = Vec::new();
+        let terminal = in_context!(self, |tc, js| {
+            tc.perform_microtask_checkpoint();
+            if tc.has_terminated()
+                || tc.is_execution_terminating()
+                || HeapGuard::reached(tc).is_some()
+            {
+                let e = exception::take(tc);
+                for w in js.waiting.drain(..) {
+                    answers.push((w.waiter, Err(e.clone())));
+                }
+                return Err(e);
+            }
+            let timers_armed = tc
+                .get_slot::<OpState>()
+                .is_some_and(|s| !s.timers.is_empty());
+            let mut still = Vec::new();
+            for w in js.waiting.drain(..) {
+                let promise = v8::Local::new(tc, &w.promise);
+                let outcome = match promise.state() {
+                    v8::PromiseState::Pending if timers_armed => {
+                        still.push(w);
+                        continue;
+                    }
+                    v8::PromiseState::Pending => Err(never_settled(&w.waiter, &js.main_name)),
+                    v8::PromiseState::Rejected => {
+                        let reason = promise.result(tc);
+                        Err(Error::Js(exception::from_value(tc, reason, None)))
+                    }
+                    v8::PromiseState::Fulfilled => match &w.waiter {
+                        Waiter::Load(_) => {
+                            let module = v8::Local::new(tc, js.module.as_ref().unwrap());
+                            let ns: v8::Local<v8::Object> =
+                                module.get_module_namespace().try_into().unwrap();
+                            js.main = Some(v8::Global::new(tc, ns));
+                            Ok(None)
+                        }
+                        Waiter::Call { what, .. } => {
+                            let result = promise.result(tc);
+                            match value::from_v8(tc, result) {
+                                Ok(v) => Ok(Some(v)),
+                                Err(FromV8Error::Unsupported(why)) => {
+                                    Err(Error::Conversion(format!("return value of {what}: {why}")))
+                                }
+                                Err(FromV8Error::Threw) => Err(exception::take(tc)),
+                            }
+                        }
+                    },
+                };
+                answers.push((w.waiter, outcome));
+            }
+            js.waiting = still;
+            Ok(())
+        });
+        if let Err(e) = terminal {
+            self.condemn(e);
+        }
+        for (waiter, outcome) in answers {
+            if let (Waiter::Load(_), Err(e)) = (&waiter, &outcome) {
+                self.js.dead.get_or_insert_with(|| e.clone());
+            }
+            match waiter {
+                Waiter::Load(reply) => answer(&mut self.isolate, reply, outcome.map(|_| ())),
+                Waiter::Call { reply, .. } => answer(
+                    &mut self.isolate,
+                    reply,
+                    outcome.map(|v| v.unwrap_or(Value::Undefined)),
+                ),
+            }
+        }
+    }
+
+    fn condemn(&mut self, e: Error) {
+        self.js.dead.get_or_insert(e);
     }
 }
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        self.context = None;
-        self.main = None;
+        self.js = JsState::default();
         // SAFETY: OwnedIsolate's drop exits the isolate and requires it to be the current one;
-        // it was exited after every use, so enter it once more for the disposal.
+        // it was exited after every turn, so enter it once more for the disposal.
         unsafe { self.isolate.enter() };
     }
 }
 
-/// Runs microtasks until `value` (if it is a promise) settles. With no host work outstanding a
-/// promise still pending after the microtask queue drains can never settle.
-fn settle<'s>(
-    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
-    value: v8::Local<'s, v8::Value>,
-    what: impl FnOnce() -> String,
-) -> Result<v8::Local<'s, v8::Value>> {
-    tc.perform_microtask_checkpoint();
-    if tc.has_terminated() || tc.is_execution_terminating() {
-        return Err(take_exception(tc));
-    }
-    let Ok(promise) = v8::Local::<v8::Promise>::try_from(value) else {
-        return Ok(value);
+fn never_settled(waiter: &Waiter, main_name: &str) -> Error {
+    let what = match waiter {
+        Waiter::Load(_) => format!("top-level await in {main_name:?}"),
+        Waiter::Call { what, .. } => format!("the promise returned by {what}"),
     };
-    match promise.state() {
-        v8::PromiseState::Fulfilled => Ok(promise.result(tc)),
-        v8::PromiseState::Rejected => {
-            let reason = promise.result(tc);
-            Err(Error::Js(js_error_from_value(tc, reason, None)))
-        }
-        v8::PromiseState::Pending => Err(Error::Worker(format!(
-            "the promise returned by {} never settled: nothing is left that could resolve it",
-            what()
-        ))),
+    Error::Worker(format!(
+        "{what} never settled: nothing is left that could resolve it"
+    ))
+}
+
+/// An exception thrown by a timer callback has no caller to reach; it goes to the console as
+/// `console.error` would print it.
+fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
+    let message = match e {
+        Error::Js(js) => js
+            .stack
+            .clone()
+            .unwrap_or_else(|| format!("{}: {}", js.name, js.message)),
+        other => other.to_string(),
+    };
+    if let Some(state) = scope.get_slot_mut::<OpState>() {
+        state.logs.push(crate::ops::LogLine {
+            level: crate::ops::Level::Error,
+            message: format!("Uncaught {message}"),
+        });
     }
 }
 
-/// Turns the TryCatch's pending exception (or termination) into an `Error`.
-fn take_exception(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> Error {
-    let out_of_memory = tc
-        .get_slot::<Box<HeapGuard>>()
-        .is_some_and(|g| g.hit.load(std::sync::atomic::Ordering::SeqCst));
-    if out_of_memory {
-        return Error::OutOfMemory(format!(
-            "the worker exceeded its memory limit of {} MiB and was terminated",
-            DEFAULT_HEAP_LIMIT >> 20
-        ));
-    }
-    if tc.has_terminated() || tc.is_execution_terminating() {
-        return Error::Terminated("execution was terminated".into());
-    }
-    let Some(exception) = tc.exception() else {
-        return Error::Worker("JavaScript failed without an exception".into());
-    };
-    let location = tc.message().map(|m| {
-        let file = m
-            .get_script_resource_name(tc)
-            .map(|n| n.to_rust_string_lossy(tc))
-            .unwrap_or_default();
-        let line = m.get_line_number(tc).unwrap_or(0);
-        let col = m.get_start_column() + 1;
-        format!("{file}:{line}:{col}")
-    });
-    Error::Js(js_error_from_value(tc, exception, location))
-}
-
-/// Reads `name`, `message` and `stack` off a thrown value. Reading can run hostile getters, so
-/// each read is guarded and falls back to a plain string conversion.
-fn js_error_from_value<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    exception: v8::Local<'s, v8::Value>,
-    location: Option<String>,
-) -> JsError {
-    v8::tc_scope!(let tc, scope);
-    let read = |obj: v8::Local<v8::Object>, key: &str| -> Option<String> {
-        let k = v8::String::new(tc, key).unwrap();
-        let v = obj.get(tc, k.into())?;
-        v.is_string().then(|| v.to_rust_string_lossy(tc))
-    };
-    let (name, message, stack) = match v8::Local::<v8::Object>::try_from(exception) {
-        Ok(obj)
-            if exception.is_native_error()
-                || obj.has_own_property(tc, v8::String::new(tc, "message").unwrap().into())
-                    == Some(true) =>
-        {
-            let name = read(obj, "name").unwrap_or_else(|| "Error".into());
-            let message = read(obj, "message").unwrap_or_default();
-            let stack = read(obj, "stack");
-            (name, message, stack)
-        }
-        _ => {
-            let text = exception
-                .to_string(tc)
-                .map(|s| s.to_rust_string_lossy(tc))
-                .unwrap_or_default();
-            ("Error".into(), text, None)
-        }
-    };
-    tc.reset();
-    let stack = match (stack, location) {
-        (Some(s), Some(loc)) if !s.contains("\n    at ") => Some(format!("{s}\n    at {loc}")),
-        (None, Some(loc)) => Some(format!("{name}: {message}\n    at {loc}")),
-        (s, _) => s,
-    };
-    JsError {
-        name,
-        message,
-        stack,
-    }
-}
-
-/// Near the heap cap: ask V8 to terminate the running script and grant headroom so the
-/// termination can unwind instead of V8 aborting the process on OOM.
-unsafe extern "C" fn near_heap_limit(
-    data: *mut std::ffi::c_void,
-    current: usize,
-    _initial: usize,
-) -> usize {
-    // SAFETY: `data` points at the HeapGuard boxed in the isolate's slot, which outlives every
-    // callback of that isolate.
-    let guard = unsafe { &*(data as *const HeapGuard) };
-    guard.hit.store(true, std::sync::atomic::Ordering::SeqCst);
-    guard.handle.terminate_execution();
-    current + (64 << 20)
+/// Sends `result` with the console output collected so far. A dropped receiver means the caller
+/// stopped waiting; there is nobody left to tell.
+fn answer<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>) {
+    let logs = isolate
+        .get_slot_mut::<OpState>()
+        .map(|s| std::mem::take(&mut s.logs))
+        .unwrap_or_default();
+    let _ = reply.send(Done { result, logs });
 }

@@ -1,0 +1,46 @@
+//! Runs the runtime's JavaScript (`rust/js/NN_*.js`) in a fresh context before any user code.
+//! Each file is one function expression `(function (ops, hooks) { ... })`: it receives the native
+//! `ops` and a `hooks` object through which it hands functions back to the host (such as
+//! `hooks.fireTimer`). Neither object is reachable from user code afterwards.
+
+use crate::ops;
+
+const FILES: &[(&str, &str)] = &[];
+
+/// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.
+pub fn run<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+) -> Result<v8::Local<'s, v8::Object>, String> {
+    let ops = ops::object(tc);
+    let hooks = v8::Object::new(tc);
+    let undefined = v8::undefined(tc);
+    for (name, source) in FILES {
+        let resource = v8::String::new(tc, &format!("workerbox:runtime/{name}")).unwrap();
+        let origin = v8::ScriptOrigin::new(
+            tc,
+            resource.into(),
+            0,
+            0,
+            false,
+            -1,
+            None,
+            false,
+            false,
+            false,
+            None,
+        );
+        let source = v8::String::new(tc, source).unwrap();
+        let installed = v8::Script::compile(tc, source, Some(&origin))
+            .and_then(|script| script.run(tc))
+            .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
+            .and_then(|f| f.call(tc, undefined.into(), &[ops.into(), hooks.into()]));
+        if installed.is_none() {
+            let why = tc
+                .exception()
+                .map(|e| e.to_rust_string_lossy(tc))
+                .unwrap_or_else(|| "not a function".into());
+            return Err(format!("{name}: {why}"));
+        }
+    }
+    Ok(hooks)
+}
