@@ -16,29 +16,16 @@ pub fn run<'s>(
     let undefined = v8::undefined(tc);
     for (name, source) in FILES {
         let resource = v8::String::new(tc, &format!("workerbox:runtime/{name}")).unwrap();
-        let origin = v8::ScriptOrigin::new(
-            tc,
-            resource.into(),
-            0,
-            0,
-            false,
-            -1,
-            None,
-            false,
-            false,
-            false,
-            None,
-        );
+        let origin =
+            v8::ScriptOrigin::new(tc, resource.into(), 0, 0, false, -1, None, false, false, false, None);
         let source = v8::String::new(tc, source).unwrap();
         let installed = v8::Script::compile(tc, source, Some(&origin))
             .and_then(|script| script.run(tc))
             .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
             .and_then(|f| f.call(tc, undefined.into(), &[ops.into(), hooks.into()]));
         if installed.is_none() {
-            let why = tc
-                .exception()
-                .map(|e| e.to_rust_string_lossy(tc))
-                .unwrap_or_else(|| "not a function".into());
+            let why =
+                tc.exception().map(|e| e.to_rust_string_lossy(tc)).unwrap_or_else(|| "not a function".into());
             return Err(format!("{name}: {why}"));
         }
     }

@@ -42,21 +42,15 @@ impl WorkerCode {
     /// Checks everything that can be checked without V8, naming the bad field in the message.
     pub fn validate(&self) -> Result<()> {
         if self.modules.is_empty() {
-            return Err(Error::Code(
-                "modules: at least one module is required".into(),
-            ));
+            return Err(Error::Code("modules: at least one module is required".into()));
         }
         let mut total = 0usize;
         for (i, (name, source)) in self.modules.iter().enumerate() {
             if name.is_empty() {
-                return Err(Error::Code(
-                    "modules: a module name must not be empty".into(),
-                ));
+                return Err(Error::Code("modules: a module name must not be empty".into()));
             }
             if self.modules[..i].iter().any(|(n, _)| n == name) {
-                return Err(Error::Code(format!(
-                    "modules: duplicate module name {name:?}"
-                )));
+                return Err(Error::Code(format!("modules: duplicate module name {name:?}")));
             }
             total = total.saturating_add(source.len());
         }
@@ -88,10 +82,7 @@ mod tests {
     fn code(main: &str, names: &[&str]) -> WorkerCode {
         WorkerCode {
             main_module: main.into(),
-            modules: names
-                .iter()
-                .map(|n| (n.to_string(), ModuleSource::Js(String::new())))
-                .collect(),
+            modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
         }
     }
 

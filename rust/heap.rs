@@ -20,11 +20,8 @@ impl HeapGuard {
     /// Caps `isolate`'s heap at `limit` bytes (set in `CreateParams` too) and installs the
     /// callback. The guard lives in an isolate slot, so it outlives every callback.
     pub fn install(isolate: &mut v8::OwnedIsolate, limit: usize) {
-        let guard = Box::new(HeapGuard {
-            handle: isolate.thread_safe_handle(),
-            limit,
-            hit: AtomicBool::new(false),
-        });
+        let guard =
+            Box::new(HeapGuard { handle: isolate.thread_safe_handle(), limit, hit: AtomicBool::new(false) });
         let data = &*guard as *const HeapGuard as *mut std::ffi::c_void;
         isolate.set_slot(guard);
         isolate.add_near_heap_limit_callback(near_heap_limit, data);
@@ -32,18 +29,11 @@ impl HeapGuard {
 
     /// The cap in bytes, if the isolate has reached it (after which it is terminating or dead).
     pub fn reached(isolate: &v8::Isolate) -> Option<usize> {
-        isolate
-            .get_slot::<Box<HeapGuard>>()
-            .filter(|g| g.hit.load(Ordering::SeqCst))
-            .map(|g| g.limit)
+        isolate.get_slot::<Box<HeapGuard>>().filter(|g| g.hit.load(Ordering::SeqCst)).map(|g| g.limit)
     }
 }
 
-unsafe extern "C" fn near_heap_limit(
-    data: *mut std::ffi::c_void,
-    current: usize,
-    _initial: usize,
-) -> usize {
+unsafe extern "C" fn near_heap_limit(data: *mut std::ffi::c_void, current: usize, _initial: usize) -> usize {
     // SAFETY: `data` is the HeapGuard boxed in this isolate's slot (see `install`), which lives
     // as long as the isolate that calls back.
     let guard = unsafe { &*(data as *const HeapGuard) };

@@ -21,8 +21,7 @@ pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> 
     };
     let candidate = if specifier.starts_with("./") || specifier.starts_with("../") {
         let dir = referrer.rsplit_once('/').map_or("", |(d, _)| d);
-        normalize(&format!("{dir}/{specifier}"))
-            .ok_or_else(|| refused("points outside the bundle"))?
+        normalize(&format!("{dir}/{specifier}")).ok_or_else(|| refused("points outside the bundle"))?
     } else if let Some(rest) = specifier.strip_prefix('/') {
         normalize(rest).ok_or_else(|| refused("points outside the bundle"))?
     } else if specifier.contains(':') {
@@ -30,11 +29,7 @@ pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> 
     } else {
         specifier.to_string()
     };
-    if code.get(&candidate).is_some() {
-        Ok(candidate)
-    } else {
-        Err(refused("is not one of its modules"))
-    }
+    if code.get(&candidate).is_some() { Ok(candidate) } else { Err(refused("is not one of its modules")) }
 }
 
 /// Collapses `.` and `..` segments; `None` when `..` climbs above the root.
@@ -62,11 +57,7 @@ pub struct ModuleMap {
 
 impl ModuleMap {
     pub fn new(code: WorkerCode) -> Self {
-        ModuleMap {
-            code,
-            by_name: HashMap::new(),
-            name_by_script_id: HashMap::new(),
-        }
+        ModuleMap { code, by_name: HashMap::new(), name_by_script_id: HashMap::new() }
     }
 
     /// Compiles `name` and, depth first, every module it imports. On a compile error the
@@ -82,9 +73,7 @@ impl ModuleMap {
         let module = match self.code.get(name) {
             Some(ModuleSource::Js(src)) => {
                 let Some(src) = v8::String::new(scope, src) else {
-                    return Err(Error::Code(format!(
-                        "modules[{name:?}]: source is too large"
-                    )));
+                    return Err(Error::Code(format!("modules[{name:?}]: source is too large")));
                 };
                 let resource = v8::String::new(scope, name).unwrap();
                 let origin = v8::ScriptOrigin::new(
@@ -107,20 +96,16 @@ impl ModuleMap {
                 }
             }
             None => {
-                return Err(Error::Code(format!(
-                    "module {name:?} is not one of the modules"
-                )));
+                return Err(Error::Code(format!("module {name:?} is not one of the modules")));
             }
         };
-        self.by_name
-            .insert(name.to_string(), v8::Global::new(scope, module));
+        self.by_name.insert(name.to_string(), v8::Global::new(scope, module));
         if let Some(id) = module.script_id() {
             self.name_by_script_id.insert(id, name.to_string());
         }
         let requests = module.get_module_requests();
         for i in 0..requests.length() {
-            let request: v8::Local<v8::ModuleRequest> =
-                requests.get(scope, i).unwrap().try_into().unwrap();
+            let request: v8::Local<v8::ModuleRequest> = requests.get(scope, i).unwrap().try_into().unwrap();
             let specifier = request.get_specifier().to_rust_string_lossy(scope);
             let target = resolve_specifier(&self.code, name, &specifier)?;
             if self.compile(scope, &target)?.is_none() {
@@ -185,45 +170,23 @@ mod tests {
     fn bundle(names: &[&str]) -> WorkerCode {
         WorkerCode {
             main_module: names[0].into(),
-            modules: names
-                .iter()
-                .map(|n| (n.to_string(), ModuleSource::Js(String::new())))
-                .collect(),
+            modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
         }
     }
 
     #[test]
     fn relative_and_bare_specifiers_resolve_inside_the_bundle() {
         let c = bundle(&["src/main.js", "src/util.js", "lib.js"]);
-        assert_eq!(
-            resolve_specifier(&c, "src/main.js", "./util.js").unwrap(),
-            "src/util.js"
-        );
-        assert_eq!(
-            resolve_specifier(&c, "src/main.js", "../lib.js").unwrap(),
-            "lib.js"
-        );
-        assert_eq!(
-            resolve_specifier(&c, "src/main.js", "/lib.js").unwrap(),
-            "lib.js"
-        );
-        assert_eq!(
-            resolve_specifier(&c, "src/main.js", "lib.js").unwrap(),
-            "lib.js"
-        );
+        assert_eq!(resolve_specifier(&c, "src/main.js", "./util.js").unwrap(), "src/util.js");
+        assert_eq!(resolve_specifier(&c, "src/main.js", "../lib.js").unwrap(), "lib.js");
+        assert_eq!(resolve_specifier(&c, "src/main.js", "/lib.js").unwrap(), "lib.js");
+        assert_eq!(resolve_specifier(&c, "src/main.js", "lib.js").unwrap(), "lib.js");
     }
 
     #[test]
     fn everything_else_is_refused() {
         let c = bundle(&["main.js"]);
-        for spec in [
-            "fs",
-            "node:fs",
-            "https://x.test/a.js",
-            "../../etc/passwd",
-            "/etc/passwd",
-            "./nope.js",
-        ] {
+        for spec in ["fs", "node:fs", "https://x.test/a.js", "../../etc/passwd", "/etc/passwd", "./nope.js"] {
             let err = resolve_specifier(&c, "main.js", spec).unwrap_err();
             assert!(matches!(err, Error::Code(_)), "{spec}: {err}");
             assert!(err.to_string().contains(spec), "{err}");

@@ -109,11 +109,8 @@ fn walk<'s>(
         let sign = if negative { Sign::Minus } else { Sign::Plus };
         return Ok(Value::BigInt(BigInt::from_bytes_le(sign, &bytes)));
     }
-    let unsupported = |what: &str| {
-        Err(FromV8Error::Unsupported(format!(
-            "a JavaScript {what} cannot be passed to Python"
-        )))
-    };
+    let unsupported =
+        |what: &str| Err(FromV8Error::Unsupported(format!("a JavaScript {what} cannot be passed to Python")));
     if value.is_symbol() {
         return unsupported("Symbol");
     }
@@ -135,9 +132,7 @@ fn walk<'s>(
         ));
     }
     if path.len() >= MAX_DEPTH {
-        return Err(FromV8Error::Unsupported(format!(
-            "the value is nested deeper than {MAX_DEPTH} levels"
-        )));
+        return Err(FromV8Error::Unsupported(format!("the value is nested deeper than {MAX_DEPTH} levels")));
     }
     path.push(obj);
     let out = if let Ok(array) = v8::Local::<v8::Array>::try_from(value) {

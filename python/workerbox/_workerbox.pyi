@@ -1,7 +1,7 @@
 """Type stubs and API documentation for workerbox's native module."""
 
 from types import TracebackType
-from typing import Any, Mapping, Optional, Type, Union
+from typing import Any, Awaitable, Callable, Mapping, Optional, Type, Union
 
 from typing_extensions import Self
 
@@ -68,7 +68,28 @@ class Loader:
     manager, or call :meth:`close`.
     """
 
-    def __init__(self, *, threads: Optional[int] = None) -> None: ...
+    def __init__(
+        self,
+        *,
+        threads: Optional[int] = None,
+        max_warm: int = 1024,
+        idle_ttl_s: Optional[float] = 600.0,
+    ) -> None:
+        """``max_warm`` caps the workers kept by :meth:`get` (least recently used go first);
+        ``idle_ttl_s`` drops cached workers not called for that long (None: never)."""
+    def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Worker:
+        """The warm worker cached under ``id``, or a fresh one loaded from ``factory()``.
+
+        The factory runs once per id, even when several threads ask at once; it may be a
+        coroutine function. If it raises, calls on the returned worker raise that error and
+        the id is not cached. Eviction only drops the cache's reference: a worker you still
+        hold keeps working.
+        """
+    def evict(self, id: str) -> bool:
+        """Drops ``id`` from the warm cache; returns whether it was there."""
+    @property
+    def warm_ids(self) -> list[str]:
+        """The ids currently in the warm cache."""
     def load(
         self,
         code: Optional[WorkerCode] = None,
@@ -103,6 +124,9 @@ class Worker:
         """Disposes the isolate. Idempotent; its stubs raise :class:`ClosedError` afterwards."""
     @property
     def closed(self) -> bool: ...
+    @property
+    def id(self) -> Optional[str]:
+        """The id given to :meth:`Loader.get`, or None for a worker from :meth:`Loader.load`."""
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

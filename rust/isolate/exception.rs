@@ -19,10 +19,7 @@ pub fn take(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>
         return Error::Worker("JavaScript failed without an exception".into());
     };
     let location = tc.message().map(|m| {
-        let file = m
-            .get_script_resource_name(tc)
-            .map(|n| n.to_rust_string_lossy(tc))
-            .unwrap_or_default();
+        let file = m.get_script_resource_name(tc).map(|n| n.to_rust_string_lossy(tc)).unwrap_or_default();
         let line = m.get_line_number(tc).unwrap_or(0);
         let col = m.get_start_column() + 1;
         format!("{file}:{line}:{col}")
@@ -38,17 +35,15 @@ pub fn from_value<'s>(
     location: Option<String>,
 ) -> JsError {
     v8::tc_scope!(let tc, scope);
-    let read =
-        |tc: &mut v8::PinScope<'_, '_>, obj: v8::Local<v8::Object>, key: &str| -> Option<String> {
-            let k = v8::String::new(tc, key).unwrap();
-            let v = obj.get(tc, k.into())?;
-            v.is_string().then(|| v.to_rust_string_lossy(tc))
-        };
+    let read = |tc: &mut v8::PinScope<'_, '_>, obj: v8::Local<v8::Object>, key: &str| -> Option<String> {
+        let k = v8::String::new(tc, key).unwrap();
+        let v = obj.get(tc, k.into())?;
+        v.is_string().then(|| v.to_rust_string_lossy(tc))
+    };
     let error_like = match v8::Local::<v8::Object>::try_from(exception) {
         Ok(obj) => {
             let message_key = v8::String::new(tc, "message").unwrap();
-            (exception.is_native_error() || obj.has(tc, message_key.into()) == Some(true))
-                .then_some(obj)
+            (exception.is_native_error() || obj.has(tc, message_key.into()) == Some(true)).then_some(obj)
         }
         Err(_) => None,
     };
@@ -59,10 +54,7 @@ pub fn from_value<'s>(
             read(tc, obj, "stack"),
         ),
         None => {
-            let text = exception
-                .to_string(tc)
-                .map(|s| s.to_rust_string_lossy(tc))
-                .unwrap_or_default();
+            let text = exception.to_string(tc).map(|s| s.to_rust_string_lossy(tc)).unwrap_or_default();
             ("Error".into(), text, None)
         }
     };
@@ -72,9 +64,5 @@ pub fn from_value<'s>(
         (None, Some(loc)) => Some(format!("{name}: {message}\n    at {loc}")),
         (s, _) => s,
     };
-    JsError {
-        name,
-        message,
-        stack,
-    }
+    JsError { name, message, stack }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
@@ -60,10 +60,7 @@ impl Executor {
                 .stack_size(THREAD_STACK_BYTES)
                 .spawn(move || thread::run(rx, r))
                 .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))?;
-            refs.push(Arc::new(ThreadRef {
-                commands: tx,
-                running,
-            }));
+            refs.push(Arc::new(ThreadRef { commands: tx, running }));
             joins.push(join);
         }
         Ok(Executor {
@@ -78,13 +75,12 @@ impl Executor {
     /// the load on the worker's thread.
     pub fn load(&self, code: WorkerCode) -> Result<(WorkerHandle, Pending<()>)> {
         code.validate()?;
-        let thread = self.threads
-            [self.next_thread.fetch_add(1, Ordering::Relaxed) % self.threads.len()]
-        .clone();
+        let thread =
+            self.threads[self.next_thread.fetch_add(1, Ordering::Relaxed) % self.threads.len()].clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (reply, rx) = mpsc::sync_channel(1);
         send(&thread, Command::Load { id, code, reply })?;
-        let handle = WorkerHandle { id, thread };
+        let handle = WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()) };
         Ok((handle, Pending { rx }))
     }
 
@@ -109,36 +105,26 @@ impl Drop for Executor {
 }
 
 fn send(thread: &ThreadRef, command: Command) -> Result<()> {
-    thread
-        .commands
-        .send(command)
-        .map_err(|_| Error::Closed("the loader is closed".into()))
+    thread.commands.send(command).map_err(|_| Error::Closed("the loader is closed".into()))
 }
 
 /// A worker, from any thread. Dropping it closes the worker.
 pub struct WorkerHandle {
     id: u64,
     thread: Arc<ThreadRef>,
+    last_used: Mutex<Instant>,
 }
 
 impl WorkerHandle {
-    pub fn call(
-        &self,
-        export: Option<String>,
-        method: String,
-        args: Vec<Value>,
-    ) -> Result<Pending<Value>> {
+    /// How long since the worker was loaded or last called.
+    pub fn idle_for(&self) -> Duration {
+        self.last_used.lock().unwrap().elapsed()
+    }
+
+    pub fn call(&self, export: Option<String>, method: String, args: Vec<Value>) -> Result<Pending<Value>> {
+        *self.last_used.lock().unwrap() = Instant::now();
         let (reply, rx) = mpsc::sync_channel(1);
-        send(
-            &self.thread,
-            Command::Call {
-                id: self.id,
-                export,
-                method,
-                args,
-                reply,
-            },
-        )?;
+        send(&self.thread, Command::Call { id: self.id, export, method, args, reply })?;
         Ok(Pending { rx })
     }
 
@@ -170,10 +156,9 @@ impl<T> Pending<T> {
         match self.rx.recv_timeout(timeout) {
             Ok(done) => Some(done),
             Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => Some(Done {
-                result: Err(Error::Closed("the loader is closed".into())),
-                logs: Vec::new(),
-            }),
+            Err(RecvTimeoutError::Disconnected) => {
+                Some(Done { result: Err(Error::Closed("the loader is closed".into())), logs: Vec::new() })
+            }
         }
     }
 }

@@ -16,21 +16,9 @@ use crate::error::Error;
 use crate::value::Value;
 
 pub enum Command {
-    Load {
-        id: u64,
-        code: WorkerCode,
-        reply: Reply<()>,
-    },
-    Call {
-        id: u64,
-        export: Option<String>,
-        method: String,
-        args: Vec<Value>,
-        reply: Reply<Value>,
-    },
-    Close {
-        id: u64,
-    },
+    Load { id: u64, code: WorkerCode, reply: Reply<()> },
+    Call { id: u64, export: Option<String>, method: String, args: Vec<Value>, reply: Reply<Value> },
+    Close { id: u64 },
     Shutdown,
 }
 
@@ -68,10 +56,7 @@ fn closed() -> Error {
 }
 
 fn refuse<T>(reply: Reply<T>) {
-    let _ = reply.send(Done {
-        result: Err(closed()),
-        logs: Vec::new(),
-    });
+    let _ = reply.send(Done { result: Err(closed()), logs: Vec::new() });
 }
 
 pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
@@ -79,9 +64,7 @@ pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
     loop {
         let next_timer = workers.values().filter_map(Worker::next_deadline).min();
         let received = match next_timer {
-            Some(deadline) => {
-                commands.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            }
+            Some(deadline) => commands.recv_timeout(deadline.saturating_duration_since(Instant::now())),
             None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         let command = match received {
@@ -106,13 +89,7 @@ pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
                 worker.load(reply);
                 touched = Some(id);
             }
-            Some(Command::Call {
-                id,
-                export,
-                method,
-                args,
-                reply,
-            }) => match workers.get_mut(&id) {
+            Some(Command::Call { id, export, method, args, reply }) => match workers.get_mut(&id) {
                 None => {
                     let _ = reply.send(Done {
                         result: Err(Error::Closed("the worker is closed".into())),

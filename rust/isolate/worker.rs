@@ -90,10 +90,7 @@ impl Worker {
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
         HeapGuard::install(&mut isolate, DEFAULT_HEAP_LIMIT);
         isolate.set_slot(OpState::new());
-        let mut js = JsState {
-            main_name: code.main_module.clone(),
-            ..Default::default()
-        };
+        let mut js = JsState { main_name: code.main_module.clone(), ..Default::default() };
         isolate.set_slot(ModuleMap::new(code));
         {
             v8::scope!(let hs, &mut isolate);
@@ -104,9 +101,7 @@ impl Worker {
             v8::tc_scope!(let tc, scope);
             match crate::bootstrap::run(tc) {
                 Ok(hooks) => js.hooks = Some(v8::Global::new(tc, hooks)),
-                Err(e) => {
-                    js.dead = Some(Error::Worker(format!("the runtime failed to start: {e}")))
-                }
+                Err(e) => js.dead = Some(Error::Worker(format!("the runtime failed to start: {e}"))),
             }
             js.context = Some(v8::Global::new(tc, context));
         }
@@ -127,10 +122,7 @@ impl Worker {
             return answer(&mut self.isolate, reply, Err(e.clone()));
         }
         let outcome = in_context!(self, |tc, js| {
-            let map = tc
-                .get_slot_mut::<ModuleMap>()
-                .map(|m| m as *mut ModuleMap)
-                .unwrap();
+            let map = tc.get_slot_mut::<ModuleMap>().map(|m| m as *mut ModuleMap).unwrap();
             let main_name = js.main_name.clone();
             // SAFETY: the slot outlives this call and nothing else touches it while compiling;
             // the raw pointer only releases the borrow of `tc` that get_slot_mut holds.
@@ -164,13 +156,7 @@ impl Worker {
 
     /// Calls `method` on the export `export` (default: `default`); the reply comes once the
     /// returned value (awaited if a promise) is known.
-    pub fn call(
-        &mut self,
-        export: Option<&str>,
-        method: &str,
-        args: &[Value],
-        reply: Reply<Value>,
-    ) {
+    pub fn call(&mut self, export: Option<&str>, method: &str, args: &[Value], reply: Reply<Value>) {
         if let Some(e) = &self.js.dead {
             let e = Error::Closed(format!("the worker is no longer usable: {e}"));
             return answer(&mut self.isolate, reply, Err(e));
@@ -215,10 +201,7 @@ impl Worker {
                     };
                     js.waiting.push(Waiting {
                         promise: v8::Global::new(tc, promise),
-                        waiter: Waiter::Call {
-                            reply: reply.clone(),
-                            what,
-                        },
+                        waiter: Waiter::Call { reply: reply.clone(), what },
                     });
                     Ok(())
                 }
@@ -237,20 +220,14 @@ impl Worker {
         if self.js.dead.is_some() {
             return;
         }
-        let due = self
-            .isolate
-            .get_slot_mut::<OpState>()
-            .map(|s| s.take_due(now))
-            .unwrap_or_default();
+        let due = self.isolate.get_slot_mut::<OpState>().map(|s| s.take_due(now)).unwrap_or_default();
         if due.is_empty() {
             return;
         }
         let failed = in_context!(self, |tc, js| {
             let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
             let key = v8::String::new(tc, "fireTimer").unwrap();
-            let fire = hooks
-                .get(tc, key.into())
-                .and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+            let fire = hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
             let mut failed = None;
             if let Some(fire) = fire {
                 for id in due {
@@ -278,9 +255,7 @@ impl Worker {
         if self.js.dead.is_some() {
             return None;
         }
-        self.isolate
-            .get_slot::<OpState>()
-            .and_then(OpState::next_deadline)
+        self.isolate.get_slot::<OpState>().and_then(OpState::next_deadline)
     }
 
     /// Runs microtasks, then answers every waiter whose promise settled. With no timer armed,
@@ -297,19 +272,14 @@ impl Worker {
         let mut answers: Vec<(Waiter, Result<Option<Value>>)> = Vec::new();
         let terminal = in_context!(self, |tc, js| {
             tc.perform_microtask_checkpoint();
-            if tc.has_terminated()
-                || tc.is_execution_terminating()
-                || HeapGuard::reached(tc).is_some()
-            {
+            if tc.has_terminated() || tc.is_execution_terminating() || HeapGuard::reached(tc).is_some() {
                 let e = exception::take(tc);
                 for w in js.waiting.drain(..) {
                     answers.push((w.waiter, Err(e.clone())));
                 }
                 return Err(e);
             }
-            let timers_armed = tc
-                .get_slot::<OpState>()
-                .is_some_and(|s| !s.timers.is_empty());
+            let timers_armed = tc.get_slot::<OpState>().is_some_and(|s| !s.timers.is_empty());
             let mut still = Vec::new();
             for w in js.waiting.drain(..) {
                 let promise = v8::Local::new(tc, &w.promise);
@@ -326,8 +296,7 @@ impl Worker {
                     v8::PromiseState::Fulfilled => match &w.waiter {
                         Waiter::Load(_) => {
                             let module = v8::Local::new(tc, js.module.as_ref().unwrap());
-                            let ns: v8::Local<v8::Object> =
-                                module.get_module_namespace().try_into().unwrap();
+                            let ns: v8::Local<v8::Object> = module.get_module_namespace().try_into().unwrap();
                             js.main = Some(v8::Global::new(tc, ns));
                             Ok(None)
                         }
@@ -357,11 +326,9 @@ impl Worker {
             }
             match waiter {
                 Waiter::Load(reply) => answer(&mut self.isolate, reply, outcome.map(|_| ())),
-                Waiter::Call { reply, .. } => answer(
-                    &mut self.isolate,
-                    reply,
-                    outcome.map(|v| v.unwrap_or(Value::Undefined)),
-                ),
+                Waiter::Call { reply, .. } => {
+                    answer(&mut self.isolate, reply, outcome.map(|v| v.unwrap_or(Value::Undefined)))
+                }
             }
         }
     }
@@ -385,19 +352,14 @@ fn never_settled(waiter: &Waiter, main_name: &str) -> Error {
         Waiter::Load(_) => format!("top-level await in {main_name:?}"),
         Waiter::Call { what, .. } => format!("the promise returned by {what}"),
     };
-    Error::Worker(format!(
-        "{what} never settled: nothing is left that could resolve it"
-    ))
+    Error::Worker(format!("{what} never settled: nothing is left that could resolve it"))
 }
 
 /// An exception thrown by a timer callback has no caller to reach; it goes to the console as
 /// `console.error` would print it.
 fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
     let message = match e {
-        Error::Js(js) => js
-            .stack
-            .clone()
-            .unwrap_or_else(|| format!("{}: {}", js.name, js.message)),
+        Error::Js(js) => js.stack.clone().unwrap_or_else(|| format!("{}: {}", js.name, js.message)),
         other => other.to_string(),
     };
     if let Some(state) = scope.get_slot_mut::<OpState>() {
@@ -411,9 +373,6 @@ fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
 /// Sends `result` with the console output collected so far. A dropped receiver means the caller
 /// stopped waiting; there is nobody left to tell.
 fn answer<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>) {
-    let logs = isolate
-        .get_slot_mut::<OpState>()
-        .map(|s| std::mem::take(&mut s.logs))
-        .unwrap_or_default();
+    let logs = isolate.get_slot_mut::<OpState>().map(|s| std::mem::take(&mut s.logs)).unwrap_or_default();
     let _ = reply.send(Done { result, logs });
 }

@@ -47,14 +47,10 @@ pub fn op_log(
     let state = super::state(scope);
     let used: usize = state.logs.iter().map(|l| l.message.len()).sum();
     if used + message.len() > MAX_BUFFERED_BYTES {
-        if !state.logs.last().is_some_and(|l| {
-            l.message
-                .starts_with("[workerbox] console output truncated")
-        }) {
-            state.logs.push(LogLine {
-                level: Level::Warn,
-                message: "[workerbox] console output truncated".into(),
-            });
+        if !state.logs.last().is_some_and(|l| l.message.starts_with("[workerbox] console output truncated")) {
+            state
+                .logs
+                .push(LogLine { level: Level::Warn, message: "[workerbox] console output truncated".into() });
         }
         return;
     }

@@ -13,17 +13,11 @@ pub fn op_random_fill(
     _rv: v8::ReturnValue<v8::Value>,
 ) {
     let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(args.get(0)) else {
-        return throw_type_error(
-            scope,
-            "getRandomValues: argument must be an integer typed array",
-        );
+        return throw_type_error(scope, "getRandomValues: argument must be an integer typed array");
     };
     let len = view.byte_length();
     if len > MAX_RANDOM_BYTES {
-        return throw_type_error(
-            scope,
-            "getRandomValues: at most 65536 bytes can be requested at once",
-        );
+        return throw_type_error(scope, "getRandomValues: at most 65536 bytes can be requested at once");
     }
     let mut bytes = vec![0u8; len];
     if getrandom::fill(&mut bytes).is_err() {
@@ -47,14 +41,7 @@ pub fn op_random_uuid(
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    let uuid = format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    );
+    let uuid = format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]);
     rv.set(v8::String::new(scope, &uuid).unwrap().into());
 }
 
@@ -65,10 +52,7 @@ pub fn op_digest(
 ) {
     let algorithm = args.get(0).to_rust_string_lossy(scope).to_ascii_uppercase();
     let Some(data) = bytes_arg(args.get(1)) else {
-        return throw_type_error(
-            scope,
-            "digest: data must be an ArrayBuffer or ArrayBufferView",
-        );
+        return throw_type_error(scope, "digest: data must be an ArrayBuffer or ArrayBufferView");
     };
     let out = match algorithm.as_str() {
         "SHA-1" => sha1::Sha1::digest(&data).to_vec(),

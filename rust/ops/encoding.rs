@@ -47,10 +47,7 @@ pub fn op_utf8_decode(
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     let Some(bytes) = bytes_arg(args.get(0)) else {
-        return throw_type_error(
-            scope,
-            "decode: input must be an ArrayBuffer or ArrayBufferView",
-        );
+        return throw_type_error(scope, "decode: input must be an ArrayBuffer or ArrayBufferView");
     };
     let fatal = args.get(1).is_true();
     let ignore_bom = args.get(2).is_true();
@@ -67,9 +64,6 @@ pub fn op_utf8_decode(
     };
     match v8::String::new(scope, &text) {
         Some(s) => rv.set(s.into()),
-        None => throw_type_error(
-            scope,
-            "decode: the text is too long for a JavaScript string",
-        ),
+        None => throw_type_error(scope, "decode: the text is too long for a JavaScript string"),
     }
 }

@@ -31,12 +31,7 @@ pub struct OpState {
 
 impl OpState {
     pub fn new() -> Self {
-        OpState {
-            origin: Instant::now(),
-            logs: Vec::new(),
-            timers: Vec::new(),
-            cancelled: HashSet::new(),
-        }
+        OpState { origin: Instant::now(), logs: Vec::new(), timers: Vec::new(), cancelled: HashSet::new() }
     }
 
     /// The earliest armed timer's deadline.
@@ -46,12 +41,7 @@ impl OpState {
 
     /// Removes and returns the ids of timers due at `now`, earliest first.
     pub fn take_due(&mut self, now: Instant) -> Vec<u32> {
-        let mut due: Vec<(u32, Instant)> = self
-            .timers
-            .iter()
-            .copied()
-            .filter(|(_, d)| *d <= now)
-            .collect();
+        let mut due: Vec<(u32, Instant)> = self.timers.iter().copied().filter(|(_, d)| *d <= now).collect();
         due.sort_by_key(|(id, d)| (*d, *id));
         self.timers.retain(|(_, d)| *d > now);
         due.into_iter().map(|(id, _)| id).collect()
@@ -123,18 +113,13 @@ fn bytes_arg(value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
         };
         // SAFETY: the backing store is kept alive by `store` for the duration of the copy and
         // holds `len` initialised bytes; JS cannot run concurrently on this thread.
-        return Some(
-            unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, len) }.to_vec(),
-        );
+        return Some(unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, len) }.to_vec());
     }
     None
 }
 
 /// A new `Uint8Array` owning `bytes`.
-fn uint8_array<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    bytes: Vec<u8>,
-) -> v8::Local<'s, v8::Uint8Array> {
+fn uint8_array<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: Vec<u8>) -> v8::Local<'s, v8::Uint8Array> {
     let len = bytes.len();
     let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
     let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
@@ -142,7 +127,5 @@ fn uint8_array<'s>(
 }
 
 fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut OpState {
-    scope
-        .get_slot_mut::<OpState>()
-        .expect("OpState is installed before any JS runs")
+    scope.get_slot_mut::<OpState>().expect("OpState is installed before any JS runs")
 }

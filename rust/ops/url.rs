@@ -32,20 +32,8 @@ pub fn op_url_parse(
         ("hostname", u.host_str().unwrap_or("").to_string()),
         ("port", port),
         ("pathname", u.path().to_string()),
-        (
-            "search",
-            u.query()
-                .filter(|q| !q.is_empty())
-                .map(|q| format!("?{q}"))
-                .unwrap_or_default(),
-        ),
-        (
-            "hash",
-            u.fragment()
-                .filter(|f| !f.is_empty())
-                .map(|f| format!("#{f}"))
-                .unwrap_or_default(),
-        ),
+        ("search", u.query().filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default()),
+        ("hash", u.fragment().filter(|f| !f.is_empty()).map(|f| format!("#{f}")).unwrap_or_default()),
     ];
     let obj = v8::Object::new(scope);
     for (k, v) in fields {

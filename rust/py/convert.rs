@@ -39,23 +39,14 @@ fn walk(obj: &Bound<'_, PyAny>, path: &mut Vec<usize>) -> PyResult<Value> {
     let is_dict = obj.is_instance_of::<PyDict>();
     if !is_list && !is_dict {
         let ty = obj.get_type().name()?;
-        return Err(conversion(
-            py,
-            format!("a Python {ty} cannot be passed to JavaScript"),
-        ));
+        return Err(conversion(py, format!("a Python {ty} cannot be passed to JavaScript")));
     }
     let id = obj.as_ptr() as usize;
     if path.contains(&id) {
-        return Err(conversion(
-            py,
-            "the value contains a cycle and cannot be passed to JavaScript".into(),
-        ));
+        return Err(conversion(py, "the value contains a cycle and cannot be passed to JavaScript".into()));
     }
     if path.len() >= MAX_DEPTH {
-        return Err(conversion(
-            py,
-            format!("the value is nested deeper than {MAX_DEPTH} levels"),
-        ));
+        return Err(conversion(py, format!("the value is nested deeper than {MAX_DEPTH} levels")));
     }
     path.push(id);
     let out = if is_dict {
@@ -88,10 +79,7 @@ pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
         Value::Undefined | Value::Null => py.None(),
         Value::Bool(b) => PyBool::new(py, b).to_owned().into_any().unbind(),
         Value::Number(n) => {
-            if n.fract() == 0.0
-                && n.abs() <= MAX_SAFE_INTEGER as f64
-                && !(n == 0.0 && n.is_sign_negative())
-            {
+            if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER as f64 && !(n == 0.0 && n.is_sign_negative()) {
                 (n as i64).into_pyobject(py)?.into_any().unbind()
             } else {
                 PyFloat::new(py, n).into_any().unbind()

@@ -28,10 +28,7 @@ fn make(
     let ns = PyDict::new(py);
     ns.set_item("__doc__", doc)?;
     ns.set_item("__module__", "workerbox")?;
-    let ty = py
-        .get_type::<PyType>()
-        .call1((name, PyTuple::new(py, bases)?, ns))?
-        .cast_into::<PyType>()?;
+    let ty = py.get_type::<PyType>().call1((name, PyTuple::new(py, bases)?, ns))?.cast_into::<PyType>()?;
     m.add(name, &ty)?;
     let _ = cell.set(py, ty.unbind());
     Ok(())
@@ -40,13 +37,7 @@ fn make(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let exc = py.get_type::<PyException>().into_any();
-    make(
-        m,
-        &WORKER_ERROR,
-        "WorkerError",
-        vec![exc],
-        "Base class of every workerbox exception.",
-    )?;
+    make(m, &WORKER_ERROR, "WorkerError", vec![exc], "Base class of every workerbox exception.")?;
     let base = || WORKER_ERROR.get(py).unwrap().bind(py).clone().into_any();
     make(
         m,
@@ -94,10 +85,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>) -> Bound<'py, PyType> {
-    cell.get(py)
-        .expect("workerbox exception classes are registered at import")
-        .bind(py)
-        .clone()
+    cell.get(py).expect("workerbox exception classes are registered at import").bind(py).clone()
 }
 
 pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {

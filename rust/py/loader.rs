@@ -1,17 +1,22 @@
 //! `Loader` and `WorkerCode` for Python.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
+use super::cache::{Cache, WorkerRef};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::wait::wait;
 use super::worker::PyWorker;
 use crate::code::{ModuleSource, WorkerCode};
 use crate::error::Error;
-use crate::isolate::Executor;
+use crate::isolate::{Executor, WorkerHandle};
+
+const DEFAULT_MAX_WARM: usize = 1024;
+const DEFAULT_IDLE_TTL_S: f64 = 600.0;
 
 /// The code of a worker: its modules and which one is the entry point.
 #[pyclass(name = "WorkerCode", module = "workerbox", frozen)]
@@ -24,10 +29,7 @@ impl PyWorkerCode {
     #[new]
     #[pyo3(signature = (main_module, modules))]
     fn new(main_module: String, modules: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let code = WorkerCode {
-            main_module,
-            modules: parse_modules(modules)?,
-        };
+        let code = WorkerCode { main_module, modules: parse_modules(modules)? };
         code.validate().py(modules.py())?;
         Ok(PyWorkerCode { code })
     }
@@ -92,9 +94,7 @@ fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, ModuleSour
             };
             let kind: String = kind.extract()?;
             let Ok(value) = value.cast::<PyString>() else {
-                return Err(code_error(format!(
-                    "modules[{name:?}][{kind:?}]: the source must be str"
-                )));
+                return Err(code_error(format!("modules[{name:?}][{kind:?}]: the source must be str")));
             };
             ModuleSource::from_kind(&kind, value.to_cow()?.into_owned()).ok_or_else(|| {
                 code_error(format!(
@@ -117,6 +117,7 @@ fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, ModuleSour
 #[pyclass(name = "Loader", module = "workerbox", frozen)]
 pub struct PyLoader {
     executor: Mutex<Option<Arc<Executor>>>,
+    cache: Cache,
 }
 
 impl PyLoader {
@@ -132,14 +133,61 @@ impl PyLoader {
 #[pymethods]
 impl PyLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None))]
-    fn new(py: Python<'_>, threads: Option<usize>) -> PyResult<Self> {
-        let threads =
-            threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S)))]
+    fn new(
+        py: Python<'_>,
+        threads: Option<usize>,
+        max_warm: usize,
+        idle_ttl_s: Option<f64>,
+    ) -> PyResult<Self> {
+        let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let idle_ttl = match idle_ttl_s {
+            Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
+            None => None,
+            Some(s) => {
+                return Err(PyValueError::new_err(format!(
+                    "idle_ttl_s must be a positive number or None, not {s}"
+                )));
+            }
+        };
+        if max_warm == 0 {
+            return Err(PyValueError::new_err("max_warm must be at least 1"));
+        }
         let executor = py.detach(|| Executor::new(threads)).py(py)?;
-        Ok(PyLoader {
-            executor: Mutex::new(Some(Arc::new(executor))),
-        })
+        Ok(PyLoader { executor: Mutex::new(Some(Arc::new(executor))), cache: Cache::new(max_warm, idle_ttl) })
+    }
+
+    /// The warm worker cached under `id`, or a fresh one from `factory()` (a callable returning a
+    /// WorkerCode, or a coroutine function whose result is one), which runs once per id even when
+    /// several threads ask at the same time. If the factory raises, calls on the returned worker
+    /// raise that error and the id is not cached.
+    fn get(&self, py: Python<'_>, id: String, factory: &Bound<'_, PyAny>) -> PyResult<PyWorker> {
+        let executor = self.executor(py)?;
+        let (entry, mine) = self.cache.entry(&id);
+        if !mine {
+            let worker = py.detach(|| entry.wait());
+            return Ok(PyWorker::new(worker, Some(id)));
+        }
+        let worker = match run_factory(py, factory).and_then(|code| load_code(py, &executor, code)) {
+            Ok(handle) => WorkerRef::Live(handle),
+            Err(e) => WorkerRef::Failed(Arc::new(e)),
+        };
+        entry.fill(worker.clone());
+        if let WorkerRef::Failed(_) = worker {
+            self.cache.forget(&id, &entry);
+        }
+        Ok(PyWorker::new(worker, Some(id)))
+    }
+
+    /// Drops `id` from the warm cache. Returns whether it was cached.
+    fn evict(&self, id: &str) -> bool {
+        self.cache.evict(id)
+    }
+
+    /// The ids currently in the warm cache.
+    #[getter]
+    fn warm_ids(&self) -> Vec<String> {
+        self.cache.ids()
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
@@ -158,32 +206,23 @@ impl PyLoader {
                     "load() takes either a WorkerCode or its fields as keywords, not both",
                 ));
             }
-            (None, Some(main_module), Some(modules)) => WorkerCode {
-                main_module,
-                modules: parse_modules(modules)?,
-            },
+            (None, Some(main_module), Some(modules)) => {
+                WorkerCode { main_module, modules: parse_modules(modules)? }
+            }
             (None, None, _) => {
-                return Err(PyTypeError::new_err(
-                    "load() missing required field: main_module",
-                ));
+                return Err(PyTypeError::new_err("load() missing required field: main_module"));
             }
             (None, _, None) => {
-                return Err(PyTypeError::new_err(
-                    "load() missing required field: modules",
-                ));
+                return Err(PyTypeError::new_err("load() missing required field: modules"));
             }
         };
         let executor = self.executor(py)?;
-        let (handle, pending) = executor.load(code).py(py)?;
-        let handle = Arc::new(handle);
-        wait(py, pending, || {
-            handle.terminate();
-        })?;
-        Ok(PyWorker::new(handle))
+        Ok(PyWorker::new(WorkerRef::Live(load_code(py, &executor, code)?), None))
     }
 
     /// Terminates running JavaScript and disposes every worker of this loader. Idempotent.
     fn close(&self, py: Python<'_>) {
+        self.cache.clear();
         let executor = self.executor.lock().unwrap().take();
         if let Some(executor) = executor {
             py.detach(|| executor.shutdown());
@@ -201,5 +240,30 @@ impl PyLoader {
     #[getter]
     fn closed(&self) -> bool {
         self.executor.lock().unwrap().is_none()
+    }
+}
+
+/// Loads `code` as a fresh worker and waits for its main module to evaluate.
+fn load_code(py: Python<'_>, executor: &Executor, code: WorkerCode) -> PyResult<Arc<WorkerHandle>> {
+    let (handle, pending) = executor.load(code).py(py)?;
+    let handle = Arc::new(handle);
+    wait(py, pending, || {
+        handle.terminate();
+    })?;
+    Ok(handle)
+}
+
+/// Calls a `get()` factory; a coroutine result is run to completion on a private event loop.
+fn run_factory(py: Python<'_>, factory: &Bound<'_, PyAny>) -> PyResult<WorkerCode> {
+    let mut result = factory.call0()?;
+    if py.import("inspect")?.call_method1("iscoroutine", (&result,))?.is_truthy()? {
+        result = py.import("asyncio")?.call_method1("run", (result,))?;
+    }
+    match result.cast::<PyWorkerCode>() {
+        Ok(code) => Ok(code.get().code.clone()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "the get() factory must return a WorkerCode, not {}",
+            result.get_type().name()?
+        ))),
     }
 }

@@ -2,6 +2,7 @@
 //! owned engine values while attached, releases the GIL for every wait (`wait.rs`), and maps
 //! engine errors to Python exceptions (`errors.rs`).
 
+mod cache;
 mod convert;
 mod errors;
 mod loader;

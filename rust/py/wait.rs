@@ -48,10 +48,7 @@ fn emit_logs(py: Python<'_>, logs: Vec<LogLine>) -> PyResult<()> {
     }
     static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let logger = LOGGER.get_or_try_init(py, || -> PyResult<_> {
-        Ok(py
-            .import("logging")?
-            .call_method1("getLogger", ("workerbox.console",))?
-            .unbind())
+        Ok(py.import("logging")?.call_method1("getLogger", ("workerbox.console",))?.unbind())
     })?;
     let logger = logger.bind(py);
     for line in logs {

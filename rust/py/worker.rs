@@ -1,28 +1,27 @@
 //! `Worker`, `Entrypoint` and the bound method stubs that call into JavaScript.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use super::cache::WorkerRef;
 use super::convert::{from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::wait::wait;
 use crate::error::Error;
-use crate::isolate::WorkerHandle;
 
 /// A loaded worker: one isolate with its evaluated main module.
 #[pyclass(name = "Worker", module = "workerbox", frozen)]
 pub struct PyWorker {
-    handle: Mutex<Option<Arc<WorkerHandle>>>,
+    worker: Mutex<Option<WorkerRef>>,
+    id: Option<String>,
 }
 
 impl PyWorker {
-    pub fn new(handle: Arc<WorkerHandle>) -> Self {
-        PyWorker {
-            handle: Mutex::new(Some(handle)),
-        }
+    pub fn new(worker: WorkerRef, id: Option<String>) -> Self {
+        PyWorker { worker: Mutex::new(Some(worker)), id }
     }
 }
 
@@ -32,25 +31,27 @@ impl PyWorker {
     /// that export's methods.
     #[pyo3(signature = (name=None))]
     fn get_entrypoint(&self, py: Python<'_>, name: Option<String>) -> PyResult<PyEntrypoint> {
-        let handle = self.handle.lock().unwrap().clone();
-        let handle =
-            handle.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
-        Ok(PyEntrypoint {
-            handle,
-            export: name,
-        })
+        let worker = self.worker.lock().unwrap().clone();
+        let worker = worker.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
+        Ok(PyEntrypoint { worker, export: name })
     }
 
     /// Disposes the isolate. Idempotent; stubs from this worker raise ClosedError afterwards.
     fn close(&self) {
-        if let Some(handle) = self.handle.lock().unwrap().take() {
+        if let Some(WorkerRef::Live(handle)) = self.worker.lock().unwrap().take() {
             handle.close();
         }
     }
 
     #[getter]
     fn closed(&self) -> bool {
-        self.handle.lock().unwrap().is_none()
+        self.worker.lock().unwrap().is_none()
+    }
+
+    /// The id given to `Loader.get`, or None for a worker from `load`.
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -60,12 +61,20 @@ impl PyWorker {
     fn __exit__(&self, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) {
         self.close();
     }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { " closed" } else { "" };
+        match &self.id {
+            Some(id) => format!("<Worker {id:?}{state}>"),
+            None => format!("<Worker{state}>"),
+        }
+    }
 }
 
 /// An export of a worker's main module. `ep.method(*args)` calls `method` on it.
 #[pyclass(name = "Entrypoint", module = "workerbox", frozen)]
 pub struct PyEntrypoint {
-    handle: Arc<WorkerHandle>,
+    worker: WorkerRef,
     export: Option<String>,
 }
 
@@ -76,25 +85,18 @@ impl PyEntrypoint {
         if name.starts_with('_') {
             return Err(PyAttributeError::new_err(name));
         }
-        Ok(PyMethod {
-            handle: self.handle.clone(),
-            export: self.export.clone(),
-            method: name,
-        })
+        Ok(PyMethod { worker: self.worker.clone(), export: self.export.clone(), method: name })
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<Entrypoint {}>",
-            self.export.as_deref().unwrap_or("default")
-        )
+        format!("<Entrypoint {}>", self.export.as_deref().unwrap_or("default"))
     }
 }
 
 /// A method of an entrypoint, ready to call.
 #[pyclass(name = "EntrypointMethod", module = "workerbox", frozen)]
 pub struct PyMethod {
-    handle: Arc<WorkerHandle>,
+    worker: WorkerRef,
     export: Option<String>,
     method: String,
 }
@@ -103,25 +105,19 @@ pub struct PyMethod {
 impl PyMethod {
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        let args = args
-            .iter()
-            .map(|a| to_value(&a))
-            .collect::<PyResult<Vec<_>>>()?;
-        let pending = self
-            .handle
-            .call(self.export.clone(), self.method.clone(), args)
-            .py(py)?;
+        let handle = match &self.worker {
+            WorkerRef::Live(handle) => handle,
+            WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
+        };
+        let args = args.iter().map(|a| to_value(&a)).collect::<PyResult<Vec<_>>>()?;
+        let pending = handle.call(self.export.clone(), self.method.clone(), args).py(py)?;
         let result = wait(py, pending, || {
-            self.handle.terminate();
+            handle.terminate();
         })?;
         from_value(py, result)
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "<EntrypointMethod {}.{}>",
-            self.export.as_deref().unwrap_or("default"),
-            self.method
-        )
+        format!("<EntrypointMethod {}.{}>", self.export.as_deref().unwrap_or("default"), self.method)
     }
 }

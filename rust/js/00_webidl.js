@@ -1,0 +1,102 @@
+// Shared plumbing for the bootstrap files, and DOMException.
+//
+// Sets `hooks.webidl` = { expose, exposeClass, toBytes, isPlatformObject }; later files take
+// their helpers from there, so no helper ever becomes reachable from user code.
+(function (ops, hooks) {
+  "use strict";
+
+  // Web platform globals are writable, configurable and non-enumerable.
+  function expose(name, value) {
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+
+  // Objects of classes exposed here print their getters in console.log (01_console.js), as
+  // Node's custom inspectors do; user classes never run getters while being printed.
+  const platformPrototypes = new WeakSet();
+
+  function isPlatformObject(value) {
+    return platformPrototypes.has(Object.getPrototypeOf(value));
+  }
+
+  // Libraries sniff platform types with Object.prototype.toString ("[object Headers]").
+  function exposeClass(cls, name = cls.name) {
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true });
+    platformPrototypes.add(cls.prototype);
+    expose(name, cls);
+  }
+
+  // A view over the bytes of a BufferSource, without copying; callers that keep the bytes copy.
+  function toBytes(source, what) {
+    if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    if (source instanceof ArrayBuffer) return new Uint8Array(source);
+    if (typeof SharedArrayBuffer === "function" && source instanceof SharedArrayBuffer) return new Uint8Array(source);
+    throw new TypeError(`${what}: expected an ArrayBuffer or ArrayBufferView`);
+  }
+
+  // Legacy codes, which DOMException still exposes as `code` and as constants.
+  const legacyCodes = {
+    IndexSizeError: ["INDEX_SIZE_ERR", 1],
+    HierarchyRequestError: ["HIERARCHY_REQUEST_ERR", 3],
+    WrongDocumentError: ["WRONG_DOCUMENT_ERR", 4],
+    InvalidCharacterError: ["INVALID_CHARACTER_ERR", 5],
+    NoModificationAllowedError: ["NO_MODIFICATION_ALLOWED_ERR", 7],
+    NotFoundError: ["NOT_FOUND_ERR", 8],
+    NotSupportedError: ["NOT_SUPPORTED_ERR", 9],
+    InUseAttributeError: ["INUSE_ATTRIBUTE_ERR", 10],
+    InvalidStateError: ["INVALID_STATE_ERR", 11],
+    SyntaxError: ["SYNTAX_ERR", 12],
+    InvalidModificationError: ["INVALID_MODIFICATION_ERR", 13],
+    NamespaceError: ["NAMESPACE_ERR", 14],
+    InvalidAccessError: ["INVALID_ACCESS_ERR", 15],
+    TypeMismatchError: ["TYPE_MISMATCH_ERR", 17],
+    SecurityError: ["SECURITY_ERR", 18],
+    NetworkError: ["NETWORK_ERR", 19],
+    AbortError: ["ABORT_ERR", 20],
+    URLMismatchError: ["URL_MISMATCH_ERR", 21],
+    QuotaExceededError: ["QUOTA_EXCEEDED_ERR", 22],
+    TimeoutError: ["TIMEOUT_ERR", 23],
+    InvalidNodeTypeError: ["INVALID_NODE_TYPE_ERR", 24],
+    DataCloneError: ["DATA_CLONE_ERR", 25],
+  };
+
+  // name/message/code are prototype getters over private state, as WebIDL specifies; V8 formats
+  // `stack` lazily through them, so it reads "AbortError: ..." without an own `message`.
+  class DOMException extends Error {
+    #name;
+    #message;
+
+    constructor(message = "", options = "Error") {
+      super();
+      this.#message = String(message);
+      if (options !== null && typeof options === "object") {
+        this.#name = "name" in options ? String(options.name) : "Error";
+        if ("cause" in options) {
+          Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
+        }
+      } else {
+        this.#name = String(options);
+      }
+    }
+
+    get name() {
+      return this.#name;
+    }
+
+    get message() {
+      return this.#message;
+    }
+
+    get code() {
+      return legacyCodes[this.#name]?.[1] ?? 0;
+    }
+  }
+
+  for (const [constant, code] of Object.values(legacyCodes)) {
+    const desc = { value: code, enumerable: true };
+    Object.defineProperty(DOMException, constant, desc);
+    Object.defineProperty(DOMException.prototype, constant, desc);
+  }
+
+  hooks.webidl = { expose, exposeClass, toBytes, isPlatformObject };
+  exposeClass(DOMException);
+});

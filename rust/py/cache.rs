@@ -1,0 +1,113 @@
+//! The warm-worker cache behind `Loader.get(id, factory)`: one entry per id, filled once even
+//! when several threads ask for the same id at the same time, evicted least-recently-used past
+//! `max_warm` and after `idle_ttl` without calls. Eviction only drops the cache's reference; a
+//! worker still referenced from Python keeps working until that reference goes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+
+use crate::isolate::WorkerHandle;
+
+/// A worker as the Python layer holds it: live, or the error its factory raised.
+#[derive(Clone)]
+pub enum WorkerRef {
+    Live(Arc<WorkerHandle>),
+    Failed(Arc<PyErr>),
+}
+
+pub struct Entry {
+    state: Mutex<Option<WorkerRef>>,
+    filled: Condvar,
+}
+
+impl Entry {
+    /// Blocks until the entry is filled. Call with the GIL released.
+    pub fn wait(&self) -> WorkerRef {
+        let mut state = self.state.lock().unwrap();
+        loop {
+            if let Some(w) = &*state {
+                return w.clone();
+            }
+            state = self.filled.wait(state).unwrap();
+        }
+    }
+
+    pub fn fill(&self, worker: WorkerRef) {
+        *self.state.lock().unwrap() = Some(worker);
+        self.filled.notify_all();
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        match &*self.state.lock().unwrap() {
+            Some(WorkerRef::Live(h)) => Some(h.idle_for()),
+            _ => None,
+        }
+    }
+}
+
+pub struct Cache {
+    entries: Mutex<HashMap<String, Arc<Entry>>>,
+    max_warm: usize,
+    idle_ttl: Option<Duration>,
+}
+
+impl Cache {
+    pub fn new(max_warm: usize, idle_ttl: Option<Duration>) -> Self {
+        Cache { entries: Mutex::new(HashMap::new()), max_warm, idle_ttl }
+    }
+
+    /// The entry for `id`, and whether the caller created it (and so must fill it).
+    pub fn entry(&self, id: &str) -> (Arc<Entry>, bool) {
+        let mut entries = self.entries.lock().unwrap();
+        if let Some(e) = entries.get(id) {
+            return (e.clone(), false);
+        }
+        self.evict_locked(&mut entries, 1);
+        let e = Arc::new(Entry { state: Mutex::new(None), filled: Condvar::new() });
+        entries.insert(id.to_string(), e.clone());
+        (e, true)
+    }
+
+    /// Removes `id` if it still maps to `entry` (a failed fill must not stay cached).
+    pub fn forget(&self, id: &str, entry: &Arc<Entry>) {
+        let mut entries = self.entries.lock().unwrap();
+        if entries.get(id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
+            entries.remove(id);
+        }
+    }
+
+    pub fn evict(&self, id: &str) -> bool {
+        self.entries.lock().unwrap().remove(id).is_some()
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().unwrap().clear();
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.entries.lock().unwrap().keys().cloned().collect()
+    }
+
+    /// Drops idle entries, then least-recently-used ones until `room` more fit under the cap.
+    /// Entries still being filled are never evicted.
+    fn evict_locked(&self, entries: &mut HashMap<String, Arc<Entry>>, room: usize) {
+        if let Some(ttl) = self.idle_ttl {
+            entries.retain(|_, e| e.idle_for().is_none_or(|idle| idle < ttl));
+        }
+        while entries.len() + room > self.max_warm {
+            let oldest = entries
+                .iter()
+                .filter_map(|(id, e)| e.idle_for().map(|idle| (idle, id.clone())))
+                .max_by_key(|(idle, _)| *idle);
+            match oldest {
+                Some((_, id)) => {
+                    entries.remove(&id);
+                }
+                None => break,
+            }
+        }
+    }
+}

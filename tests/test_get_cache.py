@@ -1,0 +1,120 @@
+"""Loader.get(id, factory): warm workers by id, the factory runs once, LRU and idle eviction."""
+
+import threading
+import time
+
+import pytest
+
+import workerbox as wb
+
+COUNTER = wb.WorkerCode("c.js", {"c.js": "let n = 0; export default { inc() { return ++n } }"})
+
+
+def test_get_reuses_the_warm_worker(loader):
+    calls = []
+
+    def factory():
+        calls.append(1)
+        return COUNTER
+
+    a = loader.get("counter-reuse", factory)
+    assert a.id == "counter-reuse"
+    assert a.get_entrypoint().inc() == 1
+    b = loader.get("counter-reuse", factory)
+    assert b.get_entrypoint().inc() == 2
+    assert len(calls) == 1
+    assert loader.evict("counter-reuse")
+    assert not loader.evict("counter-reuse")
+    c = loader.get("counter-reuse", factory)
+    assert c.get_entrypoint().inc() == 1
+    assert len(calls) == 2
+    loader.evict("counter-reuse")
+
+
+def test_factory_runs_once_under_concurrent_gets(loader):
+    calls = []
+    gate = threading.Event()
+
+    def factory():
+        calls.append(1)
+        gate.wait(5)
+        return COUNTER
+
+    results = []
+
+    def get():
+        results.append(loader.get("counter-concurrent", factory).get_entrypoint().inc())
+
+    threads = [threading.Thread(target=get) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    gate.set()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert sorted(results) == list(range(1, 9))
+    loader.evict("counter-concurrent")
+
+
+def test_async_factory(loader):
+    async def factory():
+        return COUNTER
+
+    assert loader.get("counter-async", factory).get_entrypoint().inc() == 1
+    loader.evict("counter-async")
+
+
+def test_failing_factory_makes_calls_raise_and_is_not_cached(loader):
+    def factory():
+        raise LookupError("no code for this tenant")
+
+    w = loader.get("broken", factory)
+    with pytest.raises(LookupError, match="no code for this tenant"):
+        w.get_entrypoint().anything()
+    assert "broken" not in loader.warm_ids
+    assert loader.get("broken", lambda: COUNTER).get_entrypoint().inc() == 1
+    loader.evict("broken")
+
+
+@pytest.mark.parametrize(
+    "factory, exc",
+    [
+        (lambda: "export default {}", TypeError),
+        (lambda: wb.WorkerCode("m.js", {"m.js": "export default {"}), wb.JSError),
+    ],
+)
+def test_bad_factory_results(loader, factory, exc):
+    w = loader.get("bad-result", factory)
+    with pytest.raises(exc):
+        w.get_entrypoint().f()
+    assert "bad-result" not in loader.warm_ids
+
+
+def test_lru_cap():
+    with wb.Loader(threads=1, max_warm=2) as loader:
+        for i in range(3):
+            loader.get(f"w{i}", lambda: COUNTER).get_entrypoint().inc()
+            time.sleep(0.01)
+        assert sorted(loader.warm_ids) == ["w1", "w2"]
+        loader.get("w1", lambda: COUNTER).get_entrypoint().inc()
+        loader.get("w3", lambda: COUNTER)
+        assert sorted(loader.warm_ids) == ["w1", "w3"]
+
+
+def test_idle_ttl():
+    with wb.Loader(threads=1, idle_ttl_s=0.2) as loader:
+        first = loader.get("idle", lambda: COUNTER)
+        assert first.get_entrypoint().inc() == 1
+        time.sleep(0.3)
+        fresh = loader.get("other", lambda: COUNTER)
+        assert "idle" not in loader.warm_ids
+        assert fresh.get_entrypoint().inc() == 1
+        # The evicted worker still works for whoever holds it.
+        assert first.get_entrypoint().inc() == 2
+
+
+@pytest.mark.parametrize("kwargs", [{"max_warm": 0}, {"idle_ttl_s": 0}, {"idle_ttl_s": float("nan")}])
+def test_bad_cache_settings(kwargs):
+    with pytest.raises(ValueError):
+        wb.Loader(**kwargs)
