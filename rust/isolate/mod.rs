@@ -25,7 +25,20 @@ pub struct Done<T> {
     pub logs: Vec<LogLine>,
 }
 
-type Reply<T> = mpsc::SyncSender<Done<T>>;
+/// Where the answer to one command goes: a blocking `Pending` (see `Pending::channel`) or any
+/// callback, such as one that completes an asyncio future. Called exactly once, on the isolate
+/// thread, so it must not block.
+pub struct Reply<T>(Box<dyn FnOnce(Done<T>) + Send>);
+
+impl<T> Reply<T> {
+    pub fn new(f: impl FnOnce(Done<T>) + Send + 'static) -> Self {
+        Reply(Box::new(f))
+    }
+
+    pub fn send(self, done: Done<T>) {
+        (self.0)(done)
+    }
+}
 
 /// Stack for isolate threads: V8's own stack guard (`--stack-size`) trips well inside it, so deep
 /// JS recursion becomes a RangeError rather than a crash.
@@ -74,14 +87,18 @@ impl Executor {
     /// Starts loading a fresh worker. The handle is usable at once; its commands queue behind
     /// the load on the worker's thread.
     pub fn load(&self, code: WorkerCode) -> Result<(WorkerHandle, Pending<()>)> {
+        let (reply, pending) = Pending::channel();
+        Ok((self.load_with(code, reply)?, pending))
+    }
+
+    /// Like `load`, answering through `reply` instead of a `Pending`.
+    pub fn load_with(&self, code: WorkerCode, reply: Reply<()>) -> Result<WorkerHandle> {
         code.validate()?;
         let thread =
             self.threads[self.next_thread.fetch_add(1, Ordering::Relaxed) % self.threads.len()].clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (reply, rx) = mpsc::sync_channel(1);
         send(&thread, Command::Load { id, code, reply })?;
-        let handle = WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()) };
-        Ok((handle, Pending { rx }))
+        Ok(WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()) })
     }
 
     /// Terminates running JavaScript, refuses queued commands, stops every isolate thread and
@@ -122,10 +139,21 @@ impl WorkerHandle {
     }
 
     pub fn call(&self, export: Option<String>, method: String, args: Vec<Value>) -> Result<Pending<Value>> {
+        let (reply, pending) = Pending::channel();
+        self.call_with(export, method, args, reply)?;
+        Ok(pending)
+    }
+
+    /// Like `call`, answering through `reply` instead of a `Pending`.
+    pub fn call_with(
+        &self,
+        export: Option<String>,
+        method: String,
+        args: Vec<Value>,
+        reply: Reply<Value>,
+    ) -> Result<()> {
         *self.last_used.lock().unwrap() = Instant::now();
-        let (reply, rx) = mpsc::sync_channel(1);
-        send(&self.thread, Command::Call { id: self.id, export, method, args, reply })?;
-        Ok(Pending { rx })
+        send(&self.thread, Command::Call { id: self.id, export, method, args, reply })
     }
 
     /// Terminates this worker's JavaScript if it is running now (used when the waiting caller is
@@ -148,6 +176,17 @@ impl Drop for WorkerHandle {
 /// The answer to one command, still on its way.
 pub struct Pending<T> {
     rx: Receiver<Done<T>>,
+}
+
+impl<T: Send + 'static> Pending<T> {
+    pub fn channel() -> (Reply<T>, Pending<T>) {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let reply = Reply::new(move |done| {
+            // A dropped receiver means the caller stopped waiting; nobody is left to tell.
+            let _ = tx.send(done);
+        });
+        (reply, Pending { rx })
+    }
 }
 
 impl<T> Pending<T> {

@@ -56,7 +56,7 @@ fn closed() -> Error {
 }
 
 fn refuse<T>(reply: Reply<T>) {
-    let _ = reply.send(Done { result: Err(closed()), logs: Vec::new() });
+    reply.send(Done { result: Err(closed()), logs: Vec::new() });
 }
 
 pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
@@ -91,7 +91,7 @@ pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
             }
             Some(Command::Call { id, export, method, args, reply }) => match workers.get_mut(&id) {
                 None => {
-                    let _ = reply.send(Done {
+                    reply.send(Done {
                         result: Err(Error::Closed("the worker is closed".into())),
                         logs: Vec::new(),
                     });

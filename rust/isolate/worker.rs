@@ -137,20 +137,19 @@ impl Worker {
                         js.module = Some(v8::Global::new(tc, module));
                         let promise: v8::Local<v8::Promise> =
                             result.try_into().expect("modules evaluate to a promise");
-                        js.waiting.push(Waiting {
-                            promise: v8::Global::new(tc, promise),
-                            waiter: Waiter::Load(reply.clone()),
-                        });
-                        Ok(())
+                        Ok(v8::Global::new(tc, promise))
                     } else {
                         Err(exception::take(tc))
                     }
                 }
             }
         });
-        if let Err(e) = outcome {
-            self.condemn(e.clone());
-            answer(&mut self.isolate, reply, Err(e));
+        match outcome {
+            Ok(promise) => self.js.waiting.push(Waiting { promise, waiter: Waiter::Load(reply) }),
+            Err(e) => {
+                self.condemn(e.clone());
+                answer(&mut self.isolate, reply, Err(e));
+            }
         }
     }
 
@@ -199,19 +198,18 @@ impl Worker {
                             resolver.get_promise(tc)
                         }
                     };
-                    js.waiting.push(Waiting {
-                        promise: v8::Global::new(tc, promise),
-                        waiter: Waiter::Call { reply: reply.clone(), what },
-                    });
-                    Ok(())
+                    Ok(v8::Global::new(tc, promise))
                 }
             }
         });
-        if let Err(e) = started {
-            if matches!(e, Error::Terminated(_) | Error::OutOfMemory(_)) {
-                self.condemn(e.clone());
+        match started {
+            Ok(promise) => self.js.waiting.push(Waiting { promise, waiter: Waiter::Call { reply, what } }),
+            Err(e) => {
+                if matches!(e, Error::Terminated(_) | Error::OutOfMemory(_)) {
+                    self.condemn(e.clone());
+                }
+                answer(&mut self.isolate, reply, Err(e));
             }
-            answer(&mut self.isolate, reply, Err(e));
         }
     }
 
@@ -370,9 +368,8 @@ fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
     }
 }
 
-/// Sends `result` with the console output collected so far. A dropped receiver means the caller
-/// stopped waiting; there is nobody left to tell.
+/// Sends `result` with the console output collected so far.
 fn answer<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>) {
     let logs = isolate.get_slot_mut::<OpState>().map(|s| std::mem::take(&mut s.logs)).unwrap_or_default();
-    let _ = reply.send(Done { result, logs });
+    reply.send(Done { result, logs });
 }

@@ -18,8 +18,10 @@ pub enum WorkerRef {
     Failed(Arc<PyErr>),
 }
 
+type OnFill = Box<dyn FnOnce(&WorkerRef) + Send>;
+
 pub struct Entry {
-    state: Mutex<Option<WorkerRef>>,
+    state: Mutex<(Option<WorkerRef>, Vec<OnFill>)>,
     filled: Condvar,
 }
 
@@ -28,20 +30,40 @@ impl Entry {
     pub fn wait(&self) -> WorkerRef {
         let mut state = self.state.lock().unwrap();
         loop {
-            if let Some(w) = &*state {
+            if let Some(w) = &state.0 {
                 return w.clone();
             }
             state = self.filled.wait(state).unwrap();
         }
     }
 
-    pub fn fill(&self, worker: WorkerRef) {
-        *self.state.lock().unwrap() = Some(worker);
+    /// Runs `f` with the worker once the entry is filled (at once if it already is).
+    pub fn on_fill(&self, f: impl FnOnce(&WorkerRef) + Send + 'static) {
+        let mut state = self.state.lock().unwrap();
+        match &state.0 {
+            Some(w) => {
+                let w = w.clone();
+                drop(state);
+                f(&w);
+            }
+            None => state.1.push(Box::new(f)),
+        }
+    }
+
+    fn set(&self, worker: WorkerRef) {
+        let callbacks = {
+            let mut state = self.state.lock().unwrap();
+            state.0 = Some(worker.clone());
+            std::mem::take(&mut state.1)
+        };
         self.filled.notify_all();
+        for f in callbacks {
+            f(&worker);
+        }
     }
 
     fn idle_for(&self) -> Option<Duration> {
-        match &*self.state.lock().unwrap() {
+        match &self.state.lock().unwrap().0 {
             Some(WorkerRef::Live(h)) => Some(h.idle_for()),
             _ => None,
         }
@@ -66,17 +88,20 @@ impl Cache {
             return (e.clone(), false);
         }
         self.evict_locked(&mut entries, 1);
-        let e = Arc::new(Entry { state: Mutex::new(None), filled: Condvar::new() });
+        let e = Arc::new(Entry { state: Mutex::new((None, Vec::new())), filled: Condvar::new() });
         entries.insert(id.to_string(), e.clone());
         (e, true)
     }
 
-    /// Removes `id` if it still maps to `entry` (a failed fill must not stay cached).
-    pub fn forget(&self, id: &str, entry: &Arc<Entry>) {
-        let mut entries = self.entries.lock().unwrap();
-        if entries.get(id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
-            entries.remove(id);
+    /// Fills the entry the caller created for `id`; a failure is not kept cached.
+    pub fn fill(&self, id: &str, entry: &Arc<Entry>, worker: WorkerRef) {
+        if let WorkerRef::Failed(_) = worker {
+            let mut entries = self.entries.lock().unwrap();
+            if entries.get(id).is_some_and(|e| Arc::ptr_eq(e, entry)) {
+                entries.remove(id);
+            }
         }
+        entry.set(worker);
     }
 
     pub fn evict(&self, id: &str) -> bool {

@@ -2,7 +2,9 @@
 //! owned engine values while attached, releases the GIL for every wait (`wait.rs`), and maps
 //! engine errors to Python exceptions (`errors.rs`).
 
+mod aio;
 mod cache;
+mod code;
 mod convert;
 mod errors;
 mod loader;
@@ -15,7 +17,8 @@ use pyo3::prelude::*;
 fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<loader::PyLoader>()?;
-    m.add_class::<loader::PyWorkerCode>()?;
+    m.add_class::<code::PyWorkerCode>()?;
+    m.add_class::<aio::PyAsyncLoader>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<worker::PyEntrypoint>()?;
     m.add_class::<worker::PyMethod>()?;

@@ -42,7 +42,7 @@ pub fn wait<T: Send>(py: Python<'_>, mut pending: Pending<T>, interrupt: impl Fn
 }
 
 /// Console output from the sandbox goes to the `workerbox.console` logger.
-fn emit_logs(py: Python<'_>, logs: Vec<LogLine>) -> PyResult<()> {
+pub fn emit_logs(py: Python<'_>, logs: Vec<LogLine>) -> PyResult<()> {
     if logs.is_empty() {
         return Ok(());
     }

@@ -1,11 +1,12 @@
 //! `Worker`, `Entrypoint` and the bound method stubs that call into JavaScript.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use super::aio::{Completer, new_future};
 use super::cache::WorkerRef;
 use super::convert::{from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
@@ -17,11 +18,13 @@ use crate::error::Error;
 pub struct PyWorker {
     worker: Mutex<Option<WorkerRef>>,
     id: Option<String>,
+    /// Set for workers of an AsyncLoader: their calls return awaitables.
+    completer: Option<Arc<Completer>>,
 }
 
 impl PyWorker {
-    pub fn new(worker: WorkerRef, id: Option<String>) -> Self {
-        PyWorker { worker: Mutex::new(Some(worker)), id }
+    pub fn new(worker: WorkerRef, id: Option<String>, completer: Option<Arc<Completer>>) -> Self {
+        PyWorker { worker: Mutex::new(Some(worker)), id, completer }
     }
 }
 
@@ -33,7 +36,7 @@ impl PyWorker {
     fn get_entrypoint(&self, py: Python<'_>, name: Option<String>) -> PyResult<PyEntrypoint> {
         let worker = self.worker.lock().unwrap().clone();
         let worker = worker.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
-        Ok(PyEntrypoint { worker, export: name })
+        Ok(PyEntrypoint { worker, export: name, completer: self.completer.clone() })
     }
 
     /// Disposes the isolate. Idempotent; stubs from this worker raise ClosedError afterwards.
@@ -76,6 +79,7 @@ impl PyWorker {
 pub struct PyEntrypoint {
     worker: WorkerRef,
     export: Option<String>,
+    completer: Option<Arc<Completer>>,
 }
 
 #[pymethods]
@@ -85,7 +89,12 @@ impl PyEntrypoint {
         if name.starts_with('_') {
             return Err(PyAttributeError::new_err(name));
         }
-        Ok(PyMethod { worker: self.worker.clone(), export: self.export.clone(), method: name })
+        Ok(PyMethod {
+            worker: self.worker.clone(),
+            export: self.export.clone(),
+            method: name,
+            completer: self.completer.clone(),
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -99,12 +108,22 @@ pub struct PyMethod {
     worker: WorkerRef,
     export: Option<String>,
     method: String,
+    completer: Option<Arc<Completer>>,
 }
 
 #[pymethods]
 impl PyMethod {
+    /// Calls the method; with an AsyncLoader's worker, returns an awaitable instead.
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        if let Some(completer) = &self.completer {
+            let future = new_future(py)?;
+            let started = self.start_async(py, completer, args, future.clone().unbind());
+            if let Err(e) = started {
+                future.call_method1("set_exception", (e.into_value(py),))?;
+            }
+            return Ok(future.unbind());
+        }
         let handle = match &self.worker {
             WorkerRef::Live(handle) => handle,
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
@@ -119,5 +138,23 @@ impl PyMethod {
 
     fn __repr__(&self) -> String {
         format!("<EntrypointMethod {}.{}>", self.export.as_deref().unwrap_or("default"), self.method)
+    }
+}
+
+impl PyMethod {
+    fn start_async(
+        &self,
+        py: Python<'_>,
+        completer: &Arc<Completer>,
+        args: &Bound<'_, PyTuple>,
+        future: Py<PyAny>,
+    ) -> PyResult<()> {
+        let handle = match &self.worker {
+            WorkerRef::Live(handle) => handle,
+            WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
+        };
+        let args = args.iter().map(|a| to_value(&a)).collect::<PyResult<Vec<_>>>()?;
+        let reply = completer.reply(future, from_value);
+        handle.call_with(self.export.clone(), self.method.clone(), args, reply).py(py)
     }
 }

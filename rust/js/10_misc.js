@@ -1,0 +1,40 @@
+// structuredClone, navigator and self.
+(function (ops, hooks) {
+  "use strict";
+  const { expose, exposeClass } = hooks.webidl;
+
+  // ops.structuredClone signals an uncloneable value with an error named DataCloneError; other
+  // exceptions (a getter that throws while being serialized) propagate unchanged.
+  function structuredClone(value, options = undefined) {
+    if (arguments.length === 0) throw new TypeError("structuredClone: 1 argument required, but only 0 present");
+    const transfer = options?.transfer;
+    if (transfer !== undefined && [...transfer].length > 0) {
+      throw new DOMException("structuredClone: transferring objects is not supported", "DataCloneError");
+    }
+    try {
+      return ops.structuredClone(value);
+    } catch (error) {
+      if (error instanceof Error && error.name === "DataCloneError" && !(error instanceof DOMException)) {
+        throw new DOMException(error.message, "DataCloneError");
+      }
+      throw error;
+    }
+  }
+
+  const internal = Symbol("internal");
+
+  class Navigator {
+    constructor(key) {
+      if (key !== internal) throw new TypeError("Illegal constructor");
+    }
+
+    get userAgent() {
+      return "workerbox";
+    }
+  }
+
+  expose("structuredClone", structuredClone);
+  exposeClass(Navigator);
+  expose("navigator", new Navigator(internal));
+  expose("self", globalThis);
+});

@@ -1,0 +1,134 @@
+//! `WorkerCode` for Python, and parsing of the `modules` mapping.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use super::errors::{IntoPyResult, to_pyerr};
+use crate::code::{ModuleSource, WorkerCode};
+use crate::error::Error;
+
+/// The code of a worker: its modules and which one is the entry point.
+#[pyclass(name = "WorkerCode", module = "workerbox", frozen)]
+pub struct PyWorkerCode {
+    pub code: WorkerCode,
+}
+
+#[pymethods]
+impl PyWorkerCode {
+    #[new]
+    #[pyo3(signature = (main_module, modules))]
+    fn new(main_module: String, modules: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let code = WorkerCode { main_module, modules: parse_modules(modules)? };
+        code.validate().py(modules.py())?;
+        Ok(PyWorkerCode { code })
+    }
+
+    #[getter]
+    fn main_module(&self) -> &str {
+        &self.code.main_module
+    }
+
+    #[getter]
+    fn modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (name, source) in &self.code.modules {
+            match source {
+                ModuleSource::Js(src) => dict.set_item(name, src)?,
+            }
+        }
+        Ok(dict)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "WorkerCode(main_module={:?}, modules=<{} module(s)>)",
+            self.code.main_module,
+            self.code.modules.len()
+        )
+    }
+}
+
+pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, ModuleSource)>> {
+    let py = modules.py();
+    let code_error = |m: String| to_pyerr(py, Error::Code(m));
+    let Ok(dict) = modules.cast::<PyDict>() else {
+        return Err(PyTypeError::new_err(format!(
+            "modules must be a dict mapping module names to sources, not {}",
+            modules.get_type().name()?
+        )));
+    };
+    let mut out = Vec::with_capacity(dict.len());
+    for (name, source) in dict.iter() {
+        let Ok(name) = name.cast::<PyString>() else {
+            return Err(code_error(format!(
+                "modules: module names must be str, not {}",
+                name.get_type().name()?
+            )));
+        };
+        let name = name.to_cow()?.into_owned();
+        let parsed = if let Ok(src) = source.cast::<PyString>() {
+            if !(name.ends_with(".js") || name.ends_with(".mjs")) {
+                return Err(code_error(format!(
+                    "modules[{name:?}]: a plain string is an ES module only for names ending in .js or .mjs; \
+                     use a one-key dict such as {{\"js\": source}} to give the type"
+                )));
+            }
+            ModuleSource::Js(src.to_cow()?.into_owned())
+        } else if let Ok(d) = source.cast::<PyDict>() {
+            let mut items = d.iter();
+            let (Some((kind, value)), None) = (items.next(), items.next()) else {
+                return Err(code_error(format!(
+                    "modules[{name:?}]: a module dict must have exactly one key, the module type"
+                )));
+            };
+            let kind: String = kind.extract()?;
+            let Ok(value) = value.cast::<PyString>() else {
+                return Err(code_error(format!("modules[{name:?}][{kind:?}]: the source must be str")));
+            };
+            ModuleSource::from_kind(&kind, value.to_cow()?.into_owned()).ok_or_else(|| {
+                code_error(format!(
+                    "modules[{name:?}]: unknown module type {kind:?} (supported: {})",
+                    ModuleSource::KINDS.join(", ")
+                ))
+            })?
+        } else {
+            return Err(code_error(format!(
+                "modules[{name:?}]: a module must be str or a one-key dict, not {}",
+                source.get_type().name()?
+            )));
+        };
+        out.push((name, parsed));
+    }
+    Ok(out)
+}
+
+/// The `WorkerCode` given to `load()`, either as an object or as its fields.
+pub fn from_args(
+    code: Option<&Bound<'_, PyWorkerCode>>,
+    main_module: Option<String>,
+    modules: Option<&Bound<'_, PyAny>>,
+) -> PyResult<WorkerCode> {
+    match (code, main_module, modules) {
+        (Some(code), None, None) => Ok(code.get().code.clone()),
+        (Some(_), _, _) => {
+            Err(PyTypeError::new_err("load() takes either a WorkerCode or its fields as keywords, not both"))
+        }
+        (None, Some(main_module), Some(modules)) => {
+            Ok(WorkerCode { main_module, modules: parse_modules(modules)? })
+        }
+        (None, None, _) => Err(PyTypeError::new_err("load() missing required field: main_module")),
+        (None, _, None) => Err(PyTypeError::new_err("load() missing required field: modules")),
+    }
+}
+
+/// What a `get()` factory returned, which must be a `WorkerCode`.
+pub fn from_factory_result(result: &Bound<'_, PyAny>) -> PyResult<WorkerCode> {
+    match result.cast::<PyWorkerCode>() {
+        Ok(code) => Ok(code.get().code.clone()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "the get() factory must return a WorkerCode, not {}",
+            result.get_type().name()?
+        ))),
+    }
+}
