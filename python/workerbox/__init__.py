@@ -6,6 +6,7 @@ model and limits.
 """
 
 from ._workerbox import (
+    AsyncLoader,
     ClosedError,
     CodeError,
     ConversionError,
@@ -22,6 +23,7 @@ from ._workerbox import (
 )
 
 __all__ = [
+    "AsyncLoader",
     "ClosedError",
     "CodeError",
     "ConversionError",

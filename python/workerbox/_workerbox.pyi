@@ -115,6 +115,45 @@ class Loader:
         tb: Optional[TracebackType],
     ) -> None: ...
 
+class AsyncLoader:
+    """:class:`Loader` for asyncio. The same engine; every method that waits returns an
+    awaitable, and entrypoint calls on its workers are awaitables too. The event loop never
+    blocks on JavaScript: answers arrive through a helper thread that completes futures with
+    ``call_soon_threadsafe``. Use from coroutines running on an event loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        threads: Optional[int] = None,
+        max_warm: int = 1024,
+        idle_ttl_s: Optional[float] = 600.0,
+    ) -> None: ...
+    def load(
+        self,
+        code: Optional[WorkerCode] = None,
+        *,
+        main_module: Optional[str] = None,
+        modules: Optional[Mapping[str, ModuleSpec]] = None,
+    ) -> Awaitable[Worker]:
+        """Like :meth:`Loader.load`. Bad code raises at once; evaluation errors from the await."""
+    def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Awaitable[Worker]:
+        """Like :meth:`Loader.get`; an async factory is awaited on the running loop."""
+    def evict(self, id: str) -> bool: ...
+    @property
+    def warm_ids(self) -> list[str]: ...
+    def close(self) -> None:
+        """Terminates running JavaScript and disposes every worker. Idempotent."""
+    @property
+    def closed(self) -> bool: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+
 class Worker:
     """A loaded worker: one isolate with its evaluated main module."""
 
@@ -143,6 +182,7 @@ class Entrypoint:
     def __getattr__(self, name: str) -> EntrypointMethod: ...
 
 class EntrypointMethod:
-    """One method of an entrypoint, ready to call."""
+    """One method of an entrypoint, ready to call. For a worker of an :class:`AsyncLoader` the
+    call returns an awaitable."""
 
     def __call__(self, *args: Any) -> Any: ...
