@@ -5,7 +5,20 @@
 
 use crate::ops;
 
-const FILES: &[(&str, &str)] = &[];
+const FILES: &[(&str, &str)] = &[
+    ("00_webidl.js", include_str!("js/00_webidl.js")),
+    ("01_console.js", include_str!("js/01_console.js")),
+    ("02_timers.js", include_str!("js/02_timers.js")),
+    ("03_encoding.js", include_str!("js/03_encoding.js")),
+    ("04_base64.js", include_str!("js/04_base64.js")),
+    ("05_events.js", include_str!("js/05_events.js")),
+    ("06_url.js", include_str!("js/06_url.js")),
+    ("07_crypto.js", include_str!("js/07_crypto.js")),
+    ("08_headers.js", include_str!("js/08_headers.js")),
+    ("09_request_response.js", include_str!("js/09_request_response.js")),
+    ("10_misc.js", include_str!("js/10_misc.js")),
+    ("11_workers.js", include_str!("js/11_workers.js")),
+];
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.
 pub fn run<'s>(

@@ -2,6 +2,10 @@
 //! Plain data; no V8 here.
 
 use crate::error::{Error, Result};
+use crate::value::Value;
+
+/// Size of a worker's `env`, checked before anything is created.
+pub const MAX_ENV_BYTES: usize = 1 << 20;
 
 /// Total source size of one worker's modules. Checked before compiling, so a caller cannot make
 /// the engine parse an arbitrarily large bundle.
@@ -31,11 +35,13 @@ impl ModuleSource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkerCode {
     pub main_module: String,
     /// In the caller's order; names are unique.
     pub modules: Vec<(String, ModuleSource)>,
+    /// Bindings the worker sees as `env`: data, and stubs for host objects.
+    pub env: Value,
 }
 
 impl WorkerCode {
@@ -57,6 +63,12 @@ impl WorkerCode {
         if total > MAX_TOTAL_MODULE_BYTES {
             return Err(Error::Code(format!(
                 "modules: total source size {total} bytes exceeds the limit of {MAX_TOTAL_MODULE_BYTES} bytes"
+            )));
+        }
+        let env_size = self.env.approximate_size();
+        if env_size > MAX_ENV_BYTES {
+            return Err(Error::Code(format!(
+                "env: its size (about {env_size} bytes) exceeds the limit of {MAX_ENV_BYTES} bytes"
             )));
         }
         if self.get(&self.main_module).is_none() {
@@ -83,7 +95,15 @@ mod tests {
         WorkerCode {
             main_module: main.into(),
             modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
+            env: Value::Undefined,
         }
+    }
+
+    #[test]
+    fn oversized_env_is_refused() {
+        let mut c = code("a.js", &["a.js"]);
+        c.env = Value::Object(vec![("big".into(), Value::String("x".repeat(MAX_ENV_BYTES)))]);
+        assert!(c.validate().unwrap_err().to_string().starts_with("env:"));
     }
 
     #[test]

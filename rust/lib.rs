@@ -8,6 +8,7 @@ pub mod heap;
 pub mod isolate;
 pub mod modules;
 pub mod platform;
+pub mod rpc;
 pub mod value;
 
 pub mod ops;

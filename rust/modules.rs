@@ -9,6 +9,14 @@ use std::collections::HashMap;
 use crate::code::{ModuleSource, WorkerCode};
 use crate::error::{Error, Result};
 
+/// Modules the runtime provides. Their exports live in the `Builtins` isolate slot.
+pub const BUILTIN_MODULES: &[&str] = &["cloudflare:workers"];
+
+/// The exports of `cloudflare:workers`: the entrypoint classes and the worker's `env`.
+pub struct Builtins {
+    pub exports: Vec<(&'static str, v8::Global<v8::Value>)>,
+}
+
 /// Resolves `specifier` as imported from the module named `referrer` to a module name of `code`.
 /// Relative specifiers (`./`, `../`) resolve against the referrer's directory, a leading `/` is
 /// the bundle root, anything else is a bare module name. URLs and `node:`-style schemes are
@@ -19,6 +27,9 @@ pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> 
             "{referrer:?} imports {specifier:?}, which {why}; only the worker's own modules can be imported"
         ))
     };
+    if BUILTIN_MODULES.contains(&specifier) {
+        return Ok(specifier.to_string());
+    }
     let candidate = if specifier.starts_with("./") || specifier.starts_with("../") {
         let dir = referrer.rsplit_once('/').map_or("", |(d, _)| d);
         normalize(&format!("{dir}/{specifier}")).ok_or_else(|| refused("points outside the bundle"))?
@@ -95,9 +106,8 @@ impl ModuleMap {
                     None => return Ok(None),
                 }
             }
-            None => {
-                return Err(Error::Code(format!("module {name:?} is not one of the modules")));
-            }
+            None if BUILTIN_MODULES.contains(&name) => builtin_module(scope, name),
+            None => return Err(Error::Code(format!("module {name:?} is not one of the modules"))),
         };
         self.by_name.insert(name.to_string(), v8::Global::new(scope, module));
         if let Some(id) = module.script_id() {
@@ -131,6 +141,43 @@ impl ModuleMap {
             .map(|m| v8::Local::new(scope, m))
             .ok_or_else(|| Error::Code(format!("module {name:?} was not compiled")))
     }
+}
+
+fn builtin_module<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Module> {
+    let names: Vec<_> = scope
+        .get_slot::<Builtins>()
+        .map(|b| b.exports.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| v8::String::new(scope, n).unwrap())
+        .collect();
+    let module_name = v8::String::new(scope, name).unwrap();
+    v8::Module::create_synthetic_module(scope, module_name, &names, builtin_exports)
+}
+
+/// Evaluation of a built-in module: copies the exports from the `Builtins` slot.
+fn builtin_exports<'s>(
+    context: v8::Local<'s, v8::Context>,
+    module: v8::Local<'s, v8::Module>,
+) -> Option<v8::Local<'s, v8::Value>> {
+    // SAFETY: V8 calls this synchronously on the isolate's thread while evaluating the module.
+    v8::callback_scope!(unsafe scope, context);
+    let exports: Vec<(&'static str, v8::Local<v8::Value>)> = scope
+        .get_slot::<Builtins>()
+        .map(|b| b.exports.iter().map(|(n, g)| (*n, g.clone())).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, g)| (n, v8::Local::new(scope, g)))
+        .collect();
+    for (name, value) in exports {
+        let name = v8::String::new(scope, name).unwrap();
+        module.set_synthetic_module_export(scope, name, value)?;
+    }
+    // With top-level await, module evaluation answers with a promise.
+    let resolver = v8::PromiseResolver::new(scope)?;
+    let undefined = v8::undefined(scope);
+    resolver.resolve(scope, undefined.into());
+    Some(resolver.get_promise(scope).into())
 }
 
 /// V8's `ResolveModuleCallback`: every module was compiled by `ModuleMap::compile` before
@@ -171,6 +218,7 @@ mod tests {
         WorkerCode {
             main_module: names[0].into(),
             modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
+            env: crate::value::Value::Undefined,
         }
     }
 
@@ -181,12 +229,21 @@ mod tests {
         assert_eq!(resolve_specifier(&c, "src/main.js", "../lib.js").unwrap(), "lib.js");
         assert_eq!(resolve_specifier(&c, "src/main.js", "/lib.js").unwrap(), "lib.js");
         assert_eq!(resolve_specifier(&c, "src/main.js", "lib.js").unwrap(), "lib.js");
+        assert_eq!(resolve_specifier(&c, "src/main.js", "cloudflare:workers").unwrap(), "cloudflare:workers");
     }
 
     #[test]
     fn everything_else_is_refused() {
         let c = bundle(&["main.js"]);
-        for spec in ["fs", "node:fs", "https://x.test/a.js", "../../etc/passwd", "/etc/passwd", "./nope.js"] {
+        for spec in [
+            "fs",
+            "node:fs",
+            "cloudflare:sockets",
+            "https://x.test/a.js",
+            "../../etc/passwd",
+            "/etc/passwd",
+            "./nope.js",
+        ] {
             let err = resolve_specifier(&c, "main.js", spec).unwrap_err();
             assert!(matches!(err, Error::Code(_)), "{spec}: {err}");
             assert!(err.to_string().contains(spec), "{err}");

@@ -18,9 +18,37 @@ pub enum Value {
     Number(f64),
     BigInt(BigInt),
     String(String),
+    /// Python bytes ⇄ JS Uint8Array (an ArrayBuffer also arrives as bytes).
+    Bytes(Vec<u8>),
+    /// A JS Date: milliseconds since the Unix epoch.
+    Date(f64),
     Array(Vec<Value>),
     /// A plain object: own enumerable string keys in property order.
     Object(Vec<(String, Value)>),
+    /// A host object exposed to JS as a stub with these methods (an RpcTarget).
+    Target {
+        id: u64,
+        methods: Vec<String>,
+    },
+    /// A host function exposed to JS as a stub function.
+    Function {
+        id: u64,
+    },
+}
+
+impl Value {
+    /// Bytes this value takes, roughly: payload lengths plus a word per node.
+    pub fn approximate_size(&self) -> usize {
+        8 + match self {
+            Value::String(s) => s.len(),
+            Value::Bytes(b) => b.len(),
+            Value::BigInt(b) => b.bits() as usize / 8,
+            Value::Array(items) => items.iter().map(Value::approximate_size).sum(),
+            Value::Object(entries) => entries.iter().map(|(k, v)| k.len() + v.approximate_size()).sum(),
+            Value::Target { methods, .. } => methods.iter().map(String::len).sum(),
+            _ => 0,
+        }
+    }
 }
 
 /// Why a JS value could not become a `Value`.
@@ -44,6 +72,15 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: &Value) -> v8::Local<'
             // Only strings beyond V8's maximum length fail; the caller's size caps keep them out.
             None => v8::undefined(scope).into(),
         },
+        Value::Bytes(bytes) => {
+            let len = bytes.len();
+            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.clone()).make_shared();
+            let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
+            v8::Uint8Array::new(scope, buffer, 0, len).map_or_else(|| v8::undefined(scope).into(), Into::into)
+        }
+        Value::Date(ms) => v8::Date::new(scope, *ms).map_or_else(|| v8::undefined(scope).into(), Into::into),
+        Value::Target { id, methods } => crate::rpc::stub::target(scope, *id, methods).into(),
+        Value::Function { id } => crate::rpc::stub::function(scope, *id).into(),
         Value::Array(items) => {
             let elements: Vec<_> = items.iter().map(|v| to_v8(scope, v)).collect();
             v8::Array::new_with_elements(scope, &elements).into()
@@ -122,6 +159,16 @@ fn walk<'s>(
     }
     if value.is_promise() {
         return unsupported("Promise nested inside a value (only a returned promise is awaited)");
+    }
+    if value.is_date() {
+        let date: v8::Local<v8::Date> = value.try_into().unwrap();
+        return Ok(Value::Date(date.value_of()));
+    }
+    if value.is_uint8_array() || value.is_array_buffer() {
+        return Ok(Value::Bytes(crate::ops::bytes_of(value).unwrap_or_default()));
+    }
+    if value.is_array_buffer_view() {
+        return unsupported("typed array other than Uint8Array (use a Uint8Array for bytes)");
     }
     let Ok(obj) = v8::Local::<v8::Object>::try_from(value) else {
         return unsupported("value of this type");

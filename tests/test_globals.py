@@ -1,5 +1,6 @@
 """The Workers-compatible globals every isolate starts with (rust/js/*.js), checked in real isolates."""
 
+import logging
 import re
 
 import pytest
@@ -96,6 +97,62 @@ def test_console_formats_awkward_values_without_throwing(js):
     """) == "ok"
 
 
+def console_lines(js, caplog, body):
+    """Runs `body` and returns the (level name, message) pairs it wrote to the workerbox.console logger."""
+    caplog.set_level(logging.DEBUG, logger="workerbox.console")
+    caplog.clear()
+    js(body)
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "workerbox.console"]
+
+
+def test_console_formats_like_node(js, caplog):
+    lines = console_lines(js, caplog, r"""
+        const cyclic = { name: "c" }; cyclic.self = cyclic;
+        console.log("text", 1, -0, 2n, null, undefined, true, Symbol("s"), "nested:", ["a'b", "x"]);
+        console.log({ a: 1, "b-c": [1, { d: 2 }], deep: { l1: { l2: { l3: 1 } } } });
+        console.log(cyclic);
+        console.log(function named() {}, () => {}, class K {}, async function af() {});
+        console.log(new Map([["k", 1]]), new Set([1]), new Date(0), /r/g, new Uint8Array([1, 2]), [1, , 3]);
+        console.log({ get g() { throw new Error("not run") } }, Object.create(null));
+        console.log("%s is %d years, %i, %f, %j %o %% %c.", "Bob", 42.5, 7.9, "1.5", { j: 1 }, [1], "color: red", "extra");
+        console.log("%s unused");
+    """)
+    assert lines == [
+        ("INFO", "text 1 -0 2n null undefined true Symbol(s) nested: [ \"a'b\", 'x' ]"),
+        ("INFO", "{ a: 1, 'b-c': [ 1, { d: 2 } ], deep: { l1: { l2: [Object] } } }"),
+        ("INFO", "<ref *1> { name: 'c', self: [Circular *1] }"),
+        ("INFO", "[Function: named] [Function (anonymous)] [class K] [AsyncFunction: af]"),
+        ("INFO", "Map(1) { 'k' => 1 } Set(1) { 1 } 1970-01-01T00:00:00.000Z /r/g Uint8Array(2) [ 1, 2 ] [ 1, <1 empty item>, 3 ]"),
+        ("INFO", "{ g: [Getter] } [Object: null prototype] {}"),
+        ("INFO", "Bob is 42.5 years, 7, 1.5, {\"j\":1} [ 1 ] % . extra"),
+        ("INFO", "%s unused"),
+    ]
+
+
+def test_console_levels_errors_and_helpers(js, caplog):
+    lines = console_lines(js, caplog, r"""
+        console.debug("d"); console.info("i"); console.warn("w"); console.error("e");
+        console.assert(false, "checked %s", "value"); console.assert(true, "silent");
+        console.log(new RangeError("far"));
+        console.group("outer"); console.log("inner"); console.groupEnd(); console.log("after");
+        console.count(); console.count(); console.countReset("missing");
+        console.dir("quoted");
+        console.table([{ a: 1 }]);
+        queueMicrotask(() => { throw new TypeError("from a microtask") });
+        await null;
+    """)
+    levels = [level for level, _ in lines]
+    messages = [message for _, message in lines]
+    assert lines[:5] == [("DEBUG", "d"), ("INFO", "i"), ("WARNING", "w"), ("ERROR", "e"), ("ERROR", "Assertion failed: checked value")]
+    assert messages[5].startswith("RangeError: far\n    at ")
+    assert messages[6:11] == ["outer", "  inner", "after", "default: 1", "default: 2"]
+    assert lines[11] == ("WARNING", "Count for 'missing' does not exist")
+    assert messages[12] == "'quoted'"
+    assert messages[13].splitlines() == ["┌─────────┬───┐", "│ (index) │ a │", "├─────────┼───┤", "│    0    │ 1 │", "└─────────┴───┘"]
+    assert levels[14] == "ERROR" and messages[14].startswith("Uncaught TypeError: from a microtask")
+    assert len(lines) == 15
+
+
 # --- timers and microtasks ----------------------------------------------------------------------
 
 
@@ -131,6 +188,18 @@ def test_clear_timeout_and_interval(js):
         });
         return events;
     """) == ["tick1", "tick2", "tick3"]
+
+
+def test_microtasks_run_between_timer_callbacks(js):
+    assert js("""
+        const order = [];
+        await new Promise((resolve) => {
+          setTimeout(() => { order.push("first"); Promise.resolve().then(() => order.push("first's microtask")) }, 0);
+          setTimeout(() => order.push("second"), 0);
+          setTimeout(resolve, 20);
+        });
+        return order;
+    """) == ["first", "first's microtask", "second"]
 
 
 def test_timer_ids_are_distinct_positive_integers_shared_between_kinds(js):

@@ -1,5 +1,6 @@
 """Type stubs and API documentation for workerbox's native module."""
 
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Awaitable, Callable, Mapping, Optional, Type, Union
 
@@ -9,7 +10,9 @@ __version__: str
 
 # A JSON-like value that can cross the boundary in either direction. Python ints within
 # +-(2**53 - 1) become JS numbers, larger ones BigInt; integral JS numbers come back as int.
-JSValue = Union[None, bool, int, float, str, list["JSValue"], tuple["JSValue", ...], dict[str, "JSValue"]]
+JSValue = Union[
+    None, bool, int, float, str, bytes, datetime, list["JSValue"], tuple["JSValue", ...], dict[str, "JSValue"]
+]
 
 # A module is an ES module source (for names ending in .js/.mjs) or a one-key dict naming its
 # type, as in Cloudflare's WorkerLoaderModule: {"js": source}.
@@ -47,18 +50,36 @@ class MemoryLimitExceeded(WorkerError):
     """The isolate reached its heap limit and was terminated; the process and every other
     worker are unaffected. The worker is dead afterwards."""
 
-class WorkerCode:
-    """The code of a worker: its modules and which one is the entry point.
-
-    Validated on construction: the main module must be one of ``modules``, module types must be
-    known, and the total source size is capped at 64 MiB. Raises :class:`CodeError`.
+class RpcTarget:
+    """Base class for Python objects handed to a worker (in ``env`` or as call arguments) as
+    RPC capabilities. JavaScript sees a frozen stub whose methods are the public methods the
+    subclass defines (sync or async); attributes, ``_`` names and anything inherited from
+    ``object`` are never reachable. A call returns a promise; an exception in the method rejects
+    it with an ``Error`` carrying the exception's type name and message, never its traceback.
     """
 
-    def __init__(self, main_module: str, modules: Mapping[str, ModuleSpec]) -> None: ...
+class WorkerCode:
+    """The code of a worker: its modules, which one is the entry point, and its ``env``.
+
+    Validated on construction: the main module must be one of ``modules``, module types must be
+    known, the total source size is capped at 64 MiB, and ``env`` must be a dict with str keys
+    (at most 1 MiB once converted). Raises :class:`CodeError`.
+
+    ``env`` values are JSON-like data, ``bytes``, ``datetime``, :class:`RpcTarget` instances
+    and plain callables; the worker sees them as ``env`` (the last-but-one argument of an object
+    entrypoint's methods, ``this.env`` in a ``WorkerEntrypoint``, or ``import { env } from
+    "cloudflare:workers"``).
+    """
+
+    def __init__(
+        self, main_module: str, modules: Mapping[str, ModuleSpec], env: Optional[Mapping[str, Any]] = None
+    ) -> None: ...
     @property
     def main_module(self) -> str: ...
     @property
     def modules(self) -> dict[str, str]: ...
+    @property
+    def env(self) -> Optional[Mapping[str, Any]]: ...
 
 class Loader:
     """Creates workers. Each :meth:`load` is a fresh V8 isolate.
@@ -96,6 +117,7 @@ class Loader:
         *,
         main_module: Optional[str] = None,
         modules: Optional[Mapping[str, ModuleSpec]] = None,
+        env: Optional[Mapping[str, Any]] = None,
     ) -> Worker:
         """Starts a fresh worker and evaluates its main module.
 
@@ -135,6 +157,7 @@ class AsyncLoader:
         *,
         main_module: Optional[str] = None,
         modules: Optional[Mapping[str, ModuleSpec]] = None,
+        env: Optional[Mapping[str, Any]] = None,
     ) -> Awaitable[Worker]:
         """Like :meth:`Loader.load`. Bad code raises at once; evaluation errors from the await."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Awaitable[Worker]:
@@ -157,8 +180,13 @@ class AsyncLoader:
 class Worker:
     """A loaded worker: one isolate with its evaluated main module."""
 
-    def get_entrypoint(self, name: Optional[str] = None) -> Entrypoint:
-        """A stub for the main module's default export, or the export called ``name``."""
+    def get_entrypoint(self, name: Optional[str] = None, *, props: Optional[JSValue] = None) -> Entrypoint:
+        """A stub for the main module's default export, or the export called ``name``.
+
+        As in Workers, an object export's methods receive ``(...args, env, ctx)``; a class export
+        (``extends WorkerEntrypoint``) is constructed per call with ``(ctx, env)``. ``props``
+        becomes ``ctx.props``.
+        """
     def close(self) -> None:
         """Disposes the isolate. Idempotent; its stubs raise :class:`ClosedError` afterwards."""
     @property

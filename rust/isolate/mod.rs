@@ -16,8 +16,19 @@ use std::time::{Duration, Instant};
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
 use crate::ops::LogLine;
+use crate::rpc::Host;
 use crate::value::Value;
 use thread::{Command, Running};
+
+/// One entrypoint call.
+pub struct Call {
+    /// The export to call into; None for `default`.
+    pub export: Option<String>,
+    pub method: String,
+    pub args: Vec<Value>,
+    /// `ctx.props` for the call.
+    pub props: Value,
+}
 
 /// The answer to one command, with the console output the worker produced since the last one.
 pub struct Done<T> {
@@ -57,7 +68,8 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(threads: usize) -> Result<Self> {
+    /// Starts `threads` isolate threads; `host` runs the calls workers make to host objects.
+    pub fn new(threads: usize, host: Option<Arc<dyn Host>>) -> Result<Self> {
         if threads == 0 {
             return Err(Error::Worker("threads must be at least 1".into()));
         }
@@ -67,11 +79,12 @@ impl Executor {
         for i in 0..threads {
             let (tx, rx) = mpsc::channel();
             let running = Arc::new(Running::default());
-            let r = running.clone();
+            let cx =
+                thread::ThreadContext { running: running.clone(), host: host.clone(), to_self: tx.clone() };
             let join = std::thread::Builder::new()
                 .name(format!("workerbox-isolate-{i}"))
                 .stack_size(THREAD_STACK_BYTES)
-                .spawn(move || thread::run(rx, r))
+                .spawn(move || thread::run(rx, cx))
                 .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))?;
             refs.push(Arc::new(ThreadRef { commands: tx, running }));
             joins.push(join);
@@ -133,27 +146,25 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// How long since the worker was loaded or last called.
     pub fn idle_for(&self) -> Duration {
         self.last_used.lock().unwrap().elapsed()
     }
 
-    pub fn call(&self, export: Option<String>, method: String, args: Vec<Value>) -> Result<Pending<Value>> {
+    pub fn call(&self, call: Call) -> Result<Pending<Value>> {
         let (reply, pending) = Pending::channel();
-        self.call_with(export, method, args, reply)?;
+        self.call_with(call, reply)?;
         Ok(pending)
     }
 
     /// Like `call`, answering through `reply` instead of a `Pending`.
-    pub fn call_with(
-        &self,
-        export: Option<String>,
-        method: String,
-        args: Vec<Value>,
-        reply: Reply<Value>,
-    ) -> Result<()> {
+    pub fn call_with(&self, call: Call, reply: Reply<Value>) -> Result<()> {
         *self.last_used.lock().unwrap() = Instant::now();
-        send(&self.thread, Command::Call { id: self.id, export, method, args, reply })
+        send(&self.thread, Command::Call { id: self.id, call, reply })
     }
 
     /// Terminates this worker's JavaScript if it is running now (used when the waiting caller is

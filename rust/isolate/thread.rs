@@ -5,20 +5,37 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::worker::Worker;
-use super::{Done, Reply};
+use super::{Call, Done, Reply};
 use crate::code::WorkerCode;
 use crate::error::Error;
+use crate::rpc::{Host, HostError, HostLink};
 use crate::value::Value;
 
 pub enum Command {
-    Load { id: u64, code: WorkerCode, reply: Reply<()> },
-    Call { id: u64, export: Option<String>, method: String, args: Vec<Value>, reply: Reply<Value> },
-    Close { id: u64 },
+    Load {
+        id: u64,
+        code: WorkerCode,
+        reply: Reply<()>,
+    },
+    Call {
+        id: u64,
+        call: Call,
+        reply: Reply<Value>,
+    },
+    Close {
+        id: u64,
+    },
+    /// A host call made by worker `id` was answered.
+    HostDone {
+        id: u64,
+        call: u64,
+        result: std::result::Result<Value, HostError>,
+    },
     Shutdown,
 }
 
@@ -59,7 +76,24 @@ fn refuse<T>(reply: Reply<T>) {
     reply.send(Done { result: Err(closed()), logs: Vec::new() });
 }
 
-pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
+/// What an isolate thread needs besides its commands.
+pub struct ThreadContext {
+    pub running: Arc<Running>,
+    pub host: Option<Arc<dyn Host>>,
+    /// A sender to this thread's own queue, for answers from the host.
+    pub to_self: Sender<Command>,
+}
+
+pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
+    let ThreadContext { running, host, to_self } = cx;
+    let link = |id: u64| {
+        let host = host.clone()?;
+        let to_self = to_self.clone();
+        let answer = move |call, result| {
+            let _ = to_self.send(Command::HostDone { id, call, result });
+        };
+        Some(HostLink { worker: id, host, answer: Arc::new(answer) })
+    };
     let mut workers: HashMap<u64, Worker> = HashMap::new();
     loop {
         let next_timer = workers.values().filter_map(Worker::next_deadline).min();
@@ -84,12 +118,12 @@ pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
         let mut touched = None;
         match command {
             Some(Command::Load { id, code, reply }) => {
-                let worker = workers.entry(id).or_insert_with(|| Worker::new(code));
+                let worker = workers.entry(id).or_insert_with(|| Worker::new(code, link(id)));
                 running.set(Some((id, worker.thread_safe_handle())));
                 worker.load(reply);
                 touched = Some(id);
             }
-            Some(Command::Call { id, export, method, args, reply }) => match workers.get_mut(&id) {
+            Some(Command::Call { id, call, reply }) => match workers.get_mut(&id) {
                 None => {
                     reply.send(Done {
                         result: Err(Error::Closed("the worker is closed".into())),
@@ -98,12 +132,22 @@ pub fn run(commands: Receiver<Command>, running: Arc<Running>) {
                 }
                 Some(worker) => {
                     running.set(Some((id, worker.thread_safe_handle())));
-                    worker.call(export.as_deref(), &method, &args, reply);
+                    worker.call(call, reply);
                     touched = Some(id);
                 }
             },
             Some(Command::Close { id }) => {
                 workers.remove(&id);
+                if let Some(host) = &host {
+                    host.release(id);
+                }
+            }
+            Some(Command::HostDone { id, call, result }) => {
+                if let Some(worker) = workers.get_mut(&id) {
+                    running.set(Some((id, worker.thread_safe_handle())));
+                    worker.host_done(call, result);
+                    touched = Some(id);
+                }
             }
             Some(Command::Shutdown) => break,
             None => {}

@@ -8,12 +8,13 @@
 use std::time::Instant;
 
 use super::exception;
-use super::{Done, Reply};
+use super::{Call, Done, Reply};
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
 use crate::heap::HeapGuard;
-use crate::modules::{ModuleMap, resolve_callback};
+use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
+use crate::rpc::{HostError, HostLink};
 use crate::value::{self, FromV8Error, Value};
 
 /// Default per-isolate heap cap until per-worker limits exist.
@@ -29,6 +30,7 @@ pub struct Worker {
 struct JsState {
     context: Option<v8::Global<v8::Context>>,
     hooks: Option<v8::Global<v8::Object>>,
+    env: Option<v8::Global<v8::Value>>,
     module: Option<v8::Global<v8::Module>>,
     main: Option<v8::Global<v8::Object>>,
     main_name: String,
@@ -84,12 +86,13 @@ macro_rules! in_context {
 
 impl Worker {
     /// Creates the isolate and a context with the runtime globals. Never runs user code.
-    pub fn new(code: WorkerCode) -> Self {
+    pub fn new(mut code: WorkerCode, host: Option<HostLink>) -> Self {
+        let env = std::mem::replace(&mut code.env, Value::Undefined);
         let params = v8::CreateParams::default().heap_limits(0, DEFAULT_HEAP_LIMIT);
         let mut isolate = v8::Isolate::new(params);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
         HeapGuard::install(&mut isolate, DEFAULT_HEAP_LIMIT);
-        isolate.set_slot(OpState::new());
+        isolate.set_slot(OpState::new(host));
         let mut js = JsState { main_name: code.main_module.clone(), ..Default::default() };
         isolate.set_slot(ModuleMap::new(code));
         {
@@ -100,7 +103,21 @@ impl Worker {
             let scope = &mut v8::ContextScope::new(hs, context);
             v8::tc_scope!(let tc, scope);
             match crate::bootstrap::run(tc) {
-                Ok(hooks) => js.hooks = Some(v8::Global::new(tc, hooks)),
+                Ok(hooks) => {
+                    let env = match env {
+                        Value::Undefined => v8::Object::new(tc).into(),
+                        env => value::to_v8(tc, &env),
+                    };
+                    let mut exports = vec![("env", v8::Global::new(tc, env))];
+                    for name in ["WorkerEntrypoint", "RpcTarget", "DurableObject"] {
+                        let key = v8::String::new(tc, name).unwrap();
+                        let class = hooks.get(tc, key.into()).unwrap_or_else(|| v8::undefined(tc).into());
+                        exports.push((name, v8::Global::new(tc, class)));
+                    }
+                    tc.set_slot(Builtins { exports });
+                    js.hooks = Some(v8::Global::new(tc, hooks));
+                    js.env = Some(v8::Global::new(tc, env));
+                }
                 Err(e) => js.dead = Some(Error::Worker(format!("the runtime failed to start: {e}"))),
             }
             js.context = Some(v8::Global::new(tc, context));
@@ -154,13 +171,16 @@ impl Worker {
     }
 
     /// Calls `method` on the export `export` (default: `default`); the reply comes once the
-    /// returned value (awaited if a promise) is known.
-    pub fn call(&mut self, export: Option<&str>, method: &str, args: &[Value], reply: Reply<Value>) {
+    /// returned value (awaited if a promise) is known. As in Workers, an object export's method
+    /// gets `(...args, env, ctx)`; a class export (a `WorkerEntrypoint`) is constructed per call
+    /// with `(ctx, env)` and its method gets `args`.
+    pub fn call(&mut self, call: Call, reply: Reply<Value>) {
         if let Some(e) = &self.js.dead {
             let e = Error::Closed(format!("the worker is no longer usable: {e}"));
             return answer(&mut self.isolate, reply, Err(e));
         }
-        let export = export.unwrap_or("default");
+        let Call { export, method, args, props } = call;
+        let export = export.as_deref().unwrap_or("default");
         let what = format!("{export}.{method}()");
         let started = in_context!(self, |tc, js| {
             let main = js.main.as_ref().expect("a live worker has its main module");
@@ -169,24 +189,37 @@ impl Worker {
             let Some(target) = ns.get(tc, key.into()) else {
                 return Err(exception::take(tc));
             };
-            let Ok(target) = v8::Local::<v8::Object>::try_from(target) else {
+            let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+            let env = v8::Local::new(tc, js.env.as_ref().expect("env exists when alive"));
+            let props = value::to_v8(tc, &props);
+            let key = v8::String::new(tc, "makeContext").unwrap();
+            let make_context =
+                hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+            let Some(ctx) = make_context.and_then(|f| f.call(tc, hooks.into(), &[props])) else {
+                return Err(exception::take(tc));
+            };
+            let mut argv: Vec<_> = args.iter().map(|a| value::to_v8(tc, a)).collect();
+            let receiver = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {
+                match class.new_instance(tc, &[ctx, env]) {
+                    Some(instance) => instance,
+                    None => return Err(exception::take(tc)),
+                }
+            } else if let Ok(object) = v8::Local::<v8::Object>::try_from(target) {
+                argv.extend([env, ctx]);
+                object
+            } else {
                 return Err(Error::Worker(format!(
-                    "module {:?} has no export named {export:?} that is an object",
+                    "module {:?} has no export named {export:?} that is an object or class",
                     js.main_name
                 )));
             };
-            let key = v8::String::new(tc, method).unwrap();
-            let Some(func) = target.get(tc, key.into()) else {
-                return Err(exception::take(tc));
-            };
-            let Ok(func) = v8::Local::<v8::Function>::try_from(func) else {
+            let Some(func) = lookup_method(tc, receiver, &method)? else {
                 return Err(Error::Worker(format!(
                     "export {export:?} of {:?} has no method {method:?}",
                     js.main_name
                 )));
             };
-            let argv: Vec<_> = args.iter().map(|a| value::to_v8(tc, a)).collect();
-            match func.call(tc, target.into(), &argv) {
+            match func.call(tc, receiver.into(), &argv) {
                 None => Err(exception::take(tc)),
                 Some(result) => {
                     let promise = match v8::Local::<v8::Promise>::try_from(result) {
@@ -239,6 +272,8 @@ impl Worker {
                         report_uncaught(tc, &e);
                         tc.reset();
                     }
+                    // As on the web: each timer callback is its own task, microtasks run between.
+                    tc.perform_microtask_checkpoint();
                 }
             }
             failed
@@ -246,6 +281,36 @@ impl Worker {
         if let Some(e) = failed {
             self.condemn(e);
         }
+    }
+
+    /// Settles the promise of host call `call` with the host's answer.
+    pub fn host_done(&mut self, call: u64, result: std::result::Result<Value, HostError>) {
+        if self.js.dead.is_some() {
+            return;
+        }
+        let Some(resolver) = self.isolate.get_slot_mut::<OpState>().and_then(|s| s.host_calls.remove(&call))
+        else {
+            return;
+        };
+        in_context!(self, |tc, _js| {
+            let resolver = v8::Local::new(tc, resolver);
+            match result {
+                Ok(v) => {
+                    let v = value::to_v8(tc, &v);
+                    resolver.resolve(tc, v);
+                }
+                Err(e) => {
+                    let msg = v8::String::new(tc, &e.message).unwrap();
+                    let exc = v8::Exception::error(tc, msg);
+                    if let Ok(obj) = v8::Local::<v8::Object>::try_from(exc) {
+                        let key = v8::String::new(tc, "name").unwrap();
+                        let name = v8::String::new(tc, &e.name).unwrap();
+                        obj.set(tc, key.into(), name.into());
+                    }
+                    resolver.reject(tc, exc);
+                }
+            }
+        });
     }
 
     /// The earliest moment a timer of this worker is due.
@@ -256,8 +321,8 @@ impl Worker {
         self.isolate.get_slot::<OpState>().and_then(OpState::next_deadline)
     }
 
-    /// Runs microtasks, then answers every waiter whose promise settled. With no timer armed,
-    /// nothing else can ever settle the rest, so they are answered with an error.
+    /// Runs microtasks, then answers every waiter whose promise settled. With no timer armed and
+    /// no host call outstanding, nothing can ever settle the rest, so they get an error.
     pub fn settle(&mut self) {
         if self.js.dead.is_some() || self.js.waiting.is_empty() && self.js.main.is_some() {
             if self.js.dead.is_none() {
@@ -277,12 +342,12 @@ impl Worker {
                 }
                 return Err(e);
             }
-            let timers_armed = tc.get_slot::<OpState>().is_some_and(|s| !s.timers.is_empty());
+            let can_wake = tc.get_slot::<OpState>().is_some_and(OpState::has_pending_work);
             let mut still = Vec::new();
             for w in js.waiting.drain(..) {
                 let promise = v8::Local::new(tc, &w.promise);
                 let outcome = match promise.state() {
-                    v8::PromiseState::Pending if timers_armed => {
+                    v8::PromiseState::Pending if can_wake => {
                         still.push(w);
                         continue;
                     }
@@ -343,6 +408,27 @@ impl Drop for Worker {
         // it was exited after every turn, so enter it once more for the disposal.
         unsafe { self.isolate.enter() };
     }
+}
+
+/// The method `name` of `receiver`, if it has one that RPC may call: not `constructor` and not
+/// anything every object inherits from `Object.prototype`.
+fn lookup_method<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    receiver: v8::Local<'s, v8::Object>,
+    name: &str,
+) -> Result<Option<v8::Local<'s, v8::Function>>> {
+    if name == "constructor" {
+        return Ok(None);
+    }
+    let key = v8::String::new(tc, name).unwrap();
+    let Some(found) = receiver.get(tc, key.into()) else { return Err(exception::take(tc)) };
+    let Ok(func) = v8::Local::<v8::Function>::try_from(found) else { return Ok(None) };
+    let inherited = v8::Object::new(tc)
+        .get_prototype(tc)
+        .and_then(|p| v8::Local::<v8::Object>::try_from(p).ok())
+        .and_then(|p| p.get(tc, key.into()))
+        .is_some_and(|p| p.strict_equals(func.into()));
+    Ok((!inherited).then_some(func))
 }
 
 fn never_settled(waiter: &Waiter, main_name: &str) -> Error {

@@ -73,22 +73,24 @@
       return `[${Array.isArray(obj) ? "Array" : name || "Object"}]`;
     } else if (Array.isArray(obj)) {
       braces = [`${name === "Array" ? "" : `${name}(${obj.length}) `}[`, "]"];
-      items = formatList(ctx, obj, level, obj.length, (i) => (i in obj ? obj[i] : hole));
+      items = formatList(ctx, level, obj.length, (i) => (i in obj ? obj[i] : holeRun(obj, i)));
       keys = keys.filter((k) => !isIndex(k));
     } else if (ArrayBuffer.isView(obj) && !(obj instanceof DataView)) {
       braces = [`${obj[Symbol.toStringTag]}(${obj.length}) [`, "]"];
-      items = formatList(ctx, obj, level, obj.length, (i) => obj[i]);
+      items = formatList(ctx, level, obj.length, (i) => obj[i]);
       keys = keys.filter((k) => !isIndex(k));
     } else if (obj instanceof ArrayBuffer || isShared(obj)) {
       items = [`[Uint8Contents]: <${hexBytes(new Uint8Array(obj))}>`, `byteLength: ${obj.byteLength}`];
       braces = [`${name} {`, "}"];
     } else if (obj instanceof Map) {
+      const entries = [...obj];
       braces = [`${name}(${obj.size}) {`, "}"];
-      items = formatList(ctx, [...obj], level, obj.size, (i, e) => e, ([k, v]) =>
+      items = formatList(ctx, level, entries.length, (i) => entries[i], ([k, v]) =>
         `${formatValue(ctx, k, level + 1)} => ${formatValue(ctx, v, level + 1)}`);
     } else if (obj instanceof Set) {
+      const values = [...obj];
       braces = [`${name}(${obj.size}) {`, "}"];
-      items = formatList(ctx, [...obj], level, obj.size, (i, e) => e);
+      items = formatList(ctx, level, values.length, (i) => values[i]);
     } else if (obj instanceof WeakMap || obj instanceof WeakSet) {
       items = ["<items unknown>"];
       braces = [`${name} {`, "}"];
@@ -108,24 +110,38 @@
     return joinItems(items, braces, Array.isArray(obj) || ArrayBuffer.isView(obj) || obj instanceof Set);
   }
 
-  const hole = Symbol("hole");
+  // A run of array holes. Long runs are measured from the keys that exist, so printing
+  // `new Array(1e9)` does not walk a billion indices.
+  class HoleRun {
+    constructor(count) {
+      this.count = count;
+    }
+  }
+
+  function holeRun(array, from) {
+    let end = from;
+    while (end < array.length && end - from < 1024 && !(end in array)) end++;
+    if (end - from === 1024) {
+      const next = Object.keys(array).find((key) => isIndex(key) && Number(key) > from);
+      end = next === undefined ? array.length : Number(next);
+    }
+    return new HoleRun(end - from);
+  }
 
   // Runs of array holes print as "<2 empty items>"; lists stop after MAX_ITEMS.
-  function formatList(ctx, list, level, length, at, format = (v) => formatValue(ctx, v, level + 1)) {
+  function formatList(ctx, level, length, at, format = (v) => formatValue(ctx, v, level + 1)) {
     const out = [];
-    for (let i = 0; i < length && out.length < MAX_ITEMS; i++) {
-      const value = at(i, list[i]);
-      if (value !== hole) {
+    let i = 0;
+    for (; i < length && out.length < MAX_ITEMS; i++) {
+      const value = at(i);
+      if (!(value instanceof HoleRun)) {
         out.push(format(value));
         continue;
       }
-      let end = i;
-      while (end + 1 < length && at(end + 1) === hole) end++;
-      out.push(`<${end - i + 1} empty item${end > i ? "s" : ""}>`);
-      i = end;
+      out.push(`<${value.count} empty item${value.count > 1 ? "s" : ""}>`);
+      i += value.count - 1;
     }
-    const shown = out.length < MAX_ITEMS ? length : MAX_ITEMS;
-    if (length > shown) out.push(`... ${length - shown} more item${length - shown > 1 ? "s" : ""}`);
+    if (i < length) out.push(`... ${length - i} more item${length - i > 1 ? "s" : ""}`);
     return out;
   }
 

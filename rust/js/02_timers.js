@@ -16,14 +16,16 @@
     return Math.max(0, Number(delay) | 0);
   }
 
-  function schedule(callback, delay, args, repeat) {
+  // keepAlive=false marks a timer nobody awaits (AbortSignal.timeout): the host does not keep a
+  // call waiting just for it.
+  function schedule(callback, delay, args, repeat, keepAlive = true) {
     if (typeof callback !== "function") {
       throw new TypeError("The callback must be a function; code strings are not evaluated");
     }
     const id = ++lastId;
-    const timer = { callback, args, delay: normalizeDelay(delay), repeat };
+    const timer = { callback, args, delay: normalizeDelay(delay), repeat, keepAlive };
     timers.set(id, timer);
-    ops.timerStart(id, timer.delay);
+    ops.timerStart(id, timer.delay, keepAlive);
     return id;
   }
 
@@ -36,7 +38,7 @@
   function fireTimer(id) {
     const timer = timers.get(id);
     if (timer === undefined) return;
-    if (timer.repeat) ops.timerStart(id, timer.delay);
+    if (timer.repeat) ops.timerStart(id, timer.delay, timer.keepAlive);
     else timers.delete(id);
     Reflect.apply(timer.callback, globalThis, timer.args);
   }
@@ -71,8 +73,14 @@
 
   const internal = Symbol("internal");
 
-  // timeOrigin is wall-clock time when the isolate's monotonic clock started.
-  const timeOrigin = Date.now() - ops.now();
+  // Wall-clock time when the isolate's monotonic clock started. Computed on first use, not
+  // here, so that a startup snapshot of this file does not freeze the snapshot's own time.
+  let timeOrigin;
+
+  function getTimeOrigin() {
+    timeOrigin ??= Date.now() - ops.now();
+    return timeOrigin;
+  }
 
   class Performance {
     constructor(key) {
@@ -80,7 +88,7 @@
     }
 
     get timeOrigin() {
-      return timeOrigin;
+      return getTimeOrigin();
     }
 
     now() {
@@ -88,11 +96,12 @@
     }
 
     toJSON() {
-      return { timeOrigin };
+      return { timeOrigin: getTimeOrigin() };
     }
   }
 
   hooks.fireTimer = fireTimer;
+  hooks.setBackgroundTimeout = (callback, delay) => schedule(callback, delay, [], false, false);
   expose("setTimeout", setTimeout);
   expose("clearTimeout", clearTimeout);
   expose("setInterval", setInterval);

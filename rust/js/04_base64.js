@@ -2,6 +2,8 @@
 (function (ops, hooks) {
   "use strict";
   const { expose } = hooks.webidl;
+  // Platform classes are captured now, before user code can replace the globals.
+  const { DOMException } = globalThis;
 
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const sextets = new Map(Array.from(alphabet, (c, i) => [c, i]));

@@ -6,8 +6,9 @@
   "use strict";
   const { exposeClass } = hooks.webidl;
   const { reportError } = hooks;
-  // Captured now, before user code can replace the global.
-  const setTimeout = globalThis.setTimeout;
+  // Captured now, before user code can replace the globals.
+  const { DOMException } = globalThis;
+  const { setBackgroundTimeout } = hooks;
 
   const NONE = 0;
   const AT_TARGET = 2;
@@ -332,7 +333,7 @@
         throw new TypeError("AbortSignal.timeout: milliseconds must be a non-negative integer");
       }
       const signal = new AbortSignal(internal);
-      setTimeout(() => signalAbort(signal, new DOMException("The operation timed out", "TimeoutError")), Math.trunc(delay));
+      setBackgroundTimeout(() => signalAbort(signal, new DOMException("The operation timed out", "TimeoutError")), Math.trunc(delay));
       return signal;
     }
 

@@ -114,7 +114,7 @@
 
     static parse(url, base = undefined) {
       requireArgument(arguments, "URL.parse");
-      return parseRecord(url, base) === null ? null : new this(url, base);
+      return parseRecord(url, base) === null ? null : new URL(url, base);
     }
 
     static canParse(url, base = undefined) {

@@ -5,6 +5,8 @@
 (function (ops, hooks) {
   "use strict";
   const { expose, exposeClass, toBytes } = hooks.webidl;
+  // Captured now, before user code can replace the global.
+  const { DOMException } = globalThis;
 
   const internal = Symbol("internal");
   const MAX_RANDOM_BYTES = 65536;

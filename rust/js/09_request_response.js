@@ -11,7 +11,7 @@
   const { exposeClass, toBytes } = hooks.webidl;
   const { makeImmutable, isImmutable, rawList } = hooks.headers;
   // Captured now, before user code can replace the globals.
-  const AbortControllerClass = AbortController;
+  const { AbortController, AbortSignal, Headers, URLSearchParams } = globalThis;
   const anySignal = AbortSignal.any;
 
   const internal = Symbol("internal");
@@ -168,7 +168,7 @@
 
   // A request's signal follows the given one, so aborting either the source or ours is seen.
   function followSignal(signal) {
-    if (signal === null || signal === undefined) return new AbortControllerClass().signal;
+    if (signal === null || signal === undefined) return new AbortController().signal;
     if (!(signal instanceof AbortSignal)) throw new TypeError("Request: signal must be an AbortSignal");
     return Reflect.apply(anySignal, AbortSignal, [[signal]]);
   }

@@ -2,6 +2,8 @@
 (function (ops, hooks) {
   "use strict";
   const { expose, exposeClass } = hooks.webidl;
+  // Captured now, before user code can replace the global.
+  const { DOMException } = globalThis;
 
   // ops.structuredClone signals an uncloneable value with an error named DataCloneError; other
   // exceptions (a getter that throws while being serialized) propagate unchanged.

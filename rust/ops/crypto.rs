@@ -2,7 +2,7 @@
 
 use sha1::Digest;
 
-use super::{bytes_arg, throw_type_error};
+use super::{bytes_of, throw_type_error};
 
 /// Web Crypto's per-call cap on getRandomValues.
 const MAX_RANDOM_BYTES: usize = 65536;
@@ -51,7 +51,7 @@ pub fn op_digest(
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     let algorithm = args.get(0).to_rust_string_lossy(scope).to_ascii_uppercase();
-    let Some(data) = bytes_arg(args.get(1)) else {
+    let Some(data) = bytes_of(args.get(1)) else {
         return throw_type_error(scope, "digest: data must be an ArrayBuffer or ArrayBufferView");
     };
     let out = match algorithm.as_str() {

@@ -1,6 +1,6 @@
 //! UTF-8 ops behind `TextEncoder` and `TextDecoder`.
 
-use super::{bytes_arg, throw_type_error, uint8_array};
+use super::{bytes_of, throw_type_error, uint8_array};
 
 pub fn op_utf8_encode(
     scope: &mut v8::PinScope,
@@ -46,7 +46,7 @@ pub fn op_utf8_decode(
     args: v8::FunctionCallbackArguments,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
-    let Some(bytes) = bytes_arg(args.get(0)) else {
+    let Some(bytes) = bytes_of(args.get(0)) else {
         return throw_type_error(scope, "decode: input must be an ArrayBuffer or ArrayBufferView");
     };
     let fatal = args.get(1).is_true();

@@ -12,10 +12,21 @@ mod encoding;
 mod timers;
 mod url;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Instant;
 
+use crate::rpc::HostLink;
+
 pub use console::{Level, LogLine};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timer {
+    pub id: u32,
+    pub deadline: Instant,
+    /// Whether a call still waiting should wait for this timer (false for AbortSignal.timeout).
+    pub keep_alive: bool,
+}
 
 /// Per-isolate state the ops read and write.
 pub struct OpState {
@@ -23,34 +34,51 @@ pub struct OpState {
     pub origin: Instant,
     /// Console output not yet handed to the host.
     pub logs: Vec<LogLine>,
-    /// Timers armed by JS and not yet fired or cancelled, with their deadlines.
-    pub timers: Vec<(u32, Instant)>,
-    /// Ids cancelled while their deadline is still queued.
-    pub cancelled: HashSet<u32>,
+    /// Timers armed by JS and not yet fired or cancelled.
+    pub timers: Vec<Timer>,
+    /// The way to the host, if the worker has one.
+    pub host: Option<Rc<HostLink>>,
+    /// Promises of host calls not yet answered, by call id.
+    pub host_calls: HashMap<u64, v8::Global<v8::PromiseResolver>>,
+    next_call: u64,
 }
 
 impl OpState {
-    pub fn new() -> Self {
-        OpState { origin: Instant::now(), logs: Vec::new(), timers: Vec::new(), cancelled: HashSet::new() }
+    pub fn new(host: Option<HostLink>) -> Self {
+        OpState {
+            origin: Instant::now(),
+            logs: Vec::new(),
+            timers: Vec::new(),
+            host: host.map(Rc::new),
+            host_calls: HashMap::new(),
+            next_call: 1,
+        }
+    }
+
+    /// Registers the promise of a host call; returns its id.
+    pub fn begin_host_call(&mut self, resolver: v8::Global<v8::PromiseResolver>) -> u64 {
+        let id = self.next_call;
+        self.next_call += 1;
+        self.host_calls.insert(id, resolver);
+        id
+    }
+
+    /// Whether anything outside JavaScript (a timer, a host call) can still wake this isolate.
+    pub fn has_pending_work(&self) -> bool {
+        self.timers.iter().any(|t| t.keep_alive) || !self.host_calls.is_empty()
     }
 
     /// The earliest armed timer's deadline.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.timers.iter().map(|(_, d)| *d).min()
+        self.timers.iter().map(|t| t.deadline).min()
     }
 
     /// Removes and returns the ids of timers due at `now`, earliest first.
     pub fn take_due(&mut self, now: Instant) -> Vec<u32> {
-        let mut due: Vec<(u32, Instant)> = self.timers.iter().copied().filter(|(_, d)| *d <= now).collect();
-        due.sort_by_key(|(id, d)| (*d, *id));
-        self.timers.retain(|(_, d)| *d > now);
-        due.into_iter().map(|(id, _)| id).collect()
-    }
-}
-
-impl Default for OpState {
-    fn default() -> Self {
-        Self::new()
+        let mut due: Vec<Timer> = self.timers.iter().copied().filter(|t| t.deadline <= now).collect();
+        due.sort_by_key(|t| (t.deadline, t.id));
+        self.timers.retain(|t| t.deadline > now);
+        due.into_iter().map(|t| t.id).collect()
     }
 }
 
@@ -98,8 +126,8 @@ fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     scope.throw_exception(exc);
 }
 
-/// Copies the bytes of an ArrayBufferView or ArrayBuffer argument.
-fn bytes_arg(value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
+/// Copies the bytes of an ArrayBufferView or ArrayBuffer.
+pub fn bytes_of(value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
     if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
         let mut out = vec![0u8; view.byte_length()];
         view.copy_contents(&mut out);

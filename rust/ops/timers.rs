@@ -1,4 +1,4 @@
-//! `ops.now`, `ops.timerStart`, `ops.timerCancel`. Timers are deadlines in `OpState`; the
+//! `ops.now`, `ops.timerStart(id, delayMs, keepAlive)`, `ops.timerCancel(id)`. Timers are deadlines in `OpState`; the
 //! isolate thread's loop sleeps until the earliest one and calls the bootstrap's
 //! `hooks.fireTimer(id)`.
 
@@ -26,11 +26,11 @@ pub fn op_timer_start(
     if !(0.0..=MAX_DELAY_MS).contains(&delay) {
         delay = 0.0;
     }
+    let keep_alive = !args.get(2).is_false();
     let deadline = Instant::now() + Duration::from_secs_f64(delay / 1000.0);
     let state = super::state(scope);
-    state.cancelled.remove(&id);
-    state.timers.retain(|(t, _)| *t != id);
-    state.timers.push((id, deadline));
+    state.timers.retain(|t| t.id != id);
+    state.timers.push(super::Timer { id, deadline, keep_alive });
 }
 
 pub fn op_timer_cancel(
@@ -39,5 +39,5 @@ pub fn op_timer_cancel(
     _rv: v8::ReturnValue<v8::Value>,
 ) {
     let id = args.get(0).uint32_value(scope).unwrap_or(0);
-    super::state(scope).timers.retain(|(t, _)| *t != id);
+    super::state(scope).timers.retain(|t| t.id != id);
 }

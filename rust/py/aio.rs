@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-use super::cache::{Cache, Entry, WorkerRef};
-use super::code::{self, PyWorkerCode};
-use super::errors::{IntoPyResult, to_pyerr};
+use super::cache::WorkerRef;
+use super::code::{self, PyWorkerCode, Unconverted};
+use super::errors::IntoPyResult;
+use super::host::PyHost;
 use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, LoaderCore};
 use super::wait::emit_logs;
 use super::worker::PyWorker;
-use crate::code::WorkerCode;
-use crate::isolate::{Done, Executor, Reply};
+use crate::isolate::{Done, Reply, WorkerHandle};
 
 type Job = Box<dyn FnOnce(Python<'_>) + Send>;
 
@@ -123,8 +123,26 @@ fn done_future<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, Py
 /// its workers are awaitables too.
 #[pyclass(name = "AsyncLoader", module = "workerbox", frozen)]
 pub struct PyAsyncLoader {
-    core: LoaderCore,
+    core: Arc<LoaderCore>,
     completer: Arc<Completer>,
+}
+
+impl PyAsyncLoader {
+    fn finisher(
+        &self,
+        id: Option<String>,
+        future: Py<PyAny>,
+        on_done: impl FnOnce(WorkerRef) + Send + 'static,
+    ) -> Arc<Finish> {
+        Arc::new(Finish {
+            id,
+            future,
+            host: self.core.host.clone(),
+            completer: self.completer.clone(),
+            handle: Mutex::new(None),
+            on_done: Mutex::new(Some(Box::new(on_done))),
+        })
+    }
 }
 
 #[pymethods]
@@ -138,24 +156,25 @@ impl PyAsyncLoader {
         idle_ttl_s: Option<f64>,
     ) -> PyResult<Self> {
         Ok(PyAsyncLoader {
-            core: LoaderCore::new(py, threads, max_warm, idle_ttl_s)?,
+            core: Arc::new(LoaderCore::new(py, threads, max_warm, idle_ttl_s)?),
             completer: Completer::start()?,
         })
     }
 
     /// Awaitable: starts a fresh worker, like `Loader.load`.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None))]
     fn load<'py>(
         &self,
         py: Python<'py>,
         code: Option<&Bound<'_, PyWorkerCode>>,
         main_module: Option<String>,
         modules: Option<&Bound<'_, PyAny>>,
+        env: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let code = code::from_args(code, main_module, modules)?;
+        let code = code::from_args(py, code, main_module, modules, env)?;
         let future = new_future(py)?;
-        let executor = self.core.executor(py)?;
-        start_load(py, &executor, &self.completer, code, future.clone().unbind())?;
+        let finish = self.finisher(None, future.clone().unbind(), |_| {});
+        self.core.start(py, code, finish.reply()).map(|h| finish.handle(h))?;
         Ok(future)
     }
 
@@ -167,47 +186,41 @@ impl PyAsyncLoader {
         id: String,
         factory: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let executor = self.core.executor(py)?;
+        self.core.executor(py)?;
         let future = new_future(py)?;
         let (entry, mine) = self.core.cache.entry(&id);
         if !mine {
-            let (f, completer, wid) = (future.clone().unbind(), self.completer.clone(), id.clone());
+            let (f, completer, host, wid) =
+                (future.clone().unbind(), self.completer.clone(), self.core.host.clone(), id.clone());
             entry.on_fill(move |worker| {
                 let worker = worker.clone();
                 let for_worker = completer.clone();
                 completer.submit(Box::new(move |py| {
-                    let w = PyWorker::new(worker, Some(wid), Some(for_worker));
-                    let result = Py::new(py, w).map(Py::into_any);
-                    resolve_threadsafe(py, &f, result);
+                    let w = PyWorker::new(worker, Some(wid), host, Some(for_worker));
+                    resolve_threadsafe(py, &f, Py::new(py, w).map(Py::into_any));
                 }));
             });
             return Ok(future);
         }
-        let filler = Filler {
-            id,
-            entry,
-            cache: self.core.cache.clone(),
-            executor,
-            completer: self.completer.clone(),
-            future: future.clone().unbind(),
-        };
-        let produced = factory.call0().and_then(|result| {
+        let (cache, entry_id) = (self.core.cache.clone(), id.clone());
+        let finish = self
+            .finisher(Some(id), future.clone().unbind(), move |worker| cache.fill(&entry_id, &entry, worker));
+        let result = factory.call0().and_then(|result| {
             let inspect = py.import("inspect")?;
             if inspect.call_method1("isawaitable", (&result,))?.is_truthy()? {
                 let task = py.import("asyncio")?.call_method1("ensure_future", (result,))?;
-                task.call_method1(
-                    "add_done_callback",
-                    (Py::new(py, FactoryDone { filler: Mutex::new(Some(filler)) })?,),
-                )?;
+                let callback =
+                    FactoryDone { core: self.core.clone(), finish: Mutex::new(Some(finish.clone())) };
+                task.call_method1("add_done_callback", (Py::new(py, callback)?,))?;
                 Ok(None)
             } else {
-                Ok(Some((code::from_factory_result(&result), filler)))
+                Ok(Some(code::from_factory_result(&result)))
             }
         });
-        match produced {
+        match result {
             Ok(None) => {}
-            Ok(Some((code, filler))) => filler.proceed(py, code),
-            Err(e) => return Err(e),
+            Ok(Some(code)) => finish.proceed(py, &self.core, code),
+            Err(e) => finish.proceed(py, &self.core, Err(e)),
         }
         Ok(future)
     }
@@ -248,73 +261,68 @@ impl PyAsyncLoader {
     }
 }
 
-/// Starts loading `code`; completes `future` with a Worker (async mode) once it has evaluated.
-fn start_load(
-    py: Python<'_>,
-    executor: &Executor,
-    completer: &Arc<Completer>,
-    code: WorkerCode,
-    future: Py<PyAny>,
-) -> PyResult<()> {
-    let slot: Arc<Mutex<Option<Arc<crate::isolate::WorkerHandle>>>> = Arc::new(Mutex::new(None));
-    let (slot2, completer2) = (slot.clone(), completer.clone());
-    let reply = completer.reply(future, move |py, ()| {
-        let handle = slot2.lock().unwrap().take().expect("the handle is stored before the load answers");
-        Ok(Py::new(py, PyWorker::new(WorkerRef::Live(handle), None, Some(completer2)))?.into_any())
-    });
-    let handle = executor.load_with(code, reply).py(py)?;
-    *slot.lock().unwrap() = Some(Arc::new(handle));
-    Ok(())
-}
+type OnDone = Box<dyn FnOnce(WorkerRef) + Send>;
 
-/// Everything needed to finish an async `get()` once the factory has produced its code.
-struct Filler {
-    id: String,
-    entry: Arc<Entry>,
-    cache: Arc<Cache>,
-    executor: Arc<Executor>,
+/// Completes one async `load()` or `get()`: gives the outcome to `on_done` (the cache) and
+/// resolves the awaiting future with a Worker.
+struct Finish {
+    id: Option<String>,
+    future: Py<PyAny>,
+    host: Arc<PyHost>,
     completer: Arc<Completer>,
-    future: Py<PyAny>,
+    /// Stored right after the load is submitted, before its answer can arrive.
+    handle: Mutex<Option<Arc<WorkerHandle>>>,
+    on_done: Mutex<Option<OnDone>>,
 }
 
-impl Filler {
-    fn proceed(self, py: Python<'_>, code: PyResult<WorkerCode>) {
-        let Filler { id, entry, cache, executor, completer, future } = self;
-        let fail = |py: Python<'_>, e: PyErr| {
-            let worker = WorkerRef::Failed(Arc::new(e));
-            cache.fill(&id, &entry, worker.clone());
-            let w = PyWorker::new(worker, Some(id.clone()), Some(completer.clone()));
-            resolve_threadsafe(py, &future, Py::new(py, w).map(Py::into_any));
-        };
-        let code = match code {
-            Ok(code) => code,
-            Err(e) => return fail(py, e),
-        };
-        let (cache2, entry2, id2, completer2) = (cache.clone(), entry.clone(), id.clone(), completer.clone());
-        let slot: Arc<Mutex<Option<Arc<crate::isolate::WorkerHandle>>>> = Arc::new(Mutex::new(None));
-        let slot2 = slot.clone();
-        let reply = Reply::new(move |done: Done<()>| {
-            let completer3 = completer2.clone();
-            completer2.submit(Box::new(move |py| {
-                let logged = emit_logs(py, done.logs);
-                let worker = match logged.and_then(|()| done.result.py(py)) {
-                    Ok(()) => {
-                        WorkerRef::Live(slot2.lock().unwrap().take().expect("handle stored before answer"))
-                    }
+impl Finish {
+    fn handle(&self, handle: Arc<WorkerHandle>) {
+        *self.handle.lock().unwrap() = Some(handle);
+    }
+
+    /// The reply for the load: completes on the completer thread.
+    fn reply(self: &Arc<Self>) -> Reply<()> {
+        let me = self.clone();
+        Reply::new(move |done: Done<()>| {
+            let completer = me.completer.clone();
+            completer.submit(Box::new(move |py| {
+                let outcome = emit_logs(py, done.logs).and_then(|()| done.result.py(py));
+                let worker = match outcome {
+                    Ok(()) => WorkerRef::Live(
+                        me.handle.lock().unwrap().take().expect("handle stored before the answer"),
+                    ),
                     Err(e) => WorkerRef::Failed(Arc::new(e)),
                 };
-                cache2.fill(&id2, &entry2, worker.clone());
-                let w = PyWorker::new(worker, Some(id2), Some(completer3));
-                resolve_threadsafe(py, &future, Py::new(py, w).map(Py::into_any));
+                me.complete(py, worker);
             }));
-        });
-        match executor.load_with(code, reply) {
-            Ok(handle) => *slot.lock().unwrap() = Some(Arc::new(handle)),
-            Err(e) => {
-                let err = to_pyerr(py, e);
-                let worker = WorkerRef::Failed(Arc::new(err));
-                cache.fill(&id, &entry, worker);
-            }
+        })
+    }
+
+    fn complete(&self, py: Python<'_>, worker: WorkerRef) {
+        if let Some(on_done) = self.on_done.lock().unwrap().take() {
+            on_done(worker.clone());
+        }
+        let failed = match &worker {
+            WorkerRef::Failed(e) if self.id.is_none() => Some(e.clone_ref(py)),
+            _ => None,
+        };
+        let result = match failed {
+            // A plain load() raises its error from the await; get() hands back a failed worker.
+            Some(e) => Err(e),
+            None => Py::new(
+                py,
+                PyWorker::new(worker, self.id.clone(), self.host.clone(), Some(self.completer.clone())),
+            )
+            .map(Py::into_any),
+        };
+        resolve_threadsafe(py, &self.future, result);
+    }
+
+    /// Continues a `get()` once the factory produced `code` (or failed).
+    fn proceed(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: PyResult<Unconverted>) {
+        match code.and_then(|code| core.start(py, code, self.reply())) {
+            Ok(handle) => self.handle(handle),
+            Err(e) => self.complete(py, WorkerRef::Failed(Arc::new(e))),
         }
     }
 }
@@ -322,14 +330,15 @@ impl Filler {
 /// The done-callback of an async factory's task.
 #[pyclass(frozen)]
 struct FactoryDone {
-    filler: Mutex<Option<Filler>>,
+    core: Arc<LoaderCore>,
+    finish: Mutex<Option<Arc<Finish>>>,
 }
 
 #[pymethods]
 impl FactoryDone {
     fn __call__(&self, task: &Bound<'_, PyAny>) {
-        let Some(filler) = self.filler.lock().unwrap().take() else { return };
+        let Some(finish) = self.finish.lock().unwrap().take() else { return };
         let code = task.call_method0("result").and_then(|r| code::from_factory_result(&r));
-        filler.proceed(task.py(), code);
+        finish.proceed(task.py(), &self.core, code);
     }
 }

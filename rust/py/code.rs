@@ -7,21 +7,33 @@ use pyo3::types::{PyDict, PyString};
 use super::errors::{IntoPyResult, to_pyerr};
 use crate::code::{ModuleSource, WorkerCode};
 use crate::error::Error;
+use crate::value::Value;
 
 /// The code of a worker: its modules and which one is the entry point.
 #[pyclass(name = "WorkerCode", module = "workerbox", frozen)]
 pub struct PyWorkerCode {
     pub code: WorkerCode,
+    /// Converted when a loader loads the code, since host objects register with that loader.
+    pub env: Option<Py<PyAny>>,
 }
 
 #[pymethods]
 impl PyWorkerCode {
     #[new]
-    #[pyo3(signature = (main_module, modules))]
-    fn new(main_module: String, modules: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let code = WorkerCode { main_module, modules: parse_modules(modules)? };
+    #[pyo3(signature = (main_module, modules, env=None))]
+    fn new(
+        main_module: String,
+        modules: &Bound<'_, PyAny>,
+        env: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let code = WorkerCode { main_module, modules: parse_modules(modules)?, env: Value::Undefined };
         code.validate().py(modules.py())?;
-        Ok(PyWorkerCode { code })
+        Ok(PyWorkerCode { code, env: check_env(env)? })
+    }
+
+    #[getter]
+    fn env(&self, py: Python<'_>) -> Py<PyAny> {
+        self.env.as_ref().map_or_else(|| py.None(), |e| e.clone_ref(py))
     }
 
     #[getter]
@@ -103,19 +115,54 @@ pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Module
     Ok(out)
 }
 
-/// The `WorkerCode` given to `load()`, either as an object or as its fields.
+/// `env` must be a dict with str keys (or None); its values are converted at load time.
+fn check_env(env: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    let Some(env) = env.filter(|e| !e.is_none()) else { return Ok(None) };
+    let Ok(dict) = env.cast::<PyDict>() else {
+        return Err(to_pyerr(
+            env.py(),
+            Error::Code(format!("env: must be a dict, not {}", env.get_type().name()?)),
+        ));
+    };
+    for key in dict.keys() {
+        if !key.is_instance_of::<PyString>() {
+            return Err(to_pyerr(
+                env.py(),
+                Error::Code(format!("env: keys must be str, not {}", key.get_type().name()?)),
+            ));
+        }
+    }
+    Ok(Some(env.clone().unbind()))
+}
+
+/// A `WorkerCode` whose `env` is still a Python object.
+pub struct Unconverted {
+    pub code: WorkerCode,
+    pub env: Option<Py<PyAny>>,
+}
+
+impl Unconverted {
+    fn of(code: &PyWorkerCode, py: Python<'_>) -> Self {
+        Unconverted { code: code.code.clone(), env: code.env.as_ref().map(|e| e.clone_ref(py)) }
+    }
+}
+
+/// The code given to `load()`, either as a WorkerCode or as its fields.
 pub fn from_args(
+    py: Python<'_>,
     code: Option<&Bound<'_, PyWorkerCode>>,
     main_module: Option<String>,
     modules: Option<&Bound<'_, PyAny>>,
-) -> PyResult<WorkerCode> {
+    env: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Unconverted> {
     match (code, main_module, modules) {
-        (Some(code), None, None) => Ok(code.get().code.clone()),
+        (Some(code), None, None) if env.is_none() => Ok(Unconverted::of(code.get(), py)),
         (Some(_), _, _) => {
             Err(PyTypeError::new_err("load() takes either a WorkerCode or its fields as keywords, not both"))
         }
         (None, Some(main_module), Some(modules)) => {
-            Ok(WorkerCode { main_module, modules: parse_modules(modules)? })
+            let code = WorkerCode { main_module, modules: parse_modules(modules)?, env: Value::Undefined };
+            Ok(Unconverted { code, env: check_env(env)? })
         }
         (None, None, _) => Err(PyTypeError::new_err("load() missing required field: main_module")),
         (None, _, None) => Err(PyTypeError::new_err("load() missing required field: modules")),
@@ -123,9 +170,9 @@ pub fn from_args(
 }
 
 /// What a `get()` factory returned, which must be a `WorkerCode`.
-pub fn from_factory_result(result: &Bound<'_, PyAny>) -> PyResult<WorkerCode> {
+pub fn from_factory_result(result: &Bound<'_, PyAny>) -> PyResult<Unconverted> {
     match result.cast::<PyWorkerCode>() {
-        Ok(code) => Ok(code.get().code.clone()),
+        Ok(code) => Ok(Unconverted::of(code.get(), result.py())),
         Err(_) => Err(PyTypeError::new_err(format!(
             "the get() factory must return a WorkerCode, not {}",
             result.get_type().name()?

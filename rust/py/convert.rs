@@ -1,19 +1,39 @@
 //! Python objects ⇄ engine `Value`s. Runs while attached to the interpreter; the resulting
-//! `Value` owns everything, so the engine never sees a Python object.
+//! `Value` owns everything, so the engine never sees a Python object. Host objects (RpcTarget
+//! instances, callables) are registered with the loader's `PyHost` and cross as integer ids.
 
 use num_bigint::BigInt;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple, PyType,
+};
 
 use super::errors::conversion;
+use super::host::{PyHost, PyRpcTarget};
 use crate::value::{MAX_DEPTH, MAX_SAFE_INTEGER, Value};
 
-pub fn to_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    let mut path = Vec::new();
-    walk(obj, &mut path)
+/// Where host objects found during a conversion are registered. Without one (values that can
+/// only hold data), an RpcTarget or callable is a conversion error.
+pub struct Registrar<'a> {
+    pub host: &'a PyHost,
+    /// The worker the objects belong to, once known.
+    pub worker: Option<u64>,
+    /// Ids registered by this conversion.
+    pub ids: Vec<u64>,
 }
 
-fn walk(obj: &Bound<'_, PyAny>, path: &mut Vec<usize>) -> PyResult<Value> {
+pub fn to_value(obj: &Bound<'_, PyAny>, registrar: Option<&mut Registrar<'_>>) -> PyResult<Value> {
+    let mut path = Vec::new();
+    let mut registrar = registrar;
+    walk(obj, &mut path, &mut registrar)
+}
+
+fn walk(
+    obj: &Bound<'_, PyAny>,
+    path: &mut Vec<usize>,
+    reg: &mut Option<&mut Registrar<'_>>,
+) -> PyResult<Value> {
     let py = obj.py();
     if obj.is_none() {
         return Ok(Value::Null);
@@ -35,9 +55,37 @@ fn walk(obj: &Bound<'_, PyAny>, path: &mut Vec<usize>) -> PyResult<Value> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_cow()?.into_owned()));
     }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Value::Bytes(b.as_bytes().to_vec()));
+    }
+    if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        let bytes = py.get_type::<PyBytes>().call1((obj,))?;
+        return Ok(Value::Bytes(bytes.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    if obj.is_instance(datetime_type(py)?)? {
+        let ms = obj.call_method0("timestamp")?.extract::<f64>()? * 1000.0;
+        return Ok(Value::Date(ms));
+    }
+    if obj.is_instance_of::<PyRpcTarget>() {
+        let Some(reg) = reg.as_deref_mut() else {
+            return Err(conversion(py, "an RpcTarget cannot be passed here".into()));
+        };
+        let methods = public_methods(&obj.get_type())?;
+        let id = reg.host.register(obj, reg.worker);
+        reg.ids.push(id);
+        return Ok(Value::Target { id, methods });
+    }
     let is_list = obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>();
     let is_dict = obj.is_instance_of::<PyDict>();
     if !is_list && !is_dict {
+        if obj.is_callable() && !obj.is_instance_of::<PyType>() {
+            let Some(reg) = reg.as_deref_mut() else {
+                return Err(conversion(py, "a Python callable cannot be passed here".into()));
+            };
+            let id = reg.host.register(obj, reg.worker);
+            reg.ids.push(id);
+            return Ok(Value::Function { id });
+        }
         let ty = obj.get_type().name()?;
         return Err(conversion(py, format!("a Python {ty} cannot be passed to JavaScript")));
     }
@@ -60,18 +108,58 @@ fn walk(obj: &Bound<'_, PyAny>, path: &mut Vec<usize>) -> PyResult<Value> {
                     format!("dict keys must be str to become a JavaScript object, not {ty}"),
                 ));
             };
-            entries.push((key.to_cow()?.into_owned(), walk(&v, path)?));
+            entries.push((key.to_cow()?.into_owned(), walk(&v, path, reg)?));
         }
         Value::Object(entries)
     } else {
         let mut items = Vec::new();
         for item in obj.try_iter()? {
-            items.push(walk(&item?, path)?);
+            items.push(walk(&item?, path, reg)?);
         }
         Value::Array(items)
     };
     path.pop();
     Ok(out)
+}
+
+/// The methods an RpcTarget subclass exposes: public callables its own classes define, in
+/// definition order; nothing from RpcTarget or object, no attributes, no `_` names.
+fn public_methods(ty: &Bound<'_, PyType>) -> PyResult<Vec<String>> {
+    let py = ty.py();
+    let base = py.get_type::<PyRpcTarget>();
+    let mut out: Vec<String> = Vec::new();
+    for cls in ty.getattr("__mro__")?.try_iter()? {
+        let cls = cls?;
+        if cls.is(&base) || cls.is(py.get_type::<pyo3::types::PyAny>()) {
+            break;
+        }
+        let namespace = cls.getattr("__dict__")?;
+        for name in namespace.call_method0("keys")?.try_iter()? {
+            let name: String = name?.extract()?;
+            if name.starts_with('_') || out.contains(&name) {
+                continue;
+            }
+            let attr = namespace.get_item(&name)?;
+            let is_method = attr.is_callable() || is_static_or_class_method(&attr)?;
+            if is_method && !attr.is_instance_of::<PyType>() {
+                out.push(name);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_static_or_class_method(attr: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let builtins = attr.py().import("builtins")?;
+    Ok(attr.is_instance(&builtins.getattr("staticmethod")?)?
+        || attr.is_instance(&builtins.getattr("classmethod")?)?)
+}
+
+fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    DATETIME
+        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("datetime")?.getattr("datetime")?.unbind()))
+        .map(|t| t.bind(py))
 }
 
 pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
@@ -87,6 +175,14 @@ pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
         }
         Value::BigInt(b) => b.into_pyobject(py)?.into_any().unbind(),
         Value::String(s) => PyString::new(py, &s).into_any().unbind(),
+        Value::Bytes(b) => PyBytes::new(py, &b).into_any().unbind(),
+        Value::Date(ms) => {
+            if !ms.is_finite() {
+                return Err(conversion(py, "an invalid JavaScript Date cannot be passed to Python".into()));
+            }
+            let utc = py.import("datetime")?.getattr("timezone")?.getattr("utc")?;
+            datetime_type(py)?.call_method1("fromtimestamp", (ms / 1000.0, utc))?.unbind()
+        }
         Value::Array(items) => {
             let list = PyList::empty(py);
             for item in items {
@@ -100,6 +196,9 @@ pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
                 dict.set_item(k, from_value(py, v)?)?;
             }
             dict.into_any().unbind()
+        }
+        Value::Target { .. } | Value::Function { .. } => {
+            return Err(conversion(py, "a host object stub cannot come back to Python".into()));
         }
     })
 }

@@ -8,13 +8,15 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::cache::{Cache, WorkerRef};
-use super::code::{self, PyWorkerCode};
+use super::code::{self, PyWorkerCode, Unconverted};
+use super::convert::{Registrar, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
+use super::host::PyHost;
 use super::wait::wait;
 use super::worker::PyWorker;
-use crate::code::WorkerCode;
 use crate::error::Error;
-use crate::isolate::{Executor, WorkerHandle};
+use crate::isolate::{Executor, Pending, Reply, WorkerHandle};
+use crate::rpc::Host;
 
 pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
@@ -22,6 +24,7 @@ pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
 pub struct LoaderCore {
     executor: Mutex<Option<Arc<Executor>>>,
     pub cache: Arc<Cache>,
+    pub host: Arc<PyHost>,
 }
 
 impl LoaderCore {
@@ -44,11 +47,37 @@ impl LoaderCore {
         if max_warm == 0 {
             return Err(PyValueError::new_err("max_warm must be at least 1"));
         }
-        let executor = py.detach(|| Executor::new(threads)).py(py)?;
+        let host = PyHost::new();
+        let engine_host: Arc<dyn Host> = host.clone();
+        let executor = py.detach(|| Executor::new(threads, Some(engine_host))).py(py)?;
         Ok(LoaderCore {
             executor: Mutex::new(Some(Arc::new(executor))),
             cache: Arc::new(Cache::new(max_warm, idle_ttl)),
+            host,
         })
+    }
+
+    /// Converts the code's `env` (registering its host objects) and starts loading it; the
+    /// answer goes to `reply`.
+    pub fn start(&self, py: Python<'_>, code: Unconverted, reply: Reply<()>) -> PyResult<Arc<WorkerHandle>> {
+        let executor = self.executor(py)?;
+        let Unconverted { mut code, env } = code;
+        let mut registrar = Registrar { host: &self.host, worker: None, ids: Vec::new() };
+        let loaded = match &env {
+            Some(env) => to_value(env.bind(py), Some(&mut registrar)).map(|v| code.env = v),
+            None => Ok(()),
+        }
+        .and_then(|()| executor.load_with(code, reply).py(py));
+        match loaded {
+            Ok(handle) => {
+                self.host.adopt(handle.id(), &registrar.ids);
+                Ok(Arc::new(handle))
+            }
+            Err(e) => {
+                self.host.forget(&registrar.ids);
+                Err(e)
+            }
+        }
     }
 
     pub fn executor(&self, py: Python<'_>) -> PyResult<Arc<Executor>> {
@@ -79,6 +108,12 @@ pub struct PyLoader {
     core: LoaderCore,
 }
 
+impl PyLoader {
+    fn worker(&self, worker: WorkerRef, id: Option<String>) -> PyWorker {
+        PyWorker::new(worker, id, self.core.host.clone(), None)
+    }
+}
+
 #[pymethods]
 impl PyLoader {
     #[new]
@@ -97,18 +132,18 @@ impl PyLoader {
     /// several threads ask at the same time. If the factory raises, calls on the returned worker
     /// raise that error and the id is not cached.
     fn get(&self, py: Python<'_>, id: String, factory: &Bound<'_, PyAny>) -> PyResult<PyWorker> {
-        let executor = self.core.executor(py)?;
+        self.core.executor(py)?;
         let (entry, mine) = self.core.cache.entry(&id);
         if !mine {
             let worker = py.detach(|| entry.wait());
-            return Ok(PyWorker::new(worker, Some(id), None));
+            return Ok(self.worker(worker, Some(id)));
         }
-        let worker = match run_factory(py, factory).and_then(|code| load_code(py, &executor, code)) {
+        let worker = match run_factory(py, factory).and_then(|code| load_code(py, &self.core, code)) {
             Ok(handle) => WorkerRef::Live(handle),
             Err(e) => WorkerRef::Failed(Arc::new(e)),
         };
         self.core.cache.fill(&id, &entry, worker.clone());
-        Ok(PyWorker::new(worker, Some(id), None))
+        Ok(self.worker(worker, Some(id)))
     }
 
     /// Drops `id` from the warm cache. Returns whether it was cached.
@@ -123,17 +158,17 @@ impl PyLoader {
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None))]
     fn load(
         &self,
         py: Python<'_>,
         code: Option<&Bound<'_, PyWorkerCode>>,
         main_module: Option<String>,
         modules: Option<&Bound<'_, PyAny>>,
+        env: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWorker> {
-        let code = code::from_args(code, main_module, modules)?;
-        let executor = self.core.executor(py)?;
-        Ok(PyWorker::new(WorkerRef::Live(load_code(py, &executor, code)?), None, None))
+        let code = code::from_args(py, code, main_module, modules, env)?;
+        Ok(self.worker(WorkerRef::Live(load_code(py, &self.core, code)?), None))
     }
 
     /// Terminates running JavaScript and disposes every worker of this loader. Idempotent.
@@ -156,9 +191,9 @@ impl PyLoader {
 }
 
 /// Loads `code` as a fresh worker and waits for its main module to evaluate.
-fn load_code(py: Python<'_>, executor: &Executor, code: WorkerCode) -> PyResult<Arc<WorkerHandle>> {
-    let (handle, pending) = executor.load(code).py(py)?;
-    let handle = Arc::new(handle);
+fn load_code(py: Python<'_>, core: &LoaderCore, code: Unconverted) -> PyResult<Arc<WorkerHandle>> {
+    let (reply, pending) = Pending::channel();
+    let handle = core.start(py, code, reply)?;
     wait(py, pending, || {
         handle.terminate();
     })?;
@@ -166,7 +201,7 @@ fn load_code(py: Python<'_>, executor: &Executor, code: WorkerCode) -> PyResult<
 }
 
 /// Calls a `get()` factory; a coroutine result is run to completion on a private event loop.
-fn run_factory(py: Python<'_>, factory: &Bound<'_, PyAny>) -> PyResult<WorkerCode> {
+fn run_factory(py: Python<'_>, factory: &Bound<'_, PyAny>) -> PyResult<Unconverted> {
     let mut result = factory.call0()?;
     if py.import("inspect")?.call_method1("iscoroutine", (&result,))?.is_truthy()? {
         result = py.import("asyncio")?.call_method1("run", (result,))?;

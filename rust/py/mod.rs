@@ -7,6 +7,7 @@ mod cache;
 mod code;
 mod convert;
 mod errors;
+mod host;
 mod loader;
 mod wait;
 mod worker;
@@ -19,6 +20,7 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<loader::PyLoader>()?;
     m.add_class::<code::PyWorkerCode>()?;
     m.add_class::<aio::PyAsyncLoader>()?;
+    m.add_class::<host::PyRpcTarget>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<worker::PyEntrypoint>()?;
     m.add_class::<worker::PyMethod>()?;

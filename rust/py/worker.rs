@@ -8,23 +8,32 @@ use pyo3::types::PyTuple;
 
 use super::aio::{Completer, new_future};
 use super::cache::WorkerRef;
-use super::convert::{from_value, to_value};
+use super::convert::{Registrar, from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
+use super::host::PyHost;
 use super::wait::wait;
 use crate::error::Error;
+use crate::isolate::{Call, WorkerHandle};
+use crate::value::Value;
 
 /// A loaded worker: one isolate with its evaluated main module.
 #[pyclass(name = "Worker", module = "workerbox", frozen)]
 pub struct PyWorker {
     worker: Mutex<Option<WorkerRef>>,
     id: Option<String>,
+    host: Arc<PyHost>,
     /// Set for workers of an AsyncLoader: their calls return awaitables.
     completer: Option<Arc<Completer>>,
 }
 
 impl PyWorker {
-    pub fn new(worker: WorkerRef, id: Option<String>, completer: Option<Arc<Completer>>) -> Self {
-        PyWorker { worker: Mutex::new(Some(worker)), id, completer }
+    pub fn new(
+        worker: WorkerRef,
+        id: Option<String>,
+        host: Arc<PyHost>,
+        completer: Option<Arc<Completer>>,
+    ) -> Self {
+        PyWorker { worker: Mutex::new(Some(worker)), id, host, completer }
     }
 }
 
@@ -32,11 +41,26 @@ impl PyWorker {
 impl PyWorker {
     /// A stub for the default export (or the named export `name`); attribute calls on it call
     /// that export's methods.
-    #[pyo3(signature = (name=None))]
-    fn get_entrypoint(&self, py: Python<'_>, name: Option<String>) -> PyResult<PyEntrypoint> {
+    #[pyo3(signature = (name=None, *, props=None))]
+    fn get_entrypoint(
+        &self,
+        py: Python<'_>,
+        name: Option<String>,
+        props: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyEntrypoint> {
         let worker = self.worker.lock().unwrap().clone();
         let worker = worker.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
-        Ok(PyEntrypoint { worker, export: name, completer: self.completer.clone() })
+        let props = match props {
+            Some(p) if !p.is_none() => to_value(p, None)?,
+            _ => Value::Undefined,
+        };
+        Ok(PyEntrypoint {
+            worker,
+            export: name,
+            props,
+            host: self.host.clone(),
+            completer: self.completer.clone(),
+        })
     }
 
     /// Disposes the isolate. Idempotent; stubs from this worker raise ClosedError afterwards.
@@ -79,6 +103,9 @@ impl PyWorker {
 pub struct PyEntrypoint {
     worker: WorkerRef,
     export: Option<String>,
+    /// `ctx.props` for every call through this stub.
+    props: Value,
+    host: Arc<PyHost>,
     completer: Option<Arc<Completer>>,
 }
 
@@ -92,7 +119,9 @@ impl PyEntrypoint {
         Ok(PyMethod {
             worker: self.worker.clone(),
             export: self.export.clone(),
+            props: self.props.clone(),
             method: name,
+            host: self.host.clone(),
             completer: self.completer.clone(),
         })
     }
@@ -107,7 +136,9 @@ impl PyEntrypoint {
 pub struct PyMethod {
     worker: WorkerRef,
     export: Option<String>,
+    props: Value,
     method: String,
+    host: Arc<PyHost>,
     completer: Option<Arc<Completer>>,
 }
 
@@ -128,8 +159,8 @@ impl PyMethod {
             WorkerRef::Live(handle) => handle,
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
         };
-        let args = args.iter().map(|a| to_value(&a)).collect::<PyResult<Vec<_>>>()?;
-        let pending = handle.call(self.export.clone(), self.method.clone(), args).py(py)?;
+        let args = self.convert_args(handle, args)?;
+        let pending = handle.call(self.call(args)).py(py)?;
         let result = wait(py, pending, || {
             handle.terminate();
         })?;
@@ -142,6 +173,16 @@ impl PyMethod {
 }
 
 impl PyMethod {
+    fn call(&self, args: Vec<Value>) -> Call {
+        Call { export: self.export.clone(), method: self.method.clone(), args, props: self.props.clone() }
+    }
+
+    /// Arguments may carry host objects (callbacks, RpcTargets); they belong to this worker.
+    fn convert_args(&self, handle: &WorkerHandle, args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
+        let mut registrar = Registrar { host: &self.host, worker: Some(handle.id()), ids: Vec::new() };
+        args.iter().map(|a| to_value(&a, Some(&mut registrar))).collect()
+    }
+
     fn start_async(
         &self,
         py: Python<'_>,
@@ -153,8 +194,8 @@ impl PyMethod {
             WorkerRef::Live(handle) => handle,
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
         };
-        let args = args.iter().map(|a| to_value(&a)).collect::<PyResult<Vec<_>>>()?;
+        let args = self.convert_args(handle, args)?;
         let reply = completer.reply(future, from_value);
-        handle.call_with(self.export.clone(), self.method.clone(), args, reply).py(py)
+        handle.call_with(self.call(args), reply).py(py)
     }
 }

@@ -1,0 +1,41 @@
+// The classes of the `cloudflare:workers` module and the per-call `ctx`, as in Workers. The host
+// exports them from a built-in module and passes `ctx` to entrypoint methods.
+(function (ops, hooks) {
+  "use strict";
+
+  // Subclass to make an entrypoint: the host constructs it per call with (ctx, env).
+  class WorkerEntrypoint {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+    }
+  }
+
+  // Marks an object returned over RPC as passed by reference; here it is a plain base class.
+  class RpcTarget {}
+
+  class DurableObject {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+    }
+  }
+
+  // ctx.waitUntil keeps nothing alive past the call in workerbox: the promise is observed so a
+  // rejection is reported instead of going unhandled.
+  function makeContext(props) {
+    const ctx = {
+      props: props === undefined ? {} : props,
+      waitUntil(promise) {
+        Promise.resolve(promise).catch((e) => hooks.reportError(e));
+      },
+      passThroughOnException() {},
+    };
+    return Object.freeze(ctx);
+  }
+
+  hooks.WorkerEntrypoint = WorkerEntrypoint;
+  hooks.RpcTarget = RpcTarget;
+  hooks.DurableObject = DurableObject;
+  hooks.makeContext = makeContext;
+});

@@ -1,0 +1,214 @@
+//! `PyHost`: runs the calls sandboxed JavaScript makes to Python objects handed to it (RpcTarget
+//! instances and callables in `env` or in call arguments). Objects are kept here under integer
+//! ids per worker and dropped when the worker closes. Calls run on a small pool of host threads
+//! that attach to the interpreter, never on an isolate thread, so a slow binding delays only the
+//! JavaScript that awaits it. A coroutine result is awaited: on the loop it was registered from
+//! (AsyncLoader), else on a private loop.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use super::convert::{Registrar, from_value, to_value};
+use crate::rpc::{Host, HostCall, HostError, HostReply};
+
+/// Base class for Python objects handed to a worker as RPC capabilities. Only the public methods
+/// a subclass defines are callable from JavaScript; attributes and `_` names never are.
+#[pyclass(name = "RpcTarget", module = "workerbox", subclass)]
+pub struct PyRpcTarget;
+
+#[pymethods]
+impl PyRpcTarget {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) -> Self {
+        PyRpcTarget
+    }
+}
+
+struct Hosted {
+    object: Py<PyAny>,
+    /// The running asyncio loop at registration, where coroutine results are awaited.
+    event_loop: Option<Py<PyAny>>,
+    worker: Option<u64>,
+}
+
+pub struct PyHost {
+    /// Host calls run on pool threads, which need their own reference to the host.
+    me: std::sync::Weak<PyHost>,
+    objects: Mutex<HashMap<u64, Hosted>>,
+    next: AtomicU64,
+    pool: HostPool,
+}
+
+impl PyHost {
+    pub fn new() -> Arc<Self> {
+        Arc::new_cyclic(|me| PyHost {
+            me: me.clone(),
+            objects: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(1),
+            pool: HostPool::new(),
+        })
+    }
+
+    /// Keeps `object` for JavaScript to call; returns its id.
+    pub fn register(&self, object: &Bound<'_, PyAny>, worker: Option<u64>) -> u64 {
+        let py = object.py();
+        let event_loop =
+            py.import("asyncio").and_then(|a| a.call_method0("get_running_loop")).ok().map(Bound::unbind);
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let hosted = Hosted { object: object.clone().unbind(), event_loop, worker };
+        self.objects.lock().unwrap().insert(id, hosted);
+        id
+    }
+
+    /// Assigns objects registered before their worker existed (its `env`) to `worker`.
+    pub fn adopt(&self, worker: u64, ids: &[u64]) {
+        let mut objects = self.objects.lock().unwrap();
+        for id in ids {
+            if let Some(h) = objects.get_mut(id) {
+                h.worker = Some(worker);
+            }
+        }
+    }
+
+    /// Drops objects registered for a worker that never came to be.
+    pub fn forget(&self, ids: &[u64]) {
+        let mut objects = self.objects.lock().unwrap();
+        for id in ids {
+            objects.remove(id);
+        }
+    }
+
+    fn run(self: &Arc<Self>, py: Python<'_>, call: HostCall) -> Result<crate::value::Value, HostError> {
+        let sanitize = |py: Python<'_>, e: PyErr| HostError {
+            name: e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Error".into()),
+            message: e.value(py).str().map(|s| s.to_string()).unwrap_or_default(),
+        };
+        let (object, event_loop) = {
+            let objects = self.objects.lock().unwrap();
+            let Some(h) = objects.get(&call.target) else {
+                return Err(HostError { name: "Error".into(), message: "the host object is gone".into() });
+            };
+            (h.object.clone_ref(py), h.event_loop.as_ref().map(|l| l.clone_ref(py)))
+        };
+        let invoke = || -> PyResult<Bound<'_, PyAny>> {
+            let object = object.bind(py);
+            let func = match &call.method {
+                Some(m) => object.getattr(m.as_str())?,
+                None => object.clone(),
+            };
+            let args = call.args.into_iter().map(|v| from_value(py, v)).collect::<PyResult<Vec<_>>>()?;
+            let mut result = func.call1(PyTuple::new(py, args)?)?;
+            if py.import("inspect")?.call_method1("iscoroutine", (&result,))?.is_truthy()? {
+                let asyncio = py.import("asyncio")?;
+                result = match &event_loop {
+                    // concurrent.futures' result() waits with the GIL released.
+                    Some(l) => asyncio
+                        .call_method1("run_coroutine_threadsafe", (result, l))?
+                        .call_method0("result")?,
+                    None => asyncio.call_method1("run", (result,))?,
+                };
+            }
+            Ok(result)
+        };
+        let result = invoke().map_err(|e| sanitize(py, e))?;
+        let mut registrar = Registrar { host: self, worker: Some(call.worker), ids: Vec::new() };
+        to_value(&result, Some(&mut registrar)).map_err(|e| sanitize(py, e))
+    }
+}
+
+impl Host for PyHost {
+    fn call(&self, call: HostCall, reply: HostReply) {
+        let Some(this) = self.me.upgrade() else {
+            return reply
+                .send(Err(HostError { name: "Error".into(), message: "the loader is closed".into() }));
+        };
+        self.pool.submit(Box::new(move || {
+            let result = Python::attach(|py| this.run(py, call));
+            reply.send(result);
+        }));
+    }
+
+    fn release(&self, worker: u64) {
+        let dropped: Vec<Hosted> = {
+            let mut objects = self.objects.lock().unwrap();
+            let ids: Vec<u64> =
+                objects.iter().filter(|(_, h)| h.worker == Some(worker)).map(|(id, _)| *id).collect();
+            ids.into_iter().filter_map(|id| objects.remove(&id)).collect()
+        };
+        // Python references are released when the interpreter next runs (pyo3 defers the decref
+        // when no thread is attached); the isolate thread never waits for the GIL.
+        drop(dropped);
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Threads that run host calls. A new thread starts whenever queued jobs outnumber idle threads
+/// (a slow binding must not hold up the others); threads exit after sitting idle.
+struct HostPool {
+    jobs: Mutex<Sender<Job>>,
+    queue: Arc<Mutex<Receiver<Job>>>,
+    counts: Arc<PoolCounts>,
+}
+
+#[derive(Default)]
+struct PoolCounts {
+    idle: AtomicUsize,
+    queued: AtomicUsize,
+}
+
+const IDLE_EXIT: Duration = Duration::from_secs(30);
+
+impl HostPool {
+    fn new() -> Self {
+        let (tx, rx) = mpsc::channel();
+        HostPool { jobs: Mutex::new(tx), queue: Arc::new(Mutex::new(rx)), counts: Arc::default() }
+    }
+
+    fn submit(&self, job: Job) {
+        self.counts.queued.fetch_add(1, Ordering::SeqCst);
+        let _ = self.jobs.lock().unwrap().send(job);
+        if self.counts.idle.load(Ordering::SeqCst) < self.counts.queued.load(Ordering::SeqCst) {
+            let (queue, counts) = (self.queue.clone(), self.counts.clone());
+            // If no thread can be started, the job still runs once a busy thread frees up.
+            let _ = std::thread::Builder::new()
+                .name("workerbox-host".into())
+                .spawn(move || host_thread(&queue, &counts));
+        }
+    }
+}
+
+fn host_thread(rx: &Mutex<Receiver<Job>>, counts: &PoolCounts) {
+    loop {
+        counts.idle.fetch_add(1, Ordering::SeqCst);
+        let receiver = rx.lock().unwrap();
+        let job = match receiver.recv_timeout(IDLE_EXIT) {
+            Ok(job) => Some(job),
+            Err(RecvTimeoutError::Timeout) => {
+                // Stop counting as idle first, so a job sent from now on starts a thread; one
+                // sent just before is still taken here.
+                counts.idle.fetch_sub(1, Ordering::SeqCst);
+                match receiver.try_recv() {
+                    Ok(job) => {
+                        counts.idle.fetch_add(1, Ordering::SeqCst);
+                        Some(job)
+                    }
+                    Err(_) => return,
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => None,
+        };
+        drop(receiver);
+        counts.idle.fetch_sub(1, Ordering::SeqCst);
+        let Some(job) = job else { return };
+        counts.queued.fetch_sub(1, Ordering::SeqCst);
+        job();
+    }
+}

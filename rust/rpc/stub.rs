@@ -1,0 +1,86 @@
+//! Stubs: the JavaScript face of host objects. A target becomes a frozen object whose methods
+//! (only those the host listed) are native functions; a host function becomes one native
+//! function. Calling either converts the arguments to owned `Value`s, registers a pending
+//! promise in `OpState` and hands a `HostCall` to the host. Runs on the isolate's thread.
+
+use super::{HostCall, HostReply};
+use crate::ops::OpState;
+use crate::value::{self, FromV8Error};
+
+pub fn target<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    id: u64,
+    methods: &[String],
+) -> v8::Local<'s, v8::Object> {
+    let null = v8::null(scope);
+    let obj = v8::Object::with_prototype_and_properties(scope, null.into(), &[], &[]);
+    for method in methods {
+        let name = v8::String::new(scope, method).unwrap();
+        let func = stub_function(scope, id, Some(name));
+        obj.create_data_property(scope, name.into(), func.into());
+    }
+    obj.set_integrity_level(scope, v8::IntegrityLevel::Frozen);
+    obj
+}
+
+pub fn function<'s>(scope: &mut v8::PinScope<'s, '_>, id: u64) -> v8::Local<'s, v8::Function> {
+    stub_function(scope, id, None)
+}
+
+fn stub_function<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    id: u64,
+    method: Option<v8::Local<'s, v8::String>>,
+) -> v8::Local<'s, v8::Function> {
+    let id = v8::Number::new(scope, id as f64);
+    let method: v8::Local<v8::Value> = match method {
+        Some(m) => m.into(),
+        None => v8::undefined(scope).into(),
+    };
+    let data = v8::Array::new_with_elements(scope, &[id.into(), method]);
+    let func = v8::Function::builder(call).data(data.into()).build(scope).unwrap();
+    if let Ok(name) = v8::Local::<v8::String>::try_from(method) {
+        func.set_name(name);
+    }
+    func
+}
+
+/// The native body of every stub: returns a promise settled when the host answers.
+fn call<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let Ok(data) = v8::Local::<v8::Array>::try_from(args.data()) else { return };
+    let target = data.get_index(scope, 0).and_then(|v| v.number_value(scope)).unwrap_or(0.0) as u64;
+    let method = data.get_index(scope, 1).filter(|v| v.is_string()).map(|v| v.to_rust_string_lossy(scope));
+    let resolver = v8::PromiseResolver::new(scope).unwrap();
+    rv.set(resolver.get_promise(scope).into());
+    let mut values = Vec::with_capacity(args.length() as usize);
+    for i in 0..args.length() {
+        match value::from_v8(scope, args.get(i)) {
+            Ok(v) => values.push(v),
+            Err(FromV8Error::Unsupported(why)) => {
+                let label = method.as_deref().unwrap_or("function");
+                let msg = v8::String::new(scope, &format!("argument {} of {label}(): {why}", i + 1)).unwrap();
+                let exc = v8::Exception::type_error(scope, msg);
+                resolver.reject(scope, exc);
+                return;
+            }
+            Err(FromV8Error::Threw) => return,
+        }
+    }
+    let global = v8::Global::new(scope, resolver);
+    let Some(state) = scope.get_slot_mut::<OpState>() else { return };
+    let Some(link) = state.host.clone() else {
+        drop(global);
+        let msg = v8::String::new(scope, "this worker has no host to call").unwrap();
+        let exc = v8::Exception::error(scope, msg);
+        resolver.reject(scope, exc);
+        return;
+    };
+    let call_id = state.begin_host_call(global);
+    let answer = link.answer.clone();
+    let reply = HostReply::new(move |result| answer(call_id, result));
+    link.host.call(HostCall { worker: link.worker, target, method, args: values }, reply);
+}
