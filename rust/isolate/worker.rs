@@ -403,10 +403,11 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        self.js = JsState::default();
         // SAFETY: OwnedIsolate's drop exits the isolate and requires it to be the current one;
-        // it was exited after every turn, so enter it once more for the disposal.
+        // it was exited after every turn, so enter it once more for the disposal (and for
+        // releasing the handles below).
         unsafe { self.isolate.enter() };
+        self.js = JsState::default();
     }
 }
 

@@ -156,7 +156,7 @@ impl PyAsyncLoader {
         idle_ttl_s: Option<f64>,
     ) -> PyResult<Self> {
         Ok(PyAsyncLoader {
-            core: Arc::new(LoaderCore::new(py, threads, max_warm, idle_ttl_s)?),
+            core: Arc::new(LoaderCore::new(py, threads, max_warm, idle_ttl_s, true)?),
             completer: Completer::start()?,
         })
     }

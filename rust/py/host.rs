@@ -41,15 +41,19 @@ struct Hosted {
 pub struct PyHost {
     /// Host calls run on pool threads, which need their own reference to the host.
     me: std::sync::Weak<PyHost>,
+    /// AsyncLoader: a coroutine result is awaited on the loop its object was registered from.
+    /// A sync Loader's caller blocks its own thread (maybe a loop's), so it never uses a loop.
+    uses_event_loop: bool,
     objects: Mutex<HashMap<u64, Hosted>>,
     next: AtomicU64,
     pool: HostPool,
 }
 
 impl PyHost {
-    pub fn new() -> Arc<Self> {
+    pub fn new(uses_event_loop: bool) -> Arc<Self> {
         Arc::new_cyclic(|me| PyHost {
             me: me.clone(),
+            uses_event_loop,
             objects: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
             pool: HostPool::new(),
@@ -59,8 +63,11 @@ impl PyHost {
     /// Keeps `object` for JavaScript to call; returns its id.
     pub fn register(&self, object: &Bound<'_, PyAny>, worker: Option<u64>) -> u64 {
         let py = object.py();
-        let event_loop =
-            py.import("asyncio").and_then(|a| a.call_method0("get_running_loop")).ok().map(Bound::unbind);
+        let event_loop = if self.uses_event_loop {
+            py.import("asyncio").and_then(|a| a.call_method0("get_running_loop")).ok().map(Bound::unbind)
+        } else {
+            None
+        };
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let hosted = Hosted { object: object.clone().unbind(), event_loop, worker };
         self.objects.lock().unwrap().insert(id, hosted);

@@ -33,6 +33,7 @@ impl LoaderCore {
         threads: Option<usize>,
         max_warm: usize,
         idle_ttl_s: Option<f64>,
+        asyncio: bool,
     ) -> PyResult<Self> {
         let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let idle_ttl = match idle_ttl_s {
@@ -47,7 +48,7 @@ impl LoaderCore {
         if max_warm == 0 {
             return Err(PyValueError::new_err("max_warm must be at least 1"));
         }
-        let host = PyHost::new();
+        let host = PyHost::new(asyncio);
         let engine_host: Arc<dyn Host> = host.clone();
         let executor = py.detach(|| Executor::new(threads, Some(engine_host))).py(py)?;
         Ok(LoaderCore {
@@ -124,7 +125,7 @@ impl PyLoader {
         max_warm: usize,
         idle_ttl_s: Option<f64>,
     ) -> PyResult<Self> {
-        Ok(PyLoader { core: LoaderCore::new(py, threads, max_warm, idle_ttl_s)? })
+        Ok(PyLoader { core: LoaderCore::new(py, threads, max_warm, idle_ttl_s, false)? })
     }
 
     /// The warm worker cached under `id`, or a fresh one from `factory()` (a callable returning a
