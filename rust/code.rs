@@ -2,6 +2,7 @@
 //! Plain data; no V8 here.
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::value::Value;
 
 /// Size of a worker's `env`, checked before anything is created.
@@ -42,6 +43,8 @@ pub struct WorkerCode {
     pub modules: Vec<(String, ModuleSource)>,
     /// Bindings the worker sees as `env`: data, and stubs for host objects.
     pub env: Value,
+    /// Limits for the worker (memory) and each of its calls; per-call limits can only tighten.
+    pub limits: Limits,
 }
 
 impl WorkerCode {
@@ -96,6 +99,7 @@ mod tests {
             main_module: main.into(),
             modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
             env: Value::Undefined,
+            limits: Limits::default(),
         }
     }
 

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::limits::LimitKind;
+
 /// A JavaScript exception that escaped to the host, reduced to plain strings on the isolate's
 /// thread so it can cross threads and outlive the isolate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +26,9 @@ pub enum Error {
     Closed(String),
     /// Execution was terminated from outside (Ctrl-C in the waiting thread, loader shutdown).
     Terminated(String),
-    /// The isolate reached its heap limit and was terminated before V8 could abort.
-    OutOfMemory(String),
+    /// A limit was exceeded and the worker was terminated: `limit` in the kind's unit, and how
+    /// much was used when it was stopped, where known.
+    Limit { kind: LimitKind, limit: u64, used: Option<u64> },
     /// Anything else the caller did wrong or the engine could not do, with a sentence saying which.
     Worker(String),
 }
@@ -34,16 +37,38 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Js(e) => write!(f, "{}: {}", e.name, e.message),
+            Error::Limit { kind, limit, used } => {
+                let what = match kind {
+                    LimitKind::Memory => "memory limit",
+                    LimitKind::Cpu => "CPU time limit",
+                    LimitKind::Wall => "wall-clock time limit",
+                    LimitKind::Subrequests => "subrequest limit",
+                };
+                let unit = kind.unit();
+                match used {
+                    Some(used) => write!(
+                        f,
+                        "{what} exceeded: used {used} {unit} of {limit} {unit}; the worker was terminated"
+                    ),
+                    None => write!(f, "{what} of {limit} {unit} exceeded; the worker was terminated"),
+                }
+            }
             Error::Code(m)
             | Error::Conversion(m)
             | Error::Closed(m)
             | Error::Terminated(m)
-            | Error::OutOfMemory(m)
             | Error::Worker(m) => f.write_str(m),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// Whether the isolate cannot run JavaScript after this error.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, Error::Terminated(_) | Error::Limit { .. })
+    }
+}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -6,6 +6,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::error::Error;
+use crate::limits::LimitKind;
+
 /// Extra heap granted once the cap is reached, so the terminating script can unwind without V8
 /// hitting a hard out-of-memory first.
 const HEADROOM_BYTES: usize = 64 << 20;
@@ -27,9 +30,10 @@ impl HeapGuard {
         isolate.add_near_heap_limit_callback(near_heap_limit, data);
     }
 
-    /// The cap in bytes, if the isolate has reached it (after which it is terminating or dead).
-    pub fn reached(isolate: &v8::Isolate) -> Option<usize> {
-        isolate.get_slot::<Box<HeapGuard>>().filter(|g| g.hit.load(Ordering::SeqCst)).map(|g| g.limit)
+    /// The error for a hit cap, if the isolate has reached it (it is terminating or dead then).
+    pub fn reached(isolate: &v8::Isolate) -> Option<Error> {
+        let guard = isolate.get_slot::<Box<HeapGuard>>().filter(|g| g.hit.load(Ordering::SeqCst))?;
+        Some(Error::Limit { kind: LimitKind::Memory, limit: (guard.limit >> 20) as u64, used: None })
     }
 }
 

@@ -6,10 +6,12 @@ pub mod code;
 pub mod error;
 pub mod heap;
 pub mod isolate;
+pub mod limits;
 pub mod modules;
 pub mod platform;
 pub mod rpc;
 pub mod value;
+pub mod watchdog;
 
 pub mod ops;
 

@@ -219,6 +219,7 @@ mod tests {
             main_module: names[0].into(),
             modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
             env: crate::value::Value::Undefined,
+            limits: crate::limits::Limits::default(),
         }
     }
 

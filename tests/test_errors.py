@@ -6,10 +6,13 @@ import workerbox as wb
 
 
 def test_exception_hierarchy():
-    for cls in (wb.JSError, wb.CodeError, wb.ConversionError, wb.ClosedError, wb.TerminatedError, wb.MemoryLimitExceeded):
+    for cls in (wb.JSError, wb.CodeError, wb.ConversionError, wb.ClosedError, wb.TerminatedError, wb.LimitExceeded):
         assert issubclass(cls, wb.WorkerError)
     assert issubclass(wb.ConversionError, TypeError)
     assert issubclass(wb.CodeError, ValueError)
+    for cls in (wb.MemoryLimitExceeded, wb.CpuLimitExceeded, wb.WallTimeExceeded, wb.SubrequestLimitExceeded):
+        assert issubclass(cls, wb.LimitExceeded)
+    assert issubclass(wb.CpuLimitExceeded, TimeoutError) and issubclass(wb.WallTimeExceeded, TimeoutError)
     assert not issubclass(wb.MemoryLimitExceeded, MemoryError)
 
 

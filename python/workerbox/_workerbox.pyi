@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Mapping, Optional, Type, Union
+from typing import Any, Awaitable, Callable, Literal, Mapping, Optional, Type, Union
 
 from typing_extensions import Self
 
@@ -46,9 +46,55 @@ class TerminatedError(WorkerError):
     """Execution was terminated from outside, e.g. by Ctrl-C while waiting for it. The worker is
     dead afterwards."""
 
-class MemoryLimitExceeded(WorkerError):
-    """The isolate reached its heap limit and was terminated; the process and every other
-    worker are unaffected. The worker is dead afterwards."""
+class LimitExceeded(WorkerError):
+    """A resource limit was exceeded and the worker was terminated (it is dead afterwards; a
+    ``get()`` of its id starts a fresh one). The loader and every other worker are unaffected."""
+
+    kind: Literal["memory", "cpu", "wall", "subrequests"]
+    limit: int
+    """The limit, in MiB (memory), ms (cpu, wall) or requests."""
+    used: Optional[int]
+    """How much was used when it was stopped, where known."""
+
+class MemoryLimitExceeded(LimitExceeded):
+    """The isolate reached its heap cap (``Limits.memory_mb``). Deliberately not a
+    ``MemoryError``: the process has plenty of memory."""
+
+class CpuLimitExceeded(LimitExceeded, TimeoutError):
+    """The call used more CPU time than ``Limits.cpu_ms`` (its thread's CPU clock: time spent
+    awaiting a binding or a timer does not count; module evaluation counts as the first call).
+    Precision: a few milliseconds."""
+
+class WallTimeExceeded(LimitExceeded, TimeoutError):
+    """The call took longer than ``Limits.wall_ms`` of wall-clock time."""
+
+class SubrequestLimitExceeded(LimitExceeded):
+    """The call made more outbound requests than ``Limits.sub_requests``."""
+
+class Limits:
+    """Resource limits for a worker (``WorkerCode(limits=...)`` / ``load(limits=...)``) or one
+    entrypoint (``get_entrypoint(limits=...)``); where both set a field, the lower wins.
+
+    Defaults where nothing is set: ``memory_mb=128``, ``cpu_ms=30000`` per call,
+    ``wall_ms=None`` (unbounded; awaiting a slow binding is legitimate), ``sub_requests=1000``.
+    """
+
+    def __init__(
+        self,
+        *,
+        memory_mb: Optional[float] = None,
+        cpu_ms: Optional[float] = None,
+        wall_ms: Optional[float] = None,
+        sub_requests: Optional[float] = None,
+    ) -> None: ...
+    @property
+    def memory_mb(self) -> Optional[int]: ...
+    @property
+    def cpu_ms(self) -> Optional[int]: ...
+    @property
+    def wall_ms(self) -> Optional[int]: ...
+    @property
+    def sub_requests(self) -> Optional[int]: ...
 
 class RpcTarget:
     """Base class for Python objects handed to a worker (in ``env`` or as call arguments) as
@@ -72,8 +118,14 @@ class WorkerCode:
     """
 
     def __init__(
-        self, main_module: str, modules: Mapping[str, ModuleSpec], env: Optional[Mapping[str, Any]] = None
+        self,
+        main_module: str,
+        modules: Mapping[str, ModuleSpec],
+        env: Optional[Mapping[str, Any]] = None,
+        limits: Optional[Limits] = None,
     ) -> None: ...
+    @property
+    def limits(self) -> Limits: ...
     @property
     def main_module(self) -> str: ...
     @property
@@ -118,6 +170,7 @@ class Loader:
         main_module: Optional[str] = None,
         modules: Optional[Mapping[str, ModuleSpec]] = None,
         env: Optional[Mapping[str, Any]] = None,
+        limits: Optional[Limits] = None,
     ) -> Worker:
         """Starts a fresh worker and evaluates its main module.
 
@@ -158,6 +211,7 @@ class AsyncLoader:
         main_module: Optional[str] = None,
         modules: Optional[Mapping[str, ModuleSpec]] = None,
         env: Optional[Mapping[str, Any]] = None,
+        limits: Optional[Limits] = None,
     ) -> Awaitable[Worker]:
         """Like :meth:`Loader.load`. Bad code raises at once; evaluation errors from the await."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Awaitable[Worker]:
@@ -180,7 +234,9 @@ class AsyncLoader:
 class Worker:
     """A loaded worker: one isolate with its evaluated main module."""
 
-    def get_entrypoint(self, name: Optional[str] = None, *, props: Optional[JSValue] = None) -> Entrypoint:
+    def get_entrypoint(
+        self, name: Optional[str] = None, *, props: Optional[JSValue] = None, limits: Optional[Limits] = None
+    ) -> Entrypoint:
         """A stub for the main module's default export, or the export called ``name``.
 
         As in Workers, an object export's methods receive ``(...args, env, ctx)``; a class export

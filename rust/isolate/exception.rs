@@ -3,17 +3,16 @@
 
 use crate::error::{Error, JsError};
 use crate::heap::HeapGuard;
+use crate::watchdog::Termination;
 
 /// The TryCatch's pending exception, termination or heap-limit hit as an `Error`.
 pub fn take(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>) -> Error {
-    if let Some(limit) = HeapGuard::reached(tc) {
-        return Error::OutOfMemory(format!(
-            "the worker exceeded its memory limit of {} MiB and was terminated",
-            limit >> 20
-        ));
+    if let Some(e) = HeapGuard::reached(tc) {
+        return e;
     }
     if tc.has_terminated() || tc.is_execution_terminating() {
-        return Error::Terminated("execution was terminated".into());
+        let reason = tc.get_slot::<Termination>().and_then(Termination::get);
+        return reason.unwrap_or_else(|| Error::Terminated("execution was terminated".into()));
     }
     let Some(exception) = tc.exception() else {
         return Error::Worker("JavaScript failed without an exception".into());

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::ops::LogLine;
 use crate::rpc::Host;
 use crate::value::Value;
@@ -28,6 +29,8 @@ pub struct Call {
     pub args: Vec<Value>,
     /// `ctx.props` for the call.
     pub props: Value,
+    /// The caller's limits for this call; they can only tighten the worker's own.
+    pub limits: Limits,
 }
 
 /// The answer to one command, with the console output the worker produced since the last one.

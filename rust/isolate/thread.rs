@@ -13,8 +13,10 @@ use super::worker::Worker;
 use super::{Call, Done, Reply};
 use crate::code::WorkerCode;
 use crate::error::Error;
+use crate::limits::Limits;
 use crate::rpc::{Host, HostError, HostLink};
 use crate::value::Value;
+use crate::watchdog::{CpuClock, Watchdog};
 
 pub enum Command {
     Load {
@@ -95,6 +97,19 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         Some(HostLink { worker: id, host, answer: Arc::new(answer) })
     };
     let mut workers: HashMap<u64, Worker> = HashMap::new();
+    let clock = CpuClock::current();
+    // One stretch of JavaScript in one worker: announced to `running` (for interrupts), watched
+    // by the watchdog, its CPU time charged to the worker's waiting calls.
+    let turn = |id: u64, worker: &mut Worker, starting: Option<Limits>, f: &mut dyn FnMut(&mut Worker)| {
+        let handle = worker.thread_safe_handle();
+        running.set(Some((id, handle.clone())));
+        let start = clock.now();
+        let guard = Watchdog::get().watch(handle, worker.termination(), worker.budget(starting));
+        f(worker);
+        drop(guard);
+        worker.charge(clock.now().saturating_sub(start));
+        running.set(None);
+    };
     loop {
         let next_timer = workers.values().filter_map(Worker::next_deadline).min();
         let received = match next_timer {
@@ -118,9 +133,10 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         let mut touched = None;
         match command {
             Some(Command::Load { id, code, reply }) => {
+                let limits = code.limits;
                 let worker = workers.entry(id).or_insert_with(|| Worker::new(code, link(id)));
-                running.set(Some((id, worker.thread_safe_handle())));
-                worker.load(reply);
+                let mut reply = Some(reply);
+                turn(id, worker, Some(limits), &mut |w| w.load(reply.take().unwrap()));
                 touched = Some(id);
             }
             Some(Command::Call { id, call, reply }) => match workers.get_mut(&id) {
@@ -131,8 +147,12 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                     });
                 }
                 Some(worker) => {
-                    running.set(Some((id, worker.thread_safe_handle())));
-                    worker.call(call, reply);
+                    let limits = call.limits;
+                    let mut args = Some((call, reply));
+                    turn(id, worker, Some(limits), &mut |w| {
+                        let (call, reply) = args.take().unwrap();
+                        w.call(call, reply)
+                    });
                     touched = Some(id);
                 }
             },
@@ -144,8 +164,8 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             }
             Some(Command::HostDone { id, call, result }) => {
                 if let Some(worker) = workers.get_mut(&id) {
-                    running.set(Some((id, worker.thread_safe_handle())));
-                    worker.host_done(call, result);
+                    let mut result = Some(result);
+                    turn(id, worker, None, &mut |w| w.host_done(call, result.take().unwrap()));
                     touched = Some(id);
                 }
             }
@@ -154,7 +174,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         }
         if let Some(id) = touched {
             if let Some(worker) = workers.get_mut(&id) {
-                worker.settle();
+                turn(id, worker, None, &mut Worker::settle);
             }
         }
         let now = Instant::now();
@@ -165,11 +185,12 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             .collect();
         for id in due {
             let worker = workers.get_mut(&id).unwrap();
-            running.set(Some((id, worker.thread_safe_handle())));
-            worker.fire_timers(now);
-            worker.settle();
+            worker.expire(now);
+            turn(id, worker, None, &mut |w| {
+                w.fire_timers(now);
+                w.settle();
+            });
         }
-        running.set(None);
     }
     // Dispose isolates here, on their own thread.
     drop(workers);

@@ -5,24 +5,27 @@
 //! A worker is driven in turns by its thread: `load`, `call`, `fire_timers`, each followed by
 //! `settle`, which runs microtasks and answers every waiter whose promise has settled.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::exception;
 use super::{Call, Done, Reply};
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
 use crate::heap::HeapGuard;
+use crate::limits::{LimitKind, Limits};
 use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
 use crate::rpc::{HostError, HostLink};
 use crate::value::{self, FromV8Error, Value};
-
-/// Default per-isolate heap cap until per-worker limits exist.
-const DEFAULT_HEAP_LIMIT: usize = 128 << 20;
+use crate::watchdog::{Budget, Termination};
 
 pub struct Worker {
     // Declared before `isolate`: these handles are released while the isolate still lives.
     js: JsState,
+    /// The worker's own limits; each call's limits are these tightened by the caller's.
+    limits: Limits,
+    /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
+    termination: Termination,
     isolate: v8::OwnedIsolate,
 }
 
@@ -47,6 +50,21 @@ enum Waiter {
 struct Waiting {
     promise: v8::Global<v8::Promise>,
     waiter: Waiter,
+    /// Effective limits of this call (defaults filled in).
+    limits: Limits,
+    started: Instant,
+    /// CPU time of every turn this worker ran since the call started.
+    cpu_used: Duration,
+}
+
+impl Waiting {
+    fn new(promise: v8::Global<v8::Promise>, waiter: Waiter, limits: Limits) -> Self {
+        Waiting { promise, waiter, limits, started: Instant::now(), cpu_used: Duration::ZERO }
+    }
+
+    fn wall_deadline(&self) -> Option<Instant> {
+        self.limits.wall().map(|w| self.started + w)
+    }
 }
 
 /// Keeps the isolate entered for the guard's lifetime.
@@ -71,7 +89,7 @@ impl Drop for Entered<'_> {
 /// Enters `$worker`'s isolate and context and binds a TryCatch scope to `$tc` for `$body`.
 macro_rules! in_context {
     ($worker:expr, |$tc:ident, $js:ident| $body:block) => {{
-        let Worker { js: $js, isolate } = $worker;
+        let Worker { js: $js, isolate, .. } = $worker;
         let entered = Entered::new(isolate);
         let isolate = &mut *entered.0;
         v8::scope!(let hs, isolate);
@@ -88,10 +106,14 @@ impl Worker {
     /// Creates the isolate and a context with the runtime globals. Never runs user code.
     pub fn new(mut code: WorkerCode, host: Option<HostLink>) -> Self {
         let env = std::mem::replace(&mut code.env, Value::Undefined);
-        let params = v8::CreateParams::default().heap_limits(0, DEFAULT_HEAP_LIMIT);
+        let limits = code.limits.or_defaults();
+        let heap = limits.heap_bytes();
+        let params = v8::CreateParams::default().heap_limits(0, heap);
         let mut isolate = v8::Isolate::new(params);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
-        HeapGuard::install(&mut isolate, DEFAULT_HEAP_LIMIT);
+        HeapGuard::install(&mut isolate, heap);
+        let termination = Termination::default();
+        isolate.set_slot(termination.clone());
         isolate.set_slot(OpState::new(host));
         let mut js = JsState { main_name: code.main_module.clone(), ..Default::default() };
         isolate.set_slot(ModuleMap::new(code));
@@ -125,7 +147,58 @@ impl Worker {
         // SAFETY: `Isolate::new` entered the new isolate on this thread; from now on it is
         // entered only through `Entered`, and `Drop` re-enters it for disposal.
         unsafe { isolate.exit() };
-        Worker { js, isolate }
+        Worker { js, limits, termination, isolate }
+    }
+
+    /// What the next turn may use: the tightest remaining CPU budget and the earliest wall
+    /// deadline among the waiting calls and `starting` (a call about to start).
+    pub fn budget(&self, starting: Option<Limits>) -> Budget {
+        let now = Instant::now();
+        let starting = starting.map(|l| self.limits.tighten(l).or_defaults());
+        let waiting = self.js.waiting.iter().map(|w| (w.limits, w.cpu_used, w.started));
+        let all = waiting.chain(starting.map(|l| (l, Duration::ZERO, now)));
+        let mut cpu: Option<(Duration, Error)> = None;
+        let mut wall: Option<(Instant, Error)> = None;
+        for (limits, used, started) in all {
+            if let Some(limit) = limits.cpu() {
+                let left = limit.saturating_sub(used);
+                if cpu.as_ref().is_none_or(|(l, _)| left < *l) {
+                    let e =
+                        Error::Limit { kind: LimitKind::Cpu, limit: limit.as_millis() as u64, used: None };
+                    cpu = Some((left, e));
+                }
+            }
+            if let Some(limit) = limits.wall() {
+                let deadline = started + limit;
+                if wall.as_ref().is_none_or(|(d, _)| deadline < *d) {
+                    let e =
+                        Error::Limit { kind: LimitKind::Wall, limit: limit.as_millis() as u64, used: None };
+                    wall = Some((deadline, e));
+                }
+            }
+        }
+        Budget { cpu, wall }
+    }
+
+    pub fn termination(&self) -> Termination {
+        self.termination.clone()
+    }
+
+    /// Adds the CPU time of the turn just run to every call still waiting.
+    pub fn charge(&mut self, cpu: Duration) {
+        for w in &mut self.js.waiting {
+            w.cpu_used += cpu;
+        }
+    }
+
+    /// Ends the worker if a waiting call is past its wall-clock limit.
+    pub fn expire(&mut self, now: Instant) {
+        let expired = self.js.waiting.iter().find(|w| w.wall_deadline().is_some_and(|d| d <= now));
+        if let Some(w) = expired {
+            let limit = w.limits.wall_ms.unwrap_or_default();
+            let used = now.duration_since(w.started).as_millis() as u64;
+            self.condemn(Error::Limit { kind: LimitKind::Wall, limit, used: Some(used) });
+        }
     }
 
     pub fn thread_safe_handle(&self) -> v8::IsolateHandle {
@@ -162,7 +235,7 @@ impl Worker {
             }
         });
         match outcome {
-            Ok(promise) => self.js.waiting.push(Waiting { promise, waiter: Waiter::Load(reply) }),
+            Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Load(reply), self.limits)),
             Err(e) => {
                 self.condemn(e.clone());
                 answer(&mut self.isolate, reply, Err(e));
@@ -179,7 +252,8 @@ impl Worker {
             let e = Error::Closed(format!("the worker is no longer usable: {e}"));
             return answer(&mut self.isolate, reply, Err(e));
         }
-        let Call { export, method, args, props } = call;
+        let Call { export, method, args, props, limits } = call;
+        let limits = self.limits.tighten(limits).or_defaults();
         let export = export.as_deref().unwrap_or("default");
         let what = format!("{export}.{method}()");
         let started = in_context!(self, |tc, js| {
@@ -236,9 +310,9 @@ impl Worker {
             }
         });
         match started {
-            Ok(promise) => self.js.waiting.push(Waiting { promise, waiter: Waiter::Call { reply, what } }),
+            Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Call { reply, what }, limits)),
             Err(e) => {
-                if matches!(e, Error::Terminated(_) | Error::OutOfMemory(_)) {
+                if e.is_fatal() {
                     self.condemn(e.clone());
                 }
                 answer(&mut self.isolate, reply, Err(e));
@@ -265,7 +339,7 @@ impl Worker {
                     let id = v8::Number::new(tc, id as f64);
                     if fire.call(tc, hooks.into(), &[id.into()]).is_none() {
                         let e = exception::take(tc);
-                        if matches!(e, Error::Terminated(_) | Error::OutOfMemory(_)) {
+                        if e.is_fatal() {
                             failed = Some(e);
                             break;
                         }
@@ -313,12 +387,14 @@ impl Worker {
         });
     }
 
-    /// The earliest moment a timer of this worker is due.
+    /// The earliest moment this worker needs a turn: a timer, or a call's wall-clock limit.
     pub fn next_deadline(&self) -> Option<Instant> {
         if self.js.dead.is_some() {
             return None;
         }
-        self.isolate.get_slot::<OpState>().and_then(OpState::next_deadline)
+        let timer = self.isolate.get_slot::<OpState>().and_then(OpState::next_deadline);
+        let wall = self.js.waiting.iter().filter_map(Waiting::wall_deadline).min();
+        timer.into_iter().chain(wall).min()
     }
 
     /// Runs microtasks, then answers every waiter whose promise settled. With no timer armed and
@@ -396,8 +472,15 @@ impl Worker {
         }
     }
 
+    /// Marks the worker dead and answers every waiting call with `e`.
     fn condemn(&mut self, e: Error) {
-        self.js.dead.get_or_insert(e);
+        self.js.dead.get_or_insert(e.clone());
+        for w in std::mem::take(&mut self.js.waiting) {
+            match w.waiter {
+                Waiter::Load(reply) => answer(&mut self.isolate, reply, Err(e.clone())),
+                Waiter::Call { reply, .. } => answer(&mut self.isolate, reply, Err(e.clone())),
+            }
+        }
     }
 }
 

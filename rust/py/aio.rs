@@ -13,6 +13,7 @@ use super::cache::WorkerRef;
 use super::code::{self, PyWorkerCode, Unconverted};
 use super::errors::IntoPyResult;
 use super::host::PyHost;
+use super::limits::PyLimits;
 use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, LoaderCore};
 use super::wait::emit_logs;
 use super::worker::PyWorker;
@@ -162,7 +163,7 @@ impl PyAsyncLoader {
     }
 
     /// Awaitable: starts a fresh worker, like `Loader.load`.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None))]
     fn load<'py>(
         &self,
         py: Python<'py>,
@@ -170,8 +171,9 @@ impl PyAsyncLoader {
         main_module: Option<String>,
         modules: Option<&Bound<'_, PyAny>>,
         env: Option<&Bound<'_, PyAny>>,
+        limits: Option<&Bound<'_, PyLimits>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let code = code::from_args(py, code, main_module, modules, env)?;
+        let code = code::from_args(py, code, main_module, modules, env, limits)?;
         let future = new_future(py)?;
         let finish = self.finisher(None, future.clone().unbind(), |_| {});
         self.core.start(py, code, finish.reply()).map(|h| finish.handle(h))?;

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use super::errors::{IntoPyResult, to_pyerr};
+use super::limits::{self, PyLimits};
 use crate::code::{ModuleSource, WorkerCode};
 use crate::error::Error;
 use crate::value::Value;
@@ -20,15 +21,27 @@ pub struct PyWorkerCode {
 #[pymethods]
 impl PyWorkerCode {
     #[new]
-    #[pyo3(signature = (main_module, modules, env=None))]
+    #[pyo3(signature = (main_module, modules, env=None, limits=None))]
     fn new(
         main_module: String,
         modules: &Bound<'_, PyAny>,
         env: Option<&Bound<'_, PyAny>>,
+        limits: Option<&Bound<'_, PyLimits>>,
     ) -> PyResult<Self> {
-        let code = WorkerCode { main_module, modules: parse_modules(modules)?, env: Value::Undefined };
+        let modules_parsed = parse_modules(modules)?;
+        let code = WorkerCode {
+            main_module,
+            modules: modules_parsed,
+            env: Value::Undefined,
+            limits: limits::of(limits),
+        };
         code.validate().py(modules.py())?;
         Ok(PyWorkerCode { code, env: check_env(env)? })
+    }
+
+    #[getter]
+    fn limits(&self) -> PyLimits {
+        PyLimits { limits: self.code.limits }
     }
 
     #[getter]
@@ -154,14 +167,17 @@ pub fn from_args(
     main_module: Option<String>,
     modules: Option<&Bound<'_, PyAny>>,
     env: Option<&Bound<'_, PyAny>>,
+    limits: Option<&Bound<'_, PyLimits>>,
 ) -> PyResult<Unconverted> {
     match (code, main_module, modules) {
-        (Some(code), None, None) if env.is_none() => Ok(Unconverted::of(code.get(), py)),
+        (Some(code), None, None) if env.is_none() && limits.is_none() => Ok(Unconverted::of(code.get(), py)),
         (Some(_), _, _) => {
             Err(PyTypeError::new_err("load() takes either a WorkerCode or its fields as keywords, not both"))
         }
         (None, Some(main_module), Some(modules)) => {
-            let code = WorkerCode { main_module, modules: parse_modules(modules)?, env: Value::Undefined };
+            let modules = parse_modules(modules)?;
+            let code = WorkerCode { main_module, modules, env: Value::Undefined, limits: limits::of(limits) };
+            code.validate().py(py)?;
             Ok(Unconverted { code, env: check_env(env)? })
         }
         (None, None, _) => Err(PyTypeError::new_err("load() missing required field: main_module")),

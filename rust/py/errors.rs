@@ -2,12 +2,13 @@
 //! Classes are made with `type()` at module init so that some can also inherit a builtin
 //! (a conversion error is a `TypeError` too), which `create_exception!` cannot express.
 
-use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyException, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::error::Error;
+use crate::limits::LimitKind;
 
 static WORKER_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static JS_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -15,7 +16,11 @@ static CODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CONVERSION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CLOSED_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TERMINATED_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static LIMIT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static MEMORY_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static CPU_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static WALL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static SUBREQUEST_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn make(
     m: &Bound<'_, PyModule>,
@@ -34,55 +39,58 @@ fn make(
     Ok(())
 }
 
+/// An exception class to create: where to keep it, its name, bases and docstring.
+type ClassSpec<'py> = (&'static PyOnceLock<Py<PyType>>, &'static str, Vec<Bound<'py, PyAny>>, &'static str);
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    let exc = py.get_type::<PyException>().into_any();
-    make(m, &WORKER_ERROR, "WorkerError", vec![exc], "Base class of every workerbox exception.")?;
-    let base = || WORKER_ERROR.get(py).unwrap().bind(py).clone().into_any();
-    make(
-        m,
-        &JS_ERROR,
-        "JSError",
-        vec![base()],
-        "JavaScript threw. ``name``, ``message`` and ``stack`` are the JS error's own fields.",
-    )?;
-    make(
-        m,
-        &CODE_ERROR,
-        "CodeError",
-        vec![base(), py.get_type::<PyValueError>().into_any()],
-        "The worker's code is unusable: unknown main module, bad module type, refused import.",
-    )?;
-    make(
-        m,
-        &CONVERSION_ERROR,
-        "ConversionError",
-        vec![base(), py.get_type::<PyTypeError>().into_any()],
-        "A value cannot cross between Python and JavaScript (unsupported type, cycle, too deep).",
-    )?;
-    make(
-        m,
-        &CLOSED_ERROR,
-        "ClosedError",
-        vec![base()],
-        "The worker or loader is closed, or the worker died earlier and cannot run again.",
-    )?;
-    make(
-        m,
-        &TERMINATED_ERROR,
-        "TerminatedError",
-        vec![base()],
-        "Execution was terminated from outside, e.g. by Ctrl-C while waiting for it.",
-    )?;
-    make(
-        m,
-        &MEMORY_ERROR,
-        "MemoryLimitExceeded",
-        vec![base()],
-        "The isolate reached its heap limit and was terminated; the process is unaffected.",
-    )?;
+    let cls = |cell: &'static PyOnceLock<Py<PyType>>| cell.get(py).unwrap().bind(py).clone().into_any();
+    make(m, &WORKER_ERROR, "WorkerError", vec![py.get_type::<PyException>().into_any()], WORKER_DOC)?;
+    // Each entry derives from the classes named in its bases, which are registered above it.
+    let table: [ClassSpec<'_>; 10] = [
+        (&JS_ERROR, "JSError", vec![cls(&WORKER_ERROR)], JS_DOC),
+        (
+            &CODE_ERROR,
+            "CodeError",
+            vec![cls(&WORKER_ERROR), py.get_type::<PyValueError>().into_any()],
+            CODE_DOC,
+        ),
+        (
+            &CONVERSION_ERROR,
+            "ConversionError",
+            vec![cls(&WORKER_ERROR), py.get_type::<PyTypeError>().into_any()],
+            CONVERSION_DOC,
+        ),
+        (&CLOSED_ERROR, "ClosedError", vec![cls(&WORKER_ERROR)], CLOSED_DOC),
+        (&TERMINATED_ERROR, "TerminatedError", vec![cls(&WORKER_ERROR)], TERMINATED_DOC),
+        (&LIMIT_ERROR, "LimitExceeded", vec![cls(&WORKER_ERROR)], LIMIT_DOC),
+        (&MEMORY_ERROR, "MemoryLimitExceeded", vec![], MEMORY_DOC),
+        (&CPU_ERROR, "CpuLimitExceeded", vec![py.get_type::<PyTimeoutError>().into_any()], CPU_DOC),
+        (&WALL_ERROR, "WallTimeExceeded", vec![py.get_type::<PyTimeoutError>().into_any()], WALL_DOC),
+        (&SUBREQUEST_ERROR, "SubrequestLimitExceeded", vec![], SUBREQUEST_DOC),
+    ];
+    for (cell, name, mut bases, doc) in table {
+        if name.ends_with("Exceeded") && name != "LimitExceeded" {
+            bases.insert(0, cls(&LIMIT_ERROR));
+        }
+        make(m, cell, name, bases, doc)?;
+    }
     Ok(())
 }
+
+const WORKER_DOC: &str = "Base class of every workerbox exception.";
+const JS_DOC: &str = "JavaScript threw. ``name``, ``message`` and ``stack`` are the JS error's own fields.";
+const CODE_DOC: &str = "The worker's code is unusable: unknown main module, bad module type, refused import.";
+const CONVERSION_DOC: &str =
+    "A value cannot cross between Python and JavaScript (unsupported type, cycle, too deep).";
+const CLOSED_DOC: &str = "The worker or loader is closed, or the worker died earlier and cannot run again.";
+const TERMINATED_DOC: &str = "Execution was terminated from outside, e.g. by Ctrl-C while waiting for it.";
+const LIMIT_DOC: &str = "A resource limit was exceeded and the worker was terminated. ``kind``, ``limit`` and \
+    ``used`` (None where unknown) say which and by how much.";
+const MEMORY_DOC: &str = "The isolate reached its heap limit and was terminated; the process is unaffected.";
+const CPU_DOC: &str = "The call used more CPU time than its limit; the worker was terminated.";
+const WALL_DOC: &str = "The call took longer (wall clock) than its limit; the worker was terminated.";
+const SUBREQUEST_DOC: &str = "The call made more outbound requests than its limit allows.";
 
 fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>) -> Bound<'py, PyType> {
     cell.get(py).expect("workerbox exception classes are registered at import").bind(py).clone()
@@ -96,7 +104,10 @@ pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
         Error::Conversion(_) => &CONVERSION_ERROR,
         Error::Closed(_) => &CLOSED_ERROR,
         Error::Terminated(_) => &TERMINATED_ERROR,
-        Error::OutOfMemory(_) => &MEMORY_ERROR,
+        Error::Limit { kind: LimitKind::Memory, .. } => &MEMORY_ERROR,
+        Error::Limit { kind: LimitKind::Cpu, .. } => &CPU_ERROR,
+        Error::Limit { kind: LimitKind::Wall, .. } => &WALL_ERROR,
+        Error::Limit { kind: LimitKind::Subrequests, .. } => &SUBREQUEST_ERROR,
         Error::Worker(_) => &WORKER_ERROR,
     };
     let build = || -> PyResult<PyErr> {
@@ -105,6 +116,11 @@ pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
             instance.setattr("name", &js.name)?;
             instance.setattr("message", &js.message)?;
             instance.setattr("stack", &js.stack)?;
+        }
+        if let Error::Limit { kind, limit, used } = &err {
+            instance.setattr("kind", format!("{kind:?}").to_lowercase())?;
+            instance.setattr("limit", limit)?;
+            instance.setattr("used", used)?;
         }
         Ok(PyErr::from_value(instance))
     };

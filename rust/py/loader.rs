@@ -12,6 +12,7 @@ use super::code::{self, PyWorkerCode, Unconverted};
 use super::convert::{Registrar, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::host::PyHost;
+use super::limits::PyLimits;
 use super::wait::wait;
 use super::worker::PyWorker;
 use crate::error::Error;
@@ -159,7 +160,7 @@ impl PyLoader {
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None))]
     fn load(
         &self,
         py: Python<'_>,
@@ -167,8 +168,9 @@ impl PyLoader {
         main_module: Option<String>,
         modules: Option<&Bound<'_, PyAny>>,
         env: Option<&Bound<'_, PyAny>>,
+        limits: Option<&Bound<'_, PyLimits>>,
     ) -> PyResult<PyWorker> {
-        let code = code::from_args(py, code, main_module, modules, env)?;
+        let code = code::from_args(py, code, main_module, modules, env, limits)?;
         Ok(self.worker(WorkerRef::Live(load_code(py, &self.core, code)?), None))
     }
 

@@ -8,6 +8,7 @@ mod code;
 mod convert;
 mod errors;
 mod host;
+mod limits;
 mod loader;
 mod wait;
 mod worker;
@@ -21,6 +22,7 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<code::PyWorkerCode>()?;
     m.add_class::<aio::PyAsyncLoader>()?;
     m.add_class::<host::PyRpcTarget>()?;
+    m.add_class::<limits::PyLimits>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<worker::PyEntrypoint>()?;
     m.add_class::<worker::PyMethod>()?;

@@ -11,9 +11,11 @@ use super::cache::WorkerRef;
 use super::convert::{Registrar, from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::host::PyHost;
+use super::limits::PyLimits;
 use super::wait::wait;
 use crate::error::Error;
 use crate::isolate::{Call, WorkerHandle};
+use crate::limits::Limits;
 use crate::value::Value;
 
 /// A loaded worker: one isolate with its evaluated main module.
@@ -41,12 +43,13 @@ impl PyWorker {
 impl PyWorker {
     /// A stub for the default export (or the named export `name`); attribute calls on it call
     /// that export's methods.
-    #[pyo3(signature = (name=None, *, props=None))]
+    #[pyo3(signature = (name=None, *, props=None, limits=None))]
     fn get_entrypoint(
         &self,
         py: Python<'_>,
         name: Option<String>,
         props: Option<&Bound<'_, PyAny>>,
+        limits: Option<&Bound<'_, PyLimits>>,
     ) -> PyResult<PyEntrypoint> {
         let worker = self.worker.lock().unwrap().clone();
         let worker = worker.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
@@ -58,6 +61,7 @@ impl PyWorker {
             worker,
             export: name,
             props,
+            limits: super::limits::of(limits),
             host: self.host.clone(),
             completer: self.completer.clone(),
         })
@@ -105,6 +109,7 @@ pub struct PyEntrypoint {
     export: Option<String>,
     /// `ctx.props` for every call through this stub.
     props: Value,
+    limits: Limits,
     host: Arc<PyHost>,
     completer: Option<Arc<Completer>>,
 }
@@ -120,6 +125,7 @@ impl PyEntrypoint {
             worker: self.worker.clone(),
             export: self.export.clone(),
             props: self.props.clone(),
+            limits: self.limits,
             method: name,
             host: self.host.clone(),
             completer: self.completer.clone(),
@@ -137,6 +143,7 @@ pub struct PyMethod {
     worker: WorkerRef,
     export: Option<String>,
     props: Value,
+    limits: Limits,
     method: String,
     host: Arc<PyHost>,
     completer: Option<Arc<Completer>>,
@@ -174,7 +181,13 @@ impl PyMethod {
 
 impl PyMethod {
     fn call(&self, args: Vec<Value>) -> Call {
-        Call { export: self.export.clone(), method: self.method.clone(), args, props: self.props.clone() }
+        Call {
+            export: self.export.clone(),
+            method: self.method.clone(),
+            args,
+            props: self.props.clone(),
+            limits: self.limits,
+        }
     }
 
     /// Arguments may carry host objects (callbacks, RpcTargets); they belong to this worker.

@@ -1,0 +1,150 @@
+"""The hostile corpus: each program costs its own isolate and gets a typed error; the loader and
+every other worker keep working afterwards."""
+
+import time
+
+import pytest
+
+import workerbox as wb
+
+BENIGN = {"ok.js": "export default { ping() { return 'pong' } }"}
+
+
+@pytest.fixture
+def check_alive(loader):
+    """After each hostile case, the same loader still serves a benign worker."""
+    yield
+    with loader.load(main_module="ok.js", modules=BENIGN) as w:
+        assert w.get_entrypoint().ping() == "pong"
+
+
+def hostile(loader, source, *, limits=None, **env):
+    return loader.load(main_module="h.js", modules={"h.js": source}, limits=limits, env=env or None)
+
+
+CPU_CASES = {
+    "infinite_loop_in_call": "export default { f() { for (;;) {} } }",
+    "infinite_loop_in_microtask": "export default { f() { Promise.resolve().then(() => { for (;;) {} }); return new Promise(() => {}) } }",
+    "microtask_flood": "export default { f() { const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {}) } }",
+    "infinite_loop_in_timer": "export default { f() { return new Promise(r => setTimeout(() => { for (;;) {} r() }, 1)) } }",
+    "catch_and_continue": "export default { f() { for (;;) { try { for (;;) {} } catch (e) {} } } }",
+    "busy_async_chain": "export default { async f() { for (;;) { await null } } }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CPU_CASES))
+def test_cpu_bound_programs_hit_the_cpu_limit(loader, check_alive, name):
+    w = hostile(loader, CPU_CASES[name], limits=wb.Limits(cpu_ms=50))
+    start = time.monotonic()
+    with pytest.raises(wb.CpuLimitExceeded) as info:
+        w.get_entrypoint().f()
+    assert time.monotonic() - start < 5
+    assert info.value.kind == "cpu" and info.value.limit == 50
+    assert isinstance(info.value, TimeoutError)
+    with pytest.raises(wb.ClosedError):
+        w.get_entrypoint().f()
+
+
+def test_infinite_loop_at_top_level(loader, check_alive):
+    with pytest.raises(wb.CpuLimitExceeded):
+        hostile(loader, "for (;;) {}", limits=wb.Limits(cpu_ms=50))
+
+
+def test_per_call_limit_tightens_the_workers(loader, check_alive):
+    w = hostile(loader, "export default { f(ms) { const e = Date.now() + ms; while (Date.now() < e) {} return ms } }", limits=wb.Limits(cpu_ms=5000))
+    assert w.get_entrypoint().f(20) == 20
+    with pytest.raises(wb.CpuLimitExceeded) as info:
+        w.get_entrypoint(limits=wb.Limits(cpu_ms=30)).f(2000)
+    assert info.value.limit == 30
+
+
+def test_waiting_is_not_cpu(loader, check_alive):
+    w = hostile(loader, "export default { f(env) { return env.nap(0.3) } }", limits=wb.Limits(cpu_ms=50), nap=lambda s: time.sleep(s) or "rested")
+    assert w.get_entrypoint().f() == "rested"
+    w2 = hostile(loader, "export default { f() { return new Promise(r => setTimeout(() => r('late'), 200)) } }", limits=wb.Limits(cpu_ms=50))
+    assert w2.get_entrypoint().f() == "late"
+
+
+def test_wall_clock_limit_on_a_promise_that_never_resolves(loader, check_alive):
+    w = hostile(loader, "export default { f() { return new Promise(r => setInterval(() => {}, 10)) } }", limits=wb.Limits(wall_ms=150))
+    start = time.monotonic()
+    with pytest.raises(wb.WallTimeExceeded) as info:
+        w.get_entrypoint().f()
+    assert 0.1 < time.monotonic() - start < 3
+    assert info.value.kind == "wall" and info.value.limit == 150
+
+
+def test_wall_clock_limit_on_a_slow_binding(loader, check_alive):
+    w = hostile(loader, "export default { f(env) { return env.nap(2) } }", limits=wb.Limits(wall_ms=200), nap=time.sleep)
+    with pytest.raises(wb.WallTimeExceeded):
+        w.get_entrypoint().f()
+
+
+def test_runaway_isolate_does_not_stall_its_neighbours():
+    with wb.Loader(threads=1) as loader:
+        bad = hostile(loader, "export default { f() { for (;;) {} } }", limits=wb.Limits(cpu_ms=300))
+        good = loader.load(main_module="ok.js", modules=BENIGN)
+        import threading
+
+        t = threading.Thread(target=lambda: pytest.raises(wb.CpuLimitExceeded, bad.get_entrypoint().f))
+        t.start()
+        time.sleep(0.05)
+        start = time.monotonic()
+        assert good.get_entrypoint().ping() == "pong"
+        # The neighbour waits at most for the runaway's limit, not forever.
+        assert time.monotonic() - start < 2
+        t.join()
+
+
+HEAP_CASES = {
+    "heap_bomb_array_push": "export default { f() { const a = []; for (;;) a.push({ x: [1, 2, 3] }) } }",
+    "heap_bomb_string_doubling": "export default { f() { let s = 'x'; const keep = []; for (;;) { s = s + s; keep.push(s) } } }",
+    "heap_bomb_array_spread": "export default { f() { let a = [1]; for (;;) a = [...a, ...a] } }",
+    "heap_bomb_map": "export default { f() { const m = new Map(); for (let i = 0;; i++) m.set(i, { i }) } }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEAP_CASES))
+def test_heap_bombs_hit_the_memory_limit(loader, check_alive, name):
+    w = hostile(loader, HEAP_CASES[name], limits=wb.Limits(memory_mb=64, cpu_ms=20_000))
+    with pytest.raises((wb.MemoryLimitExceeded, wb.JSError)) as info:
+        w.get_entrypoint().f()
+    if isinstance(info.value, wb.JSError):
+        # V8 may refuse an oversized string or array before the heap fills: a RangeError.
+        assert info.value.name == "RangeError"
+    else:
+        assert info.value.kind == "memory" and info.value.limit == 64
+        assert not isinstance(info.value, MemoryError)
+
+
+@pytest.mark.parametrize("depth_source", [
+    "function r() { return r() + 1 } export default { f() { return r() } }",
+    "export default { f() { const r = (n) => [r(n + 1)]; return r(0) } }",
+    "export default { async f() { const r = async () => await r(); return await r() } }",
+])
+def test_deep_recursion_is_a_range_error(loader, check_alive, depth_source):
+    w = hostile(loader, depth_source)
+    with pytest.raises(wb.JSError) as info:
+        w.get_entrypoint().f()
+    assert info.value.name == "RangeError"
+
+
+def test_recursion_through_a_host_binding(loader, check_alive):
+    src = "export default { async f(env, depth = 0) { return depth > 200 ? depth : await env.again(depth + 1) } }"
+    holder = {}
+
+    def again(depth):
+        return holder["ep"].f(depth)
+
+    w = hostile(loader, "export default { async f(d, env) { return d > 50 ? d : await env.again(d + 1) } }", again=again)
+    holder["ep"] = w.get_entrypoint()
+    # Each level is a new call into the same isolate from a host thread; it must not deadlock or crash.
+    assert holder["ep"].f(0) == 51
+
+
+def test_limits_validation():
+    for bad in ({"cpu_ms": 0}, {"memory_mb": -1}, {"wall_ms": float("nan")}):
+        with pytest.raises(ValueError):
+            wb.Limits(**bad)
+    assert wb.Limits(cpu_ms=5) == wb.Limits(cpu_ms=5)
+    assert "cpu_ms=5" in repr(wb.Limits(cpu_ms=5))
