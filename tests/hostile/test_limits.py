@@ -1,6 +1,7 @@
 """The hostile corpus: each program costs its own isolate and gets a typed error; the loader and
 every other worker keep working afterwards."""
 
+import threading
 import time
 
 import pytest
@@ -84,8 +85,6 @@ def test_runaway_isolate_does_not_stall_its_neighbours():
     with wb.Loader(threads=1) as loader:
         bad = hostile(loader, "export default { f() { for (;;) {} } }", limits=wb.Limits(cpu_ms=300))
         good = loader.load(main_module="ok.js", modules=BENIGN)
-        import threading
-
         t = threading.Thread(target=lambda: pytest.raises(wb.CpuLimitExceeded, bad.get_entrypoint().f))
         t.start()
         time.sleep(0.05)
@@ -130,7 +129,6 @@ def test_deep_recursion_is_a_range_error(loader, check_alive, depth_source):
 
 
 def test_recursion_through_a_host_binding(loader, check_alive):
-    src = "export default { async f(env, depth = 0) { return depth > 200 ? depth : await env.again(depth + 1) } }"
     holder = {}
 
     def again(depth):
