@@ -12,27 +12,37 @@ pub const MAX_ENV_BYTES: usize = 1 << 20;
 /// the engine parse an arbitrarily large bundle.
 pub const MAX_TOTAL_MODULE_BYTES: usize = 64 << 20;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One module of a worker, by type (Cloudflare's WorkerLoaderModule types).
+#[derive(Debug, Clone, PartialEq)]
 pub enum ModuleSource {
     /// An ES module.
     Js(String),
+    /// A CommonJS module: `require`, `module.exports`, `exports`.
+    Cjs(String),
+    /// Imports as its text (the default export is a string).
+    Text(String),
+    /// Imports as an ArrayBuffer of these bytes.
+    Data(Vec<u8>),
+    /// Imports as this value.
+    Json(Value),
+    /// Imports as a `WebAssembly.Module` compiled from these bytes.
+    Wasm(Vec<u8>),
 }
 
 impl ModuleSource {
-    /// The keys accepted in a one-key module dict, as in Cloudflare's WorkerLoaderModule.
-    pub const KINDS: &'static [&'static str] = &["js"];
+    /// The keys accepted in a one-key module dict.
+    pub const KINDS: &'static [&'static str] = &["js", "cjs", "text", "data", "json", "wasm"];
 
-    pub fn from_kind(kind: &str, source: String) -> Option<Self> {
-        match kind {
-            "js" => Some(ModuleSource::Js(source)),
-            _ => None,
+    pub fn len(&self) -> usize {
+        match self {
+            ModuleSource::Js(s) | ModuleSource::Cjs(s) | ModuleSource::Text(s) => s.len(),
+            ModuleSource::Data(b) | ModuleSource::Wasm(b) => b.len(),
+            ModuleSource::Json(v) => v.approximate_size(),
         }
     }
 
-    fn len(&self) -> usize {
-        match self {
-            ModuleSource::Js(s) => s.len(),
-        }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -4,6 +4,7 @@
 //! Runs on the isolate's executor thread. The `ModuleMap` lives in an isolate slot so V8's
 //! resolve callback (which only receives a context) can reach it.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::code::{ModuleSource, WorkerCode};
@@ -64,11 +65,28 @@ pub struct ModuleMap {
     by_name: HashMap<String, v8::Global<v8::Module>>,
     /// V8 hands the resolve callback the referrer as a module; its script id names it.
     name_by_script_id: HashMap<i32, String>,
+    /// What each synthetic module (text, data, json, wasm, cjs) exports as `default`.
+    defaults: Vec<(v8::Global<v8::Module>, DefaultExport)>,
+    /// The `module` object of every CommonJS module run so far (so cycles and repeats reuse it).
+    /// Borrowed only briefly, never across JavaScript, since `require` re-enters.
+    cjs: RefCell<HashMap<String, v8::Global<v8::Object>>>,
+}
+
+enum DefaultExport {
+    Value(v8::Global<v8::Value>),
+    /// Run the CommonJS module when the synthetic module evaluates; export `module.exports`.
+    Cjs(String),
 }
 
 impl ModuleMap {
     pub fn new(code: WorkerCode) -> Self {
-        ModuleMap { code, by_name: HashMap::new(), name_by_script_id: HashMap::new() }
+        ModuleMap {
+            code,
+            by_name: HashMap::new(),
+            name_by_script_id: HashMap::new(),
+            defaults: Vec::new(),
+            cjs: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Compiles `name` and, depth first, every module it imports. On a compile error the
@@ -106,6 +124,20 @@ impl ModuleMap {
                     None => return Ok(None),
                 }
             }
+            Some(ModuleSource::Cjs(_)) => {
+                let module = synthetic_default(scope, name);
+                self.defaults.push((v8::Global::new(scope, module), DefaultExport::Cjs(name.to_string())));
+                module
+            }
+            Some(source) => {
+                let Some(value) = value_module(scope, source) else { return Ok(None) };
+                let module = synthetic_default(scope, name);
+                self.defaults.push((
+                    v8::Global::new(scope, module),
+                    DefaultExport::Value(v8::Global::new(scope, value)),
+                ));
+                module
+            }
             None if BUILTIN_MODULES.contains(&name) => builtin_module(scope, name),
             None => return Err(Error::Code(format!("module {name:?} is not one of the modules"))),
         };
@@ -141,6 +173,128 @@ impl ModuleMap {
             .map(|m| v8::Local::new(scope, m))
             .ok_or_else(|| Error::Code(format!("module {name:?} was not compiled")))
     }
+}
+
+/// The value a text, data, json or wasm module exports; None with an exception pending.
+fn value_module<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    source: &ModuleSource,
+) -> Option<v8::Local<'s, v8::Value>> {
+    Some(match source {
+        ModuleSource::Text(text) => v8::String::new(scope, text)?.into(),
+        ModuleSource::Data(bytes) => {
+            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.clone()).make_shared();
+            v8::ArrayBuffer::with_backing_store(scope, &store).into()
+        }
+        ModuleSource::Json(value) => crate::value::to_v8(scope, value),
+        ModuleSource::Wasm(bytes) => v8::WasmModuleObject::compile(scope, bytes)?.into(),
+        ModuleSource::Js(_) | ModuleSource::Cjs(_) => unreachable!("source modules are compiled, not valued"),
+    })
+}
+
+fn synthetic_default<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Module> {
+    let module_name = v8::String::new(scope, name).unwrap();
+    let default = v8::String::new(scope, "default").unwrap();
+    v8::Module::create_synthetic_module(scope, module_name, &[default], evaluate_default)
+}
+
+/// Evaluation of a synthetic module: sets its `default` export, running a CommonJS module first.
+fn evaluate_default<'s>(
+    context: v8::Local<'s, v8::Context>,
+    module: v8::Local<'s, v8::Module>,
+) -> Option<v8::Local<'s, v8::Value>> {
+    // SAFETY: V8 calls this synchronously on the isolate's thread while evaluating the module.
+    v8::callback_scope!(unsafe scope, context);
+    let map = module_map(scope)?;
+    let entry = map.defaults.iter().find(|(m, _)| v8::Local::new(scope, m) == module).map(|(_, d)| d)?;
+    let value = match entry {
+        DefaultExport::Value(v) => v8::Local::new(scope, v),
+        DefaultExport::Cjs(name) => require_module(scope, map, name)?,
+    };
+    let default = v8::String::new(scope, "default").unwrap();
+    module.set_synthetic_module_export(scope, default, value)?;
+    let resolver = v8::PromiseResolver::new(scope)?;
+    let undefined = v8::undefined(scope);
+    resolver.resolve(scope, undefined.into());
+    Some(resolver.get_promise(scope).into())
+}
+
+/// The isolate's module map, as a shared reference that outlives borrows of `scope`.
+fn module_map<'a>(scope: &mut v8::PinScope<'_, '_>) -> Option<&'a ModuleMap> {
+    let map = scope.get_slot::<ModuleMap>()? as *const ModuleMap;
+    // SAFETY: the slot is set before any module is compiled and removed only when the isolate is
+    // disposed, after all JavaScript; it is never mutated while module callbacks run (only its
+    // RefCell, in short borrows), so a shared reference stays valid for the callback.
+    Some(unsafe { &*map })
+}
+
+/// What `require(name)` returns: `module.exports` of a CommonJS module (run once), or the value
+/// of a text, data, json or wasm module. None with a JS exception pending.
+fn require_module<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    map: &ModuleMap,
+    name: &str,
+) -> Option<v8::Local<'s, v8::Value>> {
+    let exports_key = v8::String::new(scope, "exports").unwrap();
+    if let Some(module) = map.cjs.borrow().get(name) {
+        let module = v8::Local::new(scope, module);
+        return module.get(scope, exports_key.into());
+    }
+    let source = match map.code.get(name) {
+        Some(ModuleSource::Cjs(src)) => src,
+        Some(ModuleSource::Js(_)) => {
+            return throw(
+                scope,
+                &format!("require() cannot load the ES module {name:?}; use import instead"),
+            );
+        }
+        Some(other) => return value_module(scope, other),
+        None => return throw(scope, &format!("module {name:?} is not one of the modules")),
+    };
+    let module = v8::Object::new(scope);
+    let exports = v8::Object::new(scope);
+    module.set(scope, exports_key.into(), exports.into());
+    map.cjs.borrow_mut().insert(name.to_string(), v8::Global::new(scope, module));
+    let wrapped = format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})");
+    let wrapped = v8::String::new(scope, &wrapped)?;
+    let resource = v8::String::new(scope, name).unwrap();
+    let origin =
+        v8::ScriptOrigin::new(scope, resource.into(), 0, 0, false, -1, None, false, false, false, None);
+    let function = v8::Script::compile(scope, wrapped, Some(&origin))?.run(scope)?;
+    let function = v8::Local::<v8::Function>::try_from(function).ok()?;
+    let require = v8::Function::builder(require_callback).data(resource.into()).build(scope)?;
+    let dirname = v8::String::new(scope, name.rsplit_once('/').map_or("", |(d, _)| d)).unwrap();
+    let args = [exports.into(), require.into(), module.into(), resource.into(), dirname.into()];
+    function.call(scope, exports.into(), &args)?;
+    module.get(scope, exports_key.into())
+}
+
+/// `require(specifier)` inside a CommonJS module; the function's data is the module's name.
+fn require_callback<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let referrer = args.data().to_rust_string_lossy(scope);
+    let specifier = args.get(0).to_rust_string_lossy(scope);
+    let Some(map) = module_map(scope) else { return };
+    let target = match resolve_specifier(&map.code, &referrer, &specifier) {
+        Ok(t) => t,
+        Err(e) => {
+            throw(scope, &e.to_string());
+            return;
+        }
+    };
+    if let Some(value) = require_module(scope, map, &target) {
+        rv.set(value);
+    }
+}
+
+fn throw<'s>(scope: &mut v8::PinScope<'s, '_>, message: &str) -> Option<v8::Local<'s, v8::Value>> {
+    let msg = v8::String::new(scope, message).unwrap();
+    let exc = v8::Exception::error(scope, msg);
+    scope.throw_exception(exc);
+    None
 }
 
 fn builtin_module<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Module> {

@@ -86,7 +86,7 @@ def test_imports_outside_the_bundle_are_refused(loader, spec):
         ({"m.js": {"python": "print(1)"}}, "unknown module type .python."),
         ({"m.js": {"js": "1", "text": "2"}}, "exactly one key"),
         ({"m.js": 42}, "must be str or a one-key dict"),
-        ({"m.txt": "export default {}"}, r"\.js or \.mjs"),
+        ({"m.txt": "export default {}"}, r"\.js, \.mjs"),
         ({}, "at least one module"),
     ],
 )

@@ -14,9 +14,10 @@ JSValue = Union[
     None, bool, int, float, str, bytes, datetime, list["JSValue"], tuple["JSValue", ...], dict[str, "JSValue"]
 ]
 
-# A module is an ES module source (for names ending in .js/.mjs) or a one-key dict naming its
-# type, as in Cloudflare's WorkerLoaderModule: {"js": source}.
-ModuleSpec = Union[str, Mapping[str, str]]
+# A module is a source string (an ES module for names ending in .js/.mjs, CommonJS for .cjs) or
+# a one-key dict naming its type, as in Cloudflare's WorkerLoaderModule: {"js": src},
+# {"cjs": src}, {"text": str}, {"data": bytes}, {"json": value}, {"wasm": bytes}.
+ModuleSpec = Union[str, Mapping[str, Any]]
 
 class WorkerError(Exception):
     """Base class of every workerbox exception."""
@@ -129,7 +130,8 @@ class WorkerCode:
     @property
     def main_module(self) -> str: ...
     @property
-    def modules(self) -> dict[str, str]: ...
+    def modules(self) -> dict[str, dict[str, Any]]:
+        """Each module as a one-key ``{type: value}`` dict."""
     @property
     def env(self) -> Optional[Mapping[str, Any]]: ...
 

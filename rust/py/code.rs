@@ -2,8 +2,9 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
+use super::convert::{from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::limits::{self, PyLimits};
 use crate::code::{ModuleSource, WorkerCode};
@@ -58,9 +59,17 @@ impl PyWorkerCode {
     fn modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
         for (name, source) in &self.code.modules {
-            match source {
-                ModuleSource::Js(src) => dict.set_item(name, src)?,
-            }
+            let (kind, value) = match source {
+                ModuleSource::Js(src) => ("js", src.into_pyobject(py)?.into_any().unbind()),
+                ModuleSource::Cjs(src) => ("cjs", src.into_pyobject(py)?.into_any().unbind()),
+                ModuleSource::Text(src) => ("text", src.into_pyobject(py)?.into_any().unbind()),
+                ModuleSource::Data(b) => ("data", PyBytes::new(py, b).into_any().unbind()),
+                ModuleSource::Wasm(b) => ("wasm", PyBytes::new(py, b).into_any().unbind()),
+                ModuleSource::Json(v) => ("json", from_value(py, v.clone())?),
+            };
+            let one = PyDict::new(py);
+            one.set_item(kind, value)?;
+            dict.set_item(name, one)?;
         }
         Ok(dict)
     }
@@ -93,13 +102,17 @@ pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Module
         };
         let name = name.to_cow()?.into_owned();
         let parsed = if let Ok(src) = source.cast::<PyString>() {
-            if !(name.ends_with(".js") || name.ends_with(".mjs")) {
+            let src = src.to_cow()?.into_owned();
+            if name.ends_with(".js") || name.ends_with(".mjs") {
+                ModuleSource::Js(src)
+            } else if name.ends_with(".cjs") {
+                ModuleSource::Cjs(src)
+            } else {
                 return Err(code_error(format!(
-                    "modules[{name:?}]: a plain string is an ES module only for names ending in .js or .mjs; \
-                     use a one-key dict such as {{\"js\": source}} to give the type"
+                    "modules[{name:?}]: a plain string is a module only for names ending in .js, .mjs (ES) or \
+                     .cjs (CommonJS); use a one-key dict such as {{\"text\": source}} to give the type"
                 )));
             }
-            ModuleSource::Js(src.to_cow()?.into_owned())
         } else if let Ok(d) = source.cast::<PyDict>() {
             let mut items = d.iter();
             let (Some((kind, value)), None) = (items.next(), items.next()) else {
@@ -108,15 +121,7 @@ pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Module
                 )));
             };
             let kind: String = kind.extract()?;
-            let Ok(value) = value.cast::<PyString>() else {
-                return Err(code_error(format!("modules[{name:?}][{kind:?}]: the source must be str")));
-            };
-            ModuleSource::from_kind(&kind, value.to_cow()?.into_owned()).ok_or_else(|| {
-                code_error(format!(
-                    "modules[{name:?}]: unknown module type {kind:?} (supported: {})",
-                    ModuleSource::KINDS.join(", ")
-                ))
-            })?
+            parse_typed(&name, &kind, &value)?
         } else {
             return Err(code_error(format!(
                 "modules[{name:?}]: a module must be str or a one-key dict, not {}",
@@ -126,6 +131,42 @@ pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Module
         out.push((name, parsed));
     }
     Ok(out)
+}
+
+/// One `{kind: value}` module.
+fn parse_typed(name: &str, kind: &str, value: &Bound<'_, PyAny>) -> PyResult<ModuleSource> {
+    let py = value.py();
+    let code_error = |m: String| to_pyerr(py, Error::Code(m));
+    let text = || -> PyResult<String> {
+        value
+            .cast::<PyString>()
+            .map_err(|_| code_error(format!("modules[{name:?}][{kind:?}]: the source must be str")))?
+            .to_cow()
+            .map(|s| s.into_owned())
+    };
+    let bytes = || -> PyResult<Vec<u8>> {
+        if value.is_instance_of::<PyString>() {
+            return Err(code_error(format!("modules[{name:?}][{kind:?}]: must be bytes, not str")));
+        }
+        py.get_type::<PyBytes>()
+            .call1((value,))
+            .map_err(|_| code_error(format!("modules[{name:?}][{kind:?}]: must be bytes")))
+            .map(|b| b.cast::<PyBytes>().map(|b| b.as_bytes().to_vec()).unwrap_or_default())
+    };
+    Ok(match kind {
+        "js" => ModuleSource::Js(text()?),
+        "cjs" => ModuleSource::Cjs(text()?),
+        "text" => ModuleSource::Text(text()?),
+        "data" => ModuleSource::Data(bytes()?),
+        "wasm" => ModuleSource::Wasm(bytes()?),
+        "json" => ModuleSource::Json(to_value(value, None)?),
+        _ => {
+            return Err(code_error(format!(
+                "modules[{name:?}]: unknown module type {kind:?} (supported: {})",
+                ModuleSource::KINDS.join(", ")
+            )));
+        }
+    })
 }
 
 /// `env` must be a dict with str keys (or None); its values are converted at load time.
