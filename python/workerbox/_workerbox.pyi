@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Literal, Mapping, Optional, Type, Union
+from typing import Any, Awaitable, Callable, Iterable, Literal, Mapping, Optional, Type, Union
 
 from typing_extensions import Self
 
@@ -104,6 +104,47 @@ class RpcTarget:
     ``object`` are never reachable. A call returns a promise; an exception in the method rejects
     it with an ``Error`` carrying the exception's type name and message, never its traceback.
     """
+
+class Request:
+    """An HTTP request for a worker's fetch handler: ``ep.fetch(Request(url, ...))``."""
+
+    url: str
+    method: str
+    def __init__(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: Optional[Union[Mapping[str, str], Iterable[tuple[str, str]]]] = None,
+        body: Optional[Union[str, bytes, bytearray, memoryview]] = None,
+    ) -> None: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def body(self) -> Optional[bytes]: ...
+
+class Response:
+    """An HTTP response, as returned by ``ep.fetch()``."""
+
+    status: int
+    status_text: str
+    def __init__(
+        self,
+        body: Optional[Union[str, bytes, bytearray, memoryview]] = None,
+        *,
+        status: int = 200,
+        headers: Optional[Union[Mapping[str, str], Iterable[tuple[str, str]]]] = None,
+        status_text: str = "",
+    ) -> None: ...
+    @property
+    def headers(self) -> dict[str, str]:
+        """Lower-cased names; repeated headers joined with ", "."""
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def body(self) -> bytes: ...
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
 
 class WorkerCode:
     """The code of a worker: its modules, which one is the entry point, and its ``env``.
@@ -263,7 +304,8 @@ class Worker:
 class Entrypoint:
     """An export of a worker. ``ep.method(*args)`` calls ``method`` on it in the isolate and
     returns the result, awaiting it if it is a promise. Names starting with ``_`` are not
-    forwarded."""
+    forwarded. ``ep.fetch(Request(...))`` calls the fetch handler and returns a
+    :class:`Response`."""
 
     def __getattr__(self, name: str) -> EntrypointMethod: ...
 

@@ -31,6 +31,9 @@ pub struct Call {
     pub props: Value,
     /// The caller's limits for this call; they can only tighten the worker's own.
     pub limits: Limits,
+    /// A `fetch(request)` call: `args[0]` is a request in wire form (url, method, headers,
+    /// body); the handler's Response comes back in wire form (status, statusText, headers, body).
+    pub fetch: bool,
 }
 
 /// The answer to one command, with the console output the worker produced since the last one.

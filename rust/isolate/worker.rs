@@ -252,7 +252,7 @@ impl Worker {
             let e = Error::Closed(format!("the worker is no longer usable: {e}"));
             return answer(&mut self.isolate, reply, Err(e));
         }
-        let Call { export, method, args, props, limits } = call;
+        let Call { export, method, args, props, limits, fetch } = call;
         let limits = self.limits.tighten(limits).or_defaults();
         let export = export.as_deref().unwrap_or("default");
         let what = format!("{export}.{method}()");
@@ -273,27 +273,43 @@ impl Worker {
                 return Err(exception::take(tc));
             };
             let mut argv: Vec<_> = args.iter().map(|a| value::to_v8(tc, a)).collect();
-            let receiver = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {
+            let (receiver, extra) = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {
                 match class.new_instance(tc, &[ctx, env]) {
-                    Some(instance) => instance,
+                    Some(instance) => (instance, vec![]),
                     None => return Err(exception::take(tc)),
                 }
             } else if let Ok(object) = v8::Local::<v8::Object>::try_from(target) {
-                argv.extend([env, ctx]);
-                object
+                (object, vec![env, ctx])
             } else {
                 return Err(Error::Worker(format!(
                     "module {:?} has no export named {export:?} that is an object or class",
                     js.main_name
                 )));
             };
-            let Some(func) = lookup_method(tc, receiver, &method)? else {
+            let Some(mut func) = lookup_method(tc, receiver, &method)? else {
                 return Err(Error::Worker(format!(
                     "export {export:?} of {:?} has no method {method:?}",
                     js.main_name
                 )));
             };
-            match func.call(tc, receiver.into(), &argv) {
+            let mut this: v8::Local<v8::Value> = receiver.into();
+            if fetch {
+                // serveFetch(receiver, wire request, [env, ctx] or []) adapts Request/Response.
+                let key = v8::String::new(tc, "serveFetch").unwrap();
+                let serve =
+                    hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+                let Some(serve) = serve else { return Err(exception::take(tc)) };
+                let extra = v8::Array::new_with_elements(tc, &extra);
+                argv = vec![
+                    receiver.into(),
+                    argv.first().copied().unwrap_or_else(|| v8::undefined(tc).into()),
+                    extra.into(),
+                ];
+                (func, this) = (serve, hooks.into());
+            } else {
+                argv.extend(extra);
+            }
+            match func.call(tc, this, &argv) {
                 None => Err(exception::take(tc)),
                 Some(result) => {
                     let promise = match v8::Local::<v8::Promise>::try_from(result) {

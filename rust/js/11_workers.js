@@ -34,6 +34,25 @@
     return Object.freeze(ctx);
   }
 
+  // The host's `ep.fetch(request)`: builds a Request from the wire form, calls the entrypoint's
+  // fetch handler, and reads the Response back into the wire form.
+  async function serveFetch(receiver, wire, extra) {
+    const { Request, Response } = hooks.classes;
+    const request = new Request(wire.url, {
+      method: wire.method,
+      headers: wire.headers,
+      body: wire.body === null || wire.method === "GET" || wire.method === "HEAD" ? null : wire.body,
+    });
+    const response = await receiver.fetch(request, ...extra);
+    if (!(response instanceof Response)) {
+      throw new TypeError("The fetch handler must return a Response (or a promise of one)");
+    }
+    const body = new Uint8Array(await response.arrayBuffer());
+    return { status: response.status, statusText: response.statusText, headers: [...response.headers], body };
+  }
+
+  hooks.classes = { Request: globalThis.Request, Response: globalThis.Response };
+  hooks.serveFetch = serveFetch;
   hooks.WorkerEntrypoint = WorkerEntrypoint;
   hooks.RpcTarget = RpcTarget;
   hooks.DurableObject = DurableObject;

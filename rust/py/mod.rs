@@ -8,6 +8,7 @@ mod code;
 mod convert;
 mod errors;
 mod host;
+mod http;
 mod limits;
 mod loader;
 mod wait;
@@ -23,6 +24,8 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<aio::PyAsyncLoader>()?;
     m.add_class::<host::PyRpcTarget>()?;
     m.add_class::<limits::PyLimits>()?;
+    m.add_class::<http::PyRequest>()?;
+    m.add_class::<http::PyResponse>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<worker::PyEntrypoint>()?;
     m.add_class::<worker::PyMethod>()?;

@@ -11,6 +11,7 @@ use super::cache::WorkerRef;
 use super::convert::{Registrar, from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::host::PyHost;
+use super::http::{PyRequest, PyResponse};
 use super::limits::PyLimits;
 use super::wait::wait;
 use crate::error::Error;
@@ -171,7 +172,7 @@ impl PyMethod {
         let result = wait(py, pending, || {
             handle.terminate();
         })?;
-        from_value(py, result)
+        Self::convert_result(self.is_fetch(), py, result)
     }
 
     fn __repr__(&self) -> String {
@@ -187,13 +188,36 @@ impl PyMethod {
             args,
             props: self.props.clone(),
             limits: self.limits,
+            fetch: self.is_fetch(),
         }
+    }
+
+    /// `ep.fetch(request)` goes to the fetch handler with Request/Response adaptation.
+    fn is_fetch(&self) -> bool {
+        self.method == "fetch"
     }
 
     /// Arguments may carry host objects (callbacks, RpcTargets); they belong to this worker.
     fn convert_args(&self, handle: &WorkerHandle, args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
+        if self.is_fetch() {
+            let request = match args.len() {
+                1 => args.get_item(0)?.cast::<PyRequest>().ok().map(|r| r.get().to_wire()),
+                _ => None,
+            };
+            return request.map(|r| vec![r]).ok_or_else(|| {
+                pyo3::exceptions::PyTypeError::new_err("fetch() takes one workerbox.Request")
+            });
+        }
         let mut registrar = Registrar { host: &self.host, worker: Some(handle.id()), ids: Vec::new() };
         args.iter().map(|a| to_value(&a, Some(&mut registrar))).collect()
+    }
+
+    /// A fetch call answers with a Response; other calls with the converted value.
+    fn convert_result(fetch: bool, py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
+        if fetch {
+            return Ok(Py::new(py, PyResponse::from_wire(value)?)?.into_any());
+        }
+        from_value(py, value)
     }
 
     fn start_async(
@@ -208,7 +232,8 @@ impl PyMethod {
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
         };
         let args = self.convert_args(handle, args)?;
-        let reply = completer.reply(future, from_value);
+        let fetch = self.is_fetch();
+        let reply = completer.reply(future, move |py, v| Self::convert_result(fetch, py, v));
         handle.call_with(self.call(args), reply).py(py)
     }
 }

@@ -1,0 +1,207 @@
+//! `Request` and `Response` for Python: what `ep.fetch()` sends to a worker's fetch handler and
+//! gets back, and (later) what a `global_outbound` hook sees. They cross to the engine in a
+//! plain wire form (an object of strings, header pairs and bytes).
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::value::Value;
+
+/// Header pairs from a dict, or an iterable of (name, value) pairs.
+fn headers_arg(headers: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
+    let Some(headers) = headers.filter(|h| !h.is_none()) else { return Ok(Vec::new()) };
+    let pairs = match headers.cast::<PyDict>() {
+        Ok(d) => d.call_method0("items")?,
+        Err(_) => headers.clone(),
+    };
+    let mut out = Vec::new();
+    for pair in pairs.try_iter()? {
+        let (name, value): (String, String) = pair?
+            .extract()
+            .map_err(|_| PyTypeError::new_err("headers must be a dict or (name, value) pairs of str"))?;
+        out.push((name, value));
+    }
+    Ok(out)
+}
+
+fn body_arg(body: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
+    let Some(body) = body.filter(|b| !b.is_none()) else { return Ok(None) };
+    if let Ok(s) = body.cast::<PyString>() {
+        return Ok(Some(s.to_cow()?.as_bytes().to_vec()));
+    }
+    let bytes = body
+        .py()
+        .get_type::<PyBytes>()
+        .call1((body,))
+        .map_err(|_| PyTypeError::new_err("body must be str, bytes or None"))?;
+    Ok(Some(bytes.cast::<PyBytes>()?.as_bytes().to_vec()))
+}
+
+fn headers_value(headers: &[(String, String)]) -> Value {
+    Value::Array(
+        headers
+            .iter()
+            .map(|(k, v)| Value::Array(vec![Value::String(k.clone()), Value::String(v.clone())]))
+            .collect(),
+    )
+}
+
+/// An HTTP request for a worker's fetch handler.
+#[pyclass(name = "Request", module = "workerbox", frozen)]
+pub struct PyRequest {
+    #[pyo3(get)]
+    url: String,
+    #[pyo3(get)]
+    method: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+}
+
+#[pymethods]
+impl PyRequest {
+    #[new]
+    #[pyo3(signature = (url, *, method="GET", headers=None, body=None))]
+    fn new(
+        url: String,
+        method: &str,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        if url::Url::parse(&url).is_err() {
+            return Err(PyValueError::new_err(format!("Request url must be an absolute URL, not {url:?}")));
+        }
+        Ok(PyRequest {
+            url,
+            method: method.to_ascii_uppercase(),
+            headers: headers_arg(headers)?,
+            body: body_arg(body)?,
+        })
+    }
+
+    /// Header (name, value) pairs in the order given.
+    #[getter]
+    fn headers(&self) -> Vec<(String, String)> {
+        self.headers.clone()
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.body.as_deref().map(|b| PyBytes::new(py, b))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Request {} {}>", self.method, self.url)
+    }
+}
+
+impl PyRequest {
+    pub fn to_wire(&self) -> Value {
+        Value::Object(vec![
+            ("url".into(), Value::String(self.url.clone())),
+            ("method".into(), Value::String(self.method.clone())),
+            ("headers".into(), headers_value(&self.headers)),
+            ("body".into(), self.body.clone().map_or(Value::Null, Value::Bytes)),
+        ])
+    }
+}
+
+/// An HTTP response from a worker's fetch handler.
+#[pyclass(name = "Response", module = "workerbox", frozen)]
+pub struct PyResponse {
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    status_text: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+#[pymethods]
+impl PyResponse {
+    #[new]
+    #[pyo3(signature = (body=None, *, status=200, headers=None, status_text=""))]
+    fn new(
+        body: Option<&Bound<'_, PyAny>>,
+        status: u16,
+        headers: Option<&Bound<'_, PyAny>>,
+        status_text: &str,
+    ) -> PyResult<Self> {
+        if !(200..=599).contains(&status) {
+            return Err(PyValueError::new_err(format!("Response status must be in 200..=599, not {status}")));
+        }
+        Ok(PyResponse {
+            status,
+            status_text: status_text.to_string(),
+            headers: headers_arg(headers)?,
+            body: body_arg(body)?.unwrap_or_default(),
+        })
+    }
+
+    /// Headers as a dict with lower-cased names; repeated headers are joined with ", ".
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in &self.headers {
+            let k = k.to_ascii_lowercase();
+            let joined = match dict.get_item(&k)? {
+                Some(prev) => format!("{}, {v}", prev.extract::<String>()?),
+                None => v.clone(),
+            };
+            dict.set_item(k, joined)?;
+        }
+        Ok(dict)
+    }
+
+    #[getter]
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+
+    /// The body decoded as UTF-8 (invalid bytes replaced).
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON.
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("json")?.call_method1("loads", (PyBytes::new(py, &self.body),))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Response {} ({} bytes)>", self.status, self.body.len())
+    }
+}
+
+impl PyResponse {
+    /// The wire form the engine returns from a fetch handler.
+    pub fn from_wire(wire: Value) -> PyResult<Self> {
+        let bad = || PyTypeError::new_err("the fetch handler's response could not be read");
+        let Value::Object(fields) = wire else { return Err(bad()) };
+        let mut response =
+            PyResponse { status: 200, status_text: String::new(), headers: Vec::new(), body: Vec::new() };
+        for (k, v) in fields {
+            match (k.as_str(), v) {
+                ("status", Value::Number(n)) => response.status = n as u16,
+                ("statusText", Value::String(s)) => response.status_text = s,
+                ("body", Value::Bytes(b)) => response.body = b,
+                ("headers", Value::Array(pairs)) => {
+                    for pair in pairs {
+                        if let Value::Array(kv) = pair {
+                            if let [Value::String(k), Value::String(v)] = kv.as_slice() {
+                                response.headers.push((k.clone(), v.clone()));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(response)
+    }
+}
