@@ -4,7 +4,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Awaitable, Callable, Iterable, Literal, Mapping, Optional, Type, Union
 
-from typing_extensions import Self
+from typing_extensions import Self, TypedDict
 
 __version__: str
 
@@ -18,6 +18,32 @@ JSValue = Union[
 # a one-key dict naming its type, as in Cloudflare's WorkerLoaderModule: {"js": src},
 # {"cjs": src}, {"text": str}, {"data": bytes}, {"json": value}, {"wasm": bytes}.
 ModuleSpec = Union[str, Mapping[str, Any]]
+
+class TraceLog(TypedDict):
+    level: Literal["debug", "log", "info", "warn", "error"]
+    message: str
+
+class TraceException(TypedDict):
+    name: str
+    message: str
+    stack: Optional[str]
+
+class TraceRecord(TypedDict):
+    """What ``on_trace`` receives after each entrypoint call (Cloudflare's tail events).
+    Console output also goes to the ``workerbox.console`` logger, with ``worker_id`` and
+    ``js_level`` on each record."""
+
+    worker: str
+    """The ``get()`` id, or ``#<n>`` for a worker from ``load()``."""
+    entrypoint: str
+    method: str
+    outcome: Literal[
+        "ok", "exception", "exceededCpu", "exceededMemory", "exceededWallTime", "exceededSubrequests", "canceled"
+    ]
+    logs: list[TraceLog]
+    exceptions: list[TraceException]
+    cpu_ms: float
+    wall_ms: float
 
 class WorkerError(Exception):
     """Base class of every workerbox exception."""
@@ -165,6 +191,7 @@ class WorkerCode:
         modules: Mapping[str, ModuleSpec],
         env: Optional[Mapping[str, Any]] = None,
         limits: Optional[Limits] = None,
+        on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> None: ...
     @property
     def limits(self) -> Limits: ...
@@ -214,6 +241,7 @@ class Loader:
         modules: Optional[Mapping[str, ModuleSpec]] = None,
         env: Optional[Mapping[str, Any]] = None,
         limits: Optional[Limits] = None,
+        on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> Worker:
         """Starts a fresh worker and evaluates its main module.
 
@@ -255,6 +283,7 @@ class AsyncLoader:
         modules: Optional[Mapping[str, ModuleSpec]] = None,
         env: Optional[Mapping[str, Any]] = None,
         limits: Optional[Limits] = None,
+        on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> Awaitable[Worker]:
         """Like :meth:`Loader.load`. Bad code raises at once; evaluation errors from the await."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Awaitable[Worker]:

@@ -40,6 +40,22 @@ pub struct Call {
 pub struct Done<T> {
     pub result: Result<T>,
     pub logs: Vec<LogLine>,
+    /// What the call used, for traces; None for answers that ran no JavaScript.
+    pub usage: Option<Usage>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    /// CPU time of the worker's turns while the call was in flight.
+    pub cpu: Duration,
+    pub wall: Duration,
+}
+
+impl<T> Done<T> {
+    /// An answer that ran no JavaScript.
+    pub fn early(result: Result<T>) -> Self {
+        Done { result, logs: Vec::new(), usage: None }
+    }
 }
 
 /// Where the answer to one command goes: a blocking `Pending` (see `Pending::channel`) or any
@@ -213,7 +229,7 @@ impl<T> Pending<T> {
             Ok(done) => Some(done),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => {
-                Some(Done { result: Err(Error::Closed("the loader is closed".into())), logs: Vec::new() })
+                Some(Done::early(Err(Error::Closed("the loader is closed".into()))))
             }
         }
     }

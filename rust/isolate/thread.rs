@@ -75,7 +75,7 @@ fn closed() -> Error {
 }
 
 fn refuse<T>(reply: Reply<T>) {
-    reply.send(Done { result: Err(closed()), logs: Vec::new() });
+    reply.send(Done::early(Err(closed())));
 }
 
 /// What an isolate thread needs besides its commands.
@@ -141,10 +141,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             }
             Some(Command::Call { id, call, reply }) => match workers.get_mut(&id) {
                 None => {
-                    reply.send(Done {
-                        result: Err(Error::Closed("the worker is closed".into())),
-                        logs: Vec::new(),
-                    });
+                    reply.send(Done::early(Err(Error::Closed("the worker is closed".into()))));
                 }
                 Some(worker) => {
                     let limits = call.limits;

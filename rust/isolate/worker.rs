@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use super::exception;
-use super::{Call, Done, Reply};
+use super::{Call, Done, Reply, Usage};
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
 use crate::heap::HeapGuard;
@@ -58,6 +58,10 @@ struct Waiting {
 }
 
 impl Waiting {
+    fn usage(&self) -> Usage {
+        Usage { cpu: self.cpu_used, wall: self.started.elapsed() }
+    }
+
     fn new(promise: v8::Global<v8::Promise>, waiter: Waiter, limits: Limits) -> Self {
         Waiting { promise, waiter, limits, started: Instant::now(), cpu_used: Duration::ZERO }
     }
@@ -424,13 +428,14 @@ impl Worker {
             }
             return;
         }
-        let mut answers: Vec<(Waiter, Result<Option<Value>>)> = Vec::new();
+        let mut answers: Vec<(Waiter, Usage, Result<Option<Value>>)> = Vec::new();
         let terminal = in_context!(self, |tc, js| {
             tc.perform_microtask_checkpoint();
             if tc.has_terminated() || tc.is_execution_terminating() || HeapGuard::reached(tc).is_some() {
                 let e = exception::take(tc);
                 for w in js.waiting.drain(..) {
-                    answers.push((w.waiter, Err(e.clone())));
+                    let usage = w.usage();
+                    answers.push((w.waiter, usage, Err(e.clone())));
                 }
                 return Err(e);
             }
@@ -467,7 +472,8 @@ impl Worker {
                         }
                     },
                 };
-                answers.push((w.waiter, outcome));
+                let usage = w.usage();
+                answers.push((w.waiter, usage, outcome));
             }
             js.waiting = still;
             Ok(())
@@ -475,14 +481,15 @@ impl Worker {
         if let Err(e) = terminal {
             self.condemn(e);
         }
-        for (waiter, outcome) in answers {
+        for (waiter, usage, outcome) in answers {
             if let (Waiter::Load(_), Err(e)) = (&waiter, &outcome) {
                 self.js.dead.get_or_insert_with(|| e.clone());
             }
+            let isolate = &mut self.isolate;
             match waiter {
-                Waiter::Load(reply) => answer(&mut self.isolate, reply, outcome.map(|_| ())),
+                Waiter::Load(reply) => answer_with(isolate, reply, outcome.map(|_| ()), Some(usage)),
                 Waiter::Call { reply, .. } => {
-                    answer(&mut self.isolate, reply, outcome.map(|v| v.unwrap_or(Value::Undefined)))
+                    answer_with(isolate, reply, outcome.map(|v| v.unwrap_or(Value::Undefined)), Some(usage))
                 }
             }
         }
@@ -492,9 +499,10 @@ impl Worker {
     fn condemn(&mut self, e: Error) {
         self.js.dead.get_or_insert(e.clone());
         for w in std::mem::take(&mut self.js.waiting) {
+            let usage = Some(w.usage());
             match w.waiter {
-                Waiter::Load(reply) => answer(&mut self.isolate, reply, Err(e.clone())),
-                Waiter::Call { reply, .. } => answer(&mut self.isolate, reply, Err(e.clone())),
+                Waiter::Load(reply) => answer_with(&mut self.isolate, reply, Err(e.clone()), usage),
+                Waiter::Call { reply, .. } => answer_with(&mut self.isolate, reply, Err(e.clone()), usage),
             }
         }
     }
@@ -556,6 +564,10 @@ fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
 
 /// Sends `result` with the console output collected so far.
 fn answer<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>) {
+    answer_with(isolate, reply, result, None);
+}
+
+fn answer_with<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>, usage: Option<Usage>) {
     let logs = isolate.get_slot_mut::<OpState>().map(|s| std::mem::take(&mut s.logs)).unwrap_or_default();
-    reply.send(Done { result, logs });
+    reply.send(Done { result, logs, usage });
 }

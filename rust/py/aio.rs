@@ -9,15 +9,14 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-use super::cache::WorkerRef;
+use super::cache::{Loaded, WorkerRef};
 use super::code::{self, PyWorkerCode, Unconverted};
-use super::errors::IntoPyResult;
 use super::host::PyHost;
 use super::limits::PyLimits;
 use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, LoaderCore};
-use super::wait::emit_logs;
+use super::trace::{self, Source};
 use super::worker::PyWorker;
-use crate::isolate::{Done, Reply, WorkerHandle};
+use crate::isolate::{Done, Reply};
 
 type Job = Box<dyn FnOnce(Python<'_>) + Send>;
 
@@ -50,17 +49,18 @@ impl Completer {
         self.jobs.lock().unwrap().take();
     }
 
-    /// A reply that completes `future` with `convert(value)`, or with the error.
+    /// A reply that completes `future` with `convert(value)`, or with the error, after the
+    /// answer is logged and traced as from `source`.
     pub fn reply<T: Send + 'static>(
         self: &Arc<Self>,
         future: Py<PyAny>,
+        source: Source,
         convert: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
     ) -> Reply<T> {
         let me = self.clone();
         Reply::new(move |done: Done<T>| {
             me.submit(Box::new(move |py| {
-                let logged = emit_logs(py, done.logs);
-                let result = logged.and_then(|()| done.result.py(py)).and_then(|v| convert(py, v));
+                let result = trace::finish(py, &source, done).and_then(|v| convert(py, v));
                 resolve_threadsafe(py, &future, result);
             }))
         })
@@ -140,7 +140,7 @@ impl PyAsyncLoader {
             future,
             host: self.core.host.clone(),
             completer: self.completer.clone(),
-            handle: Mutex::new(None),
+            loading: Mutex::new(None),
             on_done: Mutex::new(Some(Box::new(on_done))),
         })
     }
@@ -163,7 +163,8 @@ impl PyAsyncLoader {
     }
 
     /// Awaitable: starts a fresh worker, like `Loader.load`.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None, on_trace=None))]
+    #[allow(clippy::too_many_arguments)]
     fn load<'py>(
         &self,
         py: Python<'py>,
@@ -172,11 +173,11 @@ impl PyAsyncLoader {
         modules: Option<&Bound<'_, PyAny>>,
         env: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
+        on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let code = code::from_args(py, code, main_module, modules, env, limits)?;
+        let code = code::from_args(py, code, main_module, modules, env, limits, on_trace)?;
         let future = new_future(py)?;
-        let finish = self.finisher(None, future.clone().unbind(), |_| {});
-        self.core.start(py, code, finish.reply()).map(|h| finish.handle(h))?;
+        self.finisher(None, future.clone().unbind(), |_| {}).start(py, &self.core, code)?;
         Ok(future)
     }
 
@@ -272,14 +273,19 @@ struct Finish {
     future: Py<PyAny>,
     host: Arc<PyHost>,
     completer: Arc<Completer>,
-    /// Stored right after the load is submitted, before its answer can arrive.
-    handle: Mutex<Option<Arc<WorkerHandle>>>,
+    /// Stored right after the load is submitted, before its answer can arrive, with the code's
+    /// trace hook.
+    loading: Mutex<Option<Loaded>>,
     on_done: Mutex<Option<OnDone>>,
 }
 
 impl Finish {
-    fn handle(&self, handle: Arc<WorkerHandle>) {
-        *self.handle.lock().unwrap() = Some(handle);
+    /// Starts loading `code`; the answer completes this.
+    fn start(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: Unconverted) -> PyResult<()> {
+        let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
+        let handle = core.start(py, code, self.reply())?;
+        *self.loading.lock().unwrap() = Some(Loaded { handle, on_trace });
+        Ok(())
     }
 
     /// The reply for the load: completes on the completer thread.
@@ -288,11 +294,11 @@ impl Finish {
         Reply::new(move |done: Done<()>| {
             let completer = me.completer.clone();
             completer.submit(Box::new(move |py| {
-                let outcome = emit_logs(py, done.logs).and_then(|()| done.result.py(py));
-                let worker = match outcome {
-                    Ok(()) => WorkerRef::Live(
-                        me.handle.lock().unwrap().take().expect("handle stored before the answer"),
-                    ),
+                let loaded = me.loading.lock().unwrap().take().expect("stored before the answer");
+                let source =
+                    Source { worker: format!("#{}", loaded.handle.id()), call: None, on_trace: None };
+                let worker = match trace::finish(py, &source, done) {
+                    Ok(()) => WorkerRef::Live(Arc::new(loaded)),
                     Err(e) => WorkerRef::Failed(Arc::new(e)),
                 };
                 me.complete(py, worker);
@@ -322,9 +328,8 @@ impl Finish {
 
     /// Continues a `get()` once the factory produced `code` (or failed).
     fn proceed(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: PyResult<Unconverted>) {
-        match code.and_then(|code| core.start(py, code, self.reply())) {
-            Ok(handle) => self.handle(handle),
-            Err(e) => self.complete(py, WorkerRef::Failed(Arc::new(e))),
+        if let Err(e) = code.and_then(|code| self.start(py, core, code)) {
+            self.complete(py, WorkerRef::Failed(Arc::new(e)));
         }
     }
 }

@@ -14,8 +14,20 @@ use crate::isolate::WorkerHandle;
 /// A worker as the Python layer holds it: live, or the error its factory raised.
 #[derive(Clone)]
 pub enum WorkerRef {
-    Live(Arc<WorkerHandle>),
+    Live(Arc<Loaded>),
     Failed(Arc<PyErr>),
+}
+
+/// A loaded worker and what its code asked of the Python side.
+pub struct Loaded {
+    pub handle: Arc<WorkerHandle>,
+    pub on_trace: Option<Py<PyAny>>,
+}
+
+impl WorkerRef {
+    pub fn loaded(handle: Arc<WorkerHandle>, on_trace: Option<Py<PyAny>>) -> Self {
+        WorkerRef::Live(Arc::new(Loaded { handle, on_trace }))
+    }
 }
 
 type OnFill = Box<dyn FnOnce(&WorkerRef) + Send>;
@@ -64,7 +76,7 @@ impl Entry {
 
     fn idle_for(&self) -> Option<Duration> {
         match &self.state.lock().unwrap().0 {
-            Some(WorkerRef::Live(h)) => Some(h.idle_for()),
+            Some(WorkerRef::Live(w)) => Some(w.handle.idle_for()),
             _ => None,
         }
     }

@@ -17,17 +17,20 @@ pub struct PyWorkerCode {
     pub code: WorkerCode,
     /// Converted when a loader loads the code, since host objects register with that loader.
     pub env: Option<Py<PyAny>>,
+    /// Called with a record of every call on workers of this code.
+    pub on_trace: Option<Py<PyAny>>,
 }
 
 #[pymethods]
 impl PyWorkerCode {
     #[new]
-    #[pyo3(signature = (main_module, modules, env=None, limits=None))]
+    #[pyo3(signature = (main_module, modules, env=None, limits=None, on_trace=None))]
     fn new(
         main_module: String,
         modules: &Bound<'_, PyAny>,
         env: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
+        on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let modules_parsed = parse_modules(modules)?;
         let code = WorkerCode {
@@ -37,7 +40,7 @@ impl PyWorkerCode {
             limits: limits::of(limits),
         };
         code.validate().py(modules.py())?;
-        Ok(PyWorkerCode { code, env: check_env(env)? })
+        Ok(PyWorkerCode { code, env: check_env(env)?, on_trace: check_on_trace(on_trace)? })
     }
 
     #[getter]
@@ -189,15 +192,30 @@ fn check_env(env: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
     Ok(Some(env.clone().unbind()))
 }
 
-/// A `WorkerCode` whose `env` is still a Python object.
+fn check_on_trace(on_trace: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    match on_trace.filter(|h| !h.is_none()) {
+        None => Ok(None),
+        Some(h) if h.is_callable() => Ok(Some(h.clone().unbind())),
+        Some(h) => {
+            Err(PyTypeError::new_err(format!("on_trace must be callable, not {}", h.get_type().name()?)))
+        }
+    }
+}
+
+/// A `WorkerCode` whose Python parts (`env`, `on_trace`) are still Python objects.
 pub struct Unconverted {
     pub code: WorkerCode,
     pub env: Option<Py<PyAny>>,
+    pub on_trace: Option<Py<PyAny>>,
 }
 
 impl Unconverted {
     fn of(code: &PyWorkerCode, py: Python<'_>) -> Self {
-        Unconverted { code: code.code.clone(), env: code.env.as_ref().map(|e| e.clone_ref(py)) }
+        Unconverted {
+            code: code.code.clone(),
+            env: code.env.as_ref().map(|e| e.clone_ref(py)),
+            on_trace: code.on_trace.as_ref().map(|h| h.clone_ref(py)),
+        }
     }
 }
 
@@ -209,9 +227,12 @@ pub fn from_args(
     modules: Option<&Bound<'_, PyAny>>,
     env: Option<&Bound<'_, PyAny>>,
     limits: Option<&Bound<'_, PyLimits>>,
+    on_trace: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Unconverted> {
     match (code, main_module, modules) {
-        (Some(code), None, None) if env.is_none() && limits.is_none() => Ok(Unconverted::of(code.get(), py)),
+        (Some(code), None, None) if env.is_none() && limits.is_none() && on_trace.is_none() => {
+            Ok(Unconverted::of(code.get(), py))
+        }
         (Some(_), _, _) => {
             Err(PyTypeError::new_err("load() takes either a WorkerCode or its fields as keywords, not both"))
         }
@@ -219,7 +240,7 @@ pub fn from_args(
             let modules = parse_modules(modules)?;
             let code = WorkerCode { main_module, modules, env: Value::Undefined, limits: limits::of(limits) };
             code.validate().py(py)?;
-            Ok(Unconverted { code, env: check_env(env)? })
+            Ok(Unconverted { code, env: check_env(env)?, on_trace: check_on_trace(on_trace)? })
         }
         (None, None, _) => Err(PyTypeError::new_err("load() missing required field: main_module")),
         (None, _, None) => Err(PyTypeError::new_err("load() missing required field: modules")),

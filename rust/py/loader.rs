@@ -13,6 +13,7 @@ use super::convert::{Registrar, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::host::PyHost;
 use super::limits::PyLimits;
+use super::trace::{self, Source};
 use super::wait::wait;
 use super::worker::PyWorker;
 use crate::error::Error;
@@ -63,7 +64,7 @@ impl LoaderCore {
     /// answer goes to `reply`.
     pub fn start(&self, py: Python<'_>, code: Unconverted, reply: Reply<()>) -> PyResult<Arc<WorkerHandle>> {
         let executor = self.executor(py)?;
-        let Unconverted { mut code, env } = code;
+        let Unconverted { mut code, env, .. } = code;
         let mut registrar = Registrar { host: &self.host, worker: None, ids: Vec::new() };
         let loaded = match &env {
             Some(env) => to_value(env.bind(py), Some(&mut registrar)).map(|v| code.env = v),
@@ -141,7 +142,7 @@ impl PyLoader {
             return Ok(self.worker(worker, Some(id)));
         }
         let worker = match run_factory(py, factory).and_then(|code| load_code(py, &self.core, code)) {
-            Ok(handle) => WorkerRef::Live(handle),
+            Ok(worker) => worker,
             Err(e) => WorkerRef::Failed(Arc::new(e)),
         };
         self.core.cache.fill(&id, &entry, worker.clone());
@@ -160,7 +161,8 @@ impl PyLoader {
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None, on_trace=None))]
+    #[allow(clippy::too_many_arguments)]
     fn load(
         &self,
         py: Python<'_>,
@@ -169,9 +171,10 @@ impl PyLoader {
         modules: Option<&Bound<'_, PyAny>>,
         env: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
+        on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWorker> {
-        let code = code::from_args(py, code, main_module, modules, env, limits)?;
-        Ok(self.worker(WorkerRef::Live(load_code(py, &self.core, code)?), None))
+        let code = code::from_args(py, code, main_module, modules, env, limits, on_trace)?;
+        Ok(self.worker(load_code(py, &self.core, code)?, None))
     }
 
     /// Terminates running JavaScript and disposes every worker of this loader. Idempotent.
@@ -194,13 +197,16 @@ impl PyLoader {
 }
 
 /// Loads `code` as a fresh worker and waits for its main module to evaluate.
-fn load_code(py: Python<'_>, core: &LoaderCore, code: Unconverted) -> PyResult<Arc<WorkerHandle>> {
+fn load_code(py: Python<'_>, core: &LoaderCore, code: Unconverted) -> PyResult<WorkerRef> {
+    let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
     let (reply, pending) = Pending::channel();
     let handle = core.start(py, code, reply)?;
-    wait(py, pending, || {
+    let done = wait(py, pending, || {
         handle.terminate();
     })?;
-    Ok(handle)
+    let source = Source { worker: format!("#{}", handle.id()), call: None, on_trace: None };
+    trace::finish(py, &source, done)?;
+    Ok(WorkerRef::loaded(handle, on_trace))
 }
 
 /// Calls a `get()` factory; a coroutine result is run to completion on a private event loop.

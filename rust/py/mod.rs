@@ -11,6 +11,7 @@ mod host;
 mod http;
 mod limits;
 mod loader;
+mod trace;
 mod wait;
 mod worker;
 

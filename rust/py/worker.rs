@@ -7,12 +7,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::aio::{Completer, new_future};
-use super::cache::WorkerRef;
+use super::cache::{Loaded, WorkerRef};
 use super::convert::{Registrar, from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::host::PyHost;
 use super::http::{PyRequest, PyResponse};
 use super::limits::PyLimits;
+use super::trace::{self, Source};
 use super::wait::wait;
 use crate::error::Error;
 use crate::isolate::{Call, WorkerHandle};
@@ -24,6 +25,8 @@ use crate::value::Value;
 pub struct PyWorker {
     worker: Mutex<Option<WorkerRef>>,
     id: Option<String>,
+    /// The id, or `#<n>` for a worker from `load()`: names it in logs and traces.
+    label: Arc<str>,
     host: Arc<PyHost>,
     /// Set for workers of an AsyncLoader: their calls return awaitables.
     completer: Option<Arc<Completer>>,
@@ -36,7 +39,12 @@ impl PyWorker {
         host: Arc<PyHost>,
         completer: Option<Arc<Completer>>,
     ) -> Self {
-        PyWorker { worker: Mutex::new(Some(worker)), id, host, completer }
+        let label: Arc<str> = match (&id, &worker) {
+            (Some(id), _) => id.as_str().into(),
+            (None, WorkerRef::Live(w)) => format!("#{}", w.handle.id()).into(),
+            (None, WorkerRef::Failed(_)) => "#failed".into(),
+        };
+        PyWorker { worker: Mutex::new(Some(worker)), id, label, host, completer }
     }
 }
 
@@ -60,6 +68,7 @@ impl PyWorker {
         };
         Ok(PyEntrypoint {
             worker,
+            label: self.label.clone(),
             export: name,
             props,
             limits: super::limits::of(limits),
@@ -70,8 +79,8 @@ impl PyWorker {
 
     /// Disposes the isolate. Idempotent; stubs from this worker raise ClosedError afterwards.
     fn close(&self) {
-        if let Some(WorkerRef::Live(handle)) = self.worker.lock().unwrap().take() {
-            handle.close();
+        if let Some(WorkerRef::Live(w)) = self.worker.lock().unwrap().take() {
+            w.handle.close();
         }
     }
 
@@ -107,6 +116,7 @@ impl PyWorker {
 #[pyclass(name = "Entrypoint", module = "workerbox", frozen)]
 pub struct PyEntrypoint {
     worker: WorkerRef,
+    label: Arc<str>,
     export: Option<String>,
     /// `ctx.props` for every call through this stub.
     props: Value,
@@ -124,6 +134,7 @@ impl PyEntrypoint {
         }
         Ok(PyMethod {
             worker: self.worker.clone(),
+            label: self.label.clone(),
             export: self.export.clone(),
             props: self.props.clone(),
             limits: self.limits,
@@ -142,6 +153,7 @@ impl PyEntrypoint {
 #[pyclass(name = "EntrypointMethod", module = "workerbox", frozen)]
 pub struct PyMethod {
     worker: WorkerRef,
+    label: Arc<str>,
     export: Option<String>,
     props: Value,
     limits: Limits,
@@ -163,15 +175,17 @@ impl PyMethod {
             }
             return Ok(future.unbind());
         }
-        let handle = match &self.worker {
-            WorkerRef::Live(handle) => handle,
+        let loaded = match &self.worker {
+            WorkerRef::Live(w) => w,
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
         };
+        let handle = &loaded.handle;
         let args = self.convert_args(handle, args)?;
         let pending = handle.call(self.call(args)).py(py)?;
-        let result = wait(py, pending, || {
+        let done = wait(py, pending, || {
             handle.terminate();
         })?;
+        let result = trace::finish(py, &self.source(py, loaded), done)?;
         Self::convert_result(self.is_fetch(), py, result)
     }
 
@@ -181,6 +195,14 @@ impl PyMethod {
 }
 
 impl PyMethod {
+    fn source(&self, py: Python<'_>, loaded: &Loaded) -> Source {
+        Source {
+            worker: self.label.to_string(),
+            call: Some((self.export.clone().unwrap_or_else(|| "default".into()), self.method.clone())),
+            on_trace: loaded.on_trace.as_ref().map(|h| h.clone_ref(py)),
+        }
+    }
+
     fn call(&self, args: Vec<Value>) -> Call {
         Call {
             export: self.export.clone(),
@@ -227,13 +249,15 @@ impl PyMethod {
         args: &Bound<'_, PyTuple>,
         future: Py<PyAny>,
     ) -> PyResult<()> {
-        let handle = match &self.worker {
-            WorkerRef::Live(handle) => handle,
+        let loaded = match &self.worker {
+            WorkerRef::Live(w) => w,
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
         };
+        let handle = &loaded.handle;
         let args = self.convert_args(handle, args)?;
         let fetch = self.is_fetch();
-        let reply = completer.reply(future, move |py, v| Self::convert_result(fetch, py, v));
+        let source = self.source(py, loaded);
+        let reply = completer.reply(future, source, move |py, v| Self::convert_result(fetch, py, v));
         handle.call_with(self.call(args), reply).py(py)
     }
 }
