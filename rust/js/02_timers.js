@@ -16,16 +16,14 @@
     return Math.max(0, Number(delay) | 0);
   }
 
-  // keepAlive=false marks a timer nobody awaits (AbortSignal.timeout): the host does not keep a
-  // call waiting just for it.
-  function schedule(callback, delay, args, repeat, keepAlive = true) {
+  function schedule(callback, delay, args, repeat) {
     if (typeof callback !== "function") {
       throw new TypeError("The callback must be a function; code strings are not evaluated");
     }
     const id = ++lastId;
-    const timer = { callback, args, delay: normalizeDelay(delay), repeat, keepAlive };
+    const timer = { callback, args, delay: normalizeDelay(delay), repeat };
     timers.set(id, timer);
-    ops.timerStart(id, timer.delay, keepAlive);
+    ops.timerStart(id, timer.delay);
     return id;
   }
 
@@ -38,7 +36,7 @@
   function fireTimer(id) {
     const timer = timers.get(id);
     if (timer === undefined) return;
-    if (timer.repeat) ops.timerStart(id, timer.delay, timer.keepAlive);
+    if (timer.repeat) ops.timerStart(id, timer.delay);
     else timers.delete(id);
     Reflect.apply(timer.callback, globalThis, timer.args);
   }
@@ -101,7 +99,6 @@
   }
 
   hooks.fireTimer = fireTimer;
-  hooks.setBackgroundTimeout = (callback, delay) => schedule(callback, delay, [], false, false);
   expose("setTimeout", setTimeout);
   expose("clearTimeout", clearTimeout);
   expose("setInterval", setInterval);

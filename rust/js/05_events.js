@@ -7,8 +7,7 @@
   const { exposeClass } = hooks.webidl;
   const { reportError } = hooks;
   // Captured now, before user code can replace the globals.
-  const { DOMException } = globalThis;
-  const { setBackgroundTimeout } = hooks;
+  const { DOMException, setTimeout } = globalThis;
 
   const NONE = 0;
   const AT_TARGET = 2;
@@ -333,7 +332,7 @@
         throw new TypeError("AbortSignal.timeout: milliseconds must be a non-negative integer");
       }
       const signal = new AbortSignal(internal);
-      setBackgroundTimeout(() => signalAbort(signal, new DOMException("The operation timed out", "TimeoutError")), Math.trunc(delay));
+      setTimeout(() => signalAbort(signal, new DOMException("The operation timed out", "TimeoutError")), Math.trunc(delay));
       return signal;
     }
 

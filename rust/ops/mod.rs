@@ -24,8 +24,6 @@ pub use console::{Level, LogLine};
 pub struct Timer {
     pub id: u32,
     pub deadline: Instant,
-    /// Whether a call still waiting should wait for this timer (false for AbortSignal.timeout).
-    pub keep_alive: bool,
 }
 
 /// Per-isolate state the ops read and write.
@@ -65,7 +63,7 @@ impl OpState {
 
     /// Whether anything outside JavaScript (a timer, a host call) can still wake this isolate.
     pub fn has_pending_work(&self) -> bool {
-        self.timers.iter().any(|t| t.keep_alive) || !self.host_calls.is_empty()
+        !self.timers.is_empty() || !self.host_calls.is_empty()
     }
 
     /// The earliest armed timer's deadline.

@@ -1,4 +1,4 @@
-//! `ops.now`, `ops.timerStart(id, delayMs, keepAlive)`, `ops.timerCancel(id)`. Timers are deadlines in `OpState`; the
+//! `ops.now`, `ops.timerStart(id, delayMs)`, `ops.timerCancel(id)`. Timers are deadlines in `OpState`; the
 //! isolate thread's loop sleeps until the earliest one and calls the bootstrap's
 //! `hooks.fireTimer(id)`.
 
@@ -26,11 +26,10 @@ pub fn op_timer_start(
     if !(0.0..=MAX_DELAY_MS).contains(&delay) {
         delay = 0.0;
     }
-    let keep_alive = !args.get(2).is_false();
     let deadline = Instant::now() + Duration::from_secs_f64(delay / 1000.0);
     let state = super::state(scope);
     state.timers.retain(|t| t.id != id);
-    state.timers.push(super::Timer { id, deadline, keep_alive });
+    state.timers.push(super::Timer { id, deadline });
 }
 
 pub fn op_timer_cancel(
