@@ -1,8 +1,10 @@
-//! The per-isolate heap cap. Stock V8 aborts the whole process when an isolate runs out of heap;
+//! Per-isolate memory caps. Stock V8 aborts the whole process when an isolate runs out of heap;
 //! instead, near the cap we ask V8 to terminate the running script and raise the limit by some
-//! headroom so the termination can unwind. The worker is then condemned.
+//! headroom so the termination can unwind. The worker is then condemned. ArrayBuffer memory,
+//! outside the heap, has its own budget of the same size (`BufferBudget`).
 //!
-//! Runs on the isolate's thread (V8 calls the callback during allocation/GC).
+//! The heap callback runs on the isolate's thread (during allocation/GC); the allocator on any
+//! thread V8 allocates from.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -44,4 +46,67 @@ unsafe extern "C" fn near_heap_limit(data: *mut std::ffi::c_void, current: usize
     guard.hit.store(true, Ordering::SeqCst);
     guard.handle.terminate_execution();
     current + HEADROOM_BYTES
+}
+
+/// ArrayBuffer backing stores live outside V8's heap, so the heap cap does not see them. Each
+/// isolate gets its own allocator that refuses allocations past its budget; V8 then throws a
+/// catchable `RangeError` ("Array buffer allocation failed") instead of the host running dry.
+pub struct BufferBudget {
+    used: std::sync::atomic::AtomicUsize,
+    limit: usize,
+}
+
+impl BufferBudget {
+    pub fn allocator(limit: usize) -> v8::UniqueRef<v8::Allocator> {
+        static VTABLE: v8::RustAllocatorVtable<BufferBudget> =
+            v8::RustAllocatorVtable { allocate, allocate_uninitialized, free, drop: drop_budget };
+        let budget = std::sync::Arc::new(BufferBudget { used: Default::default(), limit });
+        // SAFETY: the handle is an Arc leaked into V8, which calls `drop_budget` exactly once
+        // when the allocator goes; the vtable functions match `BufferBudget`.
+        unsafe { v8::new_rust_allocator(std::sync::Arc::into_raw(budget), &VTABLE) }
+    }
+
+    /// Reserves `len` bytes of the budget; false when that would exceed it.
+    fn reserve(&self, len: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+                used.checked_add(len).filter(|&total| total <= self.limit)
+            })
+            .is_ok()
+    }
+}
+
+unsafe extern "C" fn allocate(budget: &BufferBudget, len: usize) -> *mut std::ffi::c_void {
+    if !budget.reserve(len) {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: calloc with a size V8 asked for; a null result is handed back to V8 as failure.
+    let ptr = unsafe { libc::calloc(len.max(1), 1) };
+    if ptr.is_null() {
+        budget.used.fetch_sub(len, Ordering::SeqCst);
+    }
+    ptr
+}
+
+unsafe extern "C" fn allocate_uninitialized(budget: &BufferBudget, len: usize) -> *mut std::ffi::c_void {
+    if !budget.reserve(len) {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: as in `allocate`; V8 initialises the memory itself.
+    let ptr = unsafe { libc::malloc(len.max(1)) };
+    if ptr.is_null() {
+        budget.used.fetch_sub(len, Ordering::SeqCst);
+    }
+    ptr
+}
+
+unsafe extern "C" fn free(budget: &BufferBudget, data: *mut std::ffi::c_void, len: usize) {
+    // SAFETY: V8 frees only what `allocate`/`allocate_uninitialized` returned, with its length.
+    unsafe { libc::free(data) };
+    budget.used.fetch_sub(len, Ordering::SeqCst);
+}
+
+unsafe extern "C" fn drop_budget(budget: *const BufferBudget) {
+    // SAFETY: the pointer came from `Arc::into_raw` in `allocator` and V8 drops it once.
+    drop(unsafe { std::sync::Arc::from_raw(budget) });
 }

@@ -11,7 +11,7 @@ use super::exception;
 use super::{Call, Done, Reply, Usage};
 use crate::code::WorkerCode;
 use crate::error::{Error, Result};
-use crate::heap::HeapGuard;
+use crate::heap::{BufferBudget, HeapGuard};
 use crate::limits::{LimitKind, Limits};
 use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
@@ -112,7 +112,9 @@ impl Worker {
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let limits = code.limits.or_defaults();
         let heap = limits.heap_bytes();
-        let params = v8::CreateParams::default().heap_limits(0, heap);
+        let params = v8::CreateParams::default()
+            .heap_limits(0, heap)
+            .array_buffer_allocator(BufferBudget::allocator(heap));
         let mut isolate = v8::Isolate::new(params);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
         HeapGuard::install(&mut isolate, heap);

@@ -100,6 +100,8 @@ HEAP_CASES = {
     "heap_bomb_string_doubling": "export default { f() { let s = 'x'; const keep = []; for (;;) { s = s + s; keep.push(s) } } }",
     "heap_bomb_array_spread": "export default { f() { let a = [1]; for (;;) a = [...a, ...a] } }",
     "heap_bomb_map": "export default { f() { const m = new Map(); for (let i = 0;; i++) m.set(i, { i }) } }",
+    "arraybuffer_bomb": "export default { f() { const keep = []; for (;;) keep.push(new Uint8Array(16 << 20)) } }",
+    "arraybuffer_one_huge": "export default { f() { return new ArrayBuffer(2 ** 32).byteLength } }",
 }
 
 
