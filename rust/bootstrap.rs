@@ -18,6 +18,7 @@ const FILES: &[(&str, &str)] = &[
     ("09_request_response.js", include_str!("js/09_request_response.js")),
     ("10_misc.js", include_str!("js/10_misc.js")),
     ("11_workers.js", include_str!("js/11_workers.js")),
+    ("12_fetch.js", include_str!("js/12_fetch.js")),
 ];
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.

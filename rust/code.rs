@@ -55,6 +55,8 @@ pub struct WorkerCode {
     pub env: Value,
     /// Limits for the worker (memory) and each of its calls; per-call limits can only tighten.
     pub limits: Limits,
+    /// Where `fetch()` goes: a host function stub, or `Undefined` for no network at all.
+    pub outbound: Value,
 }
 
 impl WorkerCode {
@@ -110,6 +112,7 @@ mod tests {
             modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
             env: Value::Undefined,
             limits: Limits::default(),
+            outbound: Value::Undefined,
         }
     }
 

@@ -67,7 +67,11 @@ impl std::error::Error for Error {}
 impl Error {
     /// Whether the isolate cannot run JavaScript after this error.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, Error::Terminated(_) | Error::Limit { .. })
+        match self {
+            Error::Terminated(_) => true,
+            Error::Limit { kind, .. } => *kind != LimitKind::Subrequests,
+            _ => false,
+        }
     }
 }
 

@@ -19,6 +19,8 @@ JSValue = Union[
 # {"cjs": src}, {"text": str}, {"data": bytes}, {"json": value}, {"wasm": bytes}.
 ModuleSpec = Union[str, Mapping[str, Any]]
 
+OutboundHook = Callable[["Request"], Union["Response", Awaitable["Response"]]]
+
 class TraceLog(TypedDict):
     level: Literal["debug", "log", "info", "warn", "error"]
     message: str
@@ -179,6 +181,12 @@ class WorkerCode:
     known, the total source size is capped at 64 MiB, and ``env`` must be a dict with str keys
     (at most 1 MiB once converted). Raises :class:`CodeError`.
 
+    ``global_outbound`` decides where the sandbox's ``fetch()`` goes: None (the default) makes
+    every ``fetch()`` reject with a ``TypeError`` and nothing leaves the process; a callable
+    receives each request as a :class:`Request` and returns a :class:`Response` (or raises, which
+    rejects the fetch with the exception's type name and message). Each fetch counts against
+    ``Limits.sub_requests`` of the call.
+
     ``env`` values are JSON-like data, ``bytes``, ``datetime``, :class:`RpcTarget` instances
     and plain callables; the worker sees them as ``env`` (the last-but-one argument of an object
     entrypoint's methods, ``this.env`` in a ``WorkerEntrypoint``, or ``import { env } from
@@ -190,6 +198,7 @@ class WorkerCode:
         main_module: str,
         modules: Mapping[str, ModuleSpec],
         env: Optional[Mapping[str, Any]] = None,
+        global_outbound: Optional[OutboundHook] = None,
         limits: Optional[Limits] = None,
         on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> None: ...
@@ -240,6 +249,7 @@ class Loader:
         main_module: Optional[str] = None,
         modules: Optional[Mapping[str, ModuleSpec]] = None,
         env: Optional[Mapping[str, Any]] = None,
+        global_outbound: Optional[OutboundHook] = None,
         limits: Optional[Limits] = None,
         on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> Worker:
@@ -282,6 +292,7 @@ class AsyncLoader:
         main_module: Optional[str] = None,
         modules: Optional[Mapping[str, ModuleSpec]] = None,
         env: Optional[Mapping[str, Any]] = None,
+        global_outbound: Optional[OutboundHook] = None,
         limits: Optional[Limits] = None,
         on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> Awaitable[Worker]:

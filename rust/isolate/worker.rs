@@ -110,6 +110,7 @@ impl Worker {
     /// Creates the isolate and a context with the runtime globals. Never runs user code.
     pub fn new(mut code: WorkerCode, host: Option<HostLink>) -> Self {
         let env = std::mem::replace(&mut code.env, Value::Undefined);
+        let outbound = std::mem::replace(&mut code.outbound, Value::Undefined);
         let limits = code.limits.or_defaults();
         let heap = limits.heap_bytes();
         let params = v8::CreateParams::default()
@@ -143,6 +144,9 @@ impl Worker {
                         exports.push((name, v8::Global::new(tc, class)));
                     }
                     tc.set_slot(Builtins { exports });
+                    let key = v8::String::new(tc, "outbound").unwrap();
+                    let outbound = value::to_v8(tc, &outbound);
+                    hooks.set(tc, key.into(), outbound);
                     js.hooks = Some(v8::Global::new(tc, hooks));
                     js.env = Some(v8::Global::new(tc, env));
                 }
@@ -260,6 +264,16 @@ impl Worker {
         }
         let Call { export, method, args, props, limits, fetch } = call;
         let limits = self.limits.tighten(limits).or_defaults();
+        let tightest =
+            self.js.waiting.iter().filter_map(|w| w.limits.sub_requests).chain(limits.sub_requests).min();
+        let nothing_in_flight = self.js.waiting.is_empty();
+        if let Some(state) = self.isolate.get_slot_mut::<OpState>() {
+            if nothing_in_flight {
+                state.subrequests = 0;
+                state.subrequests_exceeded = None;
+            }
+            state.subrequest_limit = tightest;
+        }
         let export = export.as_deref().unwrap_or("default");
         let what = format!("{export}.{method}()");
         let started = in_context!(self, |tc, js| {
@@ -453,7 +467,16 @@ impl Worker {
                     v8::PromiseState::Pending => Err(never_settled(&w.waiter, &js.main_name)),
                     v8::PromiseState::Rejected => {
                         let reason = promise.result(tc);
-                        Err(Error::Js(exception::from_value(tc, reason, None)))
+                        let js_error = exception::from_value(tc, reason, None);
+                        let exceeded = tc.get_slot::<OpState>().and_then(|s| s.subrequests_exceeded);
+                        match exceeded {
+                            Some(limit) if js_error.name == "SubrequestLimitExceeded" => Err(Error::Limit {
+                                kind: LimitKind::Subrequests,
+                                limit,
+                                used: Some(limit + 1),
+                            }),
+                            _ => Err(Error::Js(js_error)),
+                        }
                     }
                     v8::PromiseState::Fulfilled => match &w.waiter {
                         Waiter::Load(_) => {

@@ -39,6 +39,12 @@ pub struct OpState {
     /// Promises of host calls not yet answered, by call id.
     pub host_calls: HashMap<u64, v8::Global<v8::PromiseResolver>>,
     next_call: u64,
+    /// Outbound requests made by the calls in flight, and the tightest limit among them.
+    pub subrequests: u64,
+    pub subrequest_limit: Option<u64>,
+    /// Set when a fetch was refused for the limit (the limit then), so the rejection can become
+    /// `SubrequestLimitExceeded` in Python.
+    pub subrequests_exceeded: Option<u64>,
 }
 
 impl OpState {
@@ -50,6 +56,9 @@ impl OpState {
             host: host.map(Rc::new),
             host_calls: HashMap::new(),
             next_call: 1,
+            subrequests: 0,
+            subrequest_limit: None,
+            subrequests_exceeded: None,
         }
     }
 
@@ -115,6 +124,32 @@ ops! {
     "randomUUID" => crypto::op_random_uuid,
     "digest" => crypto::op_digest,
     "structuredClone" => clone::op_structured_clone,
+    "takeSubrequest" => op_take_subrequest,
+}
+
+/// `ops.takeSubrequest()`: counts one outbound request; returns how many remain, or
+/// `-(limit + 1)` when the limit is already used up.
+fn op_take_subrequest(
+    scope: &mut v8::PinScope,
+    _args: v8::FunctionCallbackArguments,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let state = state(scope);
+    let left = match state.subrequest_limit {
+        Some(limit) if state.subrequests >= limit => {
+            state.subrequests_exceeded = Some(limit);
+            -(limit as f64) - 1.0
+        }
+        Some(limit) => {
+            state.subrequests += 1;
+            (limit - state.subrequests) as f64
+        }
+        None => {
+            state.subrequests += 1;
+            f64::MAX
+        }
+    };
+    rv.set_double(left);
 }
 
 /// Throws a JS `TypeError` with `message`.

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
 use super::cache::{Loaded, WorkerRef};
-use super::code::{self, PyWorkerCode, Unconverted};
+use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::host::PyHost;
 use super::limits::PyLimits;
 use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, LoaderCore};
@@ -163,7 +163,7 @@ impl PyAsyncLoader {
     }
 
     /// Awaitable: starts a fresh worker, like `Loader.load`.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None, on_trace=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, global_outbound=None, limits=None, on_trace=None))]
     #[allow(clippy::too_many_arguments)]
     fn load<'py>(
         &self,
@@ -172,10 +172,15 @@ impl PyAsyncLoader {
         main_module: Option<String>,
         modules: Option<&Bound<'_, PyAny>>,
         env: Option<&Bound<'_, PyAny>>,
+        global_outbound: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
         on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let code = code::from_args(py, code, main_module, modules, env, limits, on_trace)?;
+        let code = code::from_args(
+            py,
+            code,
+            Fields { main_module, modules, env, global_outbound, limits, on_trace },
+        )?;
         let future = new_future(py)?;
         self.finisher(None, future.clone().unbind(), |_| {}).start(py, &self.core, code)?;
         Ok(future)

@@ -19,16 +19,19 @@ pub struct PyWorkerCode {
     pub env: Option<Py<PyAny>>,
     /// Called with a record of every call on workers of this code.
     pub on_trace: Option<Py<PyAny>>,
+    /// Where the sandbox's `fetch()` goes: None (nowhere) or a callable taking a Request.
+    pub outbound: Option<Py<PyAny>>,
 }
 
 #[pymethods]
 impl PyWorkerCode {
     #[new]
-    #[pyo3(signature = (main_module, modules, env=None, limits=None, on_trace=None))]
+    #[pyo3(signature = (main_module, modules, env=None, global_outbound=None, limits=None, on_trace=None))]
     fn new(
         main_module: String,
         modules: &Bound<'_, PyAny>,
         env: Option<&Bound<'_, PyAny>>,
+        global_outbound: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
         on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
@@ -38,9 +41,15 @@ impl PyWorkerCode {
             modules: modules_parsed,
             env: Value::Undefined,
             limits: limits::of(limits),
+            outbound: Value::Undefined,
         };
         code.validate().py(modules.py())?;
-        Ok(PyWorkerCode { code, env: check_env(env)?, on_trace: check_on_trace(on_trace)? })
+        Ok(PyWorkerCode {
+            code,
+            env: check_env(env)?,
+            on_trace: check_callable("on_trace", on_trace)?,
+            outbound: check_callable("global_outbound", global_outbound)?,
+        })
     }
 
     #[getter]
@@ -192,13 +201,14 @@ fn check_env(env: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
     Ok(Some(env.clone().unbind()))
 }
 
-fn check_on_trace(on_trace: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
-    match on_trace.filter(|h| !h.is_none()) {
+fn check_callable(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    match value.filter(|h| !h.is_none()) {
         None => Ok(None),
         Some(h) if h.is_callable() => Ok(Some(h.clone().unbind())),
-        Some(h) => {
-            Err(PyTypeError::new_err(format!("on_trace must be callable, not {}", h.get_type().name()?)))
-        }
+        Some(h) => Err(PyTypeError::new_err(format!(
+            "{what} must be callable or None, not {}",
+            h.get_type().name()?
+        ))),
     }
 }
 
@@ -207,6 +217,7 @@ pub struct Unconverted {
     pub code: WorkerCode,
     pub env: Option<Py<PyAny>>,
     pub on_trace: Option<Py<PyAny>>,
+    pub outbound: Option<Py<PyAny>>,
 }
 
 impl Unconverted {
@@ -215,35 +226,48 @@ impl Unconverted {
             code: code.code.clone(),
             env: code.env.as_ref().map(|e| e.clone_ref(py)),
             on_trace: code.on_trace.as_ref().map(|h| h.clone_ref(py)),
+            outbound: code.outbound.as_ref().map(|h| h.clone_ref(py)),
         }
     }
 }
 
-/// The code given to `load()`, either as a WorkerCode or as its fields.
+/// `load()`'s keyword fields, the same as `WorkerCode`'s.
+pub struct Fields<'a, 'py> {
+    pub main_module: Option<String>,
+    pub modules: Option<&'a Bound<'py, PyAny>>,
+    pub env: Option<&'a Bound<'py, PyAny>>,
+    pub global_outbound: Option<&'a Bound<'py, PyAny>>,
+    pub limits: Option<&'a Bound<'py, PyLimits>>,
+    pub on_trace: Option<&'a Bound<'py, PyAny>>,
+}
+
+/// The code given to `load()`: a WorkerCode, or its fields as keywords (never both).
 pub fn from_args(
     py: Python<'_>,
     code: Option<&Bound<'_, PyWorkerCode>>,
-    main_module: Option<String>,
-    modules: Option<&Bound<'_, PyAny>>,
-    env: Option<&Bound<'_, PyAny>>,
-    limits: Option<&Bound<'_, PyLimits>>,
-    on_trace: Option<&Bound<'_, PyAny>>,
+    f: Fields<'_, '_>,
 ) -> PyResult<Unconverted> {
-    match (code, main_module, modules) {
-        (Some(code), None, None) if env.is_none() && limits.is_none() && on_trace.is_none() => {
-            Ok(Unconverted::of(code.get(), py))
-        }
-        (Some(_), _, _) => {
+    let any_field = f.main_module.is_some()
+        || f.modules.is_some()
+        || f.env.is_some()
+        || f.global_outbound.is_some()
+        || f.limits.is_some()
+        || f.on_trace.is_some();
+    match code {
+        Some(_) if any_field => {
             Err(PyTypeError::new_err("load() takes either a WorkerCode or its fields as keywords, not both"))
         }
-        (None, Some(main_module), Some(modules)) => {
-            let modules = parse_modules(modules)?;
-            let code = WorkerCode { main_module, modules, env: Value::Undefined, limits: limits::of(limits) };
-            code.validate().py(py)?;
-            Ok(Unconverted { code, env: check_env(env)?, on_trace: check_on_trace(on_trace)? })
+        Some(code) => Ok(Unconverted::of(code.get(), py)),
+        None => {
+            let main_module = f
+                .main_module
+                .ok_or_else(|| PyTypeError::new_err("load() missing required field: main_module"))?;
+            let modules =
+                f.modules.ok_or_else(|| PyTypeError::new_err("load() missing required field: modules"))?;
+            let code =
+                PyWorkerCode::new(main_module, modules, f.env, f.global_outbound, f.limits, f.on_trace)?;
+            Ok(Unconverted::of(&code, py))
         }
-        (None, None, _) => Err(PyTypeError::new_err("load() missing required field: main_module")),
-        (None, _, None) => Err(PyTypeError::new_err("load() missing required field: modules")),
     }
 }
 

@@ -15,7 +15,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::convert::{Registrar, from_value, to_value};
+use super::http::{PyRequest, PyResponse};
 use crate::rpc::{Host, HostCall, HostError, HostReply};
+use crate::value::Value;
 
 /// Base class for Python objects handed to a worker as RPC capabilities. Only the public methods
 /// a subclass defines are callable from JavaScript; attributes and `_` names never are.
@@ -33,6 +35,9 @@ impl PyRpcTarget {
 
 struct Hosted {
     object: Py<PyAny>,
+    /// A `global_outbound` hook: takes a Request and returns a Response, adapted from and to the
+    /// wire form that `fetch()` uses.
+    outbound: bool,
     /// The running asyncio loop at registration, where coroutine results are awaited.
     event_loop: Option<Py<PyAny>>,
     worker: Option<u64>,
@@ -60,6 +65,15 @@ impl PyHost {
         })
     }
 
+    /// Keeps a `global_outbound` hook for the sandbox's `fetch()`; returns its id.
+    pub fn register_outbound(&self, hook: &Bound<'_, PyAny>) -> u64 {
+        let id = self.register(hook, None);
+        if let Some(h) = self.objects.lock().unwrap().get_mut(&id) {
+            h.outbound = true;
+        }
+        id
+    }
+
     /// Keeps `object` for JavaScript to call; returns its id.
     pub fn register(&self, object: &Bound<'_, PyAny>, worker: Option<u64>) -> u64 {
         let py = object.py();
@@ -69,7 +83,7 @@ impl PyHost {
             None
         };
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let hosted = Hosted { object: object.clone().unbind(), event_loop, worker };
+        let hosted = Hosted { object: object.clone().unbind(), outbound: false, event_loop, worker };
         self.objects.lock().unwrap().insert(id, hosted);
         id
     }
@@ -97,12 +111,12 @@ impl PyHost {
             name: e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Error".into()),
             message: e.value(py).str().map(|s| s.to_string()).unwrap_or_default(),
         };
-        let (object, event_loop) = {
+        let (object, event_loop, outbound) = {
             let objects = self.objects.lock().unwrap();
             let Some(h) = objects.get(&call.target) else {
                 return Err(HostError { name: "Error".into(), message: "the host object is gone".into() });
             };
-            (h.object.clone_ref(py), h.event_loop.as_ref().map(|l| l.clone_ref(py)))
+            (h.object.clone_ref(py), h.event_loop.as_ref().map(|l| l.clone_ref(py)), h.outbound)
         };
         let invoke = || -> PyResult<Bound<'_, PyAny>> {
             let object = object.bind(py);
@@ -110,7 +124,12 @@ impl PyHost {
                 Some(m) => object.getattr(m.as_str())?,
                 None => object.clone(),
             };
-            let args = call.args.into_iter().map(|v| from_value(py, v)).collect::<PyResult<Vec<_>>>()?;
+            let args = if outbound {
+                let wire = call.args.into_iter().next().unwrap_or(Value::Undefined);
+                vec![Py::new(py, PyRequest::from_wire(wire)?)?.into_any()]
+            } else {
+                call.args.into_iter().map(|v| from_value(py, v)).collect::<PyResult<Vec<_>>>()?
+            };
             let mut result = func.call1(PyTuple::new(py, args)?)?;
             if py.import("inspect")?.call_method1("iscoroutine", (&result,))?.is_truthy()? {
                 let asyncio = py.import("asyncio")?;
@@ -125,6 +144,15 @@ impl PyHost {
             Ok(result)
         };
         let result = invoke().map_err(|e| sanitize(py, e))?;
+        if outbound {
+            return match result.cast::<PyResponse>() {
+                Ok(response) => Ok(response.get().to_wire()),
+                Err(_) => Err(HostError {
+                    name: "TypeError".into(),
+                    message: "global_outbound must return a workerbox.Response".into(),
+                }),
+            };
+        }
         let mut registrar = Registrar { host: self, worker: Some(call.worker), ids: Vec::new() };
         to_value(&result, Some(&mut registrar)).map_err(|e| sanitize(py, e))
     }

@@ -95,7 +95,41 @@ impl PyRequest {
     }
 }
 
+/// `(name, value)` pairs from a wire `headers` array.
+fn headers_from_wire(value: Value) -> Vec<(String, String)> {
+    let Value::Array(pairs) = value else { return Vec::new() };
+    pairs
+        .into_iter()
+        .filter_map(|pair| match pair {
+            Value::Array(kv) => match <[Value; 2]>::try_from(kv) {
+                Ok([Value::String(k), Value::String(v)]) => Some((k, v)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 impl PyRequest {
+    /// A request from the sandbox's `fetch()`, in wire form.
+    pub fn from_wire(wire: Value) -> PyResult<Self> {
+        let Value::Object(fields) = wire else {
+            return Err(PyTypeError::new_err("fetch() sent a malformed request"));
+        };
+        let mut request =
+            PyRequest { url: String::new(), method: "GET".into(), headers: Vec::new(), body: None };
+        for (k, v) in fields {
+            match (k.as_str(), v) {
+                ("url", Value::String(s)) => request.url = s,
+                ("method", Value::String(s)) => request.method = s,
+                ("headers", v) => request.headers = headers_from_wire(v),
+                ("body", Value::Bytes(b)) => request.body = Some(b),
+                _ => {}
+            }
+        }
+        Ok(request)
+    }
+
     pub fn to_wire(&self) -> Value {
         Value::Object(vec![
             ("url".into(), Value::String(self.url.clone())),
@@ -179,6 +213,16 @@ impl PyResponse {
 }
 
 impl PyResponse {
+    /// The wire form `fetch()` resolves from.
+    pub fn to_wire(&self) -> Value {
+        Value::Object(vec![
+            ("status".into(), Value::Number(self.status as f64)),
+            ("statusText".into(), Value::String(self.status_text.clone())),
+            ("headers".into(), headers_value(&self.headers)),
+            ("body".into(), Value::Bytes(self.body.clone())),
+        ])
+    }
+
     /// The wire form the engine returns from a fetch handler.
     pub fn from_wire(wire: Value) -> PyResult<Self> {
         let bad = || PyTypeError::new_err("the fetch handler's response could not be read");
@@ -190,15 +234,7 @@ impl PyResponse {
                 ("status", Value::Number(n)) => response.status = n as u16,
                 ("statusText", Value::String(s)) => response.status_text = s,
                 ("body", Value::Bytes(b)) => response.body = b,
-                ("headers", Value::Array(pairs)) => {
-                    for pair in pairs {
-                        if let Value::Array(kv) = pair {
-                            if let [Value::String(k), Value::String(v)] = kv.as_slice() {
-                                response.headers.push((k.clone(), v.clone()));
-                            }
-                        }
-                    }
-                }
+                ("headers", v) => response.headers = headers_from_wire(v),
                 _ => {}
             }
         }

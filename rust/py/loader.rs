@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::cache::{Cache, WorkerRef};
-use super::code::{self, PyWorkerCode, Unconverted};
+use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::convert::{Registrar, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::host::PyHost;
@@ -19,6 +19,7 @@ use super::worker::PyWorker;
 use crate::error::Error;
 use crate::isolate::{Executor, Pending, Reply, WorkerHandle};
 use crate::rpc::Host;
+use crate::value::Value;
 
 pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
@@ -64,8 +65,13 @@ impl LoaderCore {
     /// answer goes to `reply`.
     pub fn start(&self, py: Python<'_>, code: Unconverted, reply: Reply<()>) -> PyResult<Arc<WorkerHandle>> {
         let executor = self.executor(py)?;
-        let Unconverted { mut code, env, .. } = code;
+        let Unconverted { mut code, env, outbound, .. } = code;
         let mut registrar = Registrar { host: &self.host, worker: None, ids: Vec::new() };
+        if let Some(outbound) = &outbound {
+            let id = self.host.register_outbound(outbound.bind(py));
+            registrar.ids.push(id);
+            code.outbound = Value::Function { id };
+        }
         let loaded = match &env {
             Some(env) => to_value(env.bind(py), Some(&mut registrar)).map(|v| code.env = v),
             None => Ok(()),
@@ -161,7 +167,7 @@ impl PyLoader {
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, limits=None, on_trace=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, global_outbound=None, limits=None, on_trace=None))]
     #[allow(clippy::too_many_arguments)]
     fn load(
         &self,
@@ -170,10 +176,15 @@ impl PyLoader {
         main_module: Option<String>,
         modules: Option<&Bound<'_, PyAny>>,
         env: Option<&Bound<'_, PyAny>>,
+        global_outbound: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
         on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWorker> {
-        let code = code::from_args(py, code, main_module, modules, env, limits, on_trace)?;
+        let code = code::from_args(
+            py,
+            code,
+            Fields { main_module, modules, env, global_outbound, limits, on_trace },
+        )?;
         Ok(self.worker(load_code(py, &self.core, code)?, None))
     }
 

@@ -1,0 +1,35 @@
+// fetch(): the one way out of the sandbox to the network, and it is closed unless the host opens
+// it. The host sets `hooks.outbound` per worker to a function taking the request in wire form
+// and resolving to a response in wire form, or leaves it unset (no network at all).
+(function (ops, hooks) {
+  "use strict";
+  const { expose } = hooks.webidl;
+  const { requestToWire, responseFromWire } = hooks.http;
+  const { Request, TypeError: TypeErrorClass, Error: ErrorClass, Promise: PromiseClass } = globalThis;
+
+  class SubrequestLimitError extends ErrorClass {}
+  Object.defineProperty(SubrequestLimitError.prototype, "name", { value: "SubrequestLimitExceeded" });
+
+  async function fetch(input, init = undefined) {
+    const request = new Request(input, init);
+    const { signal, ...wire } = requestToWire(request);
+    signal.throwIfAborted();
+    const outbound = hooks.outbound;
+    if (typeof outbound !== "function") {
+      throw new TypeErrorClass(
+        "fetch() is not available: outbound network access is disabled for this worker (global_outbound=None)",
+      );
+    }
+    const left = ops.takeSubrequest();
+    if (left < 0) {
+      throw new SubrequestLimitError(`too many subrequests: this call may make at most ${-left - 1}`);
+    }
+    const aborted = new PromiseClass((_, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    const answer = await PromiseClass.race([outbound(wire), aborted]);
+    return responseFromWire({ ...answer, url: answer.url || request.url });
+  }
+
+  expose("fetch", fetch);
+});
