@@ -14,5 +14,6 @@ pub mod value;
 pub mod watchdog;
 
 pub mod ops;
+pub mod outbound;
 
 mod py;

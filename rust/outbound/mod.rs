@@ -1,0 +1,9 @@
+//! Outbound network access for the sandbox's `fetch()`. Closed unless the host opens it: by a
+//! Python hook (through `rpc`), or by `HttpOutbound`, a native client bound by an allow-list,
+//! the SSRF guard and header injection (`client.rs`, `policy.rs`).
+
+pub mod client;
+pub mod policy;
+
+pub use client::{HttpConfig, HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};
+pub use policy::HostPattern;
