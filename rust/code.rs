@@ -55,8 +55,31 @@ pub struct WorkerCode {
     pub env: Value,
     /// Limits for the worker (memory) and each of its calls; per-call limits can only tighten.
     pub limits: Limits,
-    /// Where `fetch()` goes: a host function stub, or `Undefined` for no network at all.
-    pub outbound: Value,
+    /// Where the sandbox's `fetch()` goes.
+    pub outbound: Outbound,
+}
+
+/// Where a worker's `fetch()` goes.
+#[derive(Debug, Clone, Default)]
+pub enum Outbound {
+    /// Nowhere: every fetch rejects and nothing leaves the process.
+    #[default]
+    Closed,
+    /// To a host function (a Python hook) with this id.
+    Hook(u64),
+    /// Out through the native client, within its policy.
+    Http(std::sync::Arc<crate::outbound::HttpOutbound>),
+}
+
+impl PartialEq for Outbound {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Outbound::Closed, Outbound::Closed) => true,
+            (Outbound::Hook(a), Outbound::Hook(b)) => a == b,
+            (Outbound::Http(a), Outbound::Http(b)) => std::sync::Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl WorkerCode {
@@ -112,7 +135,7 @@ mod tests {
             modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
             env: Value::Undefined,
             limits: Limits::default(),
-            outbound: Value::Undefined,
+            outbound: Outbound::Closed,
         }
     }
 

@@ -374,7 +374,7 @@ mod tests {
             modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
             env: crate::value::Value::Undefined,
             limits: crate::limits::Limits::default(),
-            outbound: crate::value::Value::Undefined,
+            outbound: crate::code::Outbound::Closed,
         }
     }
 

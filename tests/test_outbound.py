@@ -18,6 +18,13 @@ def server():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             hits.append(self.path)
+            self.server.seen_headers.append(dict(self.headers))
+            if self.path.startswith("/to?"):
+                self.send_response(302)
+                self.send_header("location", self.path[4:])
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
             body = b"from the real server"
             self.send_response(200)
             self.send_header("content-length", str(len(body)))
@@ -28,6 +35,8 @@ def server():
             pass
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.seen_headers = []
+    server.seen_headers = httpd.seen_headers
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
@@ -133,5 +142,59 @@ def test_async_hook_with_async_loader():
 
 
 def test_global_outbound_must_be_callable():
-    with pytest.raises(TypeError, match="global_outbound must be callable or None"):
+    with pytest.raises(TypeError, match="global_outbound must be None, a workerbox.HttpOutbound or a callable"):
         wb.WorkerCode("f.js", {"f.js": FETCHER}, global_outbound="https://proxy")
+
+
+def http_outbound(**kwargs):
+    return wb.HttpOutbound(
+        ["api.example.com", "public.example.com"],
+        inject_headers={"api.example.com": {"authorization": "Bearer s3cret"}},
+        resolve={"api.example.com": "127.0.0.1", "public.example.com": "127.0.0.1"},
+        **kwargs,
+    )
+
+
+def test_http_outbound_sends_allowed_requests_with_injected_credentials(loader, server):
+    url, hits = server
+    port = url.rsplit(":", 1)[1]
+    src = FETCHER.replace("async get(url) {", "async get(url) { globalThis.seenAuth = new Request(url).headers.get('authorization');")
+    with loader.load(main_module="f.js", modules={"f.js": src}, global_outbound=http_outbound(allow_private_networks=True)) as w:
+        out = w.get_entrypoint().get(f"http://api.example.com:{port}/data")
+    assert out == {"status": 200, "text": "from the real server"}
+    assert hits == ["/data"]
+    assert server.seen_headers[-1]["authorization"] == "Bearer s3cret"
+
+
+def test_http_outbound_refusals(loader, server):
+    url, hits = server
+    port = url.rsplit(":", 1)[1]
+    with loader.load(main_module="f.js", modules={"f.js": FETCHER}, global_outbound=http_outbound()) as w:
+        ep = w.get_entrypoint()
+        private = ep.get(f"http://public.example.com:{port}/")
+        assert private["error"] == "TypeError" and "private addresses" in private["message"]
+        denied = ep.get("https://other.example.org/")
+        assert denied["error"] == "TypeError" and "allow list" in denied["message"]
+        literal = ep.get(f"http://127.0.0.1:{port}/")
+        assert literal["error"] == "TypeError" and "allow list" in literal["message"]
+    assert hits == []
+
+
+def test_http_outbound_checks_every_redirect(loader, server):
+    url, hits = server
+    port = url.rsplit(":", 1)[1]
+    outbound = http_outbound(allow_private_networks=True)
+    with loader.load(main_module="f.js", modules={"f.js": FETCHER}, global_outbound=outbound) as w:
+        out = w.get_entrypoint().get(f"http://api.example.com:{port}/to?http://denied.example.net:{port}/x")
+    assert out["error"] == "TypeError" and "denied.example.net" in out["message"]
+    assert hits == [f"/to?http://denied.example.net:{port}/x"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [({"allow": ["ftp://x.com"]}, ValueError), ({"allow": ["a b"]}, ValueError), ({"allow": ["x.com"], "timeout_s": 0}, ValueError),
+     ({"allow": ["x.com"], "resolve": {"x.com": "not-an-ip"}}, ValueError)],
+)
+def test_http_outbound_validation(kwargs, exc):
+    with pytest.raises(exc):
+        wb.HttpOutbound(**kwargs)

@@ -19,7 +19,30 @@ JSValue = Union[
 # {"cjs": src}, {"text": str}, {"data": bytes}, {"json": value}, {"wasm": bytes}.
 ModuleSpec = Union[str, Mapping[str, Any]]
 
-OutboundHook = Callable[["Request"], Union["Response", Awaitable["Response"]]]
+OutboundHook = Union["HttpOutbound", Callable[["Request"], Union["Response", Awaitable["Response"]]]]
+
+class HttpOutbound:
+    """Lets the sandbox's ``fetch()`` reach the hosts in ``allow``, sent by a native HTTP/1.1 and
+    HTTP/2 client (TLS included) without entering Python.
+
+    Host patterns are exact hosts or ``*.`` suffixes, optionally with a scheme and port
+    (``"https://api.example.com:8443"``). Names are resolved first and loopback, private,
+    link-local and metadata addresses are refused unless ``allow_private_networks`` is True; the
+    check repeats on every redirect. ``inject_headers`` adds headers (credentials) to requests
+    whose URL matches a pattern, so a secret never exists inside the isolate. ``resolve`` pins
+    names to addresses (like curl's ``--resolve``); pinned addresses are still checked.
+    """
+
+    def __init__(
+        self,
+        allow: list[str],
+        *,
+        inject_headers: Optional[Mapping[str, Mapping[str, str]]] = None,
+        timeout_s: float = 30.0,
+        max_response_bytes: int = 10 << 20,
+        allow_private_networks: bool = False,
+        resolve: Optional[Mapping[str, str]] = None,
+    ) -> None: ...
 
 class TraceLog(TypedDict):
     level: Literal["debug", "log", "info", "warn", "error"]

@@ -89,12 +89,11 @@ pub struct ThreadContext {
 pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     let ThreadContext { running, host, to_self } = cx;
     let link = |id: u64| {
-        let host = host.clone()?;
         let to_self = to_self.clone();
         let answer = move |call, result| {
             let _ = to_self.send(Command::HostDone { id, call, result });
         };
-        Some(HostLink { worker: id, host, answer: Arc::new(answer) })
+        HostLink { worker: id, host: host.clone(), answer: Arc::new(answer) }
     };
     let mut workers: HashMap<u64, Worker> = HashMap::new();
     let clock = CpuClock::current();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::exception;
 use super::{Call, Done, Reply, Usage};
-use crate::code::WorkerCode;
+use crate::code::{Outbound, WorkerCode};
 use crate::error::{Error, Result};
 use crate::heap::{BufferBudget, HeapGuard};
 use crate::limits::{LimitKind, Limits};
@@ -108,9 +108,9 @@ macro_rules! in_context {
 
 impl Worker {
     /// Creates the isolate and a context with the runtime globals. Never runs user code.
-    pub fn new(mut code: WorkerCode, host: Option<HostLink>) -> Self {
+    pub fn new(mut code: WorkerCode, link: HostLink) -> Self {
         let env = std::mem::replace(&mut code.env, Value::Undefined);
-        let outbound = std::mem::replace(&mut code.outbound, Value::Undefined);
+        let outbound = std::mem::take(&mut code.outbound);
         let limits = code.limits.or_defaults();
         let heap = limits.heap_bytes();
         let params = v8::CreateParams::default()
@@ -121,7 +121,7 @@ impl Worker {
         HeapGuard::install(&mut isolate, heap);
         let termination = Termination::default();
         isolate.set_slot(termination.clone());
-        isolate.set_slot(OpState::new(host));
+        isolate.set_slot(OpState::new(link));
         let mut js = JsState { main_name: code.main_module.clone(), ..Default::default() };
         isolate.set_slot(ModuleMap::new(code));
         {
@@ -145,7 +145,11 @@ impl Worker {
                     }
                     tc.set_slot(Builtins { exports });
                     let key = v8::String::new(tc, "outbound").unwrap();
-                    let outbound = value::to_v8(tc, &outbound);
+                    let outbound: v8::Local<v8::Value> = match outbound {
+                        Outbound::Closed => v8::undefined(tc).into(),
+                        Outbound::Hook(id) => value::to_v8(tc, &Value::Function { id }),
+                        Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
+                    };
                     hooks.set(tc, key.into(), outbound);
                     js.hooks = Some(v8::Global::new(tc, hooks));
                     js.env = Some(v8::Global::new(tc, env));

@@ -34,8 +34,10 @@ pub struct OpState {
     pub logs: Vec<LogLine>,
     /// Timers armed by JS and not yet fired or cancelled.
     pub timers: Vec<Timer>,
-    /// The way to the host, if the worker has one.
-    pub host: Option<Rc<HostLink>>,
+    /// The way out: the host for host calls, and the answer path back to this isolate.
+    pub link: Rc<HostLink>,
+    /// The native client for `fetch()`, when the worker's outbound is an HttpOutbound.
+    pub http: Option<std::sync::Arc<crate::outbound::HttpOutbound>>,
     /// Promises of host calls not yet answered, by call id.
     pub host_calls: HashMap<u64, v8::Global<v8::PromiseResolver>>,
     next_call: u64,
@@ -48,12 +50,13 @@ pub struct OpState {
 }
 
 impl OpState {
-    pub fn new(host: Option<HostLink>) -> Self {
+    pub fn new(link: HostLink) -> Self {
         OpState {
             origin: Instant::now(),
             logs: Vec::new(),
             timers: Vec::new(),
-            host: host.map(Rc::new),
+            link: Rc::new(link),
+            http: None,
             host_calls: HashMap::new(),
             next_call: 1,
             subrequests: 0,
@@ -187,6 +190,6 @@ fn uint8_array<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: Vec<u8>) -> v8::Loca
     v8::Uint8Array::new(scope, buffer, 0, len).unwrap()
 }
 
-fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut OpState {
+pub fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut OpState {
     scope.get_slot_mut::<OpState>().expect("OpState is installed before any JS runs")
 }

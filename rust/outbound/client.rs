@@ -60,6 +60,12 @@ pub struct HttpOutbound {
     client: reqwest::Client,
 }
 
+impl std::fmt::Debug for HttpOutbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpOutbound").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
 /// The runtime every HttpOutbound sends on: two threads, idle when nothing is in flight.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();

@@ -3,6 +3,7 @@
 //! the SSRF guard and header injection (`client.rs`, `policy.rs`).
 
 pub mod client;
+pub mod js;
 pub mod policy;
 
 pub use client::{HttpConfig, HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};

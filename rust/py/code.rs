@@ -7,7 +7,8 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use super::convert::{from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::limits::{self, PyLimits};
-use crate::code::{ModuleSource, WorkerCode};
+use super::outbound::PyHttpOutbound;
+use crate::code::{ModuleSource, Outbound, WorkerCode};
 use crate::error::Error;
 use crate::value::Value;
 
@@ -41,14 +42,14 @@ impl PyWorkerCode {
             modules: modules_parsed,
             env: Value::Undefined,
             limits: limits::of(limits),
-            outbound: Value::Undefined,
+            outbound: Outbound::Closed,
         };
         code.validate().py(modules.py())?;
         Ok(PyWorkerCode {
             code,
             env: check_env(env)?,
             on_trace: check_callable("on_trace", on_trace)?,
-            outbound: check_callable("global_outbound", global_outbound)?,
+            outbound: check_outbound(global_outbound)?,
         })
     }
 
@@ -199,6 +200,18 @@ fn check_env(env: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
         }
     }
     Ok(Some(env.clone().unbind()))
+}
+
+/// `global_outbound`: None, an HttpOutbound, or a callable hook.
+fn check_outbound(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    match value {
+        Some(v) if v.is_instance_of::<PyHttpOutbound>() => Ok(Some(v.clone().unbind())),
+        _ => check_callable("global_outbound", value).map_err(|_| {
+            PyTypeError::new_err(
+                "global_outbound must be None, a workerbox.HttpOutbound or a callable taking a Request",
+            )
+        }),
+    }
 }
 
 fn check_callable(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {

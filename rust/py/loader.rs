@@ -13,13 +13,14 @@ use super::convert::{Registrar, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::host::PyHost;
 use super::limits::PyLimits;
+use super::outbound::PyHttpOutbound;
 use super::trace::{self, Source};
 use super::wait::wait;
 use super::worker::PyWorker;
+use crate::code::Outbound;
 use crate::error::Error;
 use crate::isolate::{Executor, Pending, Reply, WorkerHandle};
 use crate::rpc::Host;
-use crate::value::Value;
 
 pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
@@ -68,9 +69,14 @@ impl LoaderCore {
         let Unconverted { mut code, env, outbound, .. } = code;
         let mut registrar = Registrar { host: &self.host, worker: None, ids: Vec::new() };
         if let Some(outbound) = &outbound {
-            let id = self.host.register_outbound(outbound.bind(py));
-            registrar.ids.push(id);
-            code.outbound = Value::Function { id };
+            code.outbound = match outbound.bind(py).cast::<PyHttpOutbound>() {
+                Ok(http) => Outbound::Http(http.get().client.clone()),
+                Err(_) => {
+                    let id = self.host.register_outbound(outbound.bind(py));
+                    registrar.ids.push(id);
+                    Outbound::Hook(id)
+                }
+            };
         }
         let loaded = match &env {
             Some(env) => to_value(env.bind(py), Some(&mut registrar)).map(|v| code.env = v),

@@ -11,6 +11,7 @@ mod host;
 mod http;
 mod limits;
 mod loader;
+mod outbound;
 mod trace;
 mod wait;
 mod worker;
@@ -27,6 +28,7 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<limits::PyLimits>()?;
     m.add_class::<http::PyRequest>()?;
     m.add_class::<http::PyResponse>()?;
+    m.add_class::<outbound::PyHttpOutbound>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<worker::PyEntrypoint>()?;
     m.add_class::<worker::PyMethod>()?;

@@ -49,10 +49,10 @@ impl HostReply {
     }
 }
 
-/// How an isolate reaches its host: which worker it is, the host, and how an answer gets back
-/// to the isolate's thread (call id, result).
+/// How an isolate reaches the world outside: which worker it is, its host (if any), and how an
+/// answer (to a host call or an outbound fetch) gets back to the isolate's thread.
 pub struct HostLink {
     pub worker: u64,
-    pub host: Arc<dyn Host>,
+    pub host: Option<Arc<dyn Host>>,
     pub answer: Arc<dyn Fn(u64, Result<Value, HostError>) + Send + Sync>,
 }

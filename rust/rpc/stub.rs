@@ -70,17 +70,16 @@ fn call<'s>(
             Err(FromV8Error::Threw) => return,
         }
     }
-    let global = v8::Global::new(scope, resolver);
-    let Some(state) = scope.get_slot_mut::<OpState>() else { return };
-    let Some(link) = state.host.clone() else {
-        drop(global);
+    let Some(link) = scope.get_slot::<OpState>().map(|s| s.link.clone()) else { return };
+    let Some(host) = link.host.clone() else {
         let msg = v8::String::new(scope, "this worker has no host to call").unwrap();
         let exc = v8::Exception::error(scope, msg);
         resolver.reject(scope, exc);
         return;
     };
-    let call_id = state.begin_host_call(global);
+    let global = v8::Global::new(scope, resolver);
+    let call_id = crate::ops::state(scope).begin_host_call(global);
     let answer = link.answer.clone();
     let reply = HostReply::new(move |result| answer(call_id, result));
-    link.host.call(HostCall { worker: link.worker, target, method, args: values }, reply);
+    host.call(HostCall { worker: link.worker, target, method, args: values }, reply);
 }
