@@ -10,6 +10,7 @@ pub mod limits;
 pub mod modules;
 pub mod platform;
 pub mod rpc;
+pub mod snapshot;
 pub mod value;
 pub mod watchdog;
 

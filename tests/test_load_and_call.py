@@ -103,3 +103,21 @@ def test_private_and_dunder_names_are_not_forwarded(load):
         ep._secret
     with pytest.raises(AttributeError):
         ep.__array__
+
+
+@pytest.mark.parametrize("snapshot", ["1", "0"])
+def test_runtime_works_with_and_without_the_startup_snapshot(snapshot):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import workerbox as wb\n"
+        "with wb.Loader(threads=1) as l:\n"
+        "    w = l.load(main_module='m.js', modules={'m.js': \"export default { f() { return [typeof console.log, new URL('https://a.b/c').pathname, typeof fetch, typeof setTimeout] } }\"})\n"
+        "    print(w.get_entrypoint().f())\n"
+    )
+    env = dict(os.environ, WORKERBOX_SNAPSHOT=snapshot)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['function', '/c', 'function', 'function']"

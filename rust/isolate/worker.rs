@@ -113,9 +113,15 @@ impl Worker {
         let outbound = std::mem::take(&mut code.outbound);
         let limits = code.limits.or_defaults();
         let heap = limits.heap_bytes();
-        let params = v8::CreateParams::default()
+        let snapshot = crate::snapshot::blob();
+        let mut params = v8::CreateParams::default()
             .heap_limits(0, heap)
             .array_buffer_allocator(BufferBudget::allocator(heap));
+        if let Some(blob) = snapshot {
+            params = params
+                .snapshot_blob(v8::StartupData::from(blob))
+                .external_references(std::borrow::Cow::Borrowed(crate::snapshot::external_references()));
+        }
         let mut isolate = v8::Isolate::new(params);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
         HeapGuard::install(&mut isolate, heap);
@@ -131,7 +137,11 @@ impl Worker {
             context.set_allow_generation_from_strings(false);
             let scope = &mut v8::ContextScope::new(hs, context);
             v8::tc_scope!(let tc, scope);
-            match crate::bootstrap::run(tc) {
+            let installed = match snapshot {
+                Some(_) => crate::snapshot::hooks(tc).ok_or_else(|| "the snapshot has no hooks".to_string()),
+                None => crate::bootstrap::run(tc),
+            };
+            match installed {
                 Ok(hooks) => {
                     let env = match env {
                         Value::Undefined => v8::Object::new(tc).into(),

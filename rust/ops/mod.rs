@@ -65,6 +65,12 @@ impl OpState {
         }
     }
 
+    /// State for an isolate that only makes the snapshot: no worker, nothing to answer.
+    pub fn detached() -> Self {
+        let link = HostLink { worker: 0, host: None, answer: std::sync::Arc::new(|_, _| {}) };
+        OpState::new(link)
+    }
+
     /// Registers the promise of a host call; returns its id.
     pub fn begin_host_call(&mut self, resolver: v8::Global<v8::PromiseResolver>) -> u64 {
         let id = self.next_call;
