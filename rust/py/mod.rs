@@ -33,5 +33,7 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<worker::PyEntrypoint>()?;
     m.add_class::<worker::PyMethod>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Benchmarks refuse debug builds.
+    m.add("__debug_build__", cfg!(debug_assertions))?;
     Ok(())
 }

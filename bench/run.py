@@ -1,0 +1,103 @@
+"""The benchmark suite: workerbox and its peers doing the same tiny job, side by side, in one run.
+
+    bash .ci/install && .venv/bin/python bench/run.py [--smoke] [--iterations N]
+
+Writes bench/results/<date>.md (the table) and bench/results/<date>.png (log-scale latency and
+memory, one bar per system), and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run_peers import Row, measure, table  # noqa: E402
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def workerbox_rows(iterations: int, density: list[int]) -> tuple[list[Row], dict]:
+    progress(f"workerbox: {iterations} fresh sandboxes, warm calls, RPC, density {density}")
+    cmd = [sys.executable, str(HERE / "workerbox_bench.py"), "--iterations", str(iterations), "--density", *map(str, density)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        return [Row("workerbox", [], notes=f"failed: {done.stderr.strip().splitlines()[-1:]}")], {}
+    data = json.loads(done.stdout)
+    fresh, warm = data["fresh"], data["warm"]
+    mib = data["density"][0]["mib_per_isolate"] if data["density"] else None
+    # The table wants per-job samples; rebuild the distribution's summary as samples.
+    fresh_row = Row("workerbox load()+call+close", [fresh["median_s"]] * 99 + [fresh["p99_s"]], mib,
+                    f"{fresh['per_second_all_cores']:.0f}/s on all cores")
+    warm_row = Row("workerbox warm call", [warm["median_s"]] * 99 + [warm["p99_s"]], None,
+                   f"RPC JS→Python→JS {data['rpc_round_trip_s'] * 1e6:.1f} µs")
+    return [fresh_row, warm_row], data
+
+
+def chart(rows: list[Row], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "matplotlib"], check=False)
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            return False
+    shown = [r for r in rows if r.times]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 0.5 * len(shown) + 2))
+    names = [r.system for r in shown]
+    a.barh(names, [r.median_ms for r in shown])
+    a.set_xscale("log")
+    a.set_xlabel("median ms, fresh sandbox + one call (log)")
+    mem = [(r.system, r.mib) for r in shown if r.mib]
+    b.barh([m[0] for m in mem], [m[1] for m in mem], color="tab:orange")
+    b.set_xscale("log")
+    b.set_xlabel("MiB per live sandbox (log)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--iterations", type=int, default=200)
+    ap.add_argument("--smoke", action="store_true", help="a few iterations of everything, no thresholds")
+    args = ap.parse_args()
+    iterations = 5 if args.smoke else args.iterations
+    density = [50] if args.smoke else [1000, 10000]
+    ours, raw = workerbox_rows(iterations, density)
+    progress("peers")
+    rows = ours + measure(iterations if args.smoke else max(20, iterations // 4))
+    stamp = datetime.date.today().isoformat()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
+    header = f"{stamp}, {platform.machine()} with {os.cpu_count()} cores, commit {commit or '?'}"
+    body = table(rows)
+    if raw.get("density"):
+        body += "\n\n| live isolates | MiB per isolate | idle CPU % |\n|---:|---:|---:|\n"
+        body += "\n".join(f"| {d['count']} | {d['mib_per_isolate']:.2f} | {d['idle_cpu_percent']:.1f} |" for d in raw["density"])
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")
+    drew = chart(rows, results / f"{stamp}.png")
+    print(f"{header}\n\n{body}")
+    progress(f"wrote bench/results/{stamp}.md" + (f" and {stamp}.png" if drew else " (no chart: matplotlib unavailable)"))
+
+
+if __name__ == "__main__":
+    main()

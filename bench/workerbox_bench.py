@@ -1,0 +1,131 @@
+"""workerbox's own measurements, run in a fresh interpreter by bench/run.py so RSS and CPU
+readings belong to this process alone. Prints one JSON object.
+
+    python bench/workerbox_bench.py --iterations N [--density N ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+
+import workerbox as wb
+
+MODULE = {"m.js": "export default { double(x) { return x * 2 } }"}
+RPC_MODULE = {"r.js": "export default { async loop(n, env) { for (let i = 0; i < n; i++) await env.tool.ping(i); return n } }"}
+
+
+class Tool(wb.RpcTarget):
+    def ping(self, i: int) -> int:
+        return i
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def fresh(loader: wb.Loader, n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        w = loader.load(main_module="m.js", modules=MODULE)
+        assert w.get_entrypoint().double(21) == 42
+        w.close()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def fresh_parallel(loader: wb.Loader, n: int, threads: int) -> float:
+    """Sandboxes per second with `threads` Python threads each doing fresh jobs."""
+    per = max(1, n // threads)
+    start = time.perf_counter()
+    workers = [threading.Thread(target=fresh, args=(loader, per)) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return per * threads / (time.perf_counter() - start)
+
+
+def warm(loader: wb.Loader, n: int) -> list[float]:
+    w = loader.load(main_module="m.js", modules=MODULE)
+    ep = w.get_entrypoint()
+    for _ in range(100):
+        ep.double(1)
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        ep.double(i)
+        times.append(time.perf_counter() - t)
+    w.close()
+    return times
+
+
+def rpc(loader: wb.Loader, n: int) -> float:
+    """Seconds per JS → Python RpcTarget → JS round trip."""
+    w = loader.load(main_module="r.js", modules=RPC_MODULE, env={"tool": Tool()})
+    ep = w.get_entrypoint()
+    ep.loop(10)
+    t = time.perf_counter()
+    ep.loop(n)
+    elapsed = time.perf_counter() - t
+    w.close()
+    return elapsed / n
+
+
+def density(loader: wb.Loader, count: int) -> dict[str, float]:
+    before = rss_mib()
+    alive = [loader.load(main_module="m.js", modules=MODULE) for _ in range(count)]
+    for w in alive[:: max(1, count // 10)]:
+        assert w.get_entrypoint().double(1) == 2
+    time.sleep(0.5)
+    per = (rss_mib() - before) / count
+    c0, t0 = cpu_s(), time.perf_counter()
+    time.sleep(2.0)
+    idle_cpu = (cpu_s() - c0) / (time.perf_counter() - t0) * 100
+    for w in alive:
+        w.close()
+    return {"count": count, "mib_per_isolate": per, "idle_cpu_percent": idle_cpu}
+
+
+def pct(times: list[float], q: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iterations", type=int, default=200)
+    ap.add_argument("--density", type=int, nargs="*", default=[1000])
+    args = ap.parse_args()
+    if getattr(wb._workerbox, "__debug_build__", False):
+        sys.exit("refusing to benchmark a debug build of workerbox; install it with .ci/install")
+    cores = os.cpu_count() or 1
+    out: dict[str, object] = {}
+    with wb.Loader(threads=cores, max_warm=100_000) as loader:
+        fresh(loader, max(5, args.iterations // 10))
+        times = fresh(loader, args.iterations)
+        out["fresh"] = {"median_s": statistics.median(times), "p99_s": pct(times, 0.99), "per_second_1_thread": len(times) / sum(times)}
+        out["fresh"]["per_second_all_cores"] = fresh_parallel(loader, args.iterations, cores)
+        w = warm(loader, args.iterations * 10)
+        out["warm"] = {"median_s": statistics.median(w), "p99_s": pct(w, 0.99)}
+        out["rpc_round_trip_s"] = rpc(loader, max(10, args.iterations))
+        out["density"] = [density(loader, n) for n in args.density]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
