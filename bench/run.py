@@ -34,12 +34,10 @@ def workerbox_rows(iterations: int, density: list[int]) -> tuple[list[Row], dict
     if done.returncode != 0:
         return [Row("workerbox", [], notes=f"failed: {done.stderr.strip().splitlines()[-1:]}")], {}
     data = json.loads(done.stdout)
-    fresh, warm = data["fresh"], data["warm"]
     mib = data["density"][0]["mib_per_isolate"] if data["density"] else None
-    # The table wants per-job samples; rebuild the distribution's summary as samples.
-    fresh_row = Row("workerbox load()+call+close", [fresh["median_s"]] * 99 + [fresh["p99_s"]], mib,
-                    f"{fresh['per_second_all_cores']:.0f}/s on all cores")
-    warm_row = Row("workerbox warm call", [warm["median_s"]] * 99 + [warm["p99_s"]], None,
+    fresh_row = Row("workerbox load()+call+close", data["fresh_s"], mib,
+                    f"{data['fresh_per_second_all_cores']:.0f}/s on all cores")
+    warm_row = Row("workerbox warm call", data["warm_s"], None,
                    f"RPC JS→Python→JS {data['rpc_round_trip_s'] * 1e6:.1f} µs")
     return [fresh_row, warm_row], data
 
