@@ -10,9 +10,13 @@ pub fn take(tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>
     if let Some(e) = HeapGuard::reached(tc) {
         return e;
     }
+    // A recorded reason means the watchdog terminated this isolate, whatever V8's flags say by
+    // now (termination can be cleared once the last JS frame unwinds).
+    if let Some(reason) = tc.get_slot::<Termination>().and_then(Termination::get) {
+        return reason;
+    }
     if tc.has_terminated() || tc.is_execution_terminating() {
-        let reason = tc.get_slot::<Termination>().and_then(Termination::get);
-        return reason.unwrap_or_else(|| Error::Terminated("execution was terminated".into()));
+        return Error::Terminated("execution was terminated".into());
     }
     let Some(exception) = tc.exception() else {
         return Error::Worker("JavaScript failed without an exception".into());

@@ -291,7 +291,9 @@ impl Worker {
         let export = export.as_deref().unwrap_or("default");
         let what = format!("{export}.{method}()");
         let started = in_context!(self, |tc, js| {
-            let main = js.main.as_ref().expect("a live worker has its main module");
+            let Some(main) = js.main.as_ref() else {
+                return Err(Error::Worker("the worker has not finished loading".into()));
+            };
             let ns = v8::Local::new(tc, main);
             let key = v8::String::new(tc, export).unwrap();
             let Some(target) = ns.get(tc, key.into()) else {
@@ -461,7 +463,11 @@ impl Worker {
         let mut answers: Vec<(Waiter, Usage, Result<Option<Value>>)> = Vec::new();
         let terminal = in_context!(self, |tc, js| {
             tc.perform_microtask_checkpoint();
-            if tc.has_terminated() || tc.is_execution_terminating() || HeapGuard::reached(tc).is_some() {
+            let terminated = tc.has_terminated()
+                || tc.is_execution_terminating()
+                || HeapGuard::reached(tc).is_some()
+                || tc.get_slot::<Termination>().and_then(Termination::get).is_some();
+            if terminated {
                 let e = exception::take(tc);
                 for w in js.waiting.drain(..) {
                     let usage = w.usage();
