@@ -11,6 +11,7 @@ pub mod modules;
 pub mod platform;
 pub mod rpc;
 pub mod snapshot;
+pub mod typescript;
 pub mod value;
 pub mod watchdog;
 
