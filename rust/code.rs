@@ -17,6 +17,8 @@ pub const MAX_TOTAL_MODULE_BYTES: usize = 64 << 20;
 pub enum ModuleSource {
     /// An ES module.
     Js(String),
+    /// A TypeScript ES module: types are stripped before V8 sees it.
+    Ts(String),
     /// A CommonJS module: `require`, `module.exports`, `exports`.
     Cjs(String),
     /// Imports as its text (the default export is a string).
@@ -31,11 +33,13 @@ pub enum ModuleSource {
 
 impl ModuleSource {
     /// The keys accepted in a one-key module dict.
-    pub const KINDS: &'static [&'static str] = &["js", "cjs", "text", "data", "json", "wasm"];
+    pub const KINDS: &'static [&'static str] = &["js", "ts", "cjs", "text", "data", "json", "wasm"];
 
     pub fn len(&self) -> usize {
         match self {
-            ModuleSource::Js(s) | ModuleSource::Cjs(s) | ModuleSource::Text(s) => s.len(),
+            ModuleSource::Js(s) | ModuleSource::Ts(s) | ModuleSource::Cjs(s) | ModuleSource::Text(s) => {
+                s.len()
+            }
             ModuleSource::Data(b) | ModuleSource::Wasm(b) => b.len(),
             ModuleSource::Json(v) => v.approximate_size(),
         }

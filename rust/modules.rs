@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::code::{ModuleSource, WorkerCode};
 use crate::error::{Error, Result};
+use crate::typescript::PositionMap;
 
 /// Modules the runtime provides. Their exports live in the `Builtins` isolate slot.
 pub const BUILTIN_MODULES: &[&str] = &["cloudflare:workers"];
@@ -70,6 +71,8 @@ pub struct ModuleMap {
     /// The `module` object of every CommonJS module run so far (so cycles and repeats reuse it).
     /// Borrowed only briefly, never across JavaScript, since `require` re-enters.
     cjs: RefCell<HashMap<String, v8::Global<v8::Object>>>,
+    /// Generated → TypeScript positions of each TypeScript module, for error stacks.
+    ts_maps: Vec<(String, PositionMap)>,
 }
 
 enum DefaultExport {
@@ -86,7 +89,17 @@ impl ModuleMap {
             name_by_script_id: HashMap::new(),
             defaults: Vec::new(),
             cjs: RefCell::new(HashMap::new()),
+            ts_maps: Vec::new(),
         }
+    }
+
+    /// `stack` with positions in TypeScript modules mapped back to the TypeScript source.
+    pub fn map_stack(&self, stack: String) -> String {
+        if self.ts_maps.is_empty() {
+            return stack;
+        }
+        let maps: Vec<(&str, &PositionMap)> = self.ts_maps.iter().map(|(n, m)| (n.as_str(), m)).collect();
+        crate::typescript::map_stack(&stack, &maps)
     }
 
     /// Compiles `name` and, depth first, every module it imports. On a compile error the
@@ -99,8 +112,19 @@ impl ModuleMap {
         if let Some(m) = self.by_name.get(name) {
             return Ok(Some(v8::Local::new(scope, m)));
         }
-        let module = match self.code.get(name) {
-            Some(ModuleSource::Js(src)) => {
+        let transpiled;
+        let source = match self.code.get(name) {
+            Some(ModuleSource::Ts(ts)) => {
+                let t = crate::typescript::transpile(name, ts).map_err(Error::Js)?;
+                self.ts_maps.push((name.to_string(), t.map));
+                transpiled = t.code;
+                Some(transpiled.as_str())
+            }
+            Some(ModuleSource::Js(src)) => Some(src.as_str()),
+            _ => None,
+        };
+        let module = match (source, self.code.get(name)) {
+            (Some(src), _) => {
                 let Some(src) = v8::String::new(scope, src) else {
                     return Err(Error::Code(format!("modules[{name:?}]: source is too large")));
                 };
@@ -124,12 +148,12 @@ impl ModuleMap {
                     None => return Ok(None),
                 }
             }
-            Some(ModuleSource::Cjs(_)) => {
+            (None, Some(ModuleSource::Cjs(_))) => {
                 let module = synthetic_default(scope, name);
                 self.defaults.push((v8::Global::new(scope, module), DefaultExport::Cjs(name.to_string())));
                 module
             }
-            Some(source) => {
+            (None, Some(source)) => {
                 let Some(value) = value_module(scope, source) else { return Ok(None) };
                 let module = synthetic_default(scope, name);
                 self.defaults.push((
@@ -138,8 +162,8 @@ impl ModuleMap {
                 ));
                 module
             }
-            None if BUILTIN_MODULES.contains(&name) => builtin_module(scope, name),
-            None => return Err(Error::Code(format!("module {name:?} is not one of the modules"))),
+            (None, None) if BUILTIN_MODULES.contains(&name) => builtin_module(scope, name),
+            (None, None) => return Err(Error::Code(format!("module {name:?} is not one of the modules"))),
         };
         self.by_name.insert(name.to_string(), v8::Global::new(scope, module));
         if let Some(id) = module.script_id() {
@@ -188,7 +212,9 @@ fn value_module<'s>(
         }
         ModuleSource::Json(value) => crate::value::to_v8(scope, value),
         ModuleSource::Wasm(bytes) => v8::WasmModuleObject::compile(scope, bytes)?.into(),
-        ModuleSource::Js(_) | ModuleSource::Cjs(_) => unreachable!("source modules are compiled, not valued"),
+        ModuleSource::Js(_) | ModuleSource::Ts(_) | ModuleSource::Cjs(_) => {
+            unreachable!("source modules are compiled, not valued")
+        }
     })
 }
 

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, JsError};
 use crate::heap::HeapGuard;
+use crate::modules::ModuleMap;
 use crate::watchdog::Termination;
 
 /// The TryCatch's pending exception, termination or heap-limit hit as an `Error`.
@@ -65,6 +66,10 @@ pub fn from_value<'s>(
     let stack = match (stack, location) {
         (Some(s), Some(loc)) if !s.contains("\n    at ") => Some(format!("{s}\n    at {loc}")),
         (None, Some(loc)) => Some(format!("{name}: {message}\n    at {loc}")),
+        (s, _) => s,
+    };
+    let stack = match (stack, tc.get_slot::<ModuleMap>()) {
+        (Some(s), Some(map)) => Some(map.map_stack(s)),
         (s, _) => s,
     };
     JsError { name, message, stack }

@@ -74,6 +74,7 @@ impl PyWorkerCode {
         for (name, source) in &self.code.modules {
             let (kind, value) = match source {
                 ModuleSource::Js(src) => ("js", src.into_pyobject(py)?.into_any().unbind()),
+                ModuleSource::Ts(src) => ("ts", src.into_pyobject(py)?.into_any().unbind()),
                 ModuleSource::Cjs(src) => ("cjs", src.into_pyobject(py)?.into_any().unbind()),
                 ModuleSource::Text(src) => ("text", src.into_pyobject(py)?.into_any().unbind()),
                 ModuleSource::Data(b) => ("data", PyBytes::new(py, b).into_any().unbind()),
@@ -118,12 +119,15 @@ pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Module
             let src = src.to_cow()?.into_owned();
             if name.ends_with(".js") || name.ends_with(".mjs") {
                 ModuleSource::Js(src)
+            } else if name.ends_with(".ts") || name.ends_with(".mts") {
+                ModuleSource::Ts(src)
             } else if name.ends_with(".cjs") {
                 ModuleSource::Cjs(src)
             } else {
                 return Err(code_error(format!(
-                    "modules[{name:?}]: a plain string is a module only for names ending in .js, .mjs (ES) or \
-                     .cjs (CommonJS); use a one-key dict such as {{\"text\": source}} to give the type"
+                    "modules[{name:?}]: a plain string is a module only for names ending in .js, .mjs (ES), \
+                     .ts, .mts (TypeScript) or .cjs (CommonJS); use a one-key dict such as {{\"text\": source}} \
+                     to give the type"
                 )));
             }
         } else if let Ok(d) = source.cast::<PyDict>() {
@@ -168,6 +172,7 @@ fn parse_typed(name: &str, kind: &str, value: &Bound<'_, PyAny>) -> PyResult<Mod
     };
     Ok(match kind {
         "js" => ModuleSource::Js(text()?),
+        "ts" => ModuleSource::Ts(text()?),
         "cjs" => ModuleSource::Cjs(text()?),
         "text" => ModuleSource::Text(text()?),
         "data" => ModuleSource::Data(bytes()?),
