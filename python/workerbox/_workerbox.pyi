@@ -14,9 +14,10 @@ JSValue = Union[
     None, bool, int, float, str, bytes, datetime, list["JSValue"], tuple["JSValue", ...], dict[str, "JSValue"]
 ]
 
-# A module is a source string (an ES module for names ending in .js/.mjs, CommonJS for .cjs) or
-# a one-key dict naming its type, as in Cloudflare's WorkerLoaderModule: {"js": src},
-# {"cjs": src}, {"text": str}, {"data": bytes}, {"json": value}, {"wasm": bytes}.
+# A module is a source string (an ES module for names ending in .js/.mjs, TypeScript for
+# .ts/.mts, CommonJS for .cjs) or a one-key dict naming its type, as in Cloudflare's
+# WorkerLoaderModule: {"js": src}, {"ts": src}, {"cjs": src}, {"text": str}, {"data": bytes},
+# {"json": value}, {"wasm": bytes}.
 ModuleSpec = Union[str, Mapping[str, Any]]
 
 OutboundHook = Union["HttpOutbound", Callable[["Request"], Union["Response", Awaitable["Response"]]]]
