@@ -5,6 +5,7 @@
 
 mod exception;
 mod thread;
+mod waiting;
 mod worker;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

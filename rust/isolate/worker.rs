@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use super::exception;
-use super::{Call, Done, Reply, Usage};
+use super::waiting::{Waiter, Waiting, answer, answer_with, never_settled};
+use super::{Call, Reply, Usage};
 use crate::code::{Outbound, WorkerCode};
 use crate::error::{Error, Result};
 use crate::heap::{BufferBudget, HeapGuard};
@@ -40,35 +41,6 @@ struct JsState {
     waiting: Vec<Waiting>,
     /// Why the worker can no longer run JavaScript (load failed, terminated, out of memory).
     dead: Option<Error>,
-}
-
-enum Waiter {
-    Load(Reply<()>),
-    Call { reply: Reply<Value>, what: String },
-}
-
-struct Waiting {
-    promise: v8::Global<v8::Promise>,
-    waiter: Waiter,
-    /// Effective limits of this call (defaults filled in).
-    limits: Limits,
-    started: Instant,
-    /// CPU time of every turn this worker ran since the call started.
-    cpu_used: Duration,
-}
-
-impl Waiting {
-    fn usage(&self) -> Usage {
-        Usage { cpu: self.cpu_used, wall: self.started.elapsed() }
-    }
-
-    fn new(promise: v8::Global<v8::Promise>, waiter: Waiter, limits: Limits) -> Self {
-        Waiting { promise, waiter, limits, started: Instant::now(), cpu_used: Duration::ZERO }
-    }
-
-    fn wall_deadline(&self) -> Option<Instant> {
-        self.limits.wall().map(|w| self.started + w)
-    }
 }
 
 /// Keeps the isolate entered for the guard's lifetime.
@@ -584,14 +556,6 @@ fn lookup_method<'s>(
     Ok((!inherited).then_some(func))
 }
 
-fn never_settled(waiter: &Waiter, main_name: &str) -> Error {
-    let what = match waiter {
-        Waiter::Load(_) => format!("top-level await in {main_name:?}"),
-        Waiter::Call { what, .. } => format!("the promise returned by {what}"),
-    };
-    Error::Worker(format!("{what} never settled: nothing is left that could resolve it"))
-}
-
 /// An exception thrown by a timer callback has no caller to reach; it goes to the console as
 /// `console.error` would print it.
 fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
@@ -605,14 +569,4 @@ fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
             message: format!("Uncaught {message}"),
         });
     }
-}
-
-/// Sends `result` with the console output collected so far.
-fn answer<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>) {
-    answer_with(isolate, reply, result, None);
-}
-
-fn answer_with<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>, usage: Option<Usage>) {
-    let logs = isolate.get_slot_mut::<OpState>().map(|s| std::mem::take(&mut s.logs)).unwrap_or_default();
-    reply.send(Done { result, logs, usage });
 }
