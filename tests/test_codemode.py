@@ -161,13 +161,13 @@ def test_openai_and_anthropic_adapters(api):
     assert api.handle_tool_call({"nope": 1}).startswith("error:")
 
 
-def _spread(*args: int) -> int:
+def spread_all(*args: int) -> int:
     return 0
 
 
 @pytest.mark.parametrize(
     "tools, match",
-    [([lambda x: x], "public function name"), ([_spread], r"\*args"), ([notify, notify], "unique")],
+    [([lambda x: x], "public function name"), ([spread_all], r"\*args"), ([notify, notify], "unique")],
 )
 def test_bad_tools_are_refused(tools, match):
     with pytest.raises(ValueError, match=match):
