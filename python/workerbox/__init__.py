@@ -1,19 +1,20 @@
 """workerbox: run untrusted JavaScript in fresh V8 isolates, in-process.
 
 Cloudflare's Dynamic Worker Loader for Python: ``Loader.load()`` starts a fresh isolate from a
-bundle of modules, ``Worker.get_entrypoint()`` calls into it. See the README for the security
-model and limits.
+bundle of modules, ``Worker.get_entrypoint()`` calls into it. ``workerbox.codemode`` runs a
+model's TypeScript plan against Python tools. See the README for the security model and limits.
 """
 
+from . import codemode
 from ._workerbox import (
     AsyncLoader,
     ClosedError,
     CodeError,
-    CpuLimitExceeded,
     ConversionError,
+    CpuLimitExceeded,
     Entrypoint,
-    HttpOutbound,
     EntrypointMethod,
+    HttpOutbound,
     JSError,
     LimitExceeded,
     Limits,
@@ -32,14 +33,15 @@ from ._workerbox import (
 )
 
 __all__ = [
+    "codemode",
     "AsyncLoader",
     "ClosedError",
     "CodeError",
-    "CpuLimitExceeded",
     "ConversionError",
+    "CpuLimitExceeded",
     "Entrypoint",
-    "HttpOutbound",
     "EntrypointMethod",
+    "HttpOutbound",
     "JSError",
     "LimitExceeded",
     "Limits",
