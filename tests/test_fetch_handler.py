@@ -55,7 +55,7 @@ def test_fetch_argument_must_be_a_request(app):
 
 def test_worker_without_fetch_handler(loader):
     with loader.load(main_module="m.js", modules={"m.js": "export default { f() {} }"}) as w:
-        with pytest.raises(wb.WorkerError, match="no method 'fetch'|no method \\"fetch\\""):
+        with pytest.raises(wb.WorkerError, match="no method .fetch."):
             w.get_entrypoint().fetch(wb.Request("https://x.test/"))
 
 
