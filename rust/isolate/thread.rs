@@ -3,7 +3,7 @@
 //! touches its isolates, scopes and handles. It sleeps in `recv_timeout` until the next command
 //! or timer, so idle workers cost no CPU.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -70,6 +70,41 @@ impl Running {
     }
 }
 
+/// When each worker next needs a turn (a timer or a wall-clock limit), so a wake-up costs
+/// O(log n) however many idle workers the thread holds.
+#[derive(Default)]
+struct Deadlines {
+    by_time: BTreeSet<(Instant, u64)>,
+    by_worker: HashMap<u64, Instant>,
+}
+
+impl Deadlines {
+    fn set(&mut self, id: u64, deadline: Option<Instant>) {
+        if let Some(old) = self.by_worker.remove(&id) {
+            self.by_time.remove(&(old, id));
+        }
+        if let Some(d) = deadline {
+            self.by_worker.insert(id, d);
+            self.by_time.insert((d, id));
+        }
+    }
+
+    fn next(&self) -> Option<Instant> {
+        self.by_time.first().map(|(d, _)| *d)
+    }
+
+    /// Removes and returns the workers due at `now`, earliest first.
+    fn take_due(&mut self, now: Instant) -> Vec<u64> {
+        let mut due = Vec::new();
+        while let Some(&(d, id)) = self.by_time.first().filter(|(d, _)| *d <= now) {
+            self.by_time.remove(&(d, id));
+            self.by_worker.remove(&id);
+            due.push(id);
+        }
+        due
+    }
+}
+
 fn closed() -> Error {
     Error::Closed("the loader is closed".into())
 }
@@ -109,9 +144,9 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         worker.charge(clock.now().saturating_sub(start));
         running.set(None);
     };
+    let mut deadlines = Deadlines::default();
     loop {
-        let next_timer = workers.values().filter_map(Worker::next_deadline).min();
-        let received = match next_timer {
+        let received = match deadlines.next() {
             Some(deadline) => commands.recv_timeout(deadline.saturating_duration_since(Instant::now())),
             None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
@@ -154,6 +189,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             },
             Some(Command::Close { id }) => {
                 workers.remove(&id);
+                deadlines.set(id, None);
                 if let Some(host) = &host {
                     host.release(id);
                 }
@@ -171,21 +207,18 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         if let Some(id) = touched {
             if let Some(worker) = workers.get_mut(&id) {
                 turn(id, worker, None, &mut Worker::settle);
+                deadlines.set(id, worker.next_deadline());
             }
         }
         let now = Instant::now();
-        let due: Vec<u64> = workers
-            .iter()
-            .filter(|(_, w)| w.next_deadline().is_some_and(|d| d <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            let worker = workers.get_mut(&id).unwrap();
+        for id in deadlines.take_due(now) {
+            let Some(worker) = workers.get_mut(&id) else { continue };
             worker.expire(now);
             turn(id, worker, None, &mut |w| {
                 w.fire_timers(now);
                 w.settle();
             });
+            deadlines.set(id, worker.next_deadline());
         }
     }
     // Dispose isolates here, on their own thread.
