@@ -224,3 +224,25 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     // Dispose isolates here, on their own thread.
     drop(workers);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn deadlines_come_due_in_order_and_can_move_or_go() {
+        let now = Instant::now();
+        let mut d = Deadlines::default();
+        d.set(1, Some(now + Duration::from_millis(30)));
+        d.set(2, Some(now + Duration::from_millis(10)));
+        d.set(3, Some(now + Duration::from_millis(20)));
+        d.set(3, Some(now + Duration::from_millis(5)));
+        d.set(1, None);
+        assert_eq!(d.next(), Some(now + Duration::from_millis(5)));
+        assert_eq!(d.take_due(now + Duration::from_millis(15)), vec![3, 2]);
+        assert_eq!(d.next(), None);
+        assert!(d.take_due(now + Duration::from_secs(1)).is_empty());
+    }
+}
