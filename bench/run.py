@@ -42,6 +42,15 @@ def workerbox_rows(iterations: int, density: list[int]) -> tuple[list[Row], dict
     return [fresh_row, warm_row], data
 
 
+def side_table(script: str, *args: str) -> str:
+    """The markdown a side benchmark prints (limits precision, outbound overhead)."""
+    progress(f"{script} {' '.join(args)}")
+    done = subprocess.run([sys.executable, str(HERE / script), *args], capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        return f"{script} failed: {done.stderr.strip().splitlines()[-1:] }"
+    return done.stdout.strip()
+
+
 def chart(rows: list[Row], path: Path) -> bool:
     try:
         import matplotlib
@@ -89,6 +98,8 @@ def main() -> None:
     if raw.get("density"):
         body += "\n\n| live isolates | MiB per isolate | idle CPU % |\n|---:|---:|---:|\n"
         body += "\n".join(f"| {d['count']} | {d['mib_per_isolate']:.2f} | {d['idle_cpu_percent']:.1f} |" for d in raw["density"])
+    body += "\n\n## Limits precision\n\n" + side_table("limits_bench.py", "--repeats", "3" if args.smoke else "20")
+    body += "\n\n## Outbound overhead\n\n" + side_table("outbound_bench.py", "--fetches", "20" if args.smoke else "200")
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")
