@@ -121,3 +121,15 @@ def test_runtime_works_with_and_without_the_startup_snapshot(snapshot):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "['function', '/c', 'function', 'function']"
+
+
+@pytest.mark.parametrize("pool_size", [0, 3])
+def test_pooled_and_unpooled_isolates_behave_the_same(pool_size):
+    with wb.Loader(threads=1, pool_size=pool_size) as loader:
+        results = []
+        for i in range(5):
+            with loader.load(main_module="m.js", modules={"m.js": f"globalThis.n = {i}; export default {{ f(env) {{ return [globalThis.n, env.k] }} }}"}, env={"k": i}) as w:
+                results.append(w.get_entrypoint().f())
+        big = loader.load(main_module="m.js", modules={"m.js": "export default { f() { return 1 } }"}, limits=wb.Limits(memory_mb=256))
+        assert big.get_entrypoint().f() == 1
+    assert results == [[i, i] for i in range(5)]

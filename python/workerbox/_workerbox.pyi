@@ -250,9 +250,12 @@ class Loader:
         threads: Optional[int] = None,
         max_warm: int = 1024,
         idle_ttl_s: Optional[float] = 600.0,
+        pool_size: int = 2,
     ) -> None:
         """``max_warm`` caps the workers kept by :meth:`get` (least recently used go first);
-        ``idle_ttl_s`` drops cached workers not called for that long (None: never)."""
+        ``idle_ttl_s`` drops cached workers not called for that long (None: never);
+        ``pool_size`` blank isolates per thread are kept ready (refilled when the thread is idle)
+        so ``load()`` does not wait for isolate creation."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Worker:
         """The warm worker cached under ``id``, or a fresh one loaded from ``factory()``.
 
@@ -308,6 +311,7 @@ class AsyncLoader:
         threads: Optional[int] = None,
         max_warm: int = 1024,
         idle_ttl_s: Optional[float] = 600.0,
+        pool_size: int = 2,
     ) -> None: ...
     def load(
         self,

@@ -91,8 +91,9 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// Starts `threads` isolate threads; `host` runs the calls workers make to host objects.
-    pub fn new(threads: usize, host: Option<Arc<dyn Host>>) -> Result<Self> {
+    /// Starts `threads` isolate threads; `host` runs the calls workers make to host objects;
+    /// each thread keeps `pool_size` blank isolates ready.
+    pub fn new(threads: usize, host: Option<Arc<dyn Host>>, pool_size: usize) -> Result<Self> {
         if threads == 0 {
             return Err(Error::Worker("threads must be at least 1".into()));
         }
@@ -102,8 +103,12 @@ impl Executor {
         for i in 0..threads {
             let (tx, rx) = mpsc::channel();
             let running = Arc::new(Running::default());
-            let cx =
-                thread::ThreadContext { running: running.clone(), host: host.clone(), to_self: tx.clone() };
+            let cx = thread::ThreadContext {
+                running: running.clone(),
+                host: host.clone(),
+                to_self: tx.clone(),
+                pool_size,
+            };
             let join = std::thread::Builder::new()
                 .name(format!("workerbox-isolate-{i}"))
                 .stack_size(THREAD_STACK_BYTES)

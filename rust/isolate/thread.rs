@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -119,10 +119,14 @@ pub struct ThreadContext {
     pub host: Option<Arc<dyn Host>>,
     /// A sender to this thread's own queue, for answers from the host.
     pub to_self: Sender<Command>,
+    /// Blank isolates to keep ready, so a load does not wait for one to be created.
+    pub pool_size: usize,
 }
 
 pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
-    let ThreadContext { running, host, to_self } = cx;
+    let ThreadContext { running, host, to_self, pool_size } = cx;
+    let default_heap = Limits::default().heap_bytes();
+    let mut pool: Vec<Worker> = Vec::with_capacity(pool_size);
     let link = |id: u64| {
         let to_self = to_self.clone();
         let answer = move |call, result| {
@@ -146,7 +150,17 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     };
     let mut deadlines = Deadlines::default();
     loop {
+        // Idle time refills the pool; a due timer or a waiting command goes first.
+        let refill = pool.len() < pool_size && deadlines.next().is_none_or(|d| d > Instant::now());
         let received = match deadlines.next() {
+            _ if refill => match commands.try_recv() {
+                Ok(c) => Ok(c),
+                Err(TryRecvError::Empty) => {
+                    pool.push(Worker::blank(default_heap));
+                    continue;
+                }
+                Err(TryRecvError::Disconnected) => break,
+            },
             Some(deadline) => commands.recv_timeout(deadline.saturating_duration_since(Instant::now())),
             None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
@@ -168,7 +182,14 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         match command {
             Some(Command::Load { id, code, reply }) => {
                 let limits = code.limits;
-                let worker = workers.entry(id).or_insert_with(|| Worker::new(code, link(id)));
+                let pooled = pool.pop_if(|w| w.heap() == code.limits.or_defaults().heap_bytes());
+                let worker = workers.entry(id).or_insert_with(|| match pooled {
+                    Some(mut blank) => {
+                        blank.assign(code, link(id));
+                        blank
+                    }
+                    None => Worker::new(code, link(id)),
+                });
                 let mut reply = Some(reply);
                 turn(id, worker, Some(limits), &mut |w| w.load(reply.take().unwrap()));
                 touched = Some(id);
@@ -204,11 +225,11 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             Some(Command::Shutdown) => break,
             None => {}
         }
-        if let Some(id) = touched {
-            if let Some(worker) = workers.get_mut(&id) {
-                turn(id, worker, None, &mut Worker::settle);
-                deadlines.set(id, worker.next_deadline());
-            }
+        if let Some(id) = touched
+            && let Some(worker) = workers.get_mut(&id)
+        {
+            turn(id, worker, None, &mut Worker::settle);
+            deadlines.set(id, worker.next_deadline());
         }
         let now = Instant::now();
         for id in deadlines.take_due(now) {
@@ -223,6 +244,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     }
     // Dispose isolates here, on their own thread.
     drop(workers);
+    drop(pool);
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub struct Worker {
     js: JsState,
     /// The worker's own limits; each call's limits are these tightened by the caller's.
     limits: Limits,
+    /// The heap cap the isolate was made with.
+    heap: usize,
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
     termination: Termination,
     isolate: v8::OwnedIsolate,
@@ -79,12 +81,16 @@ macro_rules! in_context {
 }
 
 impl Worker {
-    /// Creates the isolate and a context with the runtime globals. Never runs user code.
-    pub fn new(mut code: WorkerCode, link: HostLink) -> Self {
-        let env = std::mem::replace(&mut code.env, Value::Undefined);
-        let outbound = std::mem::take(&mut code.outbound);
-        let limits = code.limits.or_defaults();
-        let heap = limits.heap_bytes();
+    /// A worker for `code`: a blank isolate made its own (see `blank` and `assign`).
+    pub fn new(code: WorkerCode, link: HostLink) -> Self {
+        let mut worker = Worker::blank(code.limits.or_defaults().heap_bytes());
+        worker.assign(code, link);
+        worker
+    }
+
+    /// A fresh isolate with a context holding the runtime globals, belonging to no worker yet;
+    /// the pool keeps these ready. Never runs user code.
+    pub fn blank(heap: usize) -> Self {
         let snapshot = crate::snapshot::blob();
         let mut params = v8::CreateParams::default()
             .heap_limits(0, heap)
@@ -99,9 +105,8 @@ impl Worker {
         HeapGuard::install(&mut isolate, heap);
         let termination = Termination::default();
         isolate.set_slot(termination.clone());
-        isolate.set_slot(OpState::new(link));
-        let mut js = JsState { main_name: code.main_module.clone(), ..Default::default() };
-        isolate.set_slot(ModuleMap::new(code));
+        isolate.set_slot(OpState::detached());
+        let mut js = JsState::default();
         {
             v8::scope!(let hs, &mut isolate);
             let context = v8::Context::new(hs, Default::default());
@@ -114,28 +119,7 @@ impl Worker {
                 None => crate::bootstrap::run(tc),
             };
             match installed {
-                Ok(hooks) => {
-                    let env = match env {
-                        Value::Undefined => v8::Object::new(tc).into(),
-                        env => value::to_v8(tc, &env),
-                    };
-                    let mut exports = vec![("env", v8::Global::new(tc, env))];
-                    for name in ["WorkerEntrypoint", "RpcTarget", "DurableObject"] {
-                        let key = v8::String::new(tc, name).unwrap();
-                        let class = hooks.get(tc, key.into()).unwrap_or_else(|| v8::undefined(tc).into());
-                        exports.push((name, v8::Global::new(tc, class)));
-                    }
-                    tc.set_slot(Builtins { exports });
-                    let key = v8::String::new(tc, "outbound").unwrap();
-                    let outbound: v8::Local<v8::Value> = match outbound {
-                        Outbound::Closed => v8::undefined(tc).into(),
-                        Outbound::Hook(id) => value::to_v8(tc, &Value::Function { id }),
-                        Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
-                    };
-                    hooks.set(tc, key.into(), outbound);
-                    js.hooks = Some(v8::Global::new(tc, hooks));
-                    js.env = Some(v8::Global::new(tc, env));
-                }
+                Ok(hooks) => js.hooks = Some(v8::Global::new(tc, hooks)),
                 Err(e) => js.dead = Some(Error::Worker(format!("the runtime failed to start: {e}"))),
             }
             js.context = Some(v8::Global::new(tc, context));
@@ -143,7 +127,47 @@ impl Worker {
         // SAFETY: `Isolate::new` entered the new isolate on this thread; from now on it is
         // entered only through `Entered`, and `Drop` re-enters it for disposal.
         unsafe { isolate.exit() };
-        Worker { js, limits, termination, isolate }
+        Worker { js, limits: Limits::default(), heap, termination, isolate }
+    }
+
+    /// The heap cap this isolate was created with (a pooled isolate fits only code asking for it).
+    pub fn heap(&self) -> usize {
+        self.heap
+    }
+
+    /// Makes a blank isolate worker `code`'s: its limits, modules, `env`, outbound and host link.
+    pub fn assign(&mut self, mut code: WorkerCode, link: HostLink) {
+        let env = std::mem::replace(&mut code.env, Value::Undefined);
+        let outbound = std::mem::take(&mut code.outbound);
+        self.limits = code.limits.or_defaults();
+        self.js.main_name = code.main_module.clone();
+        self.isolate.set_slot(OpState::new(link));
+        self.isolate.set_slot(ModuleMap::new(code));
+        if self.js.dead.is_some() {
+            return;
+        }
+        in_context!(self, |tc, js| {
+            let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+            let env = match env {
+                Value::Undefined => v8::Object::new(tc).into(),
+                env => value::to_v8(tc, &env),
+            };
+            let mut exports = vec![("env", v8::Global::new(tc, env))];
+            for name in ["WorkerEntrypoint", "RpcTarget", "DurableObject"] {
+                let key = v8::String::new(tc, name).unwrap();
+                let class = hooks.get(tc, key.into()).unwrap_or_else(|| v8::undefined(tc).into());
+                exports.push((name, v8::Global::new(tc, class)));
+            }
+            tc.set_slot(Builtins { exports });
+            let key = v8::String::new(tc, "outbound").unwrap();
+            let outbound: v8::Local<v8::Value> = match outbound {
+                Outbound::Closed => v8::undefined(tc).into(),
+                Outbound::Hook(id) => value::to_v8(tc, &Value::Function { id }),
+                Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
+            };
+            hooks.set(tc, key.into(), outbound);
+            js.env = Some(v8::Global::new(tc, env));
+        });
     }
 
     /// What the next turn may use: the tightest remaining CPU budget and the earliest wall

@@ -70,10 +70,10 @@ fn wire_request(value: Value) -> Option<WireRequest> {
             }
             ("headers", Value::Array(pairs)) => {
                 for pair in pairs {
-                    if let Value::Array(kv) = pair {
-                        if let Ok([Value::String(k), Value::String(v)]) = <[Value; 2]>::try_from(kv) {
-                            request.headers.push((k, v));
-                        }
+                    if let Value::Array(kv) = pair
+                        && let Ok([Value::String(k), Value::String(v)]) = <[Value; 2]>::try_from(kv)
+                    {
+                        request.headers.push((k, v));
                     }
                 }
             }

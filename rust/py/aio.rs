@@ -13,7 +13,7 @@ use super::cache::{Loaded, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::host::PyHost;
 use super::limits::PyLimits;
-use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, LoaderCore};
+use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, LoaderCore};
 use super::trace::{self, Source};
 use super::worker::PyWorker;
 use crate::isolate::{Done, Reply};
@@ -149,15 +149,16 @@ impl PyAsyncLoader {
 #[pymethods]
 impl PyAsyncLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S)))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE))]
     fn new(
         py: Python<'_>,
         threads: Option<usize>,
         max_warm: usize,
         idle_ttl_s: Option<f64>,
+        pool_size: usize,
     ) -> PyResult<Self> {
         Ok(PyAsyncLoader {
-            core: Arc::new(LoaderCore::new(py, threads, max_warm, idle_ttl_s, true)?),
+            core: Arc::new(LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, true)?),
             completer: Completer::start()?,
         })
     }

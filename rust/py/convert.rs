@@ -42,10 +42,10 @@ fn walk(
         return Ok(Value::Bool(b.is_true()));
     }
     if obj.is_instance_of::<PyInt>() {
-        if let Ok(i) = obj.extract::<i64>() {
-            if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) {
-                return Ok(Value::Number(i as f64));
-            }
+        if let Ok(i) = obj.extract::<i64>()
+            && (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i)
+        {
+            return Ok(Value::Number(i as f64));
         }
         return Ok(Value::BigInt(obj.extract::<BigInt>()?));
     }

@@ -24,6 +24,8 @@ use crate::rpc::Host;
 
 pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
+/// Blank isolates each thread keeps ready for `load()`.
+pub const DEFAULT_POOL_SIZE: usize = 2;
 
 pub struct LoaderCore {
     executor: Mutex<Option<Arc<Executor>>>,
@@ -37,6 +39,7 @@ impl LoaderCore {
         threads: Option<usize>,
         max_warm: usize,
         idle_ttl_s: Option<f64>,
+        pool_size: usize,
         asyncio: bool,
     ) -> PyResult<Self> {
         let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -54,7 +57,7 @@ impl LoaderCore {
         }
         let host = PyHost::new(asyncio);
         let engine_host: Arc<dyn Host> = host.clone();
-        let executor = py.detach(|| Executor::new(threads, Some(engine_host))).py(py)?;
+        let executor = py.detach(|| Executor::new(threads, Some(engine_host), pool_size)).py(py)?;
         Ok(LoaderCore {
             executor: Mutex::new(Some(Arc::new(executor))),
             cache: Arc::new(Cache::new(max_warm, idle_ttl)),
@@ -132,14 +135,15 @@ impl PyLoader {
 #[pymethods]
 impl PyLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S)))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE))]
     fn new(
         py: Python<'_>,
         threads: Option<usize>,
         max_warm: usize,
         idle_ttl_s: Option<f64>,
+        pool_size: usize,
     ) -> PyResult<Self> {
-        Ok(PyLoader { core: LoaderCore::new(py, threads, max_warm, idle_ttl_s, false)? })
+        Ok(PyLoader { core: LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, false)? })
     }
 
     /// The warm worker cached under `id`, or a fresh one from `factory()` (a callable returning a
