@@ -34,6 +34,27 @@ pub enum Value {
     Function {
         id: u64,
     },
+    /// Another worker's entrypoint (a service binding): calls go isolate to isolate.
+    Service(Service),
+}
+
+/// A service binding: the target worker and which of its exports to call.
+#[derive(Clone)]
+pub struct Service {
+    pub worker: std::sync::Arc<crate::isolate::WorkerHandle>,
+    pub export: Option<String>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Service(#{}, {:?})", self.worker.id(), self.export)
+    }
+}
+
+impl PartialEq for Service {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.worker, &other.worker) && self.export == other.export
+    }
 }
 
 impl Value {
@@ -81,6 +102,7 @@ pub fn to_v8<'s>(scope: &mut v8::PinScope<'s, '_>, value: &Value) -> v8::Local<'
         Value::Date(ms) => v8::Date::new(scope, *ms).map_or_else(|| v8::undefined(scope).into(), Into::into),
         Value::Target { id, methods } => crate::rpc::stub::target(scope, *id, methods).into(),
         Value::Function { id } => crate::rpc::stub::function(scope, *id).into(),
+        Value::Service(service) => crate::rpc::service::stub(scope, service.clone()),
         Value::Array(items) => {
             let elements: Vec<_> = items.iter().map(|v| to_v8(scope, v)).collect();
             v8::Array::new_with_elements(scope, &elements).into()

@@ -212,3 +212,19 @@ def test_rpc_target_in_async_loader():
             return await w.get_entrypoint().f("q")
 
     assert asyncio.run(main()) == [["result for q"], 4]
+
+
+def test_service_binding_calls_go_isolate_to_isolate():
+    with wb.Loader(threads=1) as loader:
+        math = loader.load(main_module="math.js", modules={"math.js": "export default { add(a, b) { return a + b }, boom() { throw new RangeError('math broke') } }"})
+        src = """export default { async f(env) {
+            const sum = await env.math.add(1, 2)
+            let err
+            try { await env.math.boom() } catch (e) { err = [e.name, e.message] }
+            return [sum, err, typeof env.math.then]
+        } }"""
+        app = loader.load(main_module="app.js", modules={"app.js": src}, env={"math": math.get_entrypoint()})
+        assert app.get_entrypoint().f() == [3, ["RangeError", "math broke"], "undefined"]
+        math.close()
+        with pytest.raises(wb.JSError, match="closed"):
+            app.get_entrypoint().f()

@@ -211,8 +211,9 @@ class WorkerCode:
     rejects the fetch with the exception's type name and message). Each fetch counts against
     ``Limits.sub_requests`` of the call.
 
-    ``env`` values are JSON-like data, ``bytes``, ``datetime``, :class:`RpcTarget` instances
-    and plain callables; the worker sees them as ``env`` (the last-but-one argument of an object
+    ``env`` values are JSON-like data, ``bytes``, ``datetime``, :class:`RpcTarget` instances,
+    plain callables, and other workers' :class:`Entrypoint` stubs (service bindings: calls go
+    from isolate to isolate without entering Python); the worker sees them as ``env`` (the last-but-one argument of an object
     entrypoint's methods, ``this.env`` in a ``WorkerEntrypoint``, or ``import { env } from
     "cloudflare:workers"``).
     """

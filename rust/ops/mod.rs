@@ -41,6 +41,8 @@ pub struct OpState {
     /// Promises of host calls not yet answered, by call id.
     pub host_calls: HashMap<u64, v8::Global<v8::PromiseResolver>>,
     next_call: u64,
+    /// Service bindings handed to this isolate, by the index their stubs carry.
+    pub services: Vec<crate::value::Service>,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -59,6 +61,7 @@ impl OpState {
             http: None,
             host_calls: HashMap::new(),
             next_call: 1,
+            services: Vec::new(),
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,

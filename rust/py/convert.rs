@@ -11,6 +11,7 @@ use pyo3::types::{
 
 use super::errors::conversion;
 use super::host::{PyHost, PyRpcTarget};
+use super::worker::PyEntrypoint;
 use crate::value::{MAX_DEPTH, MAX_SAFE_INTEGER, Value};
 
 /// Where host objects found during a conversion are registered. Without one (values that can
@@ -74,6 +75,11 @@ fn walk(
         let id = reg.host.register(obj, reg.worker);
         reg.ids.push(id);
         return Ok(Value::Target { id, methods });
+    }
+    if let Ok(entrypoint) = obj.cast::<PyEntrypoint>() {
+        return entrypoint.get().service().map(Value::Service).ok_or_else(|| {
+            conversion(py, "an entrypoint of a worker that failed to load cannot be a service binding".into())
+        });
     }
     let is_list = obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>();
     let is_dict = obj.is_instance_of::<PyDict>();
@@ -197,7 +203,7 @@ pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
             }
             dict.into_any().unbind()
         }
-        Value::Target { .. } | Value::Function { .. } => {
+        Value::Target { .. } | Value::Function { .. } | Value::Service(_) => {
             return Err(conversion(py, "a host object stub cannot come back to Python".into()));
         }
     })

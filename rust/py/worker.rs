@@ -125,6 +125,18 @@ pub struct PyEntrypoint {
     completer: Option<Arc<Completer>>,
 }
 
+impl PyEntrypoint {
+    /// This entrypoint as a service binding for another worker's `env`.
+    pub fn service(&self) -> Option<crate::value::Service> {
+        match &self.worker {
+            WorkerRef::Live(w) => {
+                Some(crate::value::Service { worker: w.handle.clone(), export: self.export.clone() })
+            }
+            WorkerRef::Failed(_) => None,
+        }
+    }
+}
+
 #[pymethods]
 impl PyEntrypoint {
     fn __getattr__(&self, name: String) -> PyResult<PyMethod> {

@@ -4,6 +4,7 @@
 //! Host objects are named by integer ids, never pointers, and errors come back sanitised (type
 //! name and message, never a traceback).
 
+pub mod service;
 pub mod stub;
 
 use std::sync::Arc;

@@ -1,0 +1,95 @@
+//! Service bindings: another worker's entrypoint in `env`. The stub is a Proxy whose every
+//! property (but `then`, so awaiting the stub itself does not treat it as a promise) is a method
+//! that sends a `Call` straight to the target worker's thread; the answer comes back to this
+//! isolate as a `HostDone`. No Python runs in between. Isolate thread only.
+
+use super::HostError;
+use crate::isolate::Call;
+use crate::isolate::{Done, Reply};
+use crate::limits::Limits;
+use crate::ops::{self, OpState};
+use crate::value::{self, FromV8Error, Service, Value};
+
+pub fn stub<'s>(scope: &mut v8::PinScope<'s, '_>, service: Service) -> v8::Local<'s, v8::Value> {
+    let state = ops::state(scope);
+    let index = state.services.len();
+    state.services.push(service);
+    let null = v8::null(scope);
+    let target = v8::Object::with_prototype_and_properties(scope, null.into(), &[], &[]);
+    let handler = v8::Object::new(scope);
+    let index = v8::Number::new(scope, index as f64);
+    let get = v8::Function::builder(get_trap).data(index.into()).build(scope).unwrap();
+    let key = v8::String::new(scope, "get").unwrap();
+    handler.set(scope, key.into(), get.into());
+    v8::Proxy::new(scope, target, handler).map_or_else(|| v8::undefined(scope).into(), Into::into)
+}
+
+/// `proxy[name]`: a function that calls method `name` of the service.
+fn get_trap<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let name = args.get(1);
+    if !name.is_string() || name.to_rust_string_lossy(scope) == "then" {
+        return;
+    }
+    let data = v8::Array::new_with_elements(scope, &[args.data(), name]);
+    if let Some(method) = v8::Function::builder(call).data(data.into()).build(scope) {
+        rv.set(method.into());
+    }
+}
+
+fn call<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let resolver = v8::PromiseResolver::new(scope).unwrap();
+    rv.set(resolver.get_promise(scope).into());
+    let Ok(data) = v8::Local::<v8::Array>::try_from(args.data()) else { return };
+    let index = data.get_index(scope, 0).and_then(|v| v.number_value(scope)).unwrap_or(-1.0);
+    let method = data.get_index(scope, 1).map(|v| v.to_rust_string_lossy(scope)).unwrap_or_default();
+    let mut values = Vec::with_capacity(args.length() as usize);
+    for i in 0..args.length() {
+        match value::from_v8(scope, args.get(i)) {
+            Ok(v) => values.push(v),
+            Err(FromV8Error::Unsupported(why)) => {
+                let msg =
+                    v8::String::new(scope, &format!("argument {} of {method}(): {why}", i + 1)).unwrap();
+                let exc = v8::Exception::type_error(scope, msg);
+                resolver.reject(scope, exc);
+                return;
+            }
+            Err(FromV8Error::Threw) => return,
+        }
+    }
+    let Some((service, link)) = scope
+        .get_slot::<OpState>()
+        .and_then(|s| Some((s.services.get(index as usize)?.clone(), s.link.clone())))
+    else {
+        return;
+    };
+    let global = v8::Global::new(scope, resolver);
+    let call_id = ops::state(scope).begin_host_call(global);
+    let answer = link.answer.clone();
+    let reply = Reply::new(move |done: Done<Value>| {
+        let result = done.result.map_err(|e| match e {
+            crate::error::Error::Js(js) => HostError { name: js.name, message: js.message },
+            other => HostError { name: "Error".into(), message: other.to_string() },
+        });
+        answer(call_id, result);
+    });
+    let call = Call {
+        export: service.export,
+        method,
+        args: values,
+        props: Value::Undefined,
+        limits: Limits::default(),
+        fetch: false,
+    };
+    if let Err(e) = service.worker.call_with(call, reply) {
+        // The target's loader is gone; the reply was dropped unanswered, so answer here.
+        (link.answer)(call_id, Err(HostError { name: "Error".into(), message: e.to_string() }));
+    }
+}
