@@ -127,7 +127,7 @@ def test_bad_calls_give_the_model_an_actionable_error(api, call, message):
 
 
 def test_failing_plans_do_not_raise(api):
-    assert api.run("throw new TypeError('model bug')").error == "TypeError: model bug (at line 1, column 41)"
+    assert api.run("throw new TypeError('model bug')").error.startswith("TypeError: model bug (at line 1, column ")
     syntax = api.run("const x: number = ;")
     assert syntax.error.startswith("SyntaxError: ")
     assert api.run("return codemode.nope()").error.startswith("TypeError")
