@@ -167,3 +167,15 @@ def test_errors_leave_the_worker_usable(load):
 def test_loader_threads_must_be_positive():
     with pytest.raises(wb.WorkerError, match="at least 1"):
         wb.Loader(threads=0)
+
+
+def test_compatibility_fields_are_validated_and_kept(loader):
+    code = wb.WorkerCode("m.js", {"m.js": "export default { f() { return 1 } }"}, compatibility_date="2026-11-01", compatibility_flags=["nodejs_compat"])
+    assert (code.compatibility_date, code.compatibility_flags) == ("2026-11-01", ["nodejs_compat"])
+    with loader.load(code) as w:
+        assert w.get_entrypoint().f() == 1
+    for bad in ("2026-13-01", "yesterday", "2026-1-1"):
+        with pytest.raises(wb.CodeError, match="compatibility_date"):
+            wb.WorkerCode("m.js", {"m.js": ""}, compatibility_date=bad)
+    with pytest.raises(TypeError):
+        wb.WorkerCode("m.js", {"m.js": ""}, compatibility_flags="nodejs_compat")

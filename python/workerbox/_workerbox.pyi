@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Iterable, Literal, Mapping, Optional, Type, Union
+from typing import Any, Awaitable, Callable, Iterable, Literal, Mapping, Optional, Sequence, Type, Union
 
 from typing_extensions import Self, TypedDict
 
@@ -225,8 +225,15 @@ class WorkerCode:
         env: Optional[Mapping[str, Any]] = None,
         global_outbound: Optional[OutboundHook] = None,
         limits: Optional[Limits] = None,
+        compatibility_date: Optional[str] = None,
+        compatibility_flags: Sequence[str] = (),
         on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> None: ...
+    @property
+    def compatibility_date(self) -> Optional[str]:
+        """Recorded as in Workers (``YYYY-MM-DD``); no behaviour depends on it yet."""
+    @property
+    def compatibility_flags(self) -> list[str]: ...
     @property
     def limits(self) -> Limits: ...
     @property
@@ -279,6 +286,8 @@ class Loader:
         env: Optional[Mapping[str, Any]] = None,
         global_outbound: Optional[OutboundHook] = None,
         limits: Optional[Limits] = None,
+        compatibility_date: Optional[str] = None,
+        compatibility_flags: Optional[Sequence[str]] = None,
         on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> Worker:
         """Starts a fresh worker and evaluates its main module.
@@ -323,6 +332,8 @@ class AsyncLoader:
         env: Optional[Mapping[str, Any]] = None,
         global_outbound: Optional[OutboundHook] = None,
         limits: Optional[Limits] = None,
+        compatibility_date: Optional[str] = None,
+        compatibility_flags: Optional[Sequence[str]] = None,
         on_trace: Optional[Callable[[TraceRecord], object]] = None,
     ) -> Awaitable[Worker]:
         """Like :meth:`Loader.load`. Bad code raises at once; evaluation errors from the await."""

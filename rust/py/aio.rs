@@ -164,7 +164,7 @@ impl PyAsyncLoader {
     }
 
     /// Awaitable: starts a fresh worker, like `Loader.load`.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, global_outbound=None, limits=None, on_trace=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, global_outbound=None, limits=None, compatibility_date=None, compatibility_flags=None, on_trace=None))]
     #[allow(clippy::too_many_arguments)]
     fn load<'py>(
         &self,
@@ -175,12 +175,23 @@ impl PyAsyncLoader {
         env: Option<&Bound<'_, PyAny>>,
         global_outbound: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
+        compatibility_date: Option<String>,
+        compatibility_flags: Option<Vec<String>>,
         on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let code = code::from_args(
             py,
             code,
-            Fields { main_module, modules, env, global_outbound, limits, on_trace },
+            Fields {
+                main_module,
+                modules,
+                env,
+                global_outbound,
+                limits,
+                compatibility_date,
+                compatibility_flags,
+                on_trace,
+            },
         )?;
         let future = new_future(py)?;
         self.finisher(None, future.clone().unbind(), |_| {}).start(py, &self.core, code)?;

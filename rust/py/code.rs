@@ -20,6 +20,9 @@ pub struct PyWorkerCode {
     pub env: Option<Py<PyAny>>,
     /// Called with a record of every call on workers of this code.
     pub on_trace: Option<Py<PyAny>>,
+    /// Recorded as in Workers; no behaviour depends on them yet.
+    compatibility_date: Option<String>,
+    compatibility_flags: Vec<String>,
     /// Where the sandbox's `fetch()` goes: None (nowhere) or a callable taking a Request.
     pub outbound: Option<Py<PyAny>>,
 }
@@ -27,15 +30,19 @@ pub struct PyWorkerCode {
 #[pymethods]
 impl PyWorkerCode {
     #[new]
-    #[pyo3(signature = (main_module, modules, env=None, global_outbound=None, limits=None, on_trace=None))]
+    #[pyo3(signature = (main_module, modules, env=None, global_outbound=None, limits=None, compatibility_date=None, compatibility_flags=Vec::new(), on_trace=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         main_module: String,
         modules: &Bound<'_, PyAny>,
         env: Option<&Bound<'_, PyAny>>,
         global_outbound: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
+        compatibility_date: Option<String>,
+        compatibility_flags: Vec<String>,
         on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        check_date(compatibility_date.as_deref()).py(modules.py())?;
         let modules_parsed = parse_modules(modules)?;
         let code = WorkerCode {
             main_module,
@@ -49,8 +56,20 @@ impl PyWorkerCode {
             code,
             env: check_env(env)?,
             on_trace: check_callable("on_trace", on_trace)?,
+            compatibility_date,
+            compatibility_flags,
             outbound: check_outbound(global_outbound)?,
         })
+    }
+
+    #[getter]
+    fn compatibility_date(&self) -> Option<&str> {
+        self.compatibility_date.as_deref()
+    }
+
+    #[getter]
+    fn compatibility_flags(&self) -> Vec<String> {
+        self.compatibility_flags.clone()
     }
 
     #[getter]
@@ -207,6 +226,21 @@ fn check_env(env: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
     Ok(Some(env.clone().unbind()))
 }
 
+/// `compatibility_date` is a calendar date, `YYYY-MM-DD`.
+fn check_date(date: Option<&str>) -> Result<(), Error> {
+    let Some(date) = date else { return Ok(()) };
+    let parts: Vec<&str> = date.split('-').collect();
+    let valid = matches!(parts.as_slice(), [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=12).contains(&m.parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&d.parse::<u8>().unwrap_or(0)));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Code(format!("compatibility_date: {date:?} is not a date like 2026-11-21")))
+    }
+}
+
 /// `global_outbound`: None, an HttpOutbound, or a callable hook.
 fn check_outbound(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
     match value {
@@ -256,6 +290,8 @@ pub struct Fields<'a, 'py> {
     pub env: Option<&'a Bound<'py, PyAny>>,
     pub global_outbound: Option<&'a Bound<'py, PyAny>>,
     pub limits: Option<&'a Bound<'py, PyLimits>>,
+    pub compatibility_date: Option<String>,
+    pub compatibility_flags: Option<Vec<String>>,
     pub on_trace: Option<&'a Bound<'py, PyAny>>,
 }
 
@@ -270,6 +306,8 @@ pub fn from_args(
         || f.env.is_some()
         || f.global_outbound.is_some()
         || f.limits.is_some()
+        || f.compatibility_date.is_some()
+        || f.compatibility_flags.is_some()
         || f.on_trace.is_some();
     match code {
         Some(_) if any_field => {
@@ -282,8 +320,16 @@ pub fn from_args(
                 .ok_or_else(|| PyTypeError::new_err("load() missing required field: main_module"))?;
             let modules =
                 f.modules.ok_or_else(|| PyTypeError::new_err("load() missing required field: modules"))?;
-            let code =
-                PyWorkerCode::new(main_module, modules, f.env, f.global_outbound, f.limits, f.on_trace)?;
+            let code = PyWorkerCode::new(
+                main_module,
+                modules,
+                f.env,
+                f.global_outbound,
+                f.limits,
+                f.compatibility_date,
+                f.compatibility_flags.unwrap_or_default(),
+                f.on_trace,
+            )?;
             Ok(Unconverted::of(&code, py))
         }
     }

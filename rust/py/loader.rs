@@ -177,7 +177,7 @@ impl PyLoader {
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
-    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, global_outbound=None, limits=None, on_trace=None))]
+    #[pyo3(signature = (code=None, *, main_module=None, modules=None, env=None, global_outbound=None, limits=None, compatibility_date=None, compatibility_flags=None, on_trace=None))]
     #[allow(clippy::too_many_arguments)]
     fn load(
         &self,
@@ -188,12 +188,23 @@ impl PyLoader {
         env: Option<&Bound<'_, PyAny>>,
         global_outbound: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
+        compatibility_date: Option<String>,
+        compatibility_flags: Option<Vec<String>>,
         on_trace: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWorker> {
         let code = code::from_args(
             py,
             code,
-            Fields { main_module, modules, env, global_outbound, limits, on_trace },
+            Fields {
+                main_module,
+                modules,
+                env,
+                global_outbound,
+                limits,
+                compatibility_date,
+                compatibility_flags,
+                on_trace,
+            },
         )?;
         Ok(self.worker(load_code(py, &self.core, code)?, None))
     }
