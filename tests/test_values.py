@@ -58,7 +58,7 @@ def test_dunder_proto_key_stays_data(echo):
     assert echo.echo({"__proto__": {"x": 1}}) == {"__proto__": {"x": 1}}
 
 
-@pytest.mark.parametrize("bad", [object(), b"bytes", {1: "int key"}, {1, 2}, lambda: 1])
+@pytest.mark.parametrize("bad", [object(), {1: "int key"}, {1, 2}, complex(1, 2), range(3)])
 def test_unsupported_python_values_raise_conversion_error(echo, bad):
     with pytest.raises(wb.ConversionError):
         echo.echo(bad)
@@ -91,11 +91,12 @@ def test_too_deep_python_value_is_refused(echo):
     ],
 )
 def test_unsupported_js_values_raise_conversion_error(loader, expr, match):
-    src = f"export default {{ f() {{ return {expr} }} }}"
+    src = f"export default {{ f() {{ return {expr} }}, ok() {{ return 'still fine' }} }}"
     with loader.load(main_module="m.js", modules={"m.js": src}) as w:
         with pytest.raises(wb.ConversionError, match=match):
             w.get_entrypoint().f()
-        assert w.get_entrypoint().f.__class__ is wb.EntrypointMethod
+        # A value that cannot cross is the caller's problem, not the worker's.
+        assert w.get_entrypoint().ok() == "still fine"
 
 
 def test_too_deep_js_value_is_refused(load):
