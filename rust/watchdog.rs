@@ -70,6 +70,9 @@ struct Watch {
 struct State {
     watches: HashMap<u64, Watch>,
     next: u64,
+    /// The watchdog waits without a timeout (nothing watched); a new watch must wake it. While
+    /// it ticks, new watches are seen at the next tick and cost no wake-up.
+    sleeping: bool,
 }
 
 pub struct Watchdog {
@@ -122,9 +125,14 @@ impl Watchdog {
         let mut state = self.state.lock().unwrap();
         let id = state.next;
         state.next += 1;
+        // A wall deadline sooner than the next tick needs the watchdog awake too.
+        let wake = state.sleeping || budget_wakes_early(&watch);
         state.watches.insert(id, watch);
+        state.sleeping = false;
         drop(state);
-        self.wake.notify_one();
+        if wake {
+            self.wake.notify_one();
+        }
         Some(WatchGuard { dog: self, id })
     }
 
@@ -150,6 +158,7 @@ impl Watchdog {
                 }
             }
             state = if state.watches.is_empty() {
+                state.sleeping = true;
                 self.wake.wait(state).unwrap()
             } else {
                 let next_wall = state.watches.values().filter_map(|w| w.wall.as_ref().map(|(d, _)| *d)).min();
@@ -162,6 +171,16 @@ impl Watchdog {
             };
         }
     }
+}
+
+/// Whether `watch` must be looked at before the next regular tick: a wall-only watch (the
+/// watchdog then waits for the earliest deadline, not a tick) whose deadline is near.
+fn budget_wakes_early(watch: &Watch) -> bool {
+    watch.cpu_budget.is_none()
+        && watch
+            .wall
+            .as_ref()
+            .is_some_and(|(d, _)| d.saturating_duration_since(Instant::now()) < Duration::from_secs(3600))
 }
 
 /// Ends the watch when dropped.

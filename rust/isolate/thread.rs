@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::rpc::{Host, HostError, HostLink};
 use crate::value::Value;
-use crate::watchdog::{CpuClock, Watchdog};
+use crate::watchdog::Watchdog;
 
 pub enum Command {
     Load {
@@ -135,17 +135,16 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         HostLink { worker: id, host: host.clone(), answer: Arc::new(answer) }
     };
     let mut workers: HashMap<u64, Worker> = HashMap::new();
-    let clock = CpuClock::current();
     // One stretch of JavaScript in one worker: announced to `running` (for interrupts), watched
     // by the watchdog, its CPU time charged to the worker's waiting calls.
     let turn = |id: u64, worker: &mut Worker, starting: Option<Limits>, f: &mut dyn FnMut(&mut Worker)| {
         let handle = worker.thread_safe_handle();
         running.set(Some((id, handle.clone())));
-        let start = clock.now();
         let guard = Watchdog::get().watch(handle, worker.termination(), worker.budget(starting));
+        worker.begin_turn();
         f(worker);
+        worker.end_turn();
         drop(guard);
-        worker.charge(clock.now().saturating_sub(start));
         running.set(None);
     };
     let mut deadlines = Deadlines::default();

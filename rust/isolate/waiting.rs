@@ -25,8 +25,9 @@ pub(super) struct Waiting {
 }
 
 impl Waiting {
-    pub fn usage(&self) -> Usage {
-        Usage { cpu: self.cpu_used, wall: self.started.elapsed() }
+    /// What the call has used, counting `running` CPU of the turn in progress.
+    pub fn usage(&self, running: Duration) -> Usage {
+        Usage { cpu: self.cpu_used + running, wall: self.started.elapsed() }
     }
 
     pub fn new(promise: v8::Global<v8::Promise>, waiter: Waiter, limits: Limits) -> Self {

@@ -18,7 +18,7 @@ use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
 use crate::rpc::{HostError, HostLink};
 use crate::value::{self, FromV8Error, Value};
-use crate::watchdog::{Budget, Termination};
+use crate::watchdog::{Budget, CpuClock, Termination};
 
 pub struct Worker {
     // Declared before `isolate`: these handles are released while the isolate still lives.
@@ -27,6 +27,8 @@ pub struct Worker {
     limits: Limits,
     /// The heap cap the isolate was made with.
     heap: usize,
+    /// The thread's CPU clock reading when the running turn began.
+    turn_started: Option<Duration>,
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
     termination: Termination,
     isolate: v8::OwnedIsolate,
@@ -127,7 +129,7 @@ impl Worker {
         // SAFETY: `Isolate::new` entered the new isolate on this thread; from now on it is
         // entered only through `Entered`, and `Drop` re-enters it for disposal.
         unsafe { isolate.exit() };
-        Worker { js, limits: Limits::default(), heap, termination, isolate }
+        Worker { js, limits: Limits::default(), heap, turn_started: None, termination, isolate }
     }
 
     /// The heap cap this isolate was created with (a pooled isolate fits only code asking for it).
@@ -204,11 +206,23 @@ impl Worker {
         self.termination.clone()
     }
 
-    /// Adds the CPU time of the turn just run to every call still waiting.
-    pub fn charge(&mut self, cpu: Duration) {
+    /// Marks the start of a turn (a stretch of JavaScript) on this thread.
+    pub fn begin_turn(&mut self) {
+        self.turn_started = Some(CpuClock::current().now());
+    }
+
+    /// Charges the turn's CPU time to every call still waiting.
+    pub fn end_turn(&mut self) {
+        let cpu = self.turn_cpu();
+        self.turn_started = None;
         for w in &mut self.js.waiting {
             w.cpu_used += cpu;
         }
+    }
+
+    /// CPU used so far by the turn in progress.
+    fn turn_cpu(&self) -> Duration {
+        self.turn_started.map_or(Duration::ZERO, |start| CpuClock::current().now().saturating_sub(start))
     }
 
     /// Ends the worker if a waiting call is past its wall-clock limit.
@@ -286,7 +300,8 @@ impl Worker {
         }
         let export = export.as_deref().unwrap_or("default");
         let what = format!("{export}.{method}()");
-        let started = in_context!(self, |tc, js| {
+        let started = Instant::now();
+        let begun = in_context!(self, |tc, js| {
             let Some(main) = js.main.as_ref() else {
                 return Err(Error::Worker("the worker has not finished loading".into()));
             };
@@ -357,13 +372,14 @@ impl Worker {
                 }
             }
         });
-        match started {
+        match begun {
             Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Call { reply, what }, limits)),
             Err(e) => {
                 if e.is_fatal() {
                     self.condemn(e.clone());
                 }
-                answer(&mut self.isolate, reply, Err(e));
+                let usage = Usage { cpu: self.turn_cpu(), wall: started.elapsed() };
+                answer_with(&mut self.isolate, reply, Err(e), Some(usage));
             }
         }
     }
@@ -457,6 +473,7 @@ impl Worker {
             return;
         }
         let mut answers: Vec<(Waiter, Usage, Result<Option<Value>>)> = Vec::new();
+        let running = self.turn_cpu();
         let terminal = in_context!(self, |tc, js| {
             tc.perform_microtask_checkpoint();
             let terminated = tc.has_terminated()
@@ -466,7 +483,7 @@ impl Worker {
             if terminated {
                 let e = exception::take(tc);
                 for w in js.waiting.drain(..) {
-                    let usage = w.usage();
+                    let usage = w.usage(running);
                     answers.push((w.waiter, usage, Err(e.clone())));
                 }
                 return Err(e);
@@ -513,7 +530,7 @@ impl Worker {
                         }
                     },
                 };
-                let usage = w.usage();
+                let usage = w.usage(running);
                 answers.push((w.waiter, usage, outcome));
             }
             js.waiting = still;
@@ -539,8 +556,9 @@ impl Worker {
     /// Marks the worker dead and answers every waiting call with `e`.
     fn condemn(&mut self, e: Error) {
         self.js.dead.get_or_insert(e.clone());
+        let running = self.turn_cpu();
         for w in std::mem::take(&mut self.js.waiting) {
-            let usage = Some(w.usage());
+            let usage = Some(w.usage(running));
             match w.waiter {
                 Waiter::Load(reply) => answer_with(&mut self.isolate, reply, Err(e.clone()), usage),
                 Waiter::Call { reply, .. } => answer_with(&mut self.isolate, reply, Err(e.clone()), usage),
