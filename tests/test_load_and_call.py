@@ -133,3 +133,12 @@ def test_pooled_and_unpooled_isolates_behave_the_same(pool_size):
         big = loader.load(main_module="m.js", modules={"m.js": "export default { f() { return 1 } }"}, limits=wb.Limits(memory_mb=256))
         assert big.get_entrypoint().f() == 1
     assert results == [[i, i] for i in range(5)]
+
+
+def test_fresh_isolates_do_not_share_random_state(loader):
+    src = "export default { r() { return [Math.random(), crypto.randomUUID()] } }"
+    seen = set()
+    for _ in range(4):
+        with loader.load(main_module="m.js", modules={"m.js": src}) as w:
+            seen.add(tuple(w.get_entrypoint().r()))
+    assert len(seen) == 4
