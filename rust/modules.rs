@@ -432,3 +432,38 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn bundle(names: &[String]) -> WorkerCode {
+        WorkerCode {
+            main_module: names[0].clone(),
+            modules: names.iter().map(|n| (n.clone(), ModuleSource::Js(String::new()))).collect(),
+            env: crate::value::Value::Undefined,
+            limits: crate::limits::Limits::default(),
+            outbound: crate::code::Outbound::Closed,
+        }
+    }
+
+    proptest! {
+        /// Whatever the specifier, resolution names one of the worker's modules (or a built-in),
+        /// or refuses; it never invents a path.
+        #[test]
+        fn resolution_stays_inside_the_bundle(
+            names in proptest::collection::hash_set("[a-z]{1,3}(/[a-z]{1,3}){0,2}\\.js", 1..5),
+            referrer_pick in 0usize..5,
+            specifier in "(\\./|\\.\\./|/)?([a-z.]{1,3}/){0,3}[a-z]{1,3}(\\.js)?|node:[a-z]+|https?://[a-z]+/[a-z]+",
+        ) {
+            let names: Vec<String> = names.into_iter().collect();
+            let code = bundle(&names);
+            let referrer = &names[referrer_pick % names.len()];
+            if let Ok(resolved) = resolve_specifier(&code, referrer, &specifier) {
+                prop_assert!(names.contains(&resolved) || BUILTIN_MODULES.contains(&resolved.as_str()));
+            }
+        }
+    }
+}

@@ -152,3 +152,33 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Parsing never panics, and an exact pattern matches its own host over https.
+        #[test]
+        fn patterns_parse_or_refuse(pattern in "\\PC{0,30}") {
+            if let Ok(p) = HostPattern::parse(&pattern)
+                && !p.wildcard
+                && p.scheme.as_deref().is_none_or(|s| s == "https")
+                && p.port.is_none()
+                && let Ok(url) = url::Url::parse(&format!("https://{}/", p.host))
+                && url.host_str() == Some(p.host.as_str())
+            {
+                prop_assert!(p.matches(&url));
+            }
+        }
+
+        /// An IPv4 address and its IPv4-mapped IPv6 form are judged alike.
+        #[test]
+        fn mapped_addresses_agree(octets in any::<[u8; 4]>()) {
+            let v4 = std::net::Ipv4Addr::from(octets);
+            prop_assert_eq!(is_private(IpAddr::V4(v4)), is_private(IpAddr::V6(v4.to_ipv6_mapped())));
+        }
+    }
+}
