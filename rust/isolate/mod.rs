@@ -3,6 +3,7 @@
 //! any thread (the Python layer in particular) may hold; every operation on it is a `Command`
 //! sent to the worker's thread, answered through a one-shot `Pending`.
 
+mod accounting;
 mod exception;
 mod thread;
 mod waiting;

@@ -18,31 +18,31 @@ use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
 use crate::rpc::{HostError, HostLink};
 use crate::value::{self, FromV8Error, Value};
-use crate::watchdog::{Budget, CpuClock, Termination};
+use crate::watchdog::Termination;
 
 pub struct Worker {
     // Declared before `isolate`: these handles are released while the isolate still lives.
-    js: JsState,
+    pub(super) js: JsState,
     /// The worker's own limits; each call's limits are these tightened by the caller's.
-    limits: Limits,
+    pub(super) limits: Limits,
     /// The heap cap the isolate was made with.
     heap: usize,
     /// The thread's CPU clock reading when the running turn began.
-    turn_started: Option<Duration>,
+    pub(super) turn_started: Option<Duration>,
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
-    termination: Termination,
+    pub(super) termination: Termination,
     isolate: v8::OwnedIsolate,
 }
 
 #[derive(Default)]
-struct JsState {
+pub(super) struct JsState {
     context: Option<v8::Global<v8::Context>>,
     hooks: Option<v8::Global<v8::Object>>,
     env: Option<v8::Global<v8::Value>>,
     module: Option<v8::Global<v8::Module>>,
     main: Option<v8::Global<v8::Object>>,
     main_name: String,
-    waiting: Vec<Waiting>,
+    pub(super) waiting: Vec<Waiting>,
     /// Why the worker can no longer run JavaScript (load failed, terminated, out of memory).
     dead: Option<Error>,
 }
@@ -170,69 +170,6 @@ impl Worker {
             hooks.set(tc, key.into(), outbound);
             js.env = Some(v8::Global::new(tc, env));
         });
-    }
-
-    /// What the next turn may use: the tightest remaining CPU budget and the earliest wall
-    /// deadline among the waiting calls and `starting` (a call about to start).
-    pub fn budget(&self, starting: Option<Limits>) -> Budget {
-        let now = Instant::now();
-        let starting = starting.map(|l| self.limits.tighten(l).or_defaults());
-        let waiting = self.js.waiting.iter().map(|w| (w.limits, w.cpu_used, w.started));
-        let all = waiting.chain(starting.map(|l| (l, Duration::ZERO, now)));
-        let mut cpu: Option<(Duration, Error)> = None;
-        let mut wall: Option<(Instant, Error)> = None;
-        for (limits, used, started) in all {
-            if let Some(limit) = limits.cpu() {
-                let left = limit.saturating_sub(used);
-                if cpu.as_ref().is_none_or(|(l, _)| left < *l) {
-                    let e =
-                        Error::Limit { kind: LimitKind::Cpu, limit: limit.as_millis() as u64, used: None };
-                    cpu = Some((left, e));
-                }
-            }
-            if let Some(limit) = limits.wall() {
-                let deadline = started + limit;
-                if wall.as_ref().is_none_or(|(d, _)| deadline < *d) {
-                    let e =
-                        Error::Limit { kind: LimitKind::Wall, limit: limit.as_millis() as u64, used: None };
-                    wall = Some((deadline, e));
-                }
-            }
-        }
-        Budget { cpu, wall }
-    }
-
-    pub fn termination(&self) -> Termination {
-        self.termination.clone()
-    }
-
-    /// Marks the start of a turn (a stretch of JavaScript) on this thread.
-    pub fn begin_turn(&mut self) {
-        self.turn_started = Some(CpuClock::current().now());
-    }
-
-    /// Charges the turn's CPU time to every call still waiting.
-    pub fn end_turn(&mut self) {
-        let cpu = self.turn_cpu();
-        self.turn_started = None;
-        for w in &mut self.js.waiting {
-            w.cpu_used += cpu;
-        }
-    }
-
-    /// CPU used so far by the turn in progress.
-    fn turn_cpu(&self) -> Duration {
-        self.turn_started.map_or(Duration::ZERO, |start| CpuClock::current().now().saturating_sub(start))
-    }
-
-    /// Ends the worker if a waiting call is past its wall-clock limit.
-    pub fn expire(&mut self, now: Instant) {
-        let expired = self.js.waiting.iter().find(|w| w.wall_deadline().is_some_and(|d| d <= now));
-        if let Some(w) = expired {
-            let limit = w.limits.wall_ms.unwrap_or_default();
-            let used = now.duration_since(w.started).as_millis() as u64;
-            self.condemn(Error::Limit { kind: LimitKind::Wall, limit, used: Some(used) });
-        }
     }
 
     pub fn thread_safe_handle(&self) -> v8::IsolateHandle {
@@ -554,7 +491,7 @@ impl Worker {
     }
 
     /// Marks the worker dead and answers every waiting call with `e`.
-    fn condemn(&mut self, e: Error) {
+    pub(super) fn condemn(&mut self, e: Error) {
         self.js.dead.get_or_insert(e.clone());
         let running = self.turn_cpu();
         for w in std::mem::take(&mut self.js.waiting) {
