@@ -12,13 +12,15 @@ import workerbox as wb
 
 @pytest.fixture
 def server():
-    """A real HTTP server on 127.0.0.1 that counts the requests it gets."""
+    """A real HTTP server on 127.0.0.1: yields its URL, the paths it was asked for and the
+    headers of each request."""
     hits = []
+    seen_headers = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             hits.append(self.path)
-            self.server.seen_headers.append(dict(self.headers))
+            seen_headers.append({k.lower(): v for k, v in self.headers.items()})
             if self.path.startswith("/to?"):
                 self.send_response(302)
                 self.send_header("location", self.path[4:])
@@ -35,11 +37,9 @@ def server():
             pass
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.seen_headers = []
-    server.seen_headers = httpd.seen_headers
     t = threading.Thread(target=httpd.serve_forever, daemon=True)
     t.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", hits, seen_headers
     httpd.shutdown()
     httpd.server_close()
 
@@ -61,7 +61,7 @@ FETCHER = """export default {
 
 
 def test_blocked_by_default_and_nothing_leaves(loader, server):
-    url, hits = server
+    url, hits, _ = server
     with loader.load(main_module="f.js", modules={"f.js": FETCHER}) as w:
         out = w.get_entrypoint().get(url + "/secret")
     assert out["error"] == "TypeError"
@@ -85,7 +85,7 @@ def test_hook_sees_and_answers_requests(loader):
 
 
 def test_hook_can_forward_to_a_real_server(loader, server):
-    url, hits = server
+    url, hits, _ = server
 
     def forward(request):
         with urllib.request.urlopen(request.url.replace("https://internal.example", url)) as r:
@@ -156,17 +156,17 @@ def http_outbound(**kwargs):
 
 
 def test_http_outbound_sends_allowed_requests_with_injected_credentials(loader, server):
-    url, hits = server
+    url, hits, seen_headers = server
     port = url.rsplit(":", 1)[1]
     with loader.load(main_module="f.js", modules={"f.js": FETCHER}, global_outbound=http_outbound(allow_private_networks=True)) as w:
         out = w.get_entrypoint().get(f"http://api.example.com:{port}/data")
     assert out == {"status": 200, "text": "from the real server"}
     assert hits == ["/data"]
-    assert server.seen_headers[-1]["authorization"] == "Bearer s3cret"
+    assert seen_headers[-1]["authorization"] == "Bearer s3cret"
 
 
 def test_http_outbound_refusals(loader, server):
-    url, hits = server
+    url, hits, _ = server
     port = url.rsplit(":", 1)[1]
     with loader.load(main_module="f.js", modules={"f.js": FETCHER}, global_outbound=http_outbound()) as w:
         ep = w.get_entrypoint()
@@ -180,7 +180,7 @@ def test_http_outbound_refusals(loader, server):
 
 
 def test_http_outbound_checks_every_redirect(loader, server):
-    url, hits = server
+    url, hits, _ = server
     port = url.rsplit(":", 1)[1]
     outbound = http_outbound(allow_private_networks=True)
     with loader.load(main_module="f.js", modules={"f.js": FETCHER}, global_outbound=outbound) as w:

@@ -31,12 +31,24 @@ __all__ = ["RunResult", "ToolAPI", "ToolCall", "ToolError"]
 PLAN_MODULE = "plan.ts"
 
 # The worker's entry: binds `codemode` as a global whose methods forward one argument object
-# to the host's dispatcher, then runs the model's default export.
+# to the host's dispatcher, then runs the model's default export. A rejected tool call's error
+# is born in the host with no JS frames, so it gets the stack of the plan's call site: the
+# position the model needs to fix its call.
 MAIN = """import plan from './plan.ts'
 export default {
   async run(names: string[], env: any) {
     const tools: Record<string, (args?: object) => Promise<unknown>> = {}
-    for (const name of names) tools[name] = (args = {}) => env.dispatch.call(name, args)
+    for (const name of names) {
+      const call = (args = {}) => {
+        const site: { stack?: string } = {}
+        Error.captureStackTrace(site, call)
+        return env.dispatch.call(name, args).catch((e: unknown) => {
+          if (e instanceof Error) e.stack = `${e.name}: ${e.message}\\n${site.stack!.split('\\n').slice(1).join('\\n')}`
+          throw e
+        })
+      }
+      tools[name] = call
+    }
     Object.defineProperty(globalThis, 'codemode', { value: Object.freeze(tools) })
     return await plan()
   },

@@ -59,15 +59,18 @@
     DataCloneError: ["DATA_CLONE_ERR", 25],
   };
 
-  // name/message/code are prototype getters over private state, as WebIDL specifies; V8 formats
-  // `stack` lazily through them, so it reads "AbortError: ..." without an own `message`.
+  // name/message/code are prototype getters over private state, as WebIDL specifies. V8 heads
+  // `stack` with the message given to the Error constructor, not the `message` getter, so
+  // super() gets it and the own copy it leaves is removed.
   class DOMException extends Error {
     #name;
     #message;
 
     constructor(message = "", options = "Error") {
-      super();
-      this.#message = String(message);
+      message = String(message);
+      super(message);
+      delete this.message;
+      this.#message = message;
       if (options !== null && typeof options === "object") {
         this.#name = "name" in options ? String(options.name) : "Error";
         if ("cause" in options) {

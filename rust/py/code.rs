@@ -4,7 +4,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-use super::convert::{from_value, to_value};
+use super::convert::{binary_bytes, from_value, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
 use super::limits::{self, PyLimits};
 use super::outbound::PyHttpOutbound;
@@ -184,10 +184,12 @@ fn parse_typed(name: &str, kind: &str, value: &Bound<'_, PyAny>) -> PyResult<Mod
         if value.is_instance_of::<PyString>() {
             return Err(code_error(format!("modules[{name:?}][{kind:?}]: must be bytes, not str")));
         }
-        py.get_type::<PyBytes>()
-            .call1((value,))
-            .map_err(|_| code_error(format!("modules[{name:?}][{kind:?}]: must be bytes")))
-            .map(|b| b.cast::<PyBytes>().map(|b| b.as_bytes().to_vec()).unwrap_or_default())
+        binary_bytes(value)?.ok_or_else(|| {
+            code_error(format!(
+                "modules[{name:?}][{kind:?}]: must be bytes, not {}",
+                value.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            ))
+        })
     };
     Ok(match kind {
         "js" => ModuleSource::Js(text()?),

@@ -24,6 +24,19 @@ pub struct Registrar<'a> {
     pub ids: Vec<u64>,
 }
 
+/// The bytes of a `bytes`, `bytearray` or `memoryview`; `None` for anything else. `bytes(x)`
+/// alone would also take an int (`bytes(3)` is three zeros) or any iterable of ints.
+pub fn binary_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Some(b.as_bytes().to_vec()));
+    }
+    if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        let bytes = obj.py().get_type::<PyBytes>().call1((obj,))?;
+        return Ok(Some(bytes.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    Ok(None)
+}
+
 pub fn to_value(obj: &Bound<'_, PyAny>, registrar: Option<&mut Registrar<'_>>) -> PyResult<Value> {
     let mut path = Vec::new();
     let mut registrar = registrar;
@@ -56,12 +69,8 @@ fn walk(
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_cow()?.into_owned()));
     }
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(Value::Bytes(b.as_bytes().to_vec()));
-    }
-    if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
-        let bytes = py.get_type::<PyBytes>().call1((obj,))?;
-        return Ok(Value::Bytes(bytes.cast::<PyBytes>()?.as_bytes().to_vec()));
+    if let Some(bytes) = binary_bytes(obj)? {
+        return Ok(Value::Bytes(bytes));
     }
     if obj.is_instance(datetime_type(py)?)? {
         let ms = obj.call_method0("timestamp")?.extract::<f64>()? * 1000.0;

@@ -6,6 +6,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
+use super::convert::binary_bytes;
 use crate::value::Value;
 
 /// Header pairs from a dict, or an iterable of (name, value) pairs.
@@ -30,12 +31,7 @@ fn body_arg(body: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
     if let Ok(s) = body.cast::<PyString>() {
         return Ok(Some(s.to_cow()?.as_bytes().to_vec()));
     }
-    let bytes = body
-        .py()
-        .get_type::<PyBytes>()
-        .call1((body,))
-        .map_err(|_| PyTypeError::new_err("body must be str, bytes or None"))?;
-    Ok(Some(bytes.cast::<PyBytes>()?.as_bytes().to_vec()))
+    binary_bytes(body)?.map(Some).ok_or_else(|| PyTypeError::new_err("body must be str, bytes or None"))
 }
 
 fn headers_value(headers: &[(String, String)]) -> Value {
