@@ -20,15 +20,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from peers import all_setups  # noqa: E402
+from progress import Progress  # noqa: E402
 from run_peers import Row, measure, table  # noqa: E402
 
-
-def progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def workerbox_rows(iterations: int, density: list[int]) -> tuple[list[Row], dict]:
-    progress(f"workerbox: {iterations} fresh sandboxes, warm calls, RPC, density {density}")
+def workerbox_rows(bar: Progress, iterations: int, density: list[int]) -> tuple[list[Row], dict]:
+    bar.step(f"workerbox: {iterations} fresh sandboxes, warm calls, RPC, density {density}")
     cmd = [sys.executable, str(HERE / "workerbox_bench.py"), "--iterations", str(iterations), "--density", *map(str, density)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
@@ -37,14 +34,16 @@ def workerbox_rows(iterations: int, density: list[int]) -> tuple[list[Row], dict
     mib = data["density"][0]["mib_per_isolate"] if data["density"] else None
     fresh_row = Row("workerbox load()+call+close", data["fresh_s"], mib,
                     f"{data['fresh_per_second_all_cores']:.0f}/s on all cores")
+    no_pool_row = Row("workerbox load()+call+close, pool_size=0", data["fresh_no_pool_s"], mib,
+                      "isolate created inside load()")
     warm_row = Row("workerbox warm call", data["warm_s"], None,
                    f"RPC JS→Python→JS {data['rpc_round_trip_s'] * 1e6:.1f} µs")
-    return [fresh_row, warm_row], data
+    return [fresh_row, no_pool_row, warm_row], data
 
 
-def side_table(script: str, *args: str) -> str:
+def side_table(bar: Progress, script: str, *args: str) -> str:
     """The markdown a side benchmark prints (limits precision, outbound overhead)."""
-    progress(f"{script} {' '.join(args)}")
+    bar.step(f"{script} {' '.join(args)}")
     done = subprocess.run([sys.executable, str(HERE / script), *args], capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         return f"{script} failed: {done.stderr.strip().splitlines()[-1:] }"
@@ -88,24 +87,26 @@ def main() -> None:
     args = ap.parse_args()
     iterations = 5 if args.smoke else args.iterations
     density = [50] if args.smoke else [1000, 10000]
-    ours, raw = workerbox_rows(iterations, density)
-    progress("peers")
-    rows = ours + measure(iterations if args.smoke else max(20, iterations // 4))
+    bar = Progress(1 + len(all_setups()) + 2)
+    ours, raw = workerbox_rows(bar, iterations, density)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    # The peers' setup chatter and any tracebacks; the bar says where the run is.
+    with open(results / "peers.log", "w") as log:
+        rows = ours + measure(iterations if args.smoke else max(20, iterations // 4), log=log, on_setup=bar.step)
     stamp = datetime.date.today().isoformat()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
     header = f"{stamp}, {platform.machine()} with {os.cpu_count()} cores, commit {commit or '?'}"
-    body = table(rows)
+    body = table(rows, ours[0].median_ms if ours[0].times else None)
     if raw.get("density"):
         body += "\n\n| live isolates | MiB per isolate | idle CPU % |\n|---:|---:|---:|\n"
         body += "\n".join(f"| {d['count']} | {d['mib_per_isolate']:.2f} | {d['idle_cpu_percent']:.1f} |" for d in raw["density"])
-    body += "\n\n## Limits precision\n\n" + side_table("limits_bench.py", "--repeats", "3" if args.smoke else "20")
-    body += "\n\n## Outbound overhead\n\n" + side_table("outbound_bench.py", "--fetches", "20" if args.smoke else "200")
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
+    body += "\n\n## Limits precision\n\n" + side_table(bar, "limits_bench.py", "--repeats", "3" if args.smoke else "20")
+    body += "\n\n## Outbound overhead\n\n" + side_table(bar, "outbound_bench.py", "--fetches", "20" if args.smoke else "200")
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")
     drew = chart(rows, results / f"{stamp}.png")
     print(f"{header}\n\n{body}")
-    progress(f"wrote bench/results/{stamp}.md" + (f" and {stamp}.png" if drew else " (no chart: matplotlib unavailable)"))
+    bar.finish(f"wrote bench/results/{stamp}.md" + (f" and {stamp}.png" if drew else " (no chart: matplotlib unavailable)"))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import statistics
 import sys
 import traceback
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 from peers import Unavailable, all_setups
@@ -41,11 +42,14 @@ class Row:
         return len(self.times) / sum(self.times)
 
 
-def measure(iterations: int, only: str = "", log=sys.stderr) -> list[Row]:
+def measure(iterations: int, only: str = "", log=sys.stderr, on_setup: Callable[[str], None] | None = None) -> list[Row]:
+    """Sets up and times every peer; `on_setup(label)` is told as each one starts."""
     rows: list[Row] = []
     for label, setup in all_setups():
         if only.lower() not in label.lower():
             continue
+        if on_setup:
+            on_setup(label)
         print(f"setting up {label} ...", file=log, flush=True)
         try:
             peers = setup(WORKDIR)
@@ -73,15 +77,19 @@ def measure(iterations: int, only: str = "", log=sys.stderr) -> list[Row]:
     return rows
 
 
-def table(rows: list[Row]) -> str:
-    lines = ["| system | median ms | p99 ms | per second | MiB per sandbox | notes |",
-             "|---|---:|---:|---:|---:|---|"]
+def table(rows: list[Row], baseline_ms: float | None = None) -> str:
+    """The markdown table; with `baseline_ms`, a column of each median divided by it."""
+    ratio = baseline_ms is not None
+    lines = ["| system | median ms | p99 ms | per second | MiB per sandbox |" + (" × workerbox |" if ratio else "") + " notes |",
+             "|---|---:|---:|---:|---:|" + ("---:|" if ratio else "") + "---|"]
     for r in rows:
         if r.times:
             mib = "—" if r.mib is None else f"{r.mib:.2f}"
             cells = [f"{r.median_ms:.2f}", f"{r.p99_ms:.2f}", f"{r.per_second:.0f}", mib]
+            if baseline_ms:
+                cells.append(f"{r.median_ms / baseline_ms:.1f}")
         else:
-            cells = ["—"] * 4
+            cells = ["—"] * (5 if ratio else 4)
         lines.append(f"| {r.system} | " + " | ".join(cells) + f" | {r.notes} |")
     return "\n".join(lines)
 

@@ -117,6 +117,10 @@ def main() -> None:
         out["warm_s"] = warm(loader, args.iterations * 10)
         out["rpc_round_trip_s"] = rpc(loader, max(10, args.iterations))
         out["density"] = [density(loader, n) for n in args.density]
+    # Every load() creates its isolate on the spot: the cost the pool takes off the caller.
+    with wb.Loader(threads=cores, pool_size=0) as loader:
+        fresh(loader, max(5, args.iterations // 10))
+        out["fresh_no_pool_s"] = fresh(loader, args.iterations)
     print(json.dumps(out))
 
 

@@ -10,7 +10,7 @@ mod waiting;
 mod worker;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -75,6 +75,9 @@ impl<T> Reply<T> {
     }
 }
 
+/// How long a caller polls for an answer before it sleeps.
+const REPLY_SPIN: Duration = Duration::from_micros(50);
+
 /// Stack for isolate threads: V8's own stack guard (`--stack-size`) trips well inside it, so deep
 /// JS recursion becomes a RangeError rather than a crash.
 const THREAD_STACK_BYTES: usize = 8 << 20;
@@ -136,8 +139,14 @@ impl Executor {
     /// Like `load`, answering through `reply` instead of a `Pending`.
     pub fn load_with(&self, code: WorkerCode, reply: Reply<()>) -> Result<WorkerHandle> {
         code.validate()?;
-        let thread =
-            self.threads[self.next_thread.fetch_add(1, Ordering::Relaxed) % self.threads.len()].clone();
+        // The thread where the load would start soonest; ties rotate.
+        let start = self.next_thread.fetch_add(1, Ordering::Relaxed);
+        let n = self.threads.len();
+        let thread = (0..n)
+            .map(|k| &self.threads[(start + k) % n])
+            .min_by_key(|t| t.running.load_rank())
+            .expect("an executor has at least one thread")
+            .clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         send(&thread, Command::Load { id, code, reply })?;
         Ok(WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()) })
@@ -148,7 +157,7 @@ impl Executor {
     pub fn shutdown(&self) {
         for t in &self.threads {
             t.running.close();
-            let _ = t.commands.send(Command::Shutdown);
+            let _ = send(t, Command::Shutdown);
         }
         let joins = std::mem::take(&mut *self.joins.lock().unwrap());
         for j in joins {
@@ -164,6 +173,7 @@ impl Drop for Executor {
 }
 
 fn send(thread: &ThreadRef, command: Command) -> Result<()> {
+    thread.running.enqueued();
     thread.commands.send(command).map_err(|_| Error::Closed("the loader is closed".into()))
 }
 
@@ -203,7 +213,7 @@ impl WorkerHandle {
     }
 
     pub fn close(&self) {
-        let _ = self.thread.commands.send(Command::Close { id: self.id });
+        let _ = send(&self.thread, Command::Close { id: self.id });
     }
 }
 
@@ -230,9 +240,18 @@ impl<T: Send + 'static> Pending<T> {
 }
 
 impl<T> Pending<T> {
-    /// `None` if no answer came within `timeout`.
+    /// `None` if no answer came within `timeout`. Polls briefly before sleeping: a short call's
+    /// answer usually arrives within microseconds, sooner than a sleeping thread wakes.
     pub fn wait(&self, timeout: Duration) -> Option<Done<T>> {
-        match self.rx.recv_timeout(timeout) {
+        let spin_until = Instant::now() + REPLY_SPIN.min(timeout);
+        while Instant::now() < spin_until {
+            match self.rx.try_recv() {
+                Ok(done) => return Some(done),
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => std::hint::spin_loop(),
+            }
+        }
+        match self.rx.recv_timeout(timeout.saturating_sub(REPLY_SPIN)) {
             Ok(done) => Some(done),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => {

@@ -4,10 +4,10 @@
 //! or timer, so idle workers cost no CPU.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::worker::Worker;
 use super::{Call, Done, Reply};
@@ -41,11 +41,19 @@ pub enum Command {
     Shutdown,
 }
 
-/// What the thread is running right now, so another thread can terminate exactly that.
+/// What the thread is doing right now, shared with other threads: which worker runs (so exactly
+/// that one can be terminated), and how loaded the thread is (so a load can go where it will
+/// start soonest).
 #[derive(Default)]
 pub struct Running {
     current: Mutex<Option<(u64, v8::IsolateHandle)>>,
     closing: AtomicBool,
+    /// Commands sent to the thread and not yet taken.
+    queued: AtomicUsize,
+    /// Running a turn or a chore (refilling the pool, disposing isolates), not waiting.
+    busy: AtomicBool,
+    /// Blank isolates ready in the pool.
+    pooled: AtomicUsize,
 }
 
 impl Running {
@@ -63,6 +71,19 @@ impl Running {
         if let Some((_, handle)) = &*self.current.lock().unwrap() {
             handle.terminate_execution();
         }
+    }
+
+    /// Counts a command on its way to the thread.
+    pub fn enqueued(&self) {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How long a new load would wait here, as a rank: queued commands first, then whether the
+    /// thread is busy, then whether it must create an isolate. Lower is sooner.
+    pub fn load_rank(&self) -> usize {
+        self.queued.load(Ordering::Relaxed) * 4
+            + self.busy.load(Ordering::Relaxed) as usize * 2
+            + (self.pooled.load(Ordering::Relaxed) == 0) as usize
     }
 
     fn set(&self, value: Option<(u64, v8::IsolateHandle)>) {
@@ -129,7 +150,9 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     let mut pool: Vec<Worker> = Vec::with_capacity(pool_size);
     let link = |id: u64| {
         let to_self = to_self.clone();
+        let running = running.clone();
         let answer = move |call, result| {
+            running.enqueued();
             let _ = to_self.send(Command::HostDone { id, call, result });
         };
         HostLink { worker: id, host: host.clone(), answer: Arc::new(answer) }
@@ -148,21 +171,38 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         running.set(None);
     };
     let mut deadlines = Deadlines::default();
+    // Closed workers whose isolates are disposed when the thread has nothing better to do.
+    let mut retired: Vec<Worker> = Vec::new();
     loop {
-        // Idle time refills the pool; a due timer or a waiting command goes first.
-        let refill = pool.len() < pool_size && deadlines.next().is_none_or(|d| d > Instant::now());
-        let received = match deadlines.next() {
-            _ if refill => match commands.try_recv() {
-                Ok(c) => Ok(c),
-                Err(TryRecvError::Empty) => {
-                    pool.push(Worker::blank(default_heap));
-                    continue;
-                }
-                Err(TryRecvError::Disconnected) => break,
-            },
-            Some(deadline) => commands.recv_timeout(deadline.saturating_duration_since(Instant::now())),
-            None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        // Idle time disposes retired isolates and refills the pool, once the thread has been
+        // idle for CHORE_GRACE: a chore cannot be interrupted, and a caller's next command
+        // (the call after a load, the load after a close) usually comes within microseconds.
+        let chores = !retired.is_empty() || pool.len() < pool_size;
+        let wake = match (deadlines.next(), chores) {
+            (next, true) => {
+                let grace = Instant::now() + CHORE_GRACE;
+                Some(next.map_or(grace, |d| d.min(grace)))
+            }
+            (next, false) => next,
         };
+        running.busy.store(false, Ordering::Relaxed);
+        let received = receive(&commands, wake);
+        running.busy.store(true, Ordering::Relaxed);
+        if matches!(received, Err(RecvTimeoutError::Timeout))
+            && chores
+            && deadlines.next().is_none_or(|d| d > Instant::now())
+        {
+            if let Some(worker) = retired.pop() {
+                drop(worker);
+            } else {
+                pool.push(Worker::blank(default_heap));
+                running.pooled.store(pool.len(), Ordering::Relaxed);
+            }
+            continue;
+        }
+        if received.is_ok() {
+            running.queued.fetch_sub(1, Ordering::Relaxed);
+        }
         let command = match received {
             Ok(c) => Some(c),
             Err(RecvTimeoutError::Timeout) => None,
@@ -182,6 +222,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             Some(Command::Load { id, code, reply }) => {
                 let limits = code.limits;
                 let pooled = pool.pop_if(|w| w.heap() == code.limits.or_defaults().heap_bytes());
+                running.pooled.store(pool.len(), Ordering::Relaxed);
                 let worker = workers.entry(id).or_insert_with(|| match pooled {
                     Some(mut blank) => {
                         blank.assign(code, link(id));
@@ -208,7 +249,13 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                 }
             },
             Some(Command::Close { id }) => {
-                workers.remove(&id);
+                if let Some(worker) = workers.remove(&id) {
+                    // Disposal is the slow half of a sandbox's life; it waits for idle time
+                    // unless closed isolates pile up under sustained load.
+                    if retired.len() < MAX_RETIRED {
+                        retired.push(worker);
+                    }
+                }
                 deadlines.set(id, None);
                 if let Some(host) = &host {
                     host.release(id);
@@ -243,7 +290,35 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     }
     // Dispose isolates here, on their own thread.
     drop(workers);
+    drop(retired);
     drop(pool);
+}
+
+/// How long a thread must be idle before it starts a chore.
+const CHORE_GRACE: Duration = Duration::from_micros(200);
+
+/// Closed isolates kept for disposal at idle time, at most.
+const MAX_RETIRED: usize = 16;
+
+/// How long an isolate thread polls for the next command before it sleeps: a caller that
+/// answers a reply with another command (a loop of calls) finds the thread still awake, and
+/// neither side pays for a futex wake-up and a reschedule.
+const SPIN: Duration = Duration::from_micros(30);
+
+/// The next command, waiting until `deadline` at most (forever when None).
+fn receive(commands: &Receiver<Command>, deadline: Option<Instant>) -> Result<Command, RecvTimeoutError> {
+    let spin_until = Instant::now() + SPIN;
+    while Instant::now() < spin_until && deadline.is_none_or(|d| Instant::now() < d) {
+        match commands.try_recv() {
+            Ok(c) => return Ok(c),
+            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => std::hint::spin_loop(),
+        }
+    }
+    match deadline {
+        Some(d) => commands.recv_timeout(d.saturating_duration_since(Instant::now())),
+        None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    }
 }
 
 #[cfg(test)]

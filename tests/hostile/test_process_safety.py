@@ -31,6 +31,9 @@ def test_ctrl_c_terminates_an_infinite_loop():
     proc = run_isolated(
         """
         import signal, threading, workerbox as wb
+        # A shell's background job starts with SIGINT ignored, and Python then installs no
+        # KeyboardInterrupt handler; this test is about what happens when it has one.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         with wb.Loader(threads=1) as loader:
             w = loader.load(main_module="m.js", modules={"m.js": "export default { f() { for (;;) {} } }"})
             threading.Timer(0.3, lambda: signal.raise_signal(signal.SIGINT)).start()
