@@ -4,10 +4,12 @@ urllib) versus the native HttpOutbound, against the same local HTTP server. Prin
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.server
 import statistics
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 import workerbox as wb
@@ -18,6 +20,10 @@ LOOP = "export default { async f(url, n) { for (let i = 0; i < n; i++) await (aw
 def serve() -> tuple[http.server.ThreadingHTTPServer, int]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One write per response and no Nagle: otherwise a keep-alive client meets the 40 ms
+        # delayed-ACK stall on every request after the first, and the table measures TCP.
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             self.send_response(200)
@@ -35,6 +41,18 @@ def serve() -> tuple[http.server.ThreadingHTTPServer, int]:
 
 def hook(request: wb.Request) -> wb.Response:
     with urllib.request.urlopen(request.url) as r:
+        return wb.Response(r.read(), status=r.status)
+
+
+class KeepAliveHook:
+    """A hook that forwards over one reused connection, as a tuned Python client would."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port)
+
+    def __call__(self, request: wb.Request) -> wb.Response:
+        self.conn.request(request.method, urllib.parse.urlsplit(request.url).path or "/")
+        r = self.conn.getresponse()
         return wb.Response(r.read(), status=r.status)
 
 
@@ -60,7 +78,8 @@ def main() -> None:
     native = wb.HttpOutbound(["bench.local"], resolve={"bench.local": "127.0.0.1"}, allow_private_networks=True)
     with wb.Loader(threads=1) as loader:
         rows = [
-            ("Python hook (urllib)", per_fetch_us(loader, hook, f"http://127.0.0.1:{port}/", args.fetches, args.repeats)),
+            ("Python hook (urllib, a connection per fetch)", per_fetch_us(loader, hook, f"http://127.0.0.1:{port}/", args.fetches, args.repeats)),
+            ("Python hook (http.client, keep-alive)", per_fetch_us(loader, KeepAliveHook(port), f"http://127.0.0.1:{port}/", args.fetches, args.repeats)),
             ("HttpOutbound (native)", per_fetch_us(loader, native, f"http://bench.local:{port}/", args.fetches, args.repeats)),
         ]
     httpd.shutdown()
