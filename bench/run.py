@@ -101,6 +101,9 @@ def main() -> None:
     if raw.get("density"):
         body += "\n\n| live isolates | MiB per isolate | idle CPU % |\n|---:|---:|---:|\n"
         body += "\n".join(f"| {d['count']} | {d['mib_per_isolate']:.2f} | {d['idle_cpu_percent']:.1f} |" for d in raw["density"])
+        for d in raw["density"]:
+            if d["refused"]:
+                body += f"\n\nAsked for {d['asked']} live isolates; load() refused at {d['count']}: {d['refused']}"
     body += "\n\n## Limits precision\n\n" + side_table(bar, "limits_bench.py", "--repeats", "3" if args.smoke else "20")
     body += "\n\n## Outbound overhead\n\n" + side_table(bar, "outbound_bench.py", "--fetches", "20" if args.smoke else "200")
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")

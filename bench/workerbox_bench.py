@@ -87,17 +87,24 @@ def rpc(loader: wb.Loader, n: int) -> float:
 
 def density(loader: wb.Loader, count: int) -> dict[str, float]:
     before = rss_mib()
-    alive = [loader.load(main_module="m.js", modules=MODULE) for _ in range(count)]
+    alive = []
+    refused = ""
+    for _ in range(count):
+        try:
+            alive.append(loader.load(main_module="m.js", modules=MODULE))
+        except wb.WorkerError as e:
+            refused = str(e)
+            break
     for w in alive[:: max(1, count // 10)]:
         assert w.get_entrypoint().double(1) == 2
     time.sleep(0.5)
-    per = (rss_mib() - before) / count
+    per = (rss_mib() - before) / len(alive)
     c0, t0 = cpu_s(), time.perf_counter()
     time.sleep(2.0)
     idle_cpu = (cpu_s() - c0) / (time.perf_counter() - t0) * 100
     for w in alive:
         w.close()
-    return {"count": count, "mib_per_isolate": per, "idle_cpu_percent": idle_cpu}
+    return {"count": len(alive), "asked": count, "refused": refused, "mib_per_isolate": per, "idle_cpu_percent": idle_cpu}
 
 
 def main() -> None:

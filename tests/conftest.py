@@ -34,12 +34,14 @@ def load(loader):
         w.close()
 
 
-def run_isolated(code, timeout=60):
-    """Runs `code` in a fresh interpreter, so a crash fails the test instead of killing pytest."""
+def run_isolated(code, timeout=60, env=None):
+    """Runs `code` in a fresh interpreter, so a crash fails the test instead of killing pytest;
+    `env` adds environment variables."""
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
     return proc

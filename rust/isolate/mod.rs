@@ -4,6 +4,7 @@
 //! sent to the worker's thread, answered through a one-shot `Pending`.
 
 mod accounting;
+mod capacity;
 mod exception;
 mod thread;
 mod waiting;

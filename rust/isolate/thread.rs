@@ -173,11 +173,12 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     let mut deadlines = Deadlines::default();
     // Closed workers whose isolates are disposed when the thread has nothing better to do.
     let mut retired: Vec<Worker> = Vec::new();
+    let mut starved = false;
     loop {
         // Idle time disposes retired isolates and refills the pool, once the thread has been
         // idle for CHORE_GRACE: a chore cannot be interrupted, and a caller's next command
         // (the call after a load, the load after a close) usually comes within microseconds.
-        let chores = !retired.is_empty() || pool.len() < pool_size;
+        let chores = !retired.is_empty() || (!starved && pool.len() < pool_size);
         let wake = match (deadlines.next(), chores) {
             (next, true) => {
                 let grace = Instant::now() + CHORE_GRACE;
@@ -195,7 +196,11 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             if let Some(worker) = retired.pop() {
                 drop(worker);
             } else {
-                pool.push(Worker::blank(default_heap));
+                match Worker::blank(default_heap) {
+                    Ok(blank) => pool.push(blank),
+                    // At the isolate cap: no refilling until a worker closes.
+                    Err(_) => starved = true,
+                }
                 running.pooled.store(pool.len(), Ordering::Relaxed);
             }
             continue;
@@ -223,13 +228,23 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                 let limits = code.limits;
                 let pooled = pool.pop_if(|w| w.heap() == code.limits.or_defaults().heap_bytes());
                 running.pooled.store(pool.len(), Ordering::Relaxed);
-                let worker = workers.entry(id).or_insert_with(|| match pooled {
-                    Some(mut blank) => {
-                        blank.assign(code, link(id));
-                        blank
-                    }
-                    None => Worker::new(code, link(id)),
+                let heap = code.limits.or_defaults().heap_bytes();
+                let blank = pooled.map(Ok).unwrap_or_else(|| {
+                    Worker::blank(heap).or_else(|_| {
+                        // At the isolate cap, closed isolates awaiting disposal make room.
+                        retired.clear();
+                        Worker::blank(heap)
+                    })
                 });
+                let mut blank = match blank {
+                    Ok(blank) => blank,
+                    Err(e) => {
+                        reply.send(Done::early(Err(e)));
+                        continue;
+                    }
+                };
+                blank.assign(code, link(id));
+                let worker = workers.entry(id).insert_entry(blank).into_mut();
                 let mut reply = Some(reply);
                 turn(id, worker, Some(limits), &mut |w| w.load(reply.take().unwrap()));
                 touched = Some(id);
@@ -249,6 +264,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                 }
             },
             Some(Command::Close { id }) => {
+                starved = false;
                 if let Some(worker) = workers.remove(&id) {
                     // Disposal is the slow half of a sandbox's life; it waits for idle time
                     // unless closed isolates pile up under sustained load.

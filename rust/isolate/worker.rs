@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::capacity::Slot;
 use super::exception;
 use super::waiting::{Waiter, Waiting, answer, answer_with, never_settled};
 use super::{Call, Reply, Usage};
@@ -32,6 +33,8 @@ pub struct Worker {
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
     pub(super) termination: Termination,
     isolate: v8::OwnedIsolate,
+    // After `isolate`: the place under the cap is given back once the isolate is disposed.
+    _slot: Slot,
 }
 
 #[derive(Default)]
@@ -73,7 +76,7 @@ macro_rules! in_context {
         let entered = Entered::new(isolate);
         let isolate = &mut *entered.0;
         v8::scope!(let hs, isolate);
-        let context = v8::Local::new(hs, $js.context.as_ref().expect("context exists after Worker::new"));
+        let context = v8::Local::new(hs, $js.context.as_ref().expect("context exists after Worker::blank"));
         let scope = &mut v8::ContextScope::new(hs, context);
         v8::tc_scope!(let $tc, scope);
         // A closure so that `return` inside the body leaves only the body.
@@ -83,16 +86,11 @@ macro_rules! in_context {
 }
 
 impl Worker {
-    /// A worker for `code`: a blank isolate made its own (see `blank` and `assign`).
-    pub fn new(code: WorkerCode, link: HostLink) -> Self {
-        let mut worker = Worker::blank(code.limits.or_defaults().heap_bytes());
-        worker.assign(code, link);
-        worker
-    }
-
     /// A fresh isolate with a context holding the runtime globals, belonging to no worker yet;
     /// the pool keeps these ready. Never runs user code.
-    pub fn blank(heap: usize) -> Self {
+    /// Fails only when the process holds as many isolates as it can (see `capacity`).
+    pub fn blank(heap: usize) -> Result<Self> {
+        let slot = Slot::take()?;
         let snapshot = crate::snapshot::blob();
         let mut params = v8::CreateParams::default()
             .heap_limits(0, heap)
@@ -129,7 +127,15 @@ impl Worker {
         // SAFETY: `Isolate::new` entered the new isolate on this thread; from now on it is
         // entered only through `Entered`, and `Drop` re-enters it for disposal.
         unsafe { isolate.exit() };
-        Worker { js, limits: Limits::default(), heap, turn_started: None, termination, isolate }
+        Ok(Worker {
+            js,
+            limits: Limits::default(),
+            heap,
+            turn_started: None,
+            termination,
+            isolate,
+            _slot: slot,
+        })
     }
 
     /// The heap cap this isolate was created with (a pooled isolate fits only code asking for it).

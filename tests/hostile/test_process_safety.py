@@ -100,3 +100,25 @@ def test_loader_in_forked_child_raises_clear_error():
     assert "child: V8 was started in process" in proc.stdout
     assert "child exit: 0" in proc.stdout
     assert "parent: 1" in proc.stdout
+
+
+def test_isolates_past_the_process_cap_are_refused_not_fatal():
+    # Past vm.max_map_count V8 cannot map memory and aborts the process; the cap (lowered here
+    # so the test is small) turns that into an error, and closing a worker makes room again.
+    proc = run_isolated(
+        """
+        import workerbox as wb
+        m = {"m.js": "export default { f() { return 1 } }"}
+        with wb.Loader(threads=1, pool_size=0) as loader:
+            ws = [loader.load(main_module="m.js", modules=m) for _ in range(3)]
+            try:
+                loader.load(main_module="m.js", modules=m)
+            except wb.WorkerError as e:
+                print("refused:", "vm.max_map_count" in str(e))
+            ws.pop().close()
+            print("next:", loader.load(main_module="m.js", modules=m).get_entrypoint().f())
+        """,
+        env={"WORKERBOX_MAX_ISOLATES": "3"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["refused:", "True", "next:", "1"]
