@@ -105,6 +105,7 @@ impl Executor {
         crate::platform::init()?;
         let mut refs = Vec::with_capacity(threads);
         let mut joins = Vec::with_capacity(threads);
+        let (ready_tx, ready) = mpsc::channel();
         for i in 0..threads {
             let (tx, rx) = mpsc::channel();
             let running = Arc::new(Running::default());
@@ -113,6 +114,7 @@ impl Executor {
                 host: host.clone(),
                 to_self: tx.clone(),
                 pool_size,
+                ready: ready_tx.clone(),
             };
             let join = std::thread::Builder::new()
                 .name(format!("workerbox-isolate-{i}"))
@@ -121,6 +123,12 @@ impl Executor {
                 .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))?;
             refs.push(Arc::new(ThreadRef { commands: tx, running }));
             joins.push(join);
+        }
+        // Threads fill their pools before the first load: a thread busy filling at start would
+        // make every early load pick the same other thread, and their workers share it for life.
+        drop(ready_tx);
+        for _ in 0..threads {
+            let _ = ready.recv();
         }
         Ok(Executor {
             threads: refs,

@@ -142,12 +142,16 @@ pub struct ThreadContext {
     pub to_self: Sender<Command>,
     /// Blank isolates to keep ready, so a load does not wait for one to be created.
     pub pool_size: usize,
+    /// Told once the pool is first filled.
+    pub ready: Sender<()>,
 }
 
 pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
-    let ThreadContext { running, host, to_self, pool_size } = cx;
+    let ThreadContext { running, host, to_self, pool_size, ready } = cx;
     let default_heap = Limits::default().heap_bytes();
-    let mut pool: Vec<Worker> = Vec::with_capacity(pool_size);
+    let mut pool: Vec<Worker> = (0..pool_size).map_while(|_| Worker::blank(default_heap).ok()).collect();
+    running.pooled.store(pool.len(), Ordering::Relaxed);
+    let _ = ready.send(());
     let link = |id: u64| {
         let to_self = to_self.clone();
         let running = running.clone();
