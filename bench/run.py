@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +38,9 @@ def workerbox_rows(bar: Progress, iterations: int, density: list[int]) -> tuple[
                     f"{data['fresh_per_second_all_cores']:.0f}/s on all cores")
     no_pool_row = Row("workerbox load()+call+close, pool_size=0", data["fresh_no_pool_s"], mib,
                       "isolate created inside load()")
+    warm = sorted(data["warm_s"])
     warm_row = Row("workerbox warm call", data["warm_s"], None,
+                   f"median {statistics.median(warm) * 1e6:.1f} µs, p99 {warm[math.ceil(0.99 * len(warm)) - 1] * 1e6:.1f} µs; "
                    f"RPC JS→Python→JS {data['rpc_round_trip_s'] * 1e6:.1f} µs")
     return [fresh_row, no_pool_row, warm_row], data
 
@@ -94,9 +98,10 @@ def main() -> None:
     # The peers' setup chatter and any tracebacks; the bar says where the run is.
     with open(results / "peers.log", "w") as log:
         rows = ours + measure(iterations if args.smoke else max(20, iterations // 4), log=log, on_setup=bar.step)
-    stamp = datetime.date.today().isoformat()
+    # A smoke run checks that everything runs; it must not replace the last real results.
+    stamp = "smoke" if args.smoke else datetime.date.today().isoformat()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE).stdout.strip()
-    header = f"{stamp}, {platform.machine()} with {os.cpu_count()} cores, commit {commit or '?'}"
+    header = f"{datetime.date.today().isoformat()}{' (smoke)' if args.smoke else ''}, {platform.machine()} with {os.cpu_count()} cores, commit {commit or '?'}"
     body = table(rows, ours[0].median_ms if ours[0].times else None)
     if raw.get("density"):
         body += "\n\n| live isolates | MiB per isolate | idle CPU % |\n|---:|---:|---:|\n"
@@ -104,6 +109,10 @@ def main() -> None:
         for d in raw["density"]:
             if d["refused"]:
                 body += f"\n\nAsked for {d['asked']} live isolates; load() refused at {d['count']}: {d['refused']}"
+    if raw.get("code_cache"):
+        cc = raw["code_cache"]
+        body += (f"\n\nCode cache: load()+call+close() of a {cc['kib']:.0f} KiB module takes {cc['uncached_s'] * 1e3:.1f} ms "
+                 f"when its source is new and {cc['cached_s'] * 1e3:.1f} ms when V8's code for it is cached.")
     body += "\n\n## Limits precision\n\n" + side_table(bar, "limits_bench.py", "--repeats", "3" if args.smoke else "20")
     body += "\n\n## Outbound overhead\n\n" + side_table(bar, "outbound_bench.py", "--fetches", "20" if args.smoke else "200")
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import threading
 import time
@@ -85,6 +86,29 @@ def rpc(loader: wb.Loader, n: int) -> float:
     return elapsed / n
 
 
+def big_module(n: int) -> str:
+    """A module the size of a bundled library: thousands of functions, one of them called."""
+    fns = "\n".join(f"export function f{i}(x) {{ let s = 0; for (let j = 0; j < x; j++) s += j * {i}; return s }}" for i in range(n))
+    return fns + "\nexport default { run() { return f1(3) } }"
+
+
+def code_cache(loader: wb.Loader, repeats: int) -> dict[str, float]:
+    """Median seconds to load() + call + close() a large module whose code V8 has cached
+    (seen before) and one it has not (a new source every time)."""
+    src = big_module(8000)
+
+    def once(source: str) -> float:
+        t = time.perf_counter()
+        with loader.load(main_module="lib.js", modules={"lib.js": source}) as w:
+            w.get_entrypoint().run()
+        return time.perf_counter() - t
+
+    once(src)
+    cached = [once(src) for _ in range(repeats)]
+    fresh = [once(f"{src}\n// {i}") for i in range(repeats)]
+    return {"kib": len(src) / 1024, "cached_s": statistics.median(cached), "uncached_s": statistics.median(fresh)}
+
+
 def density(loader: wb.Loader, count: int) -> dict[str, float]:
     before = rss_mib()
     alive = []
@@ -123,6 +147,7 @@ def main() -> None:
         out["fresh_per_second_all_cores"] = fresh_parallel(loader, args.iterations, cores)
         out["warm_s"] = warm(loader, args.iterations * 10)
         out["rpc_round_trip_s"] = rpc(loader, max(10, args.iterations))
+        out["code_cache"] = code_cache(loader, max(3, args.iterations // 20))
         out["density"] = [density(loader, n) for n in args.density]
     # Every load() creates its isolate on the spot: the cost the pool takes off the caller.
     with wb.Loader(threads=cores, pool_size=0) as loader:

@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod code;
+pub mod code_cache;
 pub mod error;
 pub mod heap;
 pub mod isolate;

@@ -124,8 +124,8 @@ impl ModuleMap {
             _ => None,
         };
         let module = match (source, self.code.get(name)) {
-            (Some(src), _) => {
-                let Some(src) = v8::String::new(scope, src) else {
+            (Some(text), _) => {
+                let Some(src) = v8::String::new(scope, text) else {
                     return Err(Error::Code(format!("modules[{name:?}]: source is too large")));
                 };
                 let resource = v8::String::new(scope, name).unwrap();
@@ -142,11 +142,42 @@ impl ModuleMap {
                     true,
                     None,
                 );
-                let mut source = v8::script_compiler::Source::new(src, Some(&origin));
-                match v8::script_compiler::compile_module(scope, &mut source) {
-                    Some(m) => m,
-                    None => return Ok(None),
+                let key = crate::code_cache::key(name, text);
+                let cached = key.as_ref().and_then(crate::code_cache::get);
+                let (mut source, options) = match &cached {
+                    Some(data) => (
+                        v8::script_compiler::Source::new_with_cached_data(
+                            src,
+                            Some(&origin),
+                            v8::script_compiler::CachedData::new(data),
+                        ),
+                        v8::script_compiler::CompileOptions::ConsumeCodeCache,
+                    ),
+                    None => (
+                        v8::script_compiler::Source::new(src, Some(&origin)),
+                        v8::script_compiler::CompileOptions::NoCompileOptions,
+                    ),
+                };
+                let no_cache = v8::script_compiler::NoCacheReason::NoReason;
+                let Some(module) =
+                    v8::script_compiler::compile_module2(scope, &mut source, options, no_cache)
+                else {
+                    return Ok(None);
+                };
+                if let Some(key) = key {
+                    match cached {
+                        Some(_) if source.get_cached_data().is_some_and(|d| d.rejected()) => {
+                            crate::code_cache::reject(&key)
+                        }
+                        Some(_) => {}
+                        None => {
+                            if let Some(data) = module.get_unbound_module_script(scope).create_code_cache() {
+                                crate::code_cache::put(key, data.to_vec());
+                            }
+                        }
+                    }
                 }
+                module
             }
             (None, Some(ModuleSource::Cjs(_))) => {
                 let module = synthetic_default(scope, name);

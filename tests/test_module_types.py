@@ -95,3 +95,16 @@ def test_bad_typed_modules(loader, module, match):
 def test_worker_code_modules_round_trip():
     code = wb.WorkerCode("m.js", {"m.js": "export default {}", "t": {"text": "x"}, "d": {"data": b"\x01"}, "j": {"json": [1]}})
     assert code.modules == {"m.js": {"js": "export default {}"}, "t": {"text": "x"}, "d": {"data": b"\x01"}, "j": {"json": [1]}}
+
+
+def test_large_modules_of_equal_length_keep_their_own_code(loader):
+    # Large sources go through the process-wide code cache; V8 checks a cache against only the
+    # source's length, so the cache key must tell these two apart.
+    filler = "// " + "x" * 8192 + "\n"
+    first = filler + "export default { which() { return 'first' } }"
+    second = filler + "export default { which() { return 'other' } }"
+    assert len(first) == len(second)
+    for _ in range(2):
+        for src, expected in ((first, "first"), (second, "other")):
+            with loader.load(main_module="big.js", modules={"big.js": src}) as w:
+                assert w.get_entrypoint().which() == expected
