@@ -12,7 +12,10 @@ static INIT_PID: OnceLock<u32> = OnceLock::new();
 
 pub fn init() -> Result<()> {
     let pid = *INIT_PID.get_or_init(|| {
-        v8::V8::set_flags_from_string("--stack-size=900");
+        // WebAssembly memory is mapped by V8 itself, outside the per-isolate ArrayBuffer
+        // allocator and its budget; capping every memory at 2048 pages (128 MiB, the default
+        // memory limit) bounds what one grow loop can map. Declared maximums above it still load.
+        v8::V8::set_flags_from_string("--stack-size=900 --wasm-max-mem-pages=2048");
         let platform = v8::new_default_platform(0, false).make_shared();
         v8::V8::initialize_platform(platform);
         v8::V8::initialize();

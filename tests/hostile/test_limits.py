@@ -148,3 +148,27 @@ def test_limits_validation():
             wb.Limits(**bad)
     assert wb.Limits(cpu_ms=5) == wb.Limits(cpu_ms=5)
     assert "cpu_ms=5" in repr(wb.Limits(cpu_ms=5))
+
+
+# (module (memory (export "mem") 1 65536)): a memory that declares it may grow to 4 GiB.
+WASM_4GIB_MEMORY = bytes([0, 97, 115, 109, 1, 0, 0, 0, 5, 6, 1, 1, 1, 128, 128, 4, 7, 7, 1, 3, 109, 101, 109, 2, 0])
+
+
+@pytest.mark.parametrize("make", [
+    "new WebAssembly.Memory({ initial: 1 })",
+    "new WebAssembly.Memory({ initial: 1, maximum: 65536 })",
+    "new WebAssembly.Instance(wasm).exports.mem",
+])
+def test_webassembly_memory_cannot_grow_past_its_cap(loader, check_alive, make):
+    # WebAssembly memory lives outside the heap and the ArrayBuffer budget; each memory is
+    # capped (128 MiB) so a grow loop ends in a catchable RangeError, not a 4 GiB mapping.
+    src = f"""import wasm from 'm.wasm'
+    export default {{ f() {{
+      const m = {make}
+      try {{ for (;;) {{ m.grow(64); new Uint8Array(m.buffer).fill(1, m.buffer.byteLength - 4096) }} }}
+      catch (e) {{ return [e.name, m.buffer.byteLength] }}
+    }} }}"""
+    with loader.load(main_module="h.js", modules={"h.js": src, "m.wasm": {"wasm": WASM_4GIB_MEMORY}}) as w:
+        name, size = w.get_entrypoint().f()
+    assert name == "RangeError"
+    assert 64 << 20 < size <= 128 << 20
