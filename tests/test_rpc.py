@@ -228,3 +228,37 @@ def test_service_binding_calls_go_isolate_to_isolate():
         math.close()
         with pytest.raises(wb.JSError, match="closed"):
             app.get_entrypoint().f()
+
+
+def test_service_binding_fetch_reaches_the_other_workers_fetch_handler():
+    with wb.Loader(threads=2) as loader:
+        api_src = """export default {
+            async fetch(req) {
+                if (req.method !== 'POST') return new Response('no', { status: 405 })
+                return Response.json({ path: new URL(req.url).pathname, got: await req.text(), token: req.headers.get('x-token') })
+            },
+        }"""
+        api = loader.load(main_module="api.js", modules={"api.js": api_src})
+        plain = loader.load(main_module="p.js", modules={"p.js": "export default { add(a, b) { return a + b } }"})
+        src = """export default { async f(env) {
+            const r = await env.api.fetch('https://api.internal/items', { method: 'POST', headers: { 'x-token': 't1' }, body: 'hello' })
+            const get = await env.api.fetch(new Request('https://api.internal/'))
+            let missing
+            try { await env.plain.fetch('https://p/') } catch (e) { missing = e.name }
+            return [r.status, r.headers.get('content-type'), await r.json(), get.status, missing]
+        } }"""
+        app = loader.load(main_module="app.js", modules={"app.js": src}, env={"api": api.get_entrypoint(), "plain": plain.get_entrypoint()})
+        status, ctype, body, get_status, missing = app.get_entrypoint().f()
+        assert (status, ctype) == (200, "application/json")
+        assert body == {"path": "/items", "got": "hello", "token": "t1"}
+        assert get_status == 405
+        assert missing == "Error"
+
+
+def test_service_binding_fetch_counts_as_a_subrequest():
+    with wb.Loader(threads=1) as loader:
+        api = loader.load(main_module="api.js", modules={"api.js": "export default { fetch() { return new Response('ok') } }"})
+        src = "export default { async f(env) { for (let i = 0; i < 3; i++) await env.api.fetch('https://a/') } }"
+        app = loader.load(main_module="app.js", modules={"app.js": src}, env={"api": api.get_entrypoint()}, limits=wb.Limits(sub_requests=2))
+        with pytest.raises(wb.SubrequestLimitExceeded):
+            app.get_entrypoint().f()

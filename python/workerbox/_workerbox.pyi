@@ -212,8 +212,10 @@ class WorkerCode:
     ``Limits.sub_requests`` of the call.
 
     ``env`` values are JSON-like data, ``bytes``, ``datetime``, :class:`RpcTarget` instances,
-    plain callables, and other workers' :class:`Entrypoint` stubs (service bindings: calls go
-    from isolate to isolate without entering Python); the worker sees them as ``env`` (the last-but-one argument of an object
+    plain callables, and other workers' :class:`Entrypoint` stubs (service bindings: method
+    calls and ``fetch(input, init)``, which reaches the other worker's fetch handler and counts
+    as a subrequest, go from isolate to isolate without entering Python); the worker sees them
+    as ``env`` (the last-but-one argument of an object
     entrypoint's methods, ``this.env`` in a ``WorkerEntrypoint``, or ``import { env } from
     "cloudflare:workers"``).
     """

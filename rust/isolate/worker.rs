@@ -174,6 +174,10 @@ impl Worker {
                 Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
             };
             hooks.set(tc, key.into(), outbound);
+            let key = v8::String::new(tc, "serviceFetch").unwrap();
+            let service_fetch =
+                hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+            crate::ops::state(tc).service_fetch = service_fetch.map(|f| v8::Global::new(tc, f));
             js.env = Some(v8::Global::new(tc, env));
         });
     }

@@ -32,4 +32,19 @@
   }
 
   expose("fetch", fetch);
+
+  // A service binding's `fetch(input, init)`, as in Workers: the request goes to the other
+  // worker's fetch handler in wire form (through `send`) and counts as a subrequest.
+  hooks.serviceFetch = (send) =>
+    async function fetch(input, init = undefined) {
+      const request = new Request(input, init);
+      const { signal, ...wire } = requestToWire(request);
+      signal.throwIfAborted();
+      const left = ops.takeSubrequest();
+      if (left < 0) {
+        throw new SubrequestLimitError(`too many subrequests: this call may make at most ${-left - 1}`);
+      }
+      const answer = await send(wire);
+      return responseFromWire({ ...answer, url: answer.url || request.url });
+    };
 });

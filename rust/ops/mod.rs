@@ -43,6 +43,8 @@ pub struct OpState {
     next_call: u64,
     /// Service bindings handed to this isolate, by the index their stubs carry.
     pub services: Vec<crate::value::Service>,
+    /// The bootstrap's `hooks.serviceFetch`, which gives a service stub its `fetch(input, init)`.
+    pub service_fetch: Option<v8::Global<v8::Function>>,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -62,6 +64,7 @@ impl OpState {
             host_calls: HashMap::new(),
             next_call: 1,
             services: Vec::new(),
+            service_fetch: None,
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,

@@ -1,7 +1,8 @@
 //! Service bindings: another worker's entrypoint in `env`. The stub is a Proxy whose every
 //! property (but `then`, so awaiting the stub itself does not treat it as a promise) is a method
 //! that sends a `Call` straight to the target worker's thread; the answer comes back to this
-//! isolate as a `HostDone`. No Python runs in between. Isolate thread only.
+//! isolate as a `HostDone`. No Python runs in between. `fetch` goes to the target's fetch
+//! handler, with the Request and Response in wire form (see js/12_fetch.js). Isolate thread only.
 
 use super::HostError;
 use crate::isolate::Call;
@@ -24,19 +25,31 @@ pub fn stub<'s>(scope: &mut v8::PinScope<'s, '_>, service: Service) -> v8::Local
     v8::Proxy::new(scope, target, handler).map_or_else(|| v8::undefined(scope).into(), Into::into)
 }
 
-/// `proxy[name]`: a function that calls method `name` of the service.
+/// `proxy[name]`: a function that calls method `name` of the service; for `fetch`, one that
+/// takes a Request (or a URL and init) and sends it to the service's fetch handler.
 fn get_trap<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     let name = args.get(1);
-    if !name.is_string() || name.to_rust_string_lossy(scope) == "then" {
+    let name_str = name.to_rust_string_lossy(scope);
+    if !name.is_string() || name_str == "then" {
         return;
     }
-    let data = v8::Array::new_with_elements(scope, &[args.data(), name]);
-    if let Some(method) = v8::Function::builder(call).data(data.into()).build(scope) {
+    let fetch = name_str == "fetch";
+    let flag = v8::Boolean::new(scope, fetch);
+    let data = v8::Array::new_with_elements(scope, &[args.data(), name, flag.into()]);
+    let Some(method) = v8::Function::builder(call).data(data.into()).build(scope) else { return };
+    if !fetch {
         rv.set(method.into());
+        return;
+    }
+    let Some(wrap) = ops::state(scope).service_fetch.clone() else { return };
+    let wrap = v8::Local::new(scope, wrap);
+    let undefined = v8::undefined(scope);
+    if let Some(fetch) = wrap.call(scope, undefined.into(), &[method.into()]) {
+        rv.set(fetch);
     }
 }
 
@@ -50,6 +63,7 @@ fn call<'s>(
     let Ok(data) = v8::Local::<v8::Array>::try_from(args.data()) else { return };
     let index = data.get_index(scope, 0).and_then(|v| v.number_value(scope)).unwrap_or(-1.0);
     let method = data.get_index(scope, 1).map(|v| v.to_rust_string_lossy(scope)).unwrap_or_default();
+    let fetch = data.get_index(scope, 2).is_some_and(|v| v.is_true());
     let mut values = Vec::with_capacity(args.length() as usize);
     for i in 0..args.length() {
         match value::from_v8(scope, args.get(i)) {
@@ -86,7 +100,7 @@ fn call<'s>(
         args: values,
         props: Value::Undefined,
         limits: Limits::default(),
-        fetch: false,
+        fetch,
     };
     if let Err(e) = service.worker.call_with(call, reply) {
         // The target's loader is gone; the reply was dropped unanswered, so answer here.
