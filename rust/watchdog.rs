@@ -3,8 +3,13 @@
 //! when the turn ends; the watchdog reads that thread's CPU clock (`pthread_getcpuclockid`), so
 //! time spent waiting (for a binding, a timer, another isolate on the thread) is never counted.
 //!
+//! It does not tick: CPU time advances no faster than the wall clock, so a watch cannot run out
+//! of budget before `now + (budget - used)`, and the watchdog sleeps until the earliest such
+//! moment (or wall deadline) among its watches; a new watch that could run out sooner wakes it.
+//! Limits then hold to the wake-up latency, and long budgets cost no wake-ups at all.
+//!
 //! Termination in V8 is cooperative at safe points and can be swallowed by a `TryCatch` that
-//! does not rethrow, so a watch that stays alive after firing is terminated again on every tick.
+//! does not rethrow, so a watch that stays alive after firing is terminated again every REFIRE.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -12,9 +17,12 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
-/// How often CPU budgets are checked while something is watched. CPU limits hold to about this
-/// much precision.
-const TICK: Duration = Duration::from_millis(2);
+/// How often a watch that has fired is terminated again (its JavaScript may have swallowed the
+/// termination in a `TryCatch`).
+const REFIRE: Duration = Duration::from_millis(2);
+
+/// The least the watchdog sleeps, so a budget about to run out does not become a busy loop.
+const MIN_SLEEP: Duration = Duration::from_micros(50);
 
 /// Why an isolate's execution was terminated; read by whoever turns the termination into an
 /// error. Shared between the isolate (a slot) and the watchdog.
@@ -70,9 +78,33 @@ struct Watch {
 struct State {
     watches: HashMap<u64, Watch>,
     next: u64,
-    /// The watchdog waits without a timeout (nothing watched); a new watch must wake it. While
-    /// it ticks, new watches are seen at the next tick and cost no wake-up.
-    sleeping: bool,
+    /// When the watchdog will next look; None while it waits for a first watch. A new watch that
+    /// could run out before then wakes it.
+    wake_at: Option<Instant>,
+}
+
+impl Watch {
+    fn cpu_used(&self) -> Duration {
+        self.clock.now().saturating_sub(self.cpu_start)
+    }
+
+    /// Why this watch is over budget at `now`, if it is.
+    fn overrun(&self, now: Instant) -> Option<Error> {
+        let cpu = self.cpu_budget.as_ref().filter(|(budget, _)| self.cpu_used() > *budget).map(|(_, e)| e);
+        let wall = || self.wall.as_ref().filter(|(deadline, _)| now >= *deadline).map(|(_, e)| e);
+        cpu.or_else(wall).cloned()
+    }
+
+    /// The earliest moment this watch can be over budget: CPU time advances no faster than the
+    /// wall clock.
+    fn earliest_overrun(&self, now: Instant) -> Option<Instant> {
+        let cpu = self.cpu_budget.as_ref().map(|(budget, _)| now + budget.saturating_sub(self.cpu_used()));
+        let wall = self.wall.as_ref().map(|(deadline, _)| *deadline);
+        match (cpu, wall) {
+            (Some(c), Some(w)) => Some(c.min(w)),
+            (c, w) => c.or(w),
+        }
+    }
 }
 
 pub struct Watchdog {
@@ -122,13 +154,16 @@ impl Watchdog {
             termination,
             fired: false,
         };
+        let now = Instant::now();
+        let due = watch.earliest_overrun(now).unwrap_or(now);
         let mut state = self.state.lock().unwrap();
         let id = state.next;
         state.next += 1;
-        // A wall deadline sooner than the next tick needs the watchdog awake too.
-        let wake = state.sleeping || budget_wakes_early(&watch);
+        let wake = state.wake_at.is_none_or(|at| due < at);
         state.watches.insert(id, watch);
-        state.sleeping = false;
+        if wake {
+            state.wake_at = Some(due);
+        }
         drop(state);
         if wake {
             self.wake.notify_one();
@@ -140,47 +175,31 @@ impl Watchdog {
         let mut state = self.state.lock().unwrap();
         loop {
             let now = Instant::now();
+            let mut next: Option<Instant> = None;
             for watch in state.watches.values_mut() {
-                let over = watch
-                    .cpu_budget
-                    .as_ref()
-                    .filter(|(budget, _)| watch.clock.now().saturating_sub(watch.cpu_start) > *budget)
-                    .map(|(_, e)| e.clone())
-                    .or_else(|| {
-                        watch.wall.as_ref().filter(|(deadline, _)| now >= *deadline).map(|(_, e)| e.clone())
-                    });
-                if let Some(reason) = over {
+                if let Some(reason) = watch.overrun(now) {
                     if !watch.fired {
                         watch.termination.set(reason);
                         watch.fired = true;
                     }
                     watch.isolate.terminate_execution();
                 }
+                let due = match watch.fired {
+                    true => now + REFIRE,
+                    false => watch.earliest_overrun(now).unwrap_or(now + REFIRE),
+                };
+                next = Some(next.map_or(due, |n| n.min(due)));
             }
-            state = if state.watches.is_empty() {
-                state.sleeping = true;
-                self.wake.wait(state).unwrap()
-            } else {
-                let next_wall = state.watches.values().filter_map(|w| w.wall.as_ref().map(|(d, _)| *d)).min();
-                let has_cpu = state.watches.values().any(|w| w.cpu_budget.is_some());
-                let mut timeout = if has_cpu { TICK } else { Duration::from_secs(3600) };
-                if let Some(deadline) = next_wall {
-                    timeout = timeout.min(deadline.saturating_duration_since(Instant::now()));
+            state.wake_at = next;
+            state = match next {
+                None => self.wake.wait(state).unwrap(),
+                Some(at) => {
+                    let sleep = at.saturating_duration_since(Instant::now()).max(MIN_SLEEP);
+                    self.wake.wait_timeout(state, sleep).unwrap().0
                 }
-                self.wake.wait_timeout(state, timeout.max(Duration::from_micros(100))).unwrap().0
             };
         }
     }
-}
-
-/// Whether `watch` must be looked at before the next regular tick: a wall-only watch (the
-/// watchdog then waits for the earliest deadline, not a tick) whose deadline is near.
-fn budget_wakes_early(watch: &Watch) -> bool {
-    watch.cpu_budget.is_none()
-        && watch
-            .wall
-            .as_ref()
-            .is_some_and(|(d, _)| d.saturating_duration_since(Instant::now()) < Duration::from_secs(3600))
 }
 
 /// Ends the watch when dropped.
