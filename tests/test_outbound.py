@@ -197,3 +197,19 @@ def test_http_outbound_checks_every_redirect(loader, server):
 def test_http_outbound_validation(kwargs, exc):
     with pytest.raises(exc):
         wb.HttpOutbound(**kwargs)
+
+
+def test_injected_credentials_never_exist_inside_the_sandbox(loader, server):
+    url, hits, seen_headers = server
+    port = url.rsplit(":", 1)[1]
+    src = """export default { async f(url) {
+        const req = new Request(url, { headers: { 'x-mine': '1' } })
+        const r = await fetch(req)
+        const seen = [...req.headers, ...r.headers, await r.text(), JSON.stringify(globalThis)]
+        return { seen: seen.flat().join(' '), status: r.status }
+    } }"""
+    with loader.load(main_module="s.js", modules={"s.js": src}, global_outbound=http_outbound(allow_private_networks=True)) as w:
+        out = w.get_entrypoint().f(f"http://api.example.com:{port}/data")
+    assert out["status"] == 200
+    assert seen_headers[-1]["authorization"] == "Bearer s3cret" and seen_headers[-1]["x-mine"] == "1"
+    assert "s3cret" not in out["seen"]
