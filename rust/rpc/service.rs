@@ -12,9 +12,16 @@ use crate::ops::{self, OpState};
 use crate::value::{self, FromV8Error, Service, Value};
 
 pub fn stub<'s>(scope: &mut v8::PinScope<'s, '_>, service: Service) -> v8::Local<'s, v8::Value> {
+    // One entry per distinct binding, however often it is handed in (an entrypoint passed as an
+    // argument on every call must not grow the list).
     let state = ops::state(scope);
-    let index = state.services.len();
-    state.services.push(service);
+    let index = match state.services.iter().position(|s| *s == service) {
+        Some(known) => known,
+        None => {
+            state.services.push(service);
+            state.services.len() - 1
+        }
+    };
     let null = v8::null(scope);
     let target = v8::Object::with_prototype_and_properties(scope, null.into(), &[], &[]);
     let handler = v8::Object::new(scope);
