@@ -264,8 +264,9 @@ class Loader:
     ) -> None:
         """``max_warm`` caps the workers kept by :meth:`get` (least recently used go first);
         ``idle_ttl_s`` drops cached workers not called for that long (None: never);
-        ``pool_size`` blank isolates per thread are kept ready (refilled when the thread is idle)
-        so ``load()`` does not wait for isolate creation."""
+        ``pool_size`` blank isolates per thread are kept ready (filled before the constructor
+        returns, refilled when the thread is idle) so ``load()`` does not wait for isolate
+        creation."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Worker:
         """The warm worker cached under ``id``, or a fresh one loaded from ``factory()``.
 
@@ -296,7 +297,8 @@ class Loader:
 
         Pass a :class:`WorkerCode`, or its fields as keywords. Raises :class:`CodeError` for bad
         code, :class:`JSError` if a module fails to parse (``name == "SyntaxError"``) or its
-        top-level code throws.
+        top-level code throws, and :class:`WorkerError` when the process already holds as many
+        isolates as its memory-mapping limit allows (see the README's Limits section).
         """
     def close(self) -> None:
         """Terminates running JavaScript and disposes every worker. Idempotent."""
