@@ -1,5 +1,6 @@
 """The first vertical slice: load a module into a fresh isolate and call its default export."""
 
+import resource
 import threading
 import time
 
@@ -144,3 +145,18 @@ def test_fresh_isolates_do_not_share_random_state(loader):
             randoms.add(r)
             uuids.add(u)
     assert len(randoms) == 4 and len(uuids) == 4
+
+
+def test_idle_workers_cost_no_cpu():
+    # No busy-spinning threads and no per-isolate timers: a process full of idle workers sleeps.
+    with wb.Loader(threads=2) as loader:
+        workers = [loader.load(main_module="m.js", modules={"m.js": "export default { f() { return 1 } }"}) for _ in range(300)]
+        assert workers[-1].get_entrypoint().f() == 1
+        time.sleep(0.5)  # pool refills and disposals finish
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        time.sleep(1.0)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        assert used < 0.02, f"{used * 1000:.1f} ms of CPU in 1 s with 300 idle workers"
+        for w in workers:
+            w.close()
