@@ -76,6 +76,32 @@ impl<T> Reply<T> {
     }
 }
 
+/// The next message on `rx` by `deadline` (None: no deadline), polling for up to `spin` before
+/// sleeping on the channel. Polling costs a little CPU and saves the futex wake-up and
+/// reschedule of a sleeping receiver when the message is about to arrive.
+fn recv_polling<T>(
+    rx: &Receiver<T>,
+    spin: Duration,
+    deadline: Option<Instant>,
+) -> Result<T, RecvTimeoutError> {
+    let spin_until = Instant::now() + spin;
+    loop {
+        let now = Instant::now();
+        if now >= spin_until || deadline.is_some_and(|d| now >= d) {
+            break;
+        }
+        match rx.try_recv() {
+            Ok(message) => return Ok(message),
+            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) => std::hint::spin_loop(),
+        }
+    }
+    match deadline {
+        Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
+        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    }
+}
+
 /// How long a caller polls for an answer before it sleeps.
 const REPLY_SPIN: Duration = Duration::from_micros(50);
 
@@ -252,15 +278,7 @@ impl<T> Pending<T> {
     /// `None` if no answer came within `timeout`. Polls briefly before sleeping: a short call's
     /// answer usually arrives within microseconds, sooner than a sleeping thread wakes.
     pub fn wait(&self, timeout: Duration) -> Option<Done<T>> {
-        let spin_until = Instant::now() + REPLY_SPIN.min(timeout);
-        while Instant::now() < spin_until {
-            match self.rx.try_recv() {
-                Ok(done) => return Some(done),
-                Err(TryRecvError::Disconnected) => break,
-                Err(TryRecvError::Empty) => std::hint::spin_loop(),
-            }
-        }
-        match self.rx.recv_timeout(timeout.saturating_sub(REPLY_SPIN)) {
+        match recv_polling(&self.rx, REPLY_SPIN, Some(Instant::now() + timeout)) {
             Ok(done) => Some(done),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => {

@@ -5,12 +5,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::worker::Worker;
-use super::{Call, Done, Reply};
+use super::{Call, Done, Reply, recv_polling};
 use crate::code::WorkerCode;
 use crate::error::Error;
 use crate::limits::Limits;
@@ -191,7 +191,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             (next, false) => next,
         };
         running.busy.store(false, Ordering::Relaxed);
-        let received = receive(&commands, wake);
+        let received = recv_polling(&commands, SPIN, wake);
         running.busy.store(true, Ordering::Relaxed);
         if matches!(received, Err(RecvTimeoutError::Timeout))
             && chores
@@ -324,22 +324,6 @@ const MAX_RETIRED: usize = 16;
 /// answers a reply with another command (a loop of calls) finds the thread still awake, and
 /// neither side pays for a futex wake-up and a reschedule.
 const SPIN: Duration = Duration::from_micros(30);
-
-/// The next command, waiting until `deadline` at most (forever when None).
-fn receive(commands: &Receiver<Command>, deadline: Option<Instant>) -> Result<Command, RecvTimeoutError> {
-    let spin_until = Instant::now() + SPIN;
-    while Instant::now() < spin_until && deadline.is_none_or(|d| Instant::now() < d) {
-        match commands.try_recv() {
-            Ok(c) => return Ok(c),
-            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-            Err(TryRecvError::Empty) => std::hint::spin_loop(),
-        }
-    }
-    match deadline {
-        Some(d) => commands.recv_timeout(d.saturating_duration_since(Instant::now())),
-        None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
-    }
-}
 
 #[cfg(test)]
 mod tests {
