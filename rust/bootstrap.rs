@@ -19,6 +19,7 @@ const FILES: &[(&str, &str)] = &[
     ("10_misc.js", include_str!("js/10_misc.js")),
     ("11_workers.js", include_str!("js/11_workers.js")),
     ("12_fetch.js", include_str!("js/12_fetch.js")),
+    ("13_wasm.js", include_str!("js/13_wasm.js")),
 ];
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.
@@ -44,4 +45,22 @@ pub fn run<'s>(
         }
     }
     Ok(hooks)
+}
+
+/// What each new context needs beyond the snapshot: the WebAssembly wrappers (js/13_wasm.js),
+/// since V8 adds `WebAssembly` to a context only after deserialising it.
+pub fn per_context(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+    hooks: v8::Local<v8::Object>,
+) -> Result<(), String> {
+    let key = v8::String::new(tc, "installWasm").unwrap();
+    let install = hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+    let undefined = v8::undefined(tc);
+    match install.and_then(|f| f.call(tc, undefined.into(), &[])) {
+        Some(_) => Ok(()),
+        None => Err(tc
+            .exception()
+            .map(|e| format!("13_wasm.js: {}", e.to_rust_string_lossy(tc)))
+            .unwrap_or_else(|| "13_wasm.js: no installWasm hook".into())),
+    }
 }

@@ -242,7 +242,15 @@ fn value_module<'s>(
             v8::ArrayBuffer::with_backing_store(scope, &store).into()
         }
         ModuleSource::Json(value) => crate::value::to_v8(scope, value),
-        ModuleSource::Wasm(bytes) => v8::WasmModuleObject::compile(scope, bytes)?.into(),
+        ModuleSource::Wasm(bytes) => {
+            // Through the bootstrap's WebAssembly.Module, which charges the memories it defines.
+            let compile = crate::ops::state(scope).wasm_module.clone()?;
+            let compile = v8::Local::new(scope, compile);
+            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.clone()).make_shared();
+            let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
+            let undefined = v8::undefined(scope);
+            compile.call(scope, undefined.into(), &[buffer.into()])?
+        }
         ModuleSource::Js(_) | ModuleSource::Ts(_) | ModuleSource::Cjs(_) => {
             unreachable!("source modules are compiled, not valued")
         }

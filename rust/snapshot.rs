@@ -45,16 +45,22 @@ fn create() -> Option<Vec<u8>> {
     // The bootstrap installs closures over `ops`; none of them runs an op while installing, but
     // the slot must exist in case one does.
     creator.set_slot(crate::ops::OpState::detached());
-    {
+    let bootstrapped = {
         v8::scope!(let hs, &mut creator);
         let context = v8::Context::new(hs, Default::default());
         let scope = &mut v8::ContextScope::new(hs, context);
         v8::tc_scope!(let tc, scope);
-        let hooks = crate::bootstrap::run(tc).ok()?;
-        tc.add_context_data(context, hooks);
+        let hooks = crate::bootstrap::run(tc);
+        if let Ok(hooks) = hooks {
+            tc.add_context_data(context, hooks);
+        }
         tc.set_default_context(context);
-    }
+        hooks.map(|_| ())
+    };
+    // A snapshot creator must end in create_blob, even when the bootstrap failed (then the
+    // workers run it themselves and report the failure).
     let blob = creator.create_blob(v8::FunctionCodeHandling::Keep)?;
+    bootstrapped.ok()?;
     Some(blob.to_vec())
 }
 

@@ -117,7 +117,8 @@ impl Worker {
             let installed = match snapshot {
                 Some(_) => crate::snapshot::hooks(tc).ok_or_else(|| "the snapshot has no hooks".to_string()),
                 None => crate::bootstrap::run(tc),
-            };
+            }
+            .and_then(|hooks| crate::bootstrap::per_context(tc, hooks).map(|()| hooks));
             match installed {
                 Ok(hooks) => js.hooks = Some(v8::Global::new(tc, hooks)),
                 Err(e) => js.dead = Some(Error::Worker(format!("the runtime failed to start: {e}"))),
@@ -148,6 +149,7 @@ impl Worker {
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
         self.limits = code.limits.or_defaults();
+        let heap = self.heap;
         self.js.main_name = code.main_module.clone();
         self.isolate.set_slot(OpState::new(link));
         self.isolate.set_slot(ModuleMap::new(code));
@@ -174,10 +176,17 @@ impl Worker {
                 Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
             };
             hooks.set(tc, key.into(), outbound);
-            let key = v8::String::new(tc, "serviceFetch").unwrap();
-            let service_fetch =
-                hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
-            crate::ops::state(tc).service_fetch = service_fetch.map(|f| v8::Global::new(tc, f));
+            let hook = |name: &str| {
+                let key = v8::String::new(tc, name).unwrap();
+                let f = hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+                f.map(|f| v8::Global::new(tc, f))
+            };
+            let service_fetch = hook("serviceFetch");
+            let wasm_module = hook("wasmModule");
+            let state = crate::ops::state(tc);
+            state.service_fetch = service_fetch;
+            state.wasm_module = wasm_module;
+            state.wasm_limit = heap;
             js.env = Some(v8::Global::new(tc, env));
         });
     }

@@ -45,6 +45,11 @@ pub struct OpState {
     pub services: Vec<crate::value::Service>,
     /// The bootstrap's `hooks.serviceFetch`, which gives a service stub its `fetch(input, init)`.
     pub service_fetch: Option<v8::Global<v8::Function>>,
+    /// The bootstrap's `hooks.wasmModule`, which compiles a `wasm` module's bytes.
+    pub wasm_module: Option<v8::Global<v8::Function>>,
+    /// WebAssembly memory charged so far, and how much the worker's memory limit allows.
+    pub wasm_bytes: usize,
+    pub wasm_limit: usize,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -65,6 +70,9 @@ impl OpState {
             next_call: 1,
             services: Vec::new(),
             service_fetch: None,
+            wasm_module: None,
+            wasm_bytes: 0,
+            wasm_limit: crate::limits::Limits::default().heap_bytes(),
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,
@@ -140,6 +148,34 @@ ops! {
     "digest" => crypto::op_digest,
     "structuredClone" => clone::op_structured_clone,
     "takeSubrequest" => op_take_subrequest,
+    "chargeWasm" => op_charge_wasm,
+    "wasmRoom" => op_wasm_room,
+}
+
+/// `ops.wasmRoom()`: bytes of WebAssembly memory the worker may still be charged.
+fn op_wasm_room(
+    scope: &mut v8::PinScope,
+    _args: v8::FunctionCallbackArguments,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let state = state(scope);
+    rv.set_double(state.wasm_limit.saturating_sub(state.wasm_bytes) as f64);
+}
+
+/// `ops.chargeWasm(bytes)`: counts WebAssembly memory the worker may come to use against its
+/// memory limit (see js/13_wasm.js). Returns false, counting nothing, past the limit.
+fn op_charge_wasm(
+    scope: &mut v8::PinScope,
+    args: v8::FunctionCallbackArguments,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let bytes = args.get(0).number_value(scope).unwrap_or(f64::NAN);
+    let state = state(scope);
+    let fits = bytes >= 0.0 && state.wasm_bytes as f64 + bytes <= state.wasm_limit as f64;
+    if fits {
+        state.wasm_bytes += bytes as usize;
+    }
+    rv.set_bool(fits);
 }
 
 /// `ops.takeSubrequest()`: counts one outbound request; returns how many remain, or

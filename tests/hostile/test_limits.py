@@ -153,22 +153,57 @@ def test_limits_validation():
 # (module (memory (export "mem") 1 65536)): a memory that declares it may grow to 4 GiB.
 WASM_4GIB_MEMORY = bytes([0, 97, 115, 109, 1, 0, 0, 0, 5, 6, 1, 1, 1, 128, 128, 4, 7, 7, 1, 3, 109, 101, 109, 2, 0])
 
+GROW_UNTIL_REFUSED = """
+  try {{ for (;;) {{ m.grow(16); new Uint8Array(m.buffer).fill(1, m.buffer.byteLength - 4096) }} }}
+  catch (e) {{ return [e.name, m.buffer.byteLength] }}
+"""
+
 
 @pytest.mark.parametrize("make", [
     "new WebAssembly.Memory({ initial: 1 })",
     "new WebAssembly.Memory({ initial: 1, maximum: 65536 })",
     "new WebAssembly.Instance(wasm).exports.mem",
+    "(await WebAssembly.instantiate(bytes)).instance.exports.mem",
+    "new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.mem",
+    "(await WebAssembly.instantiate(await WebAssembly.compile(bytes))).exports.mem",
 ])
-def test_webassembly_memory_cannot_grow_past_its_cap(loader, check_alive, make):
-    # WebAssembly memory lives outside the heap and the ArrayBuffer budget; each memory is
-    # capped (128 MiB) so a grow loop ends in a catchable RangeError, not a 4 GiB mapping.
+def test_webassembly_memory_cannot_grow_past_the_memory_limit(loader, check_alive, make):
+    # WebAssembly memory lives outside the heap and the ArrayBuffer budget; each memory's
+    # maximum is lowered to what the worker's memory limit has room for, so growing it ends in
+    # a catchable RangeError at the limit, not a 4 GiB mapping.
     src = f"""import wasm from 'm.wasm'
-    export default {{ f() {{
+    import bytes from 'm.data'
+    export default {{ async f() {{
       const m = {make}
-      try {{ for (;;) {{ m.grow(64); new Uint8Array(m.buffer).fill(1, m.buffer.byteLength - 4096) }} }}
-      catch (e) {{ return [e.name, m.buffer.byteLength] }}
+      {GROW_UNTIL_REFUSED}
     }} }}"""
-    with loader.load(main_module="h.js", modules={"h.js": src, "m.wasm": {"wasm": WASM_4GIB_MEMORY}}) as w:
+    modules = {"h.js": src, "m.wasm": {"wasm": WASM_4GIB_MEMORY}, "m.data": {"data": WASM_4GIB_MEMORY}}
+    with loader.load(main_module="h.js", modules=modules, limits=wb.Limits(memory_mb=32)) as w:
         name, size = w.get_entrypoint().f()
     assert name == "RangeError"
-    assert 64 << 20 < size <= 128 << 20
+    assert 16 << 20 < size <= 32 << 20
+
+
+def test_many_webassembly_memories_share_one_budget(loader, check_alive):
+    # Without the budget, 40 memories of 64 MiB each would map 2.5 GiB with memory_mb=64.
+    src = """export default { f() {
+      const keep = []
+      try { for (let i = 0; i < 40; i++) { const m = new WebAssembly.Memory({ initial: 256 }); new Uint8Array(m.buffer).fill(1); keep.push(m) } }
+      catch (e) { return [e.name, keep.length] }
+      return ['none', keep.length]
+    } }"""
+    with loader.load(main_module="h.js", modules={"h.js": src}, limits=wb.Limits(memory_mb=64)) as w:
+        name, count = w.get_entrypoint().f()
+    assert name == "RangeError" and count == 1  # a memory with no maximum is charged all the room left
+
+
+def test_the_original_webassembly_constructors_are_out_of_reach(loader):
+    src = """export default { f() {
+      const m = new WebAssembly.Memory({ initial: 1, maximum: 2 })
+      const i = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])))
+      return [m.constructor === WebAssembly.Memory, Object.getPrototypeOf(m) === WebAssembly.Memory.prototype,
+              m instanceof WebAssembly.Memory, i.constructor === WebAssembly.Instance, WebAssembly.Memory.name,
+              typeof WebAssembly.compileStreaming]
+    } }"""
+    with loader.load(main_module="h.js", modules={"h.js": src}) as w:
+        assert w.get_entrypoint().f() == [True, True, True, True, "Memory", "undefined"]
