@@ -1,7 +1,7 @@
 //! Per-isolate memory caps. Stock V8 aborts the whole process when an isolate runs out of heap;
 //! instead, near the cap we ask V8 to terminate the running script and raise the limit by some
-//! headroom so the termination can unwind. The worker is then condemned. ArrayBuffer memory,
-//! outside the heap, has its own budget of the same size (`BufferBudget`).
+//! headroom so the termination can unwind. The worker is then condemned. ArrayBuffer and
+//! WebAssembly memory, outside the heap, share a second budget of the same size (`BufferBudget`).
 //!
 //! The heap callback runs on the isolate's thread (during allocation/GC); the allocator on any
 //! thread V8 allocates from.
@@ -57,17 +57,25 @@ pub struct BufferBudget {
 }
 
 impl BufferBudget {
-    pub fn allocator(limit: usize) -> v8::UniqueRef<v8::Allocator> {
+    /// An ArrayBuffer allocator drawing on a new budget of `limit` bytes, and the budget, which
+    /// WebAssembly memory is charged to as well (js/13_wasm.js).
+    pub fn allocator(limit: usize) -> (v8::UniqueRef<v8::Allocator>, std::sync::Arc<BufferBudget>) {
         static VTABLE: v8::RustAllocatorVtable<BufferBudget> =
             v8::RustAllocatorVtable { allocate, allocate_uninitialized, free, drop: drop_budget };
         let budget = std::sync::Arc::new(BufferBudget { used: Default::default(), limit });
         // SAFETY: the handle is an Arc leaked into V8, which calls `drop_budget` exactly once
         // when the allocator goes; the vtable functions match `BufferBudget`.
-        unsafe { v8::new_rust_allocator(std::sync::Arc::into_raw(budget), &VTABLE) }
+        let allocator = unsafe { v8::new_rust_allocator(std::sync::Arc::into_raw(budget.clone()), &VTABLE) };
+        (allocator, budget)
+    }
+
+    /// Bytes left in the budget.
+    pub fn room(&self) -> usize {
+        self.limit.saturating_sub(self.used.load(Ordering::SeqCst))
     }
 
     /// Reserves `len` bytes of the budget; false when that would exceed it.
-    fn reserve(&self, len: usize) -> bool {
+    pub fn reserve(&self, len: usize) -> bool {
         self.used
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
                 used.checked_add(len).filter(|&total| total <= self.limit)

@@ -33,6 +33,8 @@ pub struct Worker {
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
     pub(super) termination: Termination,
     isolate: v8::OwnedIsolate,
+    /// The isolate's off-heap budget, shared with its ArrayBuffer allocator.
+    buffers: std::sync::Arc<BufferBudget>,
     // After `isolate`: the place under the cap is given back once the isolate is disposed.
     _slot: Slot,
 }
@@ -92,9 +94,8 @@ impl Worker {
     pub fn blank(heap: usize) -> Result<Self> {
         let slot = Slot::take()?;
         let snapshot = crate::snapshot::blob();
-        let mut params = v8::CreateParams::default()
-            .heap_limits(0, heap)
-            .array_buffer_allocator(BufferBudget::allocator(heap));
+        let (allocator, buffers) = BufferBudget::allocator(heap);
+        let mut params = v8::CreateParams::default().heap_limits(0, heap).array_buffer_allocator(allocator);
         if let Some(blob) = snapshot {
             params = params
                 .snapshot_blob(v8::StartupData::from(blob))
@@ -135,6 +136,7 @@ impl Worker {
             turn_started: None,
             termination,
             isolate,
+            buffers,
             _slot: slot,
         })
     }
@@ -149,7 +151,7 @@ impl Worker {
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
         self.limits = code.limits.or_defaults();
-        let heap = self.heap;
+        let buffers = self.buffers.clone();
         self.js.main_name = code.main_module.clone();
         self.isolate.set_slot(OpState::new(link));
         self.isolate.set_slot(ModuleMap::new(code));
@@ -186,7 +188,7 @@ impl Worker {
             let state = crate::ops::state(tc);
             state.service_fetch = service_fetch;
             state.wasm_module = wasm_module;
-            state.wasm_limit = heap;
+            state.buffers = Some(buffers);
             js.env = Some(v8::Global::new(tc, env));
         });
     }

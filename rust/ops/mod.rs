@@ -47,9 +47,8 @@ pub struct OpState {
     pub service_fetch: Option<v8::Global<v8::Function>>,
     /// The bootstrap's `hooks.wasmModule`, which compiles a `wasm` module's bytes.
     pub wasm_module: Option<v8::Global<v8::Function>>,
-    /// WebAssembly memory charged so far, and how much the worker's memory limit allows.
-    pub wasm_bytes: usize,
-    pub wasm_limit: usize,
+    /// The isolate's off-heap budget (ArrayBuffers), which WebAssembly memory is charged to.
+    pub buffers: Option<std::sync::Arc<crate::heap::BufferBudget>>,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -71,8 +70,7 @@ impl OpState {
             services: Vec::new(),
             service_fetch: None,
             wasm_module: None,
-            wasm_bytes: 0,
-            wasm_limit: crate::limits::Limits::default().heap_bytes(),
+            buffers: None,
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,
@@ -152,29 +150,27 @@ ops! {
     "wasmRoom" => op_wasm_room,
 }
 
-/// `ops.wasmRoom()`: bytes of WebAssembly memory the worker may still be charged.
+/// `ops.wasmRoom()`: bytes left in the worker's off-heap budget.
 fn op_wasm_room(
     scope: &mut v8::PinScope,
     _args: v8::FunctionCallbackArguments,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
-    let state = state(scope);
-    rv.set_double(state.wasm_limit.saturating_sub(state.wasm_bytes) as f64);
+    let room = state(scope).buffers.as_ref().map_or(0, |b| b.room());
+    rv.set_double(room as f64);
 }
 
-/// `ops.chargeWasm(bytes)`: counts WebAssembly memory the worker may come to use against its
-/// memory limit (see js/13_wasm.js). Returns false, counting nothing, past the limit.
+/// `ops.chargeWasm(bytes)`: reserves WebAssembly memory the worker may come to use in its
+/// off-heap budget, for good (see js/13_wasm.js). Returns false, reserving nothing, past it.
 fn op_charge_wasm(
     scope: &mut v8::PinScope,
     args: v8::FunctionCallbackArguments,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     let bytes = args.get(0).number_value(scope).unwrap_or(f64::NAN);
-    let state = state(scope);
-    let fits = bytes >= 0.0 && state.wasm_bytes as f64 + bytes <= state.wasm_limit as f64;
-    if fits {
-        state.wasm_bytes += bytes as usize;
-    }
+    let budget = state(scope).buffers.clone();
+    let fits =
+        bytes >= 0.0 && bytes <= usize::MAX as f64 && budget.is_some_and(|b| b.reserve(bytes as usize));
     rv.set_bool(fits);
 }
 

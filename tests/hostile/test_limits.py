@@ -207,3 +207,28 @@ def test_the_original_webassembly_constructors_are_out_of_reach(loader):
     } }"""
     with loader.load(main_module="h.js", modules={"h.js": src}) as w:
         assert w.get_entrypoint().f() == [True, True, True, True, "Memory", "undefined"]
+
+
+def test_arraybuffers_and_webassembly_memory_share_one_budget(loader, check_alive):
+    # ArrayBuffers leave less room for WebAssembly memory (a lower maximum, then a RangeError)...
+    src = """export default {
+      wasmAfterBuffers() {
+        const buffer = new ArrayBuffer(40 << 20)
+        const m = new WebAssembly.Memory({ initial: 1, maximum: 512 })  // lowered to the 24 MiB left
+        let pages = 1
+        try { for (;;) { m.grow(1); pages++ } } catch (e) {}
+        let refused
+        try { new WebAssembly.Memory({ initial: 1, maximum: 1 }) } catch (e) { refused = e.name }
+        return [buffer.byteLength >> 20, pages, refused]
+      },
+      buffersAfterWasm() {
+        const keep = [new WebAssembly.Memory({ initial: 1, maximum: 960 })]
+        keep.push(new ArrayBuffer(8 << 20))
+      },
+    }"""
+    with loader.load(main_module="h.js", modules={"h.js": src}, limits=wb.Limits(memory_mb=64)) as w:
+        assert w.get_entrypoint().wasmAfterBuffers() == [40, 384, "RangeError"]
+    # ...and WebAssembly memory leaves less for ArrayBuffers (a refused buffer ends the worker).
+    with loader.load(main_module="h.js", modules={"h.js": src}, limits=wb.Limits(memory_mb=64)) as w:
+        with pytest.raises(wb.MemoryLimitExceeded):
+            w.get_entrypoint().buffersAfterWasm()
