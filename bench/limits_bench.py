@@ -19,6 +19,8 @@ BOMBS = {
     "string doubling": "export default { f() { let s = 'x'; const k = []; for (;;) { s += s; k.push(s) } } }",
     "ArrayBuffers": "export default { f() { const k = []; for (;;) k.push(new Uint8Array(8 << 20)) } }",
     "Map": "export default { f() { const m = new Map(); for (let i = 0;; i++) m.set(i, { i }) } }",
+    "WebAssembly memories": "export default { f() { const k = []; for (;;) { const m = new WebAssembly.Memory({ initial: 128 }); new Uint8Array(m.buffer).fill(1); k.push(m) } } }",
+    "WebAssembly grow": "export default { f() { const m = new WebAssembly.Memory({ initial: 1 }); for (;;) { m.grow(16); new Uint8Array(m.buffer).fill(1) } } }",
 }
 
 
