@@ -433,10 +433,14 @@ pub fn resolve_callback<'s>(
 mod tests {
     use super::*;
 
-    fn bundle(names: &[&str]) -> WorkerCode {
+    /// A worker whose modules are `names` (the first is the main one), all empty.
+    pub(super) fn bundle<S: AsRef<str>>(names: &[S]) -> WorkerCode {
         WorkerCode {
-            main_module: names[0].into(),
-            modules: names.iter().map(|n| (n.to_string(), ModuleSource::Js(String::new()))).collect(),
+            main_module: names[0].as_ref().into(),
+            modules: names
+                .iter()
+                .map(|n| (n.as_ref().to_string(), ModuleSource::Js(String::new())))
+                .collect(),
             env: crate::value::Value::Undefined,
             limits: crate::limits::Limits::default(),
             outbound: crate::code::Outbound::Closed,
@@ -476,17 +480,8 @@ mod tests {
 mod properties {
     use proptest::prelude::*;
 
+    use super::tests::bundle;
     use super::*;
-
-    fn bundle(names: &[String]) -> WorkerCode {
-        WorkerCode {
-            main_module: names[0].clone(),
-            modules: names.iter().map(|n| (n.clone(), ModuleSource::Js(String::new()))).collect(),
-            env: crate::value::Value::Undefined,
-            limits: crate::limits::Limits::default(),
-            outbound: crate::code::Outbound::Closed,
-        }
-    }
 
     proptest! {
         /// Whatever the specifier, resolution names one of the worker's modules (or a built-in),

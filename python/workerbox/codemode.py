@@ -418,8 +418,9 @@ class ToolAPI:
         except WorkerError as e:
             result.error = _format_error(e)
             return result
+        # A loader made for one run creates its one isolate on demand; a pool would be wasted.
         own = self._loader is None
-        loader = Loader(threads=1) if own else self._loader
+        loader = Loader(threads=1, pool_size=0) if own else self._loader
         assert loader is not None
         try:
             with loader.load(worker_code) as worker:
@@ -437,7 +438,7 @@ class ToolAPI:
         """`run` for asyncio: tools may be coroutine functions awaited on the running loop."""
         result = RunResult()
         own = loader is None
-        active = AsyncLoader(threads=1) if own else loader
+        active = AsyncLoader(threads=1, pool_size=0) if own else loader
         assert active is not None
         try:
             worker = await active.load(self._code(code, result.calls, limits, global_outbound, result.logs))

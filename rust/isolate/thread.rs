@@ -230,9 +230,9 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         match command {
             Some(Command::Load { id, code, reply }) => {
                 let limits = code.limits;
-                let pooled = pool.pop_if(|w| w.heap() == code.limits.or_defaults().heap_bytes());
+                let heap = limits.or_defaults().heap_bytes();
+                let pooled = pool.pop_if(|w| w.heap() == heap);
                 running.pooled.store(pool.len(), Ordering::Relaxed);
-                let heap = code.limits.or_defaults().heap_bytes();
                 let blank = pooled.map(Ok).unwrap_or_else(|| {
                     Worker::blank(heap).or_else(|_| {
                         // At the isolate cap, closed isolates awaiting disposal make room.

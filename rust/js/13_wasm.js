@@ -121,13 +121,16 @@
       const shared = descriptor.shared;
       if (shared !== undefined) clean.shared = shared;
       const initial = Number(clean.initial);
-      const limited = Math.min(maximum === undefined ? CAP_PAGES : Number(maximum), CAP_PAGES, roomPages());
-      if (!(initial <= limited)) {
-        if (initial > CAP_PAGES || initial > roomPages()) charge(Math.ceil(initial));
-        clean.maximum = maximum;
-      } else {
+      const ceiling = Math.min(maximum === undefined ? CAP_PAGES : Number(maximum), CAP_PAGES);
+      const limited = Math.min(ceiling, roomPages());
+      if (initial <= limited) {
         clean.maximum = limited;
         charge(limited);
+      } else {
+        // Too big for the room left: the charge refuses it. Otherwise the descriptor is invalid
+        // (initial above maximum or the cap, or not a number) and V8 rejects it, uncharged.
+        if (initial <= ceiling) charge(Math.ceil(initial));
+        clean.maximum = maximum;
       }
       return construct(Memory, [clean], new.target);
     }
