@@ -16,10 +16,6 @@
 # Takes ~2 h on 2 cores from scratch. Re-running resumes: ninja keeps finished steps and ccache
 # keeps finished objects even if target/ is wiped. Usage:
 #   nohup bash .ci/build-v8.sh > /tmp/v8-build.log 2>&1 &
-# V8_FEATURES="v8_enable_pointer_compression" builds that variant of the crate instead, in its
-# own target dir, as librusty_v8_ptrcomp_release_<target>.a.gz (the crate's prebuilt naming),
-# with one pointer cage per isolate: a shared cage caps the heaps of all isolates together at
-# 4 GiB and aborts the process past it.
 set -euo pipefail
 
 V8_VERSION=${V8_VERSION:-$(sed -n 's/^v8 *= *.*"=\([0-9.]*\)".*/\1/p' "$(dirname "$0")/../Cargo.toml" 2>/dev/null || true)}
@@ -29,9 +25,6 @@ WORK=${V8_BUILD_DIR:-/opt/v8build}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${V8_DEST:-$REPO/.ci/v8}
 TARGET=x86_64-unknown-linux-gnu
-V8_FEATURES=${V8_FEATURES:-}
-SUFFIX=""
-case " $V8_FEATURES " in *" v8_enable_pointer_compression "*) SUFFIX=_ptrcomp ;; esac
 log() { printf '[build-v8 %(%H:%M:%S)T] %s\n' -1 "$*"; }
 
 log "v8 crate $V8_VERSION; toolchain $TC; build dir $WORK; output $DEST"
@@ -113,9 +106,6 @@ export V8_FROM_SOURCE=1
 export CLANG_BASE_PATH=$LLVM LIBCLANG_PATH=$LLVM/lib
 export GN=$GN_BIN NINJA=$NINJA_BIN PYTHON=python3
 export GN_ARGS=${V8_GN_ARGS:-'clang_version="23" enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0'}
-[ "$SUFFIX" = _ptrcomp ] && GN_ARGS="$GN_ARGS v8_enable_pointer_compression_shared_cage=false"
-# Each variant keeps its own ninja state.
-export CARGO_TARGET_DIR=$CRATE_DIR/target$SUFFIX
 export SCCACHE=$TC/v8-cc-wrapper
 export V8CC_CCACHE=$(command -v ccache || true)
 export CCACHE_DIR=${CCACHE_DIR:-$WORK/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
@@ -125,15 +115,14 @@ export RUSTUP_TOOLCHAIN=${RUSTUP_TOOLCHAIN:-stable}
 unset RUSTY_V8_ARCHIVE RUSTY_V8_SRC_BINDING_PATH RUSTY_V8_MIRROR
 log "GN_ARGS=$GN_ARGS"
 start=$SECONDS
-OUT=$CARGO_TARGET_DIR/release/gn_out
+OUT=target/release/gn_out
 BINDING=$OUT/src_binding.rs
-if ! cargo build --release -vv ${V8_FEATURES:+--features "$V8_FEATURES"}; then
+if ! cargo build --release -vv; then
   [ -f "$OUT/obj/librusty_v8.a" ] || exit 1
   # bindgen with libclang 23 names nested enums differently from upstream's libclang 19
   # (WriteFlags_kNullTerminate vs v8_String_WriteFlags_kNullTerminate), so the crate's Rust side
   # does not compile against it. The headers are the crate's own, so its shipped binding fits.
-  BINDING=gen/src_binding${SUFFIX}_release_$TARGET.rs
-  [ -f "$BINDING" ] || { log "the crate ships no $BINDING to fall back on"; exit 1; }
+  BINDING=gen/src_binding_release_$TARGET.rs
   log "the v8 crate did not compile against this bindgen output; shipping the crate's $BINDING"
 fi
 log "cargo build finished in $(( (SECONDS - start) / 60 )) min"
@@ -142,12 +131,11 @@ log "cargo build finished in $(( (SECONDS - start) / 60 )) min"
 crel=$(readelf -S --wide "$OUT/obj/librusty_v8.a" 2>/dev/null | grep -c '\.crel\.' || true)
 [ "$crel" = 0 ] || { log "archive still has $crel CREL sections: the cc wrapper was not used"; exit 1; }
 mkdir -p "$DEST"
-# One copy per variant: this replaces the variant's previous files (any V8 version) only.
-rm -f "$DEST"/librusty_v8${SUFFIX}_release_* "$DEST"/src_binding${SUFFIX}_release_*
-gzip -9c "$OUT/obj/librusty_v8.a" > "$DEST/librusty_v8${SUFFIX}_release_$TARGET.a.gz"
-cp "$BINDING" "$DEST/src_binding${SUFFIX}_release_$TARGET.rs"
-cp "$OUT/args.gn" "$DEST/args$SUFFIX.gn"
+rm -f "$DEST"/librusty_v8_* "$DEST"/src_binding_*
+gzip -9c "$OUT/obj/librusty_v8.a" > "$DEST/librusty_v8_release_$TARGET.a.gz"
+cp "$BINDING" "$DEST/src_binding_release_$TARGET.rs"
+cp "$OUT/args.gn" "$DEST/args.gn"
 echo "$V8_VERSION" > "$DEST/VERSION"
-(cd "$DEST" && sha256sum librusty_v8_* src_binding_* args*.gn VERSION > SHA256SUMS)
+(cd "$DEST" && sha256sum librusty_v8_* src_binding_* args.gn VERSION > SHA256SUMS)
 ls -l "$DEST"
 log "done"
