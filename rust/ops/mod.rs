@@ -199,6 +199,20 @@ fn op_take_subrequest(
     rv.set_double(left);
 }
 
+/// Rejects the promise of a native async op with a `TypeError` (bad input from JS) or an
+/// `Error` (anything else), so no op leaves its promise pending on a path that gives up.
+pub fn reject(
+    scope: &mut v8::PinScope<'_, '_>,
+    resolver: v8::Local<v8::PromiseResolver>,
+    type_error: bool,
+    message: &str,
+) {
+    let msg = v8::String::new(scope, message).unwrap();
+    let exc =
+        if type_error { v8::Exception::type_error(scope, msg) } else { v8::Exception::error(scope, msg) };
+    resolver.reject(scope, exc);
+}
+
 /// Throws a JS `TypeError` with `message`.
 fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     let msg = v8::String::new(scope, message).unwrap();

@@ -26,17 +26,12 @@ fn fetch<'s>(
     rv.set(resolver.get_promise(scope).into());
     let request = match value::from_v8(scope, args.get(0)).ok().and_then(wire_request) {
         Some(r) => r,
-        None => {
-            let msg = v8::String::new(scope, "fetch: malformed request").unwrap();
-            let exc = v8::Exception::type_error(scope, msg);
-            resolver.reject(scope, exc);
-            return;
-        }
+        None => return ops::reject(scope, resolver, true, "fetch: malformed request"),
     };
     let Some((client, link)) =
         scope.get_slot::<OpState>().and_then(|s| Some((s.http.clone()?, s.link.clone())))
     else {
-        return;
+        return ops::reject(scope, resolver, false, "fetch: this worker has no HTTP outbound");
     };
     let global = v8::Global::new(scope, resolver);
     let call_id = ops::state(scope).begin_host_call(global);

@@ -76,11 +76,12 @@ fn call<'s>(
         match value::from_v8(scope, args.get(i)) {
             Ok(v) => values.push(v),
             Err(FromV8Error::Unsupported(why)) => {
-                let msg =
-                    v8::String::new(scope, &format!("argument {} of {method}(): {why}", i + 1)).unwrap();
-                let exc = v8::Exception::type_error(scope, msg);
-                resolver.reject(scope, exc);
-                return;
+                return ops::reject(
+                    scope,
+                    resolver,
+                    true,
+                    &format!("argument {} of {method}(): {why}", i + 1),
+                );
             }
             Err(FromV8Error::Threw) => return,
         }
@@ -89,7 +90,7 @@ fn call<'s>(
         .get_slot::<OpState>()
         .and_then(|s| Some((s.services.get(index as usize)?.clone(), s.link.clone())))
     else {
-        return;
+        return ops::reject(scope, resolver, false, &format!("{method}(): the service binding is gone"));
     };
     let global = v8::Global::new(scope, resolver);
     let call_id = ops::state(scope).begin_host_call(global);

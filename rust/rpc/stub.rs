@@ -4,7 +4,7 @@
 //! promise in `OpState` and hands a `HostCall` to the host. Runs on the isolate's thread.
 
 use super::{HostCall, HostReply};
-use crate::ops::OpState;
+use crate::ops::{self, OpState};
 use crate::value::{self, FromV8Error};
 
 pub fn target<'s>(
@@ -62,23 +62,22 @@ fn call<'s>(
             Ok(v) => values.push(v),
             Err(FromV8Error::Unsupported(why)) => {
                 let label = method.as_deref().unwrap_or("function");
-                let msg = v8::String::new(scope, &format!("argument {} of {label}(): {why}", i + 1)).unwrap();
-                let exc = v8::Exception::type_error(scope, msg);
-                resolver.reject(scope, exc);
-                return;
+                return ops::reject(
+                    scope,
+                    resolver,
+                    true,
+                    &format!("argument {} of {label}(): {why}", i + 1),
+                );
             }
             Err(FromV8Error::Threw) => return,
         }
     }
-    let Some(link) = scope.get_slot::<OpState>().map(|s| s.link.clone()) else { return };
-    let Some(host) = link.host.clone() else {
-        let msg = v8::String::new(scope, "this worker has no host to call").unwrap();
-        let exc = v8::Exception::error(scope, msg);
-        resolver.reject(scope, exc);
-        return;
+    let Some(host) = scope.get_slot::<OpState>().and_then(|s| s.link.host.clone()) else {
+        return ops::reject(scope, resolver, false, "this worker has no host to call");
     };
+    let link = ops::state(scope).link.clone();
     let global = v8::Global::new(scope, resolver);
-    let call_id = crate::ops::state(scope).begin_host_call(global);
+    let call_id = ops::state(scope).begin_host_call(global);
     let answer = link.answer.clone();
     let reply = HostReply::new(move |result| answer(call_id, result));
     host.call(HostCall { worker: link.worker, target, method, args: values }, reply);
