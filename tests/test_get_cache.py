@@ -6,6 +6,7 @@ import time
 import pytest
 
 import workerbox as wb
+from conftest import run_isolated
 
 COUNTER = wb.WorkerCode("c.js", {"c.js": "let n = 0; export default { inc() { return ++n } }"})
 
@@ -118,3 +119,49 @@ def test_idle_ttl():
 def test_bad_cache_settings(kwargs):
     with pytest.raises(ValueError):
         wb.Loader(**kwargs)
+
+
+GET_AT_CAP = """
+import asyncio
+import workerbox as wb
+
+code = wb.WorkerCode("m.js", {"m.js": "export default { f() { return 1 } }"})
+
+def sync_run():
+    with wb.Loader(threads=2, pool_size=0, max_warm=1000) as loader:
+        held = loader.get("held", lambda: code)
+        for i in range(12):
+            assert loader.get(f"k{i}", lambda: code).get_entrypoint().f() == 1
+        warm = loader.warm_ids
+        print("sync", len(warm), "held" in warm, "k0" in warm, "k11" in warm, held.get_entrypoint().f())
+        everything = [loader.get(i, lambda: code) for i in loader.warm_ids]
+        try:
+            loader.get("one-more", lambda: code).get_entrypoint().f()
+        except wb.WorkerError as e:
+            print("all held:", "vm.max_map_count" in str(e))
+
+async def async_run():
+    async with wb.AsyncLoader(threads=2, pool_size=0, max_warm=1000) as loader:
+        held = await loader.get("held", lambda: code)
+        for i in range(12):
+            w = await loader.get(f"k{i}", lambda: code)
+            assert await w.get_entrypoint().f() == 1
+        warm = loader.warm_ids
+        print("async", len(warm), "held" in warm, "k0" in warm, "k11" in warm, await held.get_entrypoint().f())
+
+sync_run()
+asyncio.run(async_run())
+"""
+
+
+def test_get_at_the_process_isolate_cap_evicts_the_least_recently_used():
+    # At the isolate cap (lowered here) a get() miss disposes of the least recently used cached
+    # worker that nothing else holds, instead of failing; a worker still held is never taken,
+    # and when every cached worker is held, the cap's error is raised.
+    proc = run_isolated(GET_AT_CAP, env={"WORKERBOX_MAX_ISOLATES": "5"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "sync 5 True False True 1",
+        "all held: True",
+        "async 5 True False True 1",
+    ]

@@ -22,6 +22,7 @@ use crate::limits::Limits;
 use crate::ops::LogLine;
 use crate::rpc::Host;
 use crate::value::Value;
+pub use capacity::at_capacity;
 use thread::{Command, Running};
 
 /// One entrypoint call.
@@ -248,7 +249,27 @@ impl WorkerHandle {
     }
 
     pub fn close(&self) {
-        let _ = send(&self.thread, Command::Close { id: self.id });
+        let _ = send(&self.thread, Command::Close { id: self.id, disposed: None });
+    }
+
+    /// Closes the worker and waits until its isolate is disposed (its place under the process's
+    /// isolate cap free again). Call with the GIL released.
+    pub fn dispose(&self) {
+        let (reply, pending) = Pending::channel();
+        self.dispose_with(reply);
+        let _ = pending.rx.recv();
+    }
+
+    /// Like `dispose`, answering through `reply` once the isolate is gone (at once if the
+    /// loader is closed).
+    pub fn dispose_with(&self, reply: Reply<()>) {
+        self.thread.running.enqueued();
+        let command = Command::Close { id: self.id, disposed: Some(reply) };
+        if let Err(mpsc::SendError(Command::Close { disposed: Some(reply), .. })) =
+            self.thread.commands.send(command)
+        {
+            reply.send(Done::early(Ok(())));
+        }
     }
 }
 

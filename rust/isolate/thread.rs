@@ -31,6 +31,8 @@ pub enum Command {
     },
     Close {
         id: u64,
+        /// Set to dispose the isolate now, not at idle time, and answer once it is gone.
+        disposed: Option<Reply<()>>,
     },
     /// A host call made by worker `id` was answered.
     HostDone {
@@ -221,6 +223,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             match command {
                 Some(Command::Load { reply, .. }) => refuse(reply),
                 Some(Command::Call { reply, .. }) => refuse(reply),
+                Some(Command::Close { disposed: Some(reply), .. }) => reply.send(Done::early(Ok(()))),
                 Some(Command::Shutdown) => break,
                 _ => {}
             }
@@ -267,14 +270,17 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                     touched = Some(id);
                 }
             },
-            Some(Command::Close { id }) => {
+            Some(Command::Close { id, disposed }) => {
                 starved = false;
                 if let Some(worker) = workers.remove(&id) {
                     // Disposal is the slow half of a sandbox's life; it waits for idle time
                     // unless closed isolates pile up under sustained load.
-                    if retired.len() < MAX_RETIRED {
+                    if disposed.is_none() && retired.len() < MAX_RETIRED {
                         retired.push(worker);
                     }
+                }
+                if let Some(reply) = disposed {
+                    reply.send(Done::early(Ok(())));
                 }
                 deadlines.set(id, None);
                 if let Some(host) = &host {

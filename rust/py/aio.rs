@@ -343,9 +343,23 @@ impl Finish {
         resolve_threadsafe(py, &self.future, result);
     }
 
-    /// Continues a `get()` once the factory produced `code` (or failed).
-    fn proceed(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: PyResult<Unconverted>) {
-        if let Err(e) = code.and_then(|code| self.start(py, core, code)) {
+    /// Continues a `get()` once the factory produced `code` (or failed). At the isolate cap the
+    /// load waits, off the event loop, for an evicted worker's isolate to be disposed.
+    fn proceed(self: &Arc<Self>, py: Python<'_>, core: &Arc<LoaderCore>, code: PyResult<Unconverted>) {
+        let code = match code {
+            Ok(code) => code,
+            Err(e) => return self.complete(py, WorkerRef::Failed(Arc::new(e))),
+        };
+        let Some(victim) = core.make_room() else { return self.load(py, core, code) };
+        let (me, core) = (self.clone(), core.clone());
+        victim.dispose_with(Reply::new(move |_| {
+            let completer = me.completer.clone();
+            completer.submit(Box::new(move |py| me.load(py, &core, code)));
+        }));
+    }
+
+    fn load(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: Unconverted) {
+        if let Err(e) = self.start(py, core, code) {
             self.complete(py, WorkerRef::Failed(Arc::new(e)));
         }
     }

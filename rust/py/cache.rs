@@ -128,6 +128,30 @@ impl Cache {
         self.entries.lock().unwrap().keys().cloned().collect()
     }
 
+    /// Removes the least recently used worker that nothing but the cache holds (no Python
+    /// reference, no service binding in another worker's env) and returns its handle, so the
+    /// caller can dispose of it; None if every cached worker is in use elsewhere.
+    pub fn take_unshared_lru(&self) -> Option<Arc<WorkerHandle>> {
+        let mut entries = self.entries.lock().unwrap();
+        let (id, _) = entries
+            .iter()
+            .filter_map(|(id, e)| match &e.state.lock().unwrap().0 {
+                Some(WorkerRef::Live(w))
+                    if Arc::strong_count(w) == 1 && Arc::strong_count(&w.handle) == 1 =>
+                {
+                    Some((id.clone(), w.handle.idle_for()))
+                }
+                _ => None,
+            })
+            .max_by_key(|(_, idle)| *idle)?;
+        let entry = entries.remove(&id)?;
+        let state = entry.state.lock().unwrap();
+        match &state.0 {
+            Some(WorkerRef::Live(w)) => Some(w.handle.clone()),
+            _ => None,
+        }
+    }
+
     /// Drops idle entries, then least-recently-used ones until `room` more fit under the cap.
     /// Entries still being filled are never evicted.
     fn evict_locked(&self, entries: &mut HashMap<String, Arc<Entry>>, room: usize) {

@@ -98,6 +98,13 @@ impl LoaderCore {
         }
     }
 
+    /// Before a `get()` miss loads a worker: at the process's isolate cap, disposes of the least
+    /// recently used cached worker nothing else holds, as the cache would past `max_warm`, so
+    /// the new worker fits.
+    pub fn make_room(&self) -> Option<Arc<WorkerHandle>> {
+        if crate::isolate::at_capacity() { self.cache.take_unshared_lru() } else { None }
+    }
+
     pub fn executor(&self, py: Python<'_>) -> PyResult<Arc<Executor>> {
         self.executor
             .lock()
@@ -157,7 +164,13 @@ impl PyLoader {
             let worker = py.detach(|| entry.wait());
             return Ok(self.worker(worker, Some(id)));
         }
-        let worker = match run_factory(py, factory).and_then(|code| load_code(py, &self.core, code)) {
+        let loaded = run_factory(py, factory).and_then(|code| {
+            if let Some(victim) = self.core.make_room() {
+                py.detach(|| victim.dispose());
+            }
+            load_code(py, &self.core, code)
+        });
+        let worker = match loaded {
             Ok(worker) => worker,
             Err(e) => WorkerRef::Failed(Arc::new(e)),
         };
