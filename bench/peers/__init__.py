@@ -43,9 +43,10 @@ Setup = Callable[[Path], "list[Peer | Unavailable]"]
 
 def all_setups() -> list[tuple[str, Setup]]:
     # Imported lazily so one peer's import-time failure cannot hide the others.
-    from . import crun, deno, mini_racer, node, workerd
+    from . import crun, deno, mini_racer, node, v8_floor, workerd
 
     return [
+        ("bare V8", v8_floor.setup),
         ("node -e", node.setup),
         ("deno eval", deno.setup),
         ("mini-racer", mini_racer.setup),
