@@ -106,6 +106,17 @@ def test_private_and_dunder_names_are_not_forwarded(load):
         ep.__array__
 
 
+def test_method_stubs_are_made_once_per_entrypoint(load):
+    # The hot path of a warm call starts with `ep.name`; after the first time it is a plain
+    # attribute hit instead of a failed lookup that falls back to __getattr__.
+    w = load("export default { double(x) { return x * 2 }, half(x) { return x / 2 } }")
+    ep = w.get_entrypoint()
+    assert ep.double is ep.double
+    assert ep.half is not ep.double
+    assert [ep.double(4), ep.half(4), ep.double(5)] == [8, 2, 10]
+    assert w.get_entrypoint().double is not ep.double
+
+
 @pytest.mark.parametrize("snapshot", ["1", "0"])
 def test_runtime_works_with_and_without_the_startup_snapshot(snapshot):
     import os
