@@ -58,8 +58,8 @@ pub fn run<'s>(
     Ok(hooks)
 }
 
-/// What each new context needs beyond the snapshot: the WebAssembly wrappers (js/13_wasm.js),
-/// since V8 adds `WebAssembly` to a context only after deserialising it.
+/// What each new context needs beyond the snapshot: the hook that wraps WebAssembly on first use
+/// (js/13_wasm.js), since V8 adds `WebAssembly` to a context only after deserialising it.
 pub fn per_context(
     tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
     hooks: v8::Local<v8::Object>,

@@ -8,7 +8,10 @@
 //
 // The constructors and `compile`/`instantiate` are replaced, and the prototypes' `constructor`
 // with them, so the originals stay out of reach. V8 adds `WebAssembly` to a context after the
-// snapshot is taken, so this runs per context: the worker calls `hooks.installWasm()`.
+// snapshot is taken, so this runs per context: the worker calls `hooks.installWasm()`. Wrapping
+// costs about 37 µs, which most workers would pay for nothing, so `installWasm` only turns the
+// global into an accessor that wraps on first use and then becomes the plain property again;
+// until then the original namespace is reachable through nothing but that accessor.
 (function (ops, hooks) {
   "use strict";
   const { toBytes } = hooks.webidl;
@@ -99,6 +102,33 @@
 
   hooks.installWasm = () => {
     const WA = globalThis.WebAssembly;
+    let newModule = null;
+    const ready = () => {
+      newModule ??= wrap(WA);
+      return WA;
+    };
+    const plain = (value) =>
+      defineProperty(globalThis, "WebAssembly", { value, writable: true, configurable: true, enumerable: false });
+    defineProperty(globalThis, "WebAssembly", {
+      get() {
+        plain(ready());
+        return WA;
+      },
+      set(value) {
+        plain(value);
+      },
+      configurable: true,
+      enumerable: false,
+    });
+    // The `wasm` module type compiles through the wrapper too, so its memories are limited alike.
+    hooks.wasmModule = (bytes) => {
+      ready();
+      return newModule(bytes);
+    };
+  };
+
+  // Replaces WA's constructors, compile and instantiate; returns how to make a Module from bytes.
+  function wrap(WA) {
     const { Memory, Module, Instance } = WA;
     const definedPages = new WeakMapClass();
 
@@ -182,8 +212,6 @@
     defineProperty(WA, "instantiate", { value: instantiate, writable: true, configurable: true, enumerable: false });
     delete WA.compileStreaming;
     delete WA.instantiateStreaming;
-
-    // The `wasm` module type compiles through here too, so its memories are limited alike.
-    hooks.wasmModule = (bytes) => new WebAssemblyModule(bytes);
-  };
+    return (bytes) => new WebAssemblyModule(bytes);
+  }
 });

@@ -209,6 +209,40 @@ def test_the_original_webassembly_constructors_are_out_of_reach(loader):
         assert w.get_entrypoint().f() == [True, True, True, True, "Memory", "undefined"]
 
 
+def test_webassembly_is_wrapped_on_first_use(loader, check_alive):
+    # Wrapping WebAssembly waits for the first touch of the global (most workers never touch
+    # it); until then the global is an accessor, the only way to the namespace, and afterwards
+    # it is the plain property V8 made.
+    src = """export default {
+      before() { return typeof Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly').get },
+      after() {
+        const ns = WebAssembly
+        const d = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')
+        return [d.value === ns, d.writable, d.enumerable, d.configurable, WebAssembly.Memory.name,
+                new WebAssembly.Memory({ initial: 1 }).constructor === WebAssembly.Memory]
+      },
+    }"""
+    with loader.load(main_module="h.js", modules={"h.js": src}) as w:
+        ep = w.get_entrypoint()
+        assert ep.before() == "function"
+        assert ep.after() == [True, True, False, True, "Memory", True]
+
+
+def test_webassembly_can_be_replaced_before_first_use(loader, check_alive):
+    # Assigning the global before touching it behaves as on V8's plain property; the `wasm`
+    # module type still compiles through the wrapper.
+    src = """import wasm from 'm.wasm'
+    WebAssembly = 'gone'
+    export default { f() {
+      const d = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')
+      return [WebAssembly, d.value, d.writable, d.enumerable, d.configurable,
+              Object.prototype.toString.call(wasm), Object.getPrototypeOf(wasm).constructor.name]
+    } }"""
+    modules = {"h.js": src, "m.wasm": {"wasm": WASM_4GIB_MEMORY}}
+    with loader.load(main_module="h.js", modules=modules) as w:
+        assert w.get_entrypoint().f() == ["gone", "gone", True, False, True, "[object WebAssembly.Module]", "Module"]
+
+
 def test_arraybuffers_and_webassembly_memory_share_one_budget(loader, check_alive):
     # ArrayBuffers leave less room for WebAssembly memory (a lower maximum, then a RangeError)...
     src = """export default {
