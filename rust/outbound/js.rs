@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::client::{HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};
-use crate::ops::{self, OpState};
+use crate::ops;
 use crate::value::{self, Value};
 
 pub fn fetch_function<'s>(
@@ -28,9 +28,9 @@ fn fetch<'s>(
         Some(r) => r,
         None => return ops::reject(scope, resolver, true, "fetch: malformed request"),
     };
-    let Some((client, link)) =
-        scope.get_slot::<OpState>().and_then(|s| Some((s.http.clone()?, s.link.clone())))
-    else {
+    let state = ops::state(scope);
+    let (client, link) = (state.http.clone(), state.link.clone());
+    let Some(client) = client else {
         return ops::reject(scope, resolver, false, "fetch: this worker has no HTTP outbound");
     };
     let global = v8::Global::new(scope, resolver);

@@ -133,23 +133,19 @@ impl Cache {
     /// caller can dispose of it; None if every cached worker is in use elsewhere.
     pub fn take_unshared_lru(&self) -> Option<Arc<WorkerHandle>> {
         let mut entries = self.entries.lock().unwrap();
-        let (id, _) = entries
+        let (id, _, handle) = entries
             .iter()
             .filter_map(|(id, e)| match &e.state.lock().unwrap().0 {
                 Some(WorkerRef::Live(w))
                     if Arc::strong_count(w) == 1 && Arc::strong_count(&w.handle) == 1 =>
                 {
-                    Some((id.clone(), w.handle.idle_for()))
+                    Some((id.clone(), w.handle.idle_for(), w.handle.clone()))
                 }
                 _ => None,
             })
-            .max_by_key(|(_, idle)| *idle)?;
-        let entry = entries.remove(&id)?;
-        let state = entry.state.lock().unwrap();
-        match &state.0 {
-            Some(WorkerRef::Live(w)) => Some(w.handle.clone()),
-            _ => None,
-        }
+            .max_by_key(|(_, idle, _)| *idle)?;
+        entries.remove(&id);
+        Some(handle)
     }
 
     /// Drops idle entries, then least-recently-used ones until `room` more fit under the cap.

@@ -8,7 +8,7 @@ use super::HostError;
 use crate::isolate::Call;
 use crate::isolate::{Done, Reply};
 use crate::limits::Limits;
-use crate::ops::{self, OpState};
+use crate::ops;
 use crate::value::{self, FromV8Error, Service, Value};
 
 pub fn stub<'s>(scope: &mut v8::PinScope<'s, '_>, service: Service) -> v8::Local<'s, v8::Value> {
@@ -86,10 +86,9 @@ fn call<'s>(
             Err(FromV8Error::Threw) => return,
         }
     }
-    let Some((service, link)) = scope
-        .get_slot::<OpState>()
-        .and_then(|s| Some((s.services.get(index as usize)?.clone(), s.link.clone())))
-    else {
+    let state = ops::state(scope);
+    let (service, link) = (state.services.get(index as usize).cloned(), state.link.clone());
+    let Some(service) = service else {
         return ops::reject(scope, resolver, false, &format!("{method}(): the service binding is gone"));
     };
     let global = v8::Global::new(scope, resolver);

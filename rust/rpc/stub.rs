@@ -4,7 +4,7 @@
 //! promise in `OpState` and hands a `HostCall` to the host. Runs on the isolate's thread.
 
 use super::{HostCall, HostReply};
-use crate::ops::{self, OpState};
+use crate::ops;
 use crate::value::{self, FromV8Error};
 
 pub fn target<'s>(
@@ -72,10 +72,10 @@ fn call<'s>(
             Err(FromV8Error::Threw) => return,
         }
     }
-    let Some(host) = scope.get_slot::<OpState>().and_then(|s| s.link.host.clone()) else {
+    let link = ops::state(scope).link.clone();
+    let Some(host) = link.host.clone() else {
         return ops::reject(scope, resolver, false, "this worker has no host to call");
     };
-    let link = ops::state(scope).link.clone();
     let global = v8::Global::new(scope, resolver);
     let call_id = ops::state(scope).begin_host_call(global);
     let answer = link.answer.clone();
