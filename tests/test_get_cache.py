@@ -1,5 +1,6 @@
 """Loader.get(id, factory): warm workers by id, the factory runs once, LRU and idle eviction."""
 
+import asyncio
 import threading
 import time
 
@@ -115,6 +116,49 @@ def test_idle_ttl():
         assert first.get_entrypoint().inc() == 2
 
 
+DOOMED = wb.WorkerCode(
+    "d.js",
+    {"d.js": "let n = 0; export default { inc() { return ++n }, bomb() { const a = []; for (;;) a.push(new Array(1e5).fill(1)) } }"},
+    limits=wb.Limits(memory_mb=32),
+)
+
+
+def test_a_dead_or_closed_cached_worker_is_loaded_afresh(loader):
+    calls = []
+
+    def factory():
+        calls.append(1)
+        return DOOMED
+
+    w = loader.get("doomed", factory)
+    assert w.get_entrypoint().inc() == 1
+    with pytest.raises(wb.MemoryLimitExceeded):
+        w.get_entrypoint().bomb()
+    # The dead worker stays dead for whoever holds it; get() is a miss.
+    with pytest.raises(wb.ClosedError):
+        w.get_entrypoint().inc()
+    again = loader.get("doomed", factory)
+    assert again.get_entrypoint().inc() == 1
+    assert len(calls) == 2
+    again.close()
+    assert loader.get("doomed", factory).get_entrypoint().inc() == 1
+    assert len(calls) == 3
+    loader.evict("doomed")
+
+
+def test_async_get_loads_a_dead_cached_worker_afresh():
+    async def main():
+        async with wb.AsyncLoader(threads=1) as loader:
+            w = await loader.get("doomed", lambda: DOOMED)
+            with pytest.raises(wb.MemoryLimitExceeded):
+                await w.get_entrypoint().bomb()
+            again = await loader.get("doomed", lambda: DOOMED)
+            assert await again.get_entrypoint().inc() == 1
+            assert await (await loader.get("doomed", lambda: DOOMED)).get_entrypoint().inc() == 2
+
+    asyncio.run(main())
+
+
 @pytest.mark.parametrize("kwargs", [{"max_warm": 0}, {"idle_ttl_s": 0}, {"idle_ttl_s": float("nan")}])
 def test_bad_cache_settings(kwargs):
     with pytest.raises(ValueError):
@@ -165,3 +209,38 @@ def test_get_at_the_process_isolate_cap_evicts_the_least_recently_used():
         "all held: True",
         "async 5 True False True 1",
     ]
+
+
+GETS_RACING_EVICTION = """
+import random
+import threading
+import workerbox as wb
+
+code = wb.WorkerCode("m.js", {"m.js": "export default { f() { return 1 } }"})
+errors = []
+
+def hammer(loader, seed):
+    rng = random.Random(seed)
+    for _ in range(300):
+        try:
+            assert loader.get(f"k{rng.randrange(8)}", lambda: code).get_entrypoint().f() == 1
+        except wb.WorkerError as e:
+            errors.append(f"{type(e).__name__}: {e}")
+
+with wb.Loader(threads=2, pool_size=0) as loader:
+    threads = [threading.Thread(target=hammer, args=(loader, s)) for s in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+print(len(errors), sorted(set(errors))[:3])
+"""
+
+
+def test_gets_racing_eviction_at_the_isolate_cap_never_get_a_disposed_worker():
+    # Eight ids over a cap of five: nearly every get() evicts another id while other threads
+    # are getting it. A get() must either find the worker or load it again, never hand out one
+    # that eviction is disposing of.
+    proc = run_isolated(GETS_RACING_EVICTION, timeout=120, env={"WORKERBOX_MAX_ISOLATES": "5"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "0", proc.stdout

@@ -272,9 +272,10 @@ class Loader:
 
         The factory runs once per id, even when several threads ask at once; it may be a
         coroutine function. If it raises, calls on the returned worker raise that error and
-        the id is not cached. Eviction only drops the cache's reference: a worker you still
-        hold keeps working. At the process's isolate cap (see the README), a miss first
-        disposes of the least recently used cached worker that nothing else holds.
+        the id is not cached. A cached worker that was closed or died (a limit, a termination)
+        is a miss: the factory runs again. Eviction only drops the cache's reference: a worker
+        you still hold keeps working. At the process's isolate cap (see the README), a miss
+        first disposes of a cached worker that nothing else holds, the least recently used.
         """
     def evict(self, id: str) -> bool:
         """Drops ``id`` from the warm cache; returns whether it was there."""

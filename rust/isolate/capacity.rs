@@ -36,11 +36,6 @@ pub fn cap() -> usize {
     })
 }
 
-/// Whether creating one more isolate would fail now.
-pub fn at_capacity() -> bool {
-    LIVE.load(Ordering::Acquire) >= cap()
-}
-
 fn cap_for(max_map_count: usize) -> usize {
     (max_map_count / 100 * SHARE_PERCENT / MAPPINGS_PER_ISOLATE).max(1)
 }

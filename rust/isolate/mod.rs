@@ -10,7 +10,7 @@ mod thread;
 mod waiting;
 mod worker;
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -22,7 +22,7 @@ use crate::limits::Limits;
 use crate::ops::LogLine;
 use crate::rpc::Host;
 use crate::value::Value;
-pub use capacity::at_capacity;
+pub use capacity::Slot;
 use thread::{Command, Running};
 
 /// One entrypoint call.
@@ -169,11 +169,12 @@ impl Executor {
     /// the load on the worker's thread.
     pub fn load(&self, code: WorkerCode) -> Result<(WorkerHandle, Pending<()>)> {
         let (reply, pending) = Pending::channel();
-        Ok((self.load_with(code, reply)?, pending))
+        Ok((self.load_with(code, reply, None)?, pending))
     }
 
-    /// Like `load`, answering through `reply` instead of a `Pending`.
-    pub fn load_with(&self, code: WorkerCode, reply: Reply<()>) -> Result<WorkerHandle> {
+    /// Like `load`, answering through `reply` instead of a `Pending`; `slot`, if given, is the
+    /// place under the isolate cap the caller reserved for it.
+    pub fn load_with(&self, code: WorkerCode, reply: Reply<()>, slot: Option<Slot>) -> Result<WorkerHandle> {
         code.validate()?;
         // The thread where the load would start soonest; ties rotate.
         let start = self.next_thread.fetch_add(1, Ordering::Relaxed);
@@ -184,8 +185,9 @@ impl Executor {
             .expect("an executor has at least one thread")
             .clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        send(&thread, Command::Load { id, code, reply })?;
-        Ok(WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()) })
+        let alive = Arc::new(AtomicBool::new(true));
+        send(&thread, Command::Load { id, code, reply, alive: alive.clone(), slot })?;
+        Ok(WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()), alive })
     }
 
     /// Terminates running JavaScript, refuses queued commands, stops every isolate thread and
@@ -218,6 +220,9 @@ pub struct WorkerHandle {
     id: u64,
     thread: Arc<ThreadRef>,
     last_used: Mutex<Instant>,
+    /// Cleared by the isolate thread when the worker dies (failed load, limit, termination)
+    /// and here when it is closed, so a cache can tell a dead worker from a warm one.
+    alive: Arc<AtomicBool>,
 }
 
 impl WorkerHandle {
@@ -248,7 +253,14 @@ impl WorkerHandle {
         self.thread.running.terminate(self.id)
     }
 
+    /// Whether the worker can still run calls: not closed, not dead. A worker can die at any
+    /// moment, so `true` is a hint; `false` is final.
+    pub fn alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
+    }
+
     pub fn close(&self) {
+        self.alive.store(false, Ordering::Release);
         let _ = send(&self.thread, Command::Close { id: self.id, disposed: None });
     }
 
@@ -263,6 +275,7 @@ impl WorkerHandle {
     /// Like `dispose`, answering through `reply` once the isolate is gone (at once if the
     /// loader is closed).
     pub fn dispose_with(&self, reply: Reply<()>) {
+        self.alive.store(false, Ordering::Release);
         self.thread.running.enqueued();
         let command = Command::Close { id: self.id, disposed: Some(reply) };
         if let Err(mpsc::SendError(Command::Close { disposed: Some(reply), .. })) =

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::worker::Worker;
-use super::{Call, Done, Reply, recv_polling};
+use super::{Call, Done, Reply, Slot, recv_polling};
 use crate::code::WorkerCode;
 use crate::error::Error;
 use crate::limits::Limits;
@@ -23,6 +23,10 @@ pub enum Command {
         id: u64,
         code: WorkerCode,
         reply: Reply<()>,
+        /// The handle's liveness flag, cleared when the worker dies.
+        alive: Arc<AtomicBool>,
+        /// A place under the isolate cap reserved by the caller; released if the pool has a blank.
+        slot: Option<Slot>,
     },
     Call {
         id: u64,
@@ -151,7 +155,8 @@ pub struct ThreadContext {
 pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     let ThreadContext { running, host, to_self, pool_size, ready } = cx;
     let default_heap = Limits::default().heap_bytes();
-    let mut pool: Vec<Worker> = (0..pool_size).map_while(|_| Worker::blank(default_heap).ok()).collect();
+    let mut pool: Vec<Worker> =
+        (0..pool_size).map_while(|_| Slot::take().ok().map(|s| Worker::blank(default_heap, s))).collect();
     running.pooled.store(pool.len(), Ordering::Relaxed);
     let _ = ready.send(());
     let link = |id: u64| {
@@ -202,8 +207,8 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             if let Some(worker) = retired.pop() {
                 drop(worker);
             } else {
-                match Worker::blank(default_heap) {
-                    Ok(blank) => pool.push(blank),
+                match Slot::take() {
+                    Ok(slot) => pool.push(Worker::blank(default_heap, slot)),
                     // At the isolate cap: no refilling until a worker closes.
                     Err(_) => starved = true,
                 }
@@ -231,17 +236,20 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         }
         let mut touched = None;
         match command {
-            Some(Command::Load { id, code, reply }) => {
+            Some(Command::Load { id, code, reply, alive, slot }) => {
                 let limits = code.limits;
                 let heap = limits.or_defaults().heap_bytes();
                 let pooled = pool.pop_if(|w| w.heap() == heap);
                 running.pooled.store(pool.len(), Ordering::Relaxed);
                 let blank = pooled.map(Ok).unwrap_or_else(|| {
-                    Worker::blank(heap).or_else(|_| {
-                        // At the isolate cap, closed isolates awaiting disposal make room.
-                        retired.clear();
-                        Worker::blank(heap)
-                    })
+                    let slot = slot.map(Ok).unwrap_or_else(|| {
+                        Slot::take().or_else(|_| {
+                            // At the isolate cap, closed isolates awaiting disposal make room.
+                            retired.clear();
+                            Slot::take()
+                        })
+                    });
+                    slot.map(|slot| Worker::blank(heap, slot))
                 });
                 let mut blank = match blank {
                     Ok(blank) => blank,
@@ -250,7 +258,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                         continue;
                     }
                 };
-                blank.assign(code, link(id));
+                blank.assign(code, link(id), alive);
                 let worker = workers.entry(id).insert_entry(blank).into_mut();
                 let mut reply = Some(reply);
                 turn(id, worker, Some(limits), &mut |w| w.load(reply.take().unwrap()));

@@ -5,6 +5,8 @@
 //! A worker is driven in turns by its thread: `load`, `call`, `fire_timers`, each followed by
 //! `settle`, which runs microtasks and answers every waiter whose promise has settled.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use super::capacity::Slot;
@@ -32,6 +34,8 @@ pub struct Worker {
     pub(super) turn_started: Option<Duration>,
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
     pub(super) termination: Termination,
+    /// Shared with the worker's handle; cleared once `js.dead` is set.
+    pub(super) alive: Arc<AtomicBool>,
     isolate: v8::OwnedIsolate,
     /// The isolate's off-heap budget, shared with its ArrayBuffer allocator.
     buffers: std::sync::Arc<BufferBudget>,
@@ -49,7 +53,7 @@ pub(super) struct JsState {
     main_name: String,
     pub(super) waiting: Vec<Waiting>,
     /// Why the worker can no longer run JavaScript (load failed, terminated, out of memory).
-    dead: Option<Error>,
+    pub(super) dead: Option<Error>,
 }
 
 /// Keeps the isolate entered for the guard's lifetime.
@@ -89,10 +93,9 @@ macro_rules! in_context {
 
 impl Worker {
     /// A fresh isolate with a context holding the runtime globals, belonging to no worker yet;
-    /// the pool keeps these ready. Never runs user code.
-    /// Fails only when the process holds as many isolates as it can (see `capacity`).
-    pub fn blank(heap: usize) -> Result<Self> {
-        let slot = Slot::take()?;
+    /// the pool keeps these ready. Never runs user code. `slot` is its place under the
+    /// process's isolate cap.
+    pub fn blank(heap: usize, slot: Slot) -> Self {
         let snapshot = crate::snapshot::blob();
         let (allocator, buffers) = BufferBudget::allocator(heap);
         let mut params = v8::CreateParams::default().heap_limits(0, heap).array_buffer_allocator(allocator);
@@ -129,16 +132,17 @@ impl Worker {
         // SAFETY: `Isolate::new` entered the new isolate on this thread; from now on it is
         // entered only through `Entered`, and `Drop` re-enters it for disposal.
         unsafe { isolate.exit() };
-        Ok(Worker {
+        Worker {
             js,
             limits: Limits::default(),
             heap,
             turn_started: None,
             termination,
+            alive: Arc::new(AtomicBool::new(true)),
             isolate,
             buffers,
             _slot: slot,
-        })
+        }
     }
 
     /// The heap cap this isolate was created with (a pooled isolate fits only code asking for it).
@@ -147,7 +151,8 @@ impl Worker {
     }
 
     /// Makes a blank isolate worker `code`'s: its limits, modules, `env`, outbound and host link.
-    pub fn assign(&mut self, mut code: WorkerCode, link: HostLink) {
+    pub fn assign(&mut self, mut code: WorkerCode, link: HostLink, alive: Arc<AtomicBool>) {
+        self.alive = alive;
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
         self.limits = code.limits.or_defaults();

@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-use super::cache::{Loaded, WorkerRef};
+use super::cache::{Loaded, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::host::PyHost;
 use super::limits::PyLimits;
-use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, LoaderCore};
+use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, LoaderCore, Room};
 use super::trace::{self, Source};
 use super::worker::PyWorker;
-use crate::isolate::{Done, Reply};
+use crate::isolate::{Done, Reply, Slot};
 
 type Job = Box<dyn FnOnce(Python<'_>) + Send>;
 
@@ -194,7 +194,7 @@ impl PyAsyncLoader {
             },
         )?;
         let future = new_future(py)?;
-        self.finisher(None, future.clone().unbind(), |_| {}).start(py, &self.core, code)?;
+        self.finisher(None, future.clone().unbind(), |_| {}).start(py, &self.core, code, None)?;
         Ok(future)
     }
 
@@ -208,20 +208,27 @@ impl PyAsyncLoader {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.core.executor(py)?;
         let future = new_future(py)?;
-        let (entry, mine) = self.core.cache.entry(&id);
-        if !mine {
-            let (f, completer, host, wid) =
-                (future.clone().unbind(), self.completer.clone(), self.core.host.clone(), id.clone());
-            entry.on_fill(move |worker| {
-                let worker = worker.clone();
-                let for_worker = completer.clone();
-                completer.submit(Box::new(move |py| {
-                    let w = PyWorker::new(worker, Some(wid), host, Some(for_worker));
-                    resolve_threadsafe(py, &f, Py::new(py, w).map(Py::into_any));
-                }));
-            });
-            return Ok(future);
-        }
+        let entry = match self.core.cache.lookup(&id) {
+            Lookup::Hit(worker) => {
+                let w = PyWorker::new(worker, Some(id), self.core.host.clone(), Some(self.completer.clone()));
+                future.call_method1("set_result", (Py::new(py, w)?,))?;
+                return Ok(future);
+            }
+            Lookup::Wait(entry) => {
+                let (f, completer, host, wid) =
+                    (future.clone().unbind(), self.completer.clone(), self.core.host.clone(), id.clone());
+                entry.on_fill(move |worker| {
+                    let worker = worker.clone();
+                    let for_worker = completer.clone();
+                    completer.submit(Box::new(move |py| {
+                        let w = PyWorker::new(worker, Some(wid), host, Some(for_worker));
+                        resolve_threadsafe(py, &f, Py::new(py, w).map(Py::into_any));
+                    }));
+                });
+                return Ok(future);
+            }
+            Lookup::Fill(entry) => entry,
+        };
         let (cache, entry_id) = (self.core.cache.clone(), id.clone());
         let finish = self
             .finisher(Some(id), future.clone().unbind(), move |worker| cache.fill(&entry_id, &entry, worker));
@@ -297,10 +304,16 @@ struct Finish {
 }
 
 impl Finish {
-    /// Starts loading `code`; the answer completes this.
-    fn start(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: Unconverted) -> PyResult<()> {
+    /// Starts loading `code` (in `slot`, if reserved); the answer completes this.
+    fn start(
+        self: &Arc<Self>,
+        py: Python<'_>,
+        core: &LoaderCore,
+        code: Unconverted,
+        slot: Option<Slot>,
+    ) -> PyResult<()> {
         let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
-        let handle = core.start(py, code, self.reply())?;
+        let handle = core.start(py, code, self.reply(), slot)?;
         *self.loading.lock().unwrap() = Some(Loaded { handle, on_trace });
         Ok(())
     }
@@ -350,16 +363,19 @@ impl Finish {
             Ok(code) => code,
             Err(e) => return self.complete(py, WorkerRef::Failed(Arc::new(e))),
         };
-        let Some(victim) = core.make_room() else { return self.load(py, core, code) };
+        let victim = match core.make_room() {
+            Room::Reserved(slot) => return self.load(py, core, code, slot),
+            Room::Evict(victim) => victim,
+        };
         let (me, core) = (self.clone(), core.clone());
         victim.dispose_with(Reply::new(move |_| {
             let completer = me.completer.clone();
-            completer.submit(Box::new(move |py| me.load(py, &core, code)));
+            completer.submit(Box::new(move |py| me.proceed(py, &core, Ok(code))));
         }));
     }
 
-    fn load(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: Unconverted) {
-        if let Err(e) = self.start(py, core, code) {
+    fn load(self: &Arc<Self>, py: Python<'_>, core: &LoaderCore, code: Unconverted, slot: Option<Slot>) {
+        if let Err(e) = self.start(py, core, code, slot) {
             self.complete(py, WorkerRef::Failed(Arc::new(e)));
         }
     }

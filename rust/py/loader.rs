@@ -7,7 +7,7 @@ use std::time::Duration;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::cache::{Cache, WorkerRef};
+use super::cache::{Cache, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::convert::{Registrar, to_value};
 use super::errors::{IntoPyResult, to_pyerr};
@@ -19,13 +19,19 @@ use super::wait::wait;
 use super::worker::PyWorker;
 use crate::code::Outbound;
 use crate::error::Error;
-use crate::isolate::{Executor, Pending, Reply, WorkerHandle};
+use crate::isolate::{Executor, Pending, Reply, Slot, WorkerHandle};
 use crate::rpc::Host;
 
 pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
 /// Blank isolates each thread keeps ready for `load()`.
 pub const DEFAULT_POOL_SIZE: usize = 2;
+
+/// What `LoaderCore::make_room` found.
+pub enum Room {
+    Reserved(Option<Slot>),
+    Evict(Arc<WorkerHandle>),
+}
 
 pub struct LoaderCore {
     executor: Mutex<Option<Arc<Executor>>>,
@@ -65,9 +71,15 @@ impl LoaderCore {
         })
     }
 
-    /// Converts the code's `env` (registering its host objects) and starts loading it; the
-    /// answer goes to `reply`.
-    pub fn start(&self, py: Python<'_>, code: Unconverted, reply: Reply<()>) -> PyResult<Arc<WorkerHandle>> {
+    /// Converts the code's `env` (registering its host objects) and starts loading it in
+    /// `slot`, if reserved; the answer goes to `reply`.
+    pub fn start(
+        &self,
+        py: Python<'_>,
+        code: Unconverted,
+        reply: Reply<()>,
+        slot: Option<Slot>,
+    ) -> PyResult<Arc<WorkerHandle>> {
         let executor = self.executor(py)?;
         let Unconverted { mut code, env, outbound, .. } = code;
         let mut registrar = Registrar { host: &self.host, worker: None, ids: Vec::new() };
@@ -85,7 +97,7 @@ impl LoaderCore {
             Some(env) => to_value(env.bind(py), Some(&mut registrar)).map(|v| code.env = v),
             None => Ok(()),
         }
-        .and_then(|()| executor.load_with(code, reply).py(py));
+        .and_then(|()| executor.load_with(code, reply, slot).py(py));
         match loaded {
             Ok(handle) => {
                 self.host.adopt(handle.id(), &registrar.ids);
@@ -98,11 +110,16 @@ impl LoaderCore {
         }
     }
 
-    /// Before a `get()` miss loads a worker: at the process's isolate cap, disposes of the least
-    /// recently used cached worker nothing else holds, as the cache would past `max_warm`, so
-    /// the new worker fits.
-    pub fn make_room(&self) -> Option<Arc<WorkerHandle>> {
-        if crate::isolate::at_capacity() { self.cache.take_unshared_lru() } else { None }
+    /// Before a `get()` miss loads a worker: a place under the process's isolate cap, reserved
+    /// so that concurrent misses cannot take it in between. At the cap, names a cached worker
+    /// nothing else holds for the caller to dispose of before asking again, as the cache would
+    /// past `max_warm`. With none, the load goes ahead unreserved: its isolate thread may still
+    /// free room from closed isolates, or answer with the cap's error.
+    pub fn make_room(&self) -> Room {
+        match Slot::take() {
+            Ok(slot) => Room::Reserved(Some(slot)),
+            Err(_) => self.cache.take_unshared_lru().map_or(Room::Reserved(None), Room::Evict),
+        }
     }
 
     pub fn executor(&self, py: Python<'_>) -> PyResult<Arc<Executor>> {
@@ -159,16 +176,22 @@ impl PyLoader {
     /// raise that error and the id is not cached.
     fn get(&self, py: Python<'_>, id: String, factory: &Bound<'_, PyAny>) -> PyResult<PyWorker> {
         self.core.executor(py)?;
-        let (entry, mine) = self.core.cache.entry(&id);
-        if !mine {
-            let worker = py.detach(|| entry.wait());
-            return Ok(self.worker(worker, Some(id)));
-        }
-        let loaded = run_factory(py, factory).and_then(|code| {
-            if let Some(victim) = self.core.make_room() {
-                py.detach(|| victim.dispose());
+        let entry = match self.core.cache.lookup(&id) {
+            Lookup::Hit(worker) => return Ok(self.worker(worker, Some(id))),
+            Lookup::Wait(entry) => {
+                let worker = py.detach(|| entry.wait());
+                return Ok(self.worker(worker, Some(id)));
             }
-            load_code(py, &self.core, code)
+            Lookup::Fill(entry) => entry,
+        };
+        let loaded = run_factory(py, factory).and_then(|code| {
+            let slot = loop {
+                match self.core.make_room() {
+                    Room::Reserved(slot) => break slot,
+                    Room::Evict(victim) => py.detach(|| victim.dispose()),
+                }
+            };
+            load_code(py, &self.core, code, slot)
         });
         let worker = match loaded {
             Ok(worker) => worker,
@@ -219,7 +242,7 @@ impl PyLoader {
                 on_trace,
             },
         )?;
-        Ok(self.worker(load_code(py, &self.core, code)?, None))
+        Ok(self.worker(load_code(py, &self.core, code, None)?, None))
     }
 
     /// Terminates running JavaScript and disposes every worker of this loader. Idempotent.
@@ -241,11 +264,17 @@ impl PyLoader {
     }
 }
 
-/// Loads `code` as a fresh worker and waits for its main module to evaluate.
-fn load_code(py: Python<'_>, core: &LoaderCore, code: Unconverted) -> PyResult<WorkerRef> {
+/// Loads `code` as a fresh worker (in `slot`, if reserved) and waits for its main module to
+/// evaluate.
+fn load_code(
+    py: Python<'_>,
+    core: &LoaderCore,
+    code: Unconverted,
+    slot: Option<Slot>,
+) -> PyResult<WorkerRef> {
     let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
     let (reply, pending) = Pending::channel();
-    let handle = core.start(py, code, reply)?;
+    let handle = core.start(py, code, reply, slot)?;
     let done = wait(py, pending, || {
         handle.terminate();
     })?;
