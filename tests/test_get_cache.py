@@ -132,15 +132,19 @@ def test_a_dead_or_closed_cached_worker_is_loaded_afresh(loader):
 
     w = loader.get("doomed", factory)
     assert w.get_entrypoint().inc() == 1
+    assert not w.closed
     with pytest.raises(wb.MemoryLimitExceeded):
         w.get_entrypoint().bomb()
     # The dead worker stays dead for whoever holds it; get() is a miss.
+    assert w.closed
     with pytest.raises(wb.ClosedError):
         w.get_entrypoint().inc()
     again = loader.get("doomed", factory)
     assert again.get_entrypoint().inc() == 1
     assert len(calls) == 2
+    same = loader.get("doomed", factory)
     again.close()
+    assert same.closed
     assert loader.get("doomed", factory).get_entrypoint().inc() == 1
     assert len(calls) == 3
     loader.evict("doomed")

@@ -375,7 +375,9 @@ class Worker:
     def close(self) -> None:
         """Disposes the isolate. Idempotent; its stubs raise :class:`ClosedError` afterwards."""
     @property
-    def closed(self) -> bool: ...
+    def closed(self) -> bool:
+        """True once the worker can run no more calls: closed (by this object, or by another
+        :meth:`Loader.get` of its id), or dead (a limit, a termination)."""
     @property
     def id(self) -> Optional[str]:
         """The id given to :meth:`Loader.get`, or None for a worker from :meth:`Loader.load`."""

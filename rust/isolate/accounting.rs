@@ -1,7 +1,6 @@
 //! What a worker's calls may use and have used: the budget a turn is watched with, the CPU
 //! charged per turn, and wall-clock expiry. Isolate thread only.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::worker::Worker;
@@ -49,16 +48,12 @@ impl Worker {
         self.turn_started = Some(CpuClock::current().now());
     }
 
-    /// Charges the turn's CPU time to every call still waiting, and tells the handle if the
-    /// turn killed the worker (every way a worker dies ends a turn).
+    /// Charges the turn's CPU time to every call still waiting.
     pub fn end_turn(&mut self) {
         let cpu = self.turn_cpu();
         self.turn_started = None;
         for w in &mut self.js.waiting {
             w.cpu_used += cpu;
-        }
-        if self.js.dead.is_some() {
-            self.alive.store(false, Ordering::Release);
         }
     }
 

@@ -6,7 +6,7 @@
 //! `settle`, which runs microtasks and answers every waiter whose promise has settled.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::capacity::Slot;
@@ -34,8 +34,8 @@ pub struct Worker {
     pub(super) turn_started: Option<Duration>,
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
     pub(super) termination: Termination,
-    /// Shared with the worker's handle; cleared once `js.dead` is set.
-    pub(super) alive: Arc<AtomicBool>,
+    /// Shared with the worker's handle; cleared with `js.dead` set.
+    alive: Arc<AtomicBool>,
     isolate: v8::OwnedIsolate,
     /// The isolate's off-heap budget, shared with its ArrayBuffer allocator.
     buffers: std::sync::Arc<BufferBudget>,
@@ -53,7 +53,7 @@ pub(super) struct JsState {
     main_name: String,
     pub(super) waiting: Vec<Waiting>,
     /// Why the worker can no longer run JavaScript (load failed, terminated, out of memory).
-    pub(super) dead: Option<Error>,
+    dead: Option<Error>,
 }
 
 /// Keeps the isolate entered for the guard's lifetime.
@@ -152,6 +152,7 @@ impl Worker {
 
     /// Makes a blank isolate worker `code`'s: its limits, modules, `env`, outbound and host link.
     pub fn assign(&mut self, mut code: WorkerCode, link: HostLink, alive: Arc<AtomicBool>) {
+        alive.store(self.js.dead.is_none(), Ordering::Release);
         self.alive = alive;
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
@@ -504,7 +505,7 @@ impl Worker {
         }
         for (waiter, usage, outcome) in answers {
             if let (Waiter::Load(_), Err(e)) = (&waiter, &outcome) {
-                self.js.dead.get_or_insert_with(|| e.clone());
+                self.die(e);
             }
             let isolate = &mut self.isolate;
             match waiter {
@@ -516,9 +517,16 @@ impl Worker {
         }
     }
 
+    /// Marks the worker dead (keeping the first cause), telling its handle before any caller
+    /// can hear of the death.
+    fn die(&mut self, e: &Error) {
+        self.js.dead.get_or_insert_with(|| e.clone());
+        self.alive.store(false, Ordering::Release);
+    }
+
     /// Marks the worker dead and answers every waiting call with `e`.
     pub(super) fn condemn(&mut self, e: Error) {
-        self.js.dead.get_or_insert(e.clone());
+        self.die(&e);
         let running = self.turn_cpu();
         for w in std::mem::take(&mut self.js.waiting) {
             let usage = Some(w.usage(running));

@@ -84,9 +84,15 @@ impl PyWorker {
         }
     }
 
+    /// True once the worker can run no more calls: closed (here, or through another `get()` of
+    /// its id), or dead (a limit, a termination).
     #[getter]
     fn closed(&self) -> bool {
-        self.worker.lock().unwrap().is_none()
+        match &*self.worker.lock().unwrap() {
+            None => true,
+            Some(WorkerRef::Live(w)) => !w.handle.alive(),
+            Some(WorkerRef::Failed(_)) => false,
+        }
     }
 
     /// The id given to `Loader.get`, or None for a worker from `load`.

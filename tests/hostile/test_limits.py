@@ -42,6 +42,7 @@ def test_cpu_bound_programs_hit_the_cpu_limit(loader, check_alive, name):
     assert time.monotonic() - start < 5
     assert info.value.kind == "cpu" and info.value.limit == 50
     assert isinstance(info.value, TimeoutError)
+    assert w.closed
     with pytest.raises(wb.ClosedError):
         w.get_entrypoint().f()
 
