@@ -165,16 +165,10 @@ impl Executor {
         })
     }
 
-    /// Starts loading a fresh worker. The handle is usable at once; its commands queue behind
-    /// the load on the worker's thread.
-    pub fn load(&self, code: WorkerCode) -> Result<(WorkerHandle, Pending<()>)> {
-        let (reply, pending) = Pending::channel();
-        Ok((self.load_with(code, reply, None)?, pending))
-    }
-
-    /// Like `load`, answering through `reply` instead of a `Pending`; `slot`, if given, is the
-    /// place under the isolate cap the caller reserved for it.
-    pub fn load_with(&self, code: WorkerCode, reply: Reply<()>, slot: Option<Slot>) -> Result<WorkerHandle> {
+    /// Starts loading a fresh worker; the answer goes to `reply`. The handle is usable at once;
+    /// its commands queue behind the load on the worker's thread. `slot`, if given, is the place
+    /// under the isolate cap the caller reserved for it.
+    pub fn load(&self, code: WorkerCode, reply: Reply<()>, slot: Option<Slot>) -> Result<WorkerHandle> {
         code.validate()?;
         // The thread where the load would start soonest; ties rotate.
         let start = self.next_thread.fetch_add(1, Ordering::Relaxed);

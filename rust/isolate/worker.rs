@@ -38,7 +38,7 @@ pub struct Worker {
     alive: Arc<AtomicBool>,
     isolate: v8::OwnedIsolate,
     /// The isolate's off-heap budget, shared with its ArrayBuffer allocator.
-    buffers: std::sync::Arc<BufferBudget>,
+    buffers: Arc<BufferBudget>,
     // After `isolate`: the place under the cap is given back once the isolate is disposed.
     _slot: Slot,
 }

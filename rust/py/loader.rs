@@ -97,7 +97,7 @@ impl LoaderCore {
             Some(env) => to_value(env.bind(py), Some(&mut registrar)).map(|v| code.env = v),
             None => Ok(()),
         }
-        .and_then(|()| executor.load_with(code, reply, slot).py(py));
+        .and_then(|()| executor.load(code, reply, slot).py(py));
         match loaded {
             Ok(handle) => {
                 self.host.adopt(handle.id(), &registrar.ids);
