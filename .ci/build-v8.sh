@@ -86,6 +86,17 @@ if [ ! -f third_party/icu/common/icudtl.dat ]; then
   mkdir -p third_party/icu/common
   cp "$ICU_DAT" third_party/icu/common/icudtl.dat
 fi
+# ---- workerbox's V8 patches (.ci/v8/patches/NNNN-*.patch, in order; each says why) -----------
+# Applied once: a patch that already reverses cleanly is in place (re-runs resume the build).
+for p in "$REPO"/.ci/v8/patches/*.patch; do
+  [ -f "$p" ] || continue
+  if patch -p1 -R --dry-run -s -f < "$p" >/dev/null 2>&1; then
+    log "patch $(basename "$p"): already applied"
+  else
+    patch -p1 -s -f < "$p" || { log "patch $(basename "$p") does not apply to v8 $V8_VERSION"; exit 1; }
+    log "patch $(basename "$p"): applied"
+  fi
+done
 grep -q v8_monolithic_for_shared_library build.rs || { log "v8 $V8_VERSION lacks the cdylib TLS fix (need >=150.1.0)"; exit 1; }
 
 # ---- sentinel: tools/rust_toolchain.py exits early when this file holds its download URL ------
@@ -105,7 +116,9 @@ PYTHONDONTWRITEBYTECODE=1 python3 tools/rust_toolchain.py
 export V8_FROM_SOURCE=1
 export CLANG_BASE_PATH=$LLVM LIBCLANG_PATH=$LLVM/lib
 export GN=$GN_BIN NINJA=$NINJA_BIN PYTHON=python3
-export GN_ARGS=${V8_GN_ARGS:-'clang_version="23" enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0'}
+# use_glib=false: V8 >= 15.2 pulls glib into //build/config/linux:compiler by default; V8 as a
+# library needs none (the crate passes the same for musl).
+export GN_ARGS=${V8_GN_ARGS:-'clang_version="23" enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0 use_glib=false'}
 export SCCACHE=$TC/v8-cc-wrapper
 export V8CC_CCACHE=$(command -v ccache || true)
 export CCACHE_DIR=${CCACHE_DIR:-$WORK/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
@@ -136,6 +149,6 @@ gzip -9c "$OUT/obj/librusty_v8.a" > "$DEST/librusty_v8_release_$TARGET.a.gz"
 cp "$BINDING" "$DEST/src_binding_release_$TARGET.rs"
 cp "$OUT/args.gn" "$DEST/args.gn"
 echo "$V8_VERSION" > "$DEST/VERSION"
-(cd "$DEST" && sha256sum librusty_v8_* src_binding_* args.gn VERSION > SHA256SUMS)
+(cd "$DEST" && sha256sum librusty_v8_* src_binding_* args.gn VERSION patches/*.patch > SHA256SUMS)
 ls -l "$DEST"
 log "done"
