@@ -11,9 +11,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::error::Error;
 use crate::limits::LimitKind;
 
-/// Extra heap granted once the cap is reached, so the terminating script can unwind without V8
-/// hitting a hard out-of-memory first.
-const HEADROOM_BYTES: usize = 64 << 20;
+/// Extra heap granted each time the cap is reached, so the terminating script can unwind without
+/// V8 hitting a hard out-of-memory first. V8 aborts the process if the raised limit still cannot
+/// fit the allocation that tripped the cap, and one allocation can be as large as V8's largest
+/// object (a FixedArray of 2^27 tagged slots or a two-byte string of 2^29 units: 1 GiB), so the
+/// headroom must cover that plus room to unwind. It is a limit, not memory: only a script that
+/// really allocates that much uses it, once, before the termination lands.
+const HEADROOM_BYTES: usize = (1 << 30) + (64 << 20);
 
 pub struct HeapGuard {
     handle: v8::IsolateHandle,
@@ -45,7 +49,7 @@ unsafe extern "C" fn near_heap_limit(data: *mut std::ffi::c_void, current: usize
     let guard = unsafe { &*(data as *const HeapGuard) };
     guard.hit.store(true, Ordering::SeqCst);
     guard.handle.terminate_execution();
-    current + HEADROOM_BYTES
+    current.saturating_add(HEADROOM_BYTES)
 }
 
 /// ArrayBuffer backing stores live outside V8's heap, so the heap cap does not see them. Each

@@ -45,3 +45,19 @@ def run_isolated(code, timeout=60, env=None):
         env={**os.environ, **(env or {})},
     )
     return proc
+
+
+BENIGN = {"ok.js": "export default { ping() { return 'pong' } }"}
+
+
+@pytest.fixture
+def check_alive(loader):
+    """After a hostile case, the same loader still serves a benign worker."""
+    yield
+    with loader.load(main_module="ok.js", modules=BENIGN) as w:
+        assert w.get_entrypoint().ping() == "pong"
+
+
+def hostile(loader, source, *, limits=None, **env):
+    """Loads the one-module worker `source` as h.js with `env` as its bindings."""
+    return loader.load(main_module="h.js", modules={"h.js": source}, limits=limits, env=env or None)

@@ -32,6 +32,8 @@ pub struct Worker {
     heap: usize,
     /// The thread's CPU clock reading when the running turn began.
     pub(super) turn_started: Option<Duration>,
+    /// CPU of the turns run with no call in flight since the last call began.
+    pub(super) background_cpu: Duration,
     /// Why the isolate was terminated, set by whoever terminates it (watchdog, interrupt).
     pub(super) termination: Termination,
     /// Shared with the worker's handle; cleared with `js.dead` set.
@@ -54,6 +56,9 @@ pub(super) struct JsState {
     pub(super) waiting: Vec<Waiting>,
     /// Why the worker can no longer run JavaScript (load failed, terminated, out of memory).
     dead: Option<Error>,
+    /// The cause of a death no caller heard of (a limit hit by a timer after the last reply):
+    /// the next call gets it instead of a plain "closed".
+    unheard: Option<Error>,
 }
 
 /// Keeps the isolate entered for the guard's lifetime.
@@ -106,6 +111,9 @@ impl Worker {
         }
         let mut isolate = v8::Isolate::new(params);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+        // As in Workers: `Atomics.wait` throws. A blocked thread burns no CPU, so no CPU limit
+        // would end the wait, and every worker sharing the thread would stall behind it.
+        isolate.set_allow_atomics_wait(false);
         HeapGuard::install(&mut isolate, heap);
         let termination = Termination::default();
         isolate.set_slot(termination.clone());
@@ -137,6 +145,7 @@ impl Worker {
             limits: Limits::default(),
             heap,
             turn_started: None,
+            background_cpu: Duration::ZERO,
             termination,
             alive: Arc::new(AtomicBool::new(true)),
             isolate,
@@ -235,7 +244,7 @@ impl Worker {
         match outcome {
             Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Load(reply), self.limits)),
             Err(e) => {
-                self.condemn(e.clone());
+                self.condemn(e.clone(), true);
                 answer(&mut self.isolate, reply, Err(e));
             }
         }
@@ -247,9 +256,14 @@ impl Worker {
     /// with `(ctx, env)` and its method gets `args`.
     pub fn call(&mut self, call: Call, reply: Reply<Value>) {
         if let Some(e) = &self.js.dead {
-            let e = Error::Closed(format!("the worker is no longer usable: {e}"));
+            let e = self
+                .js
+                .unheard
+                .take()
+                .unwrap_or_else(|| Error::Closed(format!("the worker is no longer usable: {e}")));
             return answer(&mut self.isolate, reply, Err(e));
         }
+        self.reset_background();
         let Call { export, method, args, props, limits, fetch } = call;
         let limits = self.limits.tighten(limits).or_defaults();
         let tightest =
@@ -340,7 +354,7 @@ impl Worker {
             Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Call { reply, what }, limits)),
             Err(e) => {
                 if e.is_fatal() {
-                    self.condemn(e.clone());
+                    self.condemn(e.clone(), true);
                 }
                 let usage = Usage { cpu: self.turn_cpu(), wall: started.elapsed() };
                 answer_with(&mut self.isolate, reply, Err(e), Some(usage));
@@ -381,7 +395,7 @@ impl Worker {
             failed
         });
         if let Some(e) = failed {
-            self.condemn(e);
+            self.condemn(e, false);
         }
     }
 
@@ -428,11 +442,17 @@ impl Worker {
     /// Runs microtasks, then answers every waiter whose promise settled. With no timer armed and
     /// no host call outstanding, nothing can ever settle the rest, so they get an error.
     pub fn settle(&mut self) {
-        if self.js.dead.is_some() || self.js.waiting.is_empty() && self.js.main.is_some() {
-            if self.js.dead.is_none() {
-                in_context!(self, |tc, _js| {
-                    tc.perform_microtask_checkpoint();
-                });
+        if self.js.dead.is_some() {
+            return;
+        }
+        if self.js.waiting.is_empty() && self.js.main.is_some() {
+            // Nobody waits, but the reactions still run JavaScript that V8 itself may terminate.
+            let terminated = in_context!(self, |tc, _js| {
+                tc.perform_microtask_checkpoint();
+                (tc.has_terminated() || tc.is_execution_terminating()).then(|| exception::take(tc))
+            });
+            if let Some(e) = terminated {
+                self.condemn(e, false);
             }
             return;
         }
@@ -501,7 +521,8 @@ impl Worker {
             Ok(())
         });
         if let Err(e) = terminal {
-            self.condemn(e);
+            let told = !answers.is_empty();
+            self.condemn(e, told);
         }
         for (waiter, usage, outcome) in answers {
             if let (Waiter::Load(_), Err(e)) = (&waiter, &outcome) {
@@ -524,8 +545,20 @@ impl Worker {
         self.alive.store(false, Ordering::Release);
     }
 
-    /// Marks the worker dead and answers every waiting call with `e`.
-    pub(super) fn condemn(&mut self, e: Error) {
+    pub(super) fn is_dead(&self) -> bool {
+        self.js.dead.is_some()
+    }
+
+    pub(super) fn isolate(&self) -> &v8::Isolate {
+        &self.isolate
+    }
+
+    /// Marks the worker dead and answers every waiting call with `e`. `told`: a caller outside
+    /// `waiting` hears of it too; when nobody does, the next call gets `e` instead of "closed".
+    pub(super) fn condemn(&mut self, e: Error, told: bool) {
+        if self.js.dead.is_none() && self.js.waiting.is_empty() && !told {
+            self.js.unheard = Some(e.clone());
+        }
         self.die(&e);
         let running = self.turn_cpu();
         for w in std::mem::take(&mut self.js.waiting) {

@@ -8,20 +8,7 @@ import pytest
 
 import workerbox as wb
 
-BENIGN = {"ok.js": "export default { ping() { return 'pong' } }"}
-
-
-@pytest.fixture
-def check_alive(loader):
-    """After each hostile case, the same loader still serves a benign worker."""
-    yield
-    with loader.load(main_module="ok.js", modules=BENIGN) as w:
-        assert w.get_entrypoint().ping() == "pong"
-
-
-def hostile(loader, source, *, limits=None, **env):
-    return loader.load(main_module="h.js", modules={"h.js": source}, limits=limits, env=env or None)
-
+from conftest import BENIGN, hostile
 
 CPU_CASES = {
     "infinite_loop_in_call": "export default { f() { for (;;) {} } }",
