@@ -23,8 +23,11 @@ impl Worker {
         let starting = starting.map(|l| self.limits.tighten(l).or_defaults());
         let waiting = self.js.waiting.iter().map(|w| (w.limits, w.cpu_used, w.started));
         // Background turns have no caller whose wall clock could run out; CPU bounds them.
-        let background = (self.js.waiting.is_empty() && starting.is_none())
-            .then(|| (Limits { wall_ms: None, ..self.limits }, self.background_cpu, now));
+        let background = (self.js.waiting.is_empty() && starting.is_none()).then_some((
+            Limits { wall_ms: None, ..self.limits },
+            self.background_cpu,
+            now,
+        ));
         let all = waiting.chain(starting.map(|l| (l, Duration::ZERO, now))).chain(background);
         let mut cpu: Option<(Duration, Error)> = None;
         let mut wall: Option<(Instant, Error)> = None;
