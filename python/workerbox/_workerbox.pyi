@@ -261,12 +261,19 @@ class Loader:
         max_warm: int = 1024,
         idle_ttl_s: Optional[float] = 600.0,
         pool_size: int = 2,
+        host_threads: Optional[int] = None,
     ) -> None:
         """``max_warm`` caps the workers kept by :meth:`get` (least recently used go first);
         ``idle_ttl_s`` drops cached workers not called for that long (None: never);
         ``pool_size`` blank isolates per thread are kept ready (filled before the constructor
         returns, refilled when the thread is idle) so ``load()`` does not wait for isolate
-        creation."""
+        creation.
+
+        ``host_threads`` caps the threads that run the sandbox's calls to Python bindings
+        (default 16). Each worker runs at most 4 binding calls at once and queues up to 10,000
+        more; free threads serve workers in rotation, so one tenant's flood delays another's
+        binding call by about one call. Past the queue a call rejects in JavaScript with an
+        error named ``TooManyHostCalls``."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Worker:
         """The warm worker cached under ``id``, or a fresh one loaded from ``factory()``.
 
@@ -328,6 +335,7 @@ class AsyncLoader:
         max_warm: int = 1024,
         idle_ttl_s: Optional[float] = 600.0,
         pool_size: int = 2,
+        host_threads: Optional[int] = None,
     ) -> None: ...
     def load(
         self,

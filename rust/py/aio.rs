@@ -149,18 +149,17 @@ impl PyAsyncLoader {
 #[pymethods]
 impl PyAsyncLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None))]
     fn new(
         py: Python<'_>,
         threads: Option<usize>,
         max_warm: usize,
         idle_ttl_s: Option<f64>,
         pool_size: usize,
+        host_threads: Option<usize>,
     ) -> PyResult<Self> {
-        Ok(PyAsyncLoader {
-            core: Arc::new(LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, true)?),
-            completer: Completer::start()?,
-        })
+        let core = LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, host_threads, true)?;
+        Ok(PyAsyncLoader { core: Arc::new(core), completer: Completer::start()? })
     }
 
     /// Awaitable: starts a fresh worker, like `Loader.load`.

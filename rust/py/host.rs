@@ -1,21 +1,20 @@
 //! `PyHost`: runs the calls sandboxed JavaScript makes to Python objects handed to it (RpcTarget
 //! instances and callables in `env` or in call arguments). Objects are kept here under integer
-//! ids per worker and dropped when the worker closes. Calls run on a small pool of host threads
-//! that attach to the interpreter, never on an isolate thread, so a slow binding delays only the
-//! JavaScript that awaits it. A coroutine result is awaited: on the loop it was registered from
-//! (AsyncLoader), else on a private loop.
+//! ids per worker and dropped when the worker closes. Calls run on the loader's `HostPool`
+//! (capped threads that attach to the interpreter, shared fairly between workers), never on an
+//! isolate thread, so a slow binding delays only the JavaScript that awaits it. A coroutine
+//! result is awaited: on the loop it was registered from (AsyncLoader), else on a private loop.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::convert::{Registrar, from_value, to_value};
 use super::http::{PyRequest, PyResponse};
+use crate::rpc::pool::{HostPool, PoolLimits};
 use crate::rpc::{Host, HostCall, HostError, HostReply};
 use crate::value::Value;
 
@@ -55,13 +54,13 @@ pub struct PyHost {
 }
 
 impl PyHost {
-    pub fn new(uses_event_loop: bool) -> Arc<Self> {
+    pub fn new(uses_event_loop: bool, pool: PoolLimits) -> Arc<Self> {
         Arc::new_cyclic(|me| PyHost {
             me: me.clone(),
             uses_event_loop,
             objects: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
-            pool: HostPool::new(),
+            pool: HostPool::new(pool),
         })
     }
 
@@ -164,10 +163,23 @@ impl Host for PyHost {
             return reply
                 .send(Err(HostError { name: "Error".into(), message: "the loader is closed".into() }));
         };
-        self.pool.submit(Box::new(move || {
-            let result = Python::attach(|py| this.run(py, call));
-            reply.send(result);
-        }));
+        let worker = call.worker;
+        self.pool.submit(
+            worker,
+            Box::new(move |admitted| {
+                let result = match admitted {
+                    Ok(()) => Python::attach(|py| this.run(py, call)),
+                    Err(full) => Err(HostError {
+                        name: "TooManyHostCalls".into(),
+                        message: format!(
+                            "this worker already has {} host calls waiting; await some before making more",
+                            full.limit
+                        ),
+                    }),
+                };
+                reply.send(result);
+            }),
+        );
     }
 
     fn release(&self, worker: u64) {
@@ -180,70 +192,5 @@ impl Host for PyHost {
         // Python references are released when the interpreter next runs (pyo3 defers the decref
         // when no thread is attached); the isolate thread never waits for the GIL.
         drop(dropped);
-    }
-}
-
-type Job = Box<dyn FnOnce() + Send>;
-
-/// Threads that run host calls. A new thread starts whenever queued jobs outnumber idle threads
-/// (a slow binding must not hold up the others); threads exit after sitting idle.
-struct HostPool {
-    jobs: Mutex<Sender<Job>>,
-    queue: Arc<Mutex<Receiver<Job>>>,
-    counts: Arc<PoolCounts>,
-}
-
-#[derive(Default)]
-struct PoolCounts {
-    idle: AtomicUsize,
-    queued: AtomicUsize,
-}
-
-const IDLE_EXIT: Duration = Duration::from_secs(30);
-
-impl HostPool {
-    fn new() -> Self {
-        let (tx, rx) = mpsc::channel();
-        HostPool { jobs: Mutex::new(tx), queue: Arc::new(Mutex::new(rx)), counts: Arc::default() }
-    }
-
-    fn submit(&self, job: Job) {
-        self.counts.queued.fetch_add(1, Ordering::SeqCst);
-        let _ = self.jobs.lock().unwrap().send(job);
-        if self.counts.idle.load(Ordering::SeqCst) < self.counts.queued.load(Ordering::SeqCst) {
-            let (queue, counts) = (self.queue.clone(), self.counts.clone());
-            // If no thread can be started, the job still runs once a busy thread frees up.
-            let _ = std::thread::Builder::new()
-                .name("workerbox-host".into())
-                .spawn(move || host_thread(&queue, &counts));
-        }
-    }
-}
-
-fn host_thread(rx: &Mutex<Receiver<Job>>, counts: &PoolCounts) {
-    loop {
-        counts.idle.fetch_add(1, Ordering::SeqCst);
-        let receiver = rx.lock().unwrap();
-        let job = match receiver.recv_timeout(IDLE_EXIT) {
-            Ok(job) => Some(job),
-            Err(RecvTimeoutError::Timeout) => {
-                // Stop counting as idle first, so a job sent from now on starts a thread; one
-                // sent just before is still taken here.
-                counts.idle.fetch_sub(1, Ordering::SeqCst);
-                match receiver.try_recv() {
-                    Ok(job) => {
-                        counts.idle.fetch_add(1, Ordering::SeqCst);
-                        Some(job)
-                    }
-                    Err(_) => return,
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => None,
-        };
-        drop(receiver);
-        counts.idle.fetch_sub(1, Ordering::SeqCst);
-        let Some(job) = job else { return };
-        counts.queued.fetch_sub(1, Ordering::SeqCst);
-        job();
     }
 }

@@ -21,6 +21,7 @@ use crate::code::Outbound;
 use crate::error::Error;
 use crate::isolate::{Executor, Pending, Reply, Slot, WorkerHandle};
 use crate::rpc::Host;
+use crate::rpc::pool::PoolLimits;
 
 pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
@@ -46,6 +47,7 @@ impl LoaderCore {
         max_warm: usize,
         idle_ttl_s: Option<f64>,
         pool_size: usize,
+        host_threads: Option<usize>,
         asyncio: bool,
     ) -> PyResult<Self> {
         let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -61,7 +63,10 @@ impl LoaderCore {
         if max_warm == 0 {
             return Err(PyValueError::new_err("max_warm must be at least 1"));
         }
-        let host = PyHost::new(asyncio);
+        if host_threads == Some(0) {
+            return Err(PyValueError::new_err("host_threads must be at least 1"));
+        }
+        let host = PyHost::new(asyncio, PoolLimits::with_threads(host_threads));
         let engine_host: Arc<dyn Host> = host.clone();
         let executor = py.detach(|| Executor::new(threads, Some(engine_host), pool_size)).py(py)?;
         Ok(LoaderCore {
@@ -159,15 +164,17 @@ impl PyLoader {
 #[pymethods]
 impl PyLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None))]
     fn new(
         py: Python<'_>,
         threads: Option<usize>,
         max_warm: usize,
         idle_ttl_s: Option<f64>,
         pool_size: usize,
+        host_threads: Option<usize>,
     ) -> PyResult<Self> {
-        Ok(PyLoader { core: LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, false)? })
+        let core = LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, host_threads, false)?;
+        Ok(PyLoader { core })
     }
 
     /// The warm worker cached under `id`, or a fresh one from `factory()` (a callable returning a

@@ -2,8 +2,10 @@
 //! stubs (`stub.rs`) for objects the host handed in; each stub call becomes a `HostCall` given to
 //! the loader's `Host`, which runs it off the isolate thread and answers through `HostReply`.
 //! Host objects are named by integer ids, never pointers, and errors come back sanitised (type
-//! name and message, never a traceback).
+//! name and message, never a traceback). `pool.rs` holds the threads hosts run calls on, shared
+//! fairly between workers.
 
+pub mod pool;
 pub mod service;
 pub mod stub;
 
