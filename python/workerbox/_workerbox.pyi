@@ -26,12 +26,17 @@ class HttpOutbound:
     """Lets the sandbox's ``fetch()`` reach the hosts in ``allow``, sent by a native HTTP/1.1 and
     HTTP/2 client (TLS included) without entering Python.
 
-    Host patterns are exact hosts or ``*.`` suffixes, optionally with a scheme and port
-    (``"https://api.example.com:8443"``). Names are resolved first and loopback, private,
-    link-local and metadata addresses are refused unless ``allow_private_networks`` is True; the
-    check repeats on every redirect. ``inject_headers`` adds headers (credentials) to requests
-    whose URL matches a pattern, so a secret never exists inside the isolate. ``resolve`` pins
-    names to addresses (like curl's ``--resolve``); pinned addresses are still checked.
+    Host patterns are exact hosts, ``*.`` suffixes or IP addresses (IPv6 in brackets:
+    ``"[::1]"``), optionally with a scheme and port (``"https://api.example.com:8443"``,
+    ``"[::1]:8080"``); a malformed one is a ``ValueError``. Names are resolved first and
+    loopback, private, link-local and metadata addresses, and IPv6 forms embedding such an IPv4
+    address, are refused unless ``allow_private_networks`` is True; the check repeats on every
+    redirect. ``inject_headers`` adds headers (credentials) to requests whose URL matches a
+    pattern, so a secret never exists inside the isolate; it may not set headers the client
+    derives itself (``Host``, ``Content-Length``, ``Transfer-Encoding``, hop-by-hop and
+    ``Proxy-*`` headers: ``ValueError``). The sandbox's own values for those headers are dropped
+    and TRACE, TRACK and CONNECT are refused. ``resolve`` pins names to addresses (like curl's
+    ``--resolve``); pinned addresses are still checked.
     """
 
     def __init__(

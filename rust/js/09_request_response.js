@@ -153,18 +153,7 @@
     return copy;
   }
 
-  const normalizedMethods = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
-  const forbiddenMethods = new Set(["CONNECT", "TRACE", "TRACK"]);
   const redirectModes = new Set(["follow", "error", "manual"]);
-  const methodToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-  function normalizeMethod(method) {
-    const text = `${method}`;
-    if (!methodToken.test(text)) throw new TypeError(`Invalid method: ${JSON.stringify(text)}`);
-    const upper = text.toUpperCase();
-    if (forbiddenMethods.has(upper)) throw new TypeError(`Forbidden method: ${text}`);
-    return normalizedMethods.has(upper) ? upper : text;
-  }
 
   // A request's signal follows the given one, so aborting either the source or ours is seen.
   function followSignal(signal) {
@@ -194,7 +183,9 @@
       const options = dictionary(init, "Request");
       const source = input instanceof Request ? input : null;
       this.#url = source ? source.#url : parseRequestUrl(input);
-      this.#method = options.method !== undefined ? normalizeMethod(options.method) : source ? source.#method : "GET";
+      // The method is normalized and checked (TRACE, CONNECT, TRACK: TypeError) in Rust, where
+      // no replaced built-in can reach the decision.
+      this.#method = options.method !== undefined ? ops.normalizeMethod(`${options.method}`) : source ? source.#method : "GET";
       this.#redirect = options.redirect !== undefined ? `${options.redirect}` : source ? source.#redirect : "follow";
       if (!redirectModes.has(this.#redirect)) throw new TypeError(`Invalid redirect mode: ${this.#redirect}`);
       this.#signal = followSignal(options.signal !== undefined ? options.signal : source?.#signal);

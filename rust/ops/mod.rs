@@ -9,6 +9,7 @@ mod clone;
 mod console;
 mod crypto;
 mod encoding;
+mod fetch;
 mod timers;
 mod url;
 
@@ -145,6 +146,7 @@ ops! {
     "randomUUID" => crypto::op_random_uuid,
     "digest" => crypto::op_digest,
     "structuredClone" => clone::op_structured_clone,
+    "normalizeMethod" => fetch::op_normalize_method,
     "takeSubrequest" => op_take_subrequest,
     "chargeWasm" => op_charge_wasm,
     "wasmRoom" => op_wasm_room,

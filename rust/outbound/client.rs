@@ -1,8 +1,10 @@
 //! `HttpOutbound`: a real HTTP/1.1 + HTTP/2 client (rustls) that sends the sandbox's allowed
 //! requests without entering Python. Every hop (the request and each redirect) is checked
 //! against the allow-list, and every name is resolved by `GuardedResolver`, which drops private
-//! addresses, so a public-looking name that resolves inward is refused after resolution. Runs
-//! on the process-wide outbound runtime, never on an isolate thread.
+//! addresses, so a public-looking name that resolves inward is refused after resolution. The
+//! wire request comes from the sandbox and is trusted for nothing: its method is normalized
+//! and checked, and headers the client must set itself are dropped, here. Runs on the
+//! process-wide outbound runtime, never on an isolate thread.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
@@ -11,6 +13,7 @@ use std::time::Duration;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use super::policy::{HostPattern, is_private};
+use super::request::{is_forbidden_header, normalize_method};
 use crate::rpc::HostError;
 
 /// Redirects followed before giving up, as in browsers.
@@ -123,8 +126,9 @@ impl HttpOutbound {
 
     pub async fn send(&self, request: WireRequest) -> Result<WireResponse, HostError> {
         let mut url = url::Url::parse(&request.url).map_err(|e| type_error(format!("invalid URL: {e}")))?;
-        let mut method = reqwest::Method::from_bytes(request.method.as_bytes())
-            .map_err(|_| type_error(format!("invalid method {:?}", request.method)))?;
+        let method = normalize_method(&request.method).map_err(type_error)?;
+        let mut method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| type_error(format!("Invalid method: {:?}", request.method)))?;
         let mut body = request.body;
         let mut redirected = false;
         for _ in 0..=MAX_REDIRECTS {
@@ -133,7 +137,9 @@ impl HttpOutbound {
             let injected: Vec<&(String, String)> =
                 self.config.inject.iter().filter(|(p, _)| p.matches(&url)).flat_map(|(_, h)| h).collect();
             for (name, value) in &request.headers {
-                if !injected.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                if !is_forbidden_header(name, value)
+                    && !injected.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+                {
                     builder = builder.header(name, value);
                 }
             }
@@ -274,6 +280,15 @@ mod tests {
                     head.push(byte[0]);
                 }
                 let head = String::from_utf8_lossy(&head).to_string();
+                // Read the body too: closing with it unread would reset the connection.
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().to_string())
+                    })
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(0);
+                let _ = stream.read_exact(&mut vec![0; length]);
                 let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
                 let (status, extra, body) = if let Some(to) = path.strip_prefix("/to?") {
                     ("302 Found", format!("location: {to}\r\n"), Vec::new())
@@ -336,6 +351,44 @@ mod tests {
     }
 
     #[test]
+    fn forbidden_methods_are_refused_before_sending() {
+        let out = HttpOutbound::new(config(&["api.test"], true)).unwrap();
+        for method in ["TRACE", "track", "Connect"] {
+            // Port 9 (discard): nothing listens, so only a refusal before connecting passes.
+            let mut request = get("http://api.test:9/echo".into());
+            request.method = method.into();
+            let err = send(&out, request).unwrap_err();
+            assert!(err.message.contains("Forbidden method"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn the_sandbox_cannot_set_host_or_framing_headers() {
+        let port = server();
+        let out = HttpOutbound::new(config(&["api.test"], true)).unwrap();
+        let mut request = get(format!("http://api.test:{port}/echo"));
+        request.method = "post".into();
+        request.body = Some(b"hello".to_vec());
+        request.headers = [
+            ("Host", "admin.internal"),
+            ("content-length", "0"),
+            ("transfer-encoding", "chunked"),
+            ("proxy-authorization", "Basic eA=="),
+            ("x-http-method-override", "TRACE"),
+            ("x-ok", "1"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .into();
+        let head = String::from_utf8(send(&out, request).unwrap().body).unwrap();
+        assert!(head.starts_with("POST /echo "), "{head}");
+        assert!(head.contains(&format!("host: api.test:{port}\r\n")), "{head}");
+        assert!(head.contains("content-length: 5\r\n") && head.contains("x-ok: 1\r\n"), "{head}");
+        for gone in ["admin.internal", "chunked", "proxy-authorization", "x-http-method-override"] {
+            assert!(!head.contains(gone), "{gone} in {head}");
+        }
+    }
+
+    #[test]
     fn a_name_resolving_to_a_private_address_is_refused() {
         let port = server();
         let out = HttpOutbound::new(config(&["api.test"], false)).unwrap();
@@ -345,9 +398,15 @@ mod tests {
 
     #[test]
     fn private_ip_literals_and_denied_hosts_are_refused() {
-        let out = HttpOutbound::new(config(&["api.test", "127.0.0.1"], false)).unwrap();
-        let err = send(&out, get("http://127.0.0.1:9/".into())).unwrap_err();
-        assert!(err.message.contains("private address"), "{}", err.message);
+        let out = HttpOutbound::new(config(
+            &["api.test", "127.0.0.1", "[::127.0.0.1]", "[2002:a9fe:a9fe::]"],
+            false,
+        ))
+        .unwrap();
+        for literal in ["127.0.0.1", "[::127.0.0.1]", "[2002:a9fe:a9fe::]"] {
+            let err = send(&out, get(format!("http://{literal}:9/"))).unwrap_err();
+            assert!(err.message.contains("private address"), "{}", err.message);
+        }
         let err = send(&out, get("https://example.org/".into())).unwrap_err();
         assert!(err.message.contains("not in this worker's HttpOutbound allow list"), "{}", err.message);
         let err = send(&out, get("file:///etc/passwd".into())).unwrap_err();

@@ -8,6 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::outbound::request::check_injected_header;
 use crate::outbound::{HostPattern, HttpConfig, HttpOutbound};
 
 /// Lets the sandbox's `fetch()` reach the hosts in `allow`, sent by a native HTTP/1.1 + HTTP/2
@@ -43,6 +44,10 @@ impl PyHttpOutbound {
                     .iter()
                     .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
                     .collect::<PyResult<_>>()?;
+                for (name, value) in &headers {
+                    check_injected_header(name, value)
+                        .map_err(|why| PyValueError::new_err(format!("inject_headers[{host:?}]: {why}")))?;
+                }
                 inject.push((pattern(&host)?, headers));
             }
         }
