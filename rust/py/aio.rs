@@ -16,7 +16,8 @@ use super::limits::PyLimits;
 use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, LoaderCore, Room};
 use super::trace::{self, Source};
 use super::worker::PyWorker;
-use crate::isolate::{Done, Reply, Slot};
+use crate::error::Error;
+use crate::isolate::{Done, Reply, Slot, WorkerHandle};
 
 type Job = Box<dyn FnOnce(Python<'_>) + Send>;
 
@@ -112,6 +113,30 @@ pub fn new_future(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         )
     })?;
     event_loop.call_method0("create_future")
+}
+
+/// Stops `worker` if `future` is cancelled: the JavaScript computing its answer would otherwise
+/// run on to its CPU limit, holding its isolate thread from every neighbour. Only the whole
+/// worker can be stopped, not one of its calls.
+pub fn stop_on_cancel(future: &Bound<'_, PyAny>, worker: &Arc<WorkerHandle>) -> PyResult<()> {
+    let callback = StopOnCancel { worker: worker.clone() };
+    future.call_method1("add_done_callback", (Py::new(future.py(), callback)?,)).map(drop)
+}
+
+/// The done-callback of a call's or a load's future.
+#[pyclass(frozen)]
+struct StopOnCancel {
+    worker: Arc<WorkerHandle>,
+}
+
+#[pymethods]
+impl StopOnCancel {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future.call_method0("cancelled")?.is_truthy()? {
+            self.worker.stop(Error::Terminated("the awaiting task was cancelled".into()));
+        }
+        Ok(())
+    }
 }
 
 fn done_future<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -252,24 +277,25 @@ impl PyAsyncLoader {
         Ok(future)
     }
 
-    fn evict(&self, id: &str) -> bool {
-        self.core.cache.evict(id)
+    fn evict(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        self.core.evict(py, id)
     }
 
     #[getter]
-    fn warm_ids(&self) -> Vec<String> {
-        self.core.cache.ids()
+    fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.core.warm_ids(py)
     }
 
     /// Terminates running JavaScript and disposes every worker. Idempotent.
-    fn close(&self, py: Python<'_>) {
-        self.core.close(py);
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.core.close(py)?;
         self.completer.stop();
+        Ok(())
     }
 
     #[getter]
-    fn closed(&self) -> bool {
-        self.core.closed()
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        self.core.closed(py)
     }
 
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -283,7 +309,7 @@ impl PyAsyncLoader {
         _v: Py<PyAny>,
         _tb: Py<PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.close(py);
+        self.close(py)?;
         done_future(py, py.None())
     }
 }
@@ -314,8 +340,12 @@ impl Finish {
     ) -> PyResult<()> {
         let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
         let handle = core.start(py, code, self.reply(), slot)?;
-        *self.loading.lock().unwrap() = Some(Loaded { handle, on_trace });
-        Ok(())
+        *self.loading.lock().unwrap() = Some(Loaded { handle: handle.clone(), on_trace });
+        // Only a plain load()'s future belongs to one task; a get()'s worker is others' too.
+        match self.id {
+            None => stop_on_cancel(self.future.bind(py), &handle),
+            Some(_) => Ok(()),
+        }
     }
 
     /// The reply for the load: completes on the completer thread.

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use super::cache::{Cache, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::convert::{Registrar, to_value};
-use super::errors::{IntoPyResult, to_pyerr};
+use super::errors::{IntoPyResult, not_forked, to_pyerr};
 use super::host::PyHost;
 use super::limits::PyLimits;
 use super::outbound::PyHttpOutbound;
@@ -123,6 +123,7 @@ impl LoaderCore {
     }
 
     pub fn executor(&self, py: Python<'_>) -> PyResult<Arc<Executor>> {
+        not_forked(py)?;
         self.executor
             .lock()
             .unwrap()
@@ -131,16 +132,31 @@ impl LoaderCore {
     }
 
     /// Terminates running JavaScript and disposes every worker. Idempotent.
-    pub fn close(&self, py: Python<'_>) {
+    pub fn close(&self, py: Python<'_>) -> PyResult<()> {
+        not_forked(py)?;
         self.cache.clear();
         let executor = self.executor.lock().unwrap().take();
         if let Some(executor) = executor {
             py.detach(|| executor.shutdown());
         }
+        Ok(())
     }
 
-    pub fn closed(&self) -> bool {
-        self.executor.lock().unwrap().is_none()
+    pub fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        not_forked(py)?;
+        Ok(self.executor.lock().unwrap().is_none())
+    }
+
+    /// The ids in the warm cache.
+    pub fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        not_forked(py)?;
+        Ok(self.cache.ids())
+    }
+
+    /// Drops `id` from the warm cache; whether it was there.
+    pub fn evict(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        not_forked(py)?;
+        Ok(self.cache.evict(id))
     }
 }
 
@@ -202,14 +218,14 @@ impl PyLoader {
     }
 
     /// Drops `id` from the warm cache. Returns whether it was cached.
-    fn evict(&self, id: &str) -> bool {
-        self.core.cache.evict(id)
+    fn evict(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        self.core.evict(py, id)
     }
 
     /// The ids currently in the warm cache.
     #[getter]
-    fn warm_ids(&self) -> Vec<String> {
-        self.core.cache.ids()
+    fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.core.warm_ids(py)
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
@@ -246,21 +262,21 @@ impl PyLoader {
     }
 
     /// Terminates running JavaScript and disposes every worker of this loader. Idempotent.
-    fn close(&self, py: Python<'_>) {
-        self.core.close(py);
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.core.close(py)
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
-    fn __exit__(&self, py: Python<'_>, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) {
-        self.close(py);
+    fn __exit__(&self, py: Python<'_>, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) -> PyResult<()> {
+        self.close(py)
     }
 
     #[getter]
-    fn closed(&self) -> bool {
-        self.core.closed()
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        self.core.closed(py)
     }
 }
 
@@ -275,9 +291,7 @@ fn load_code(
     let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
     let (reply, pending) = Pending::channel();
     let handle = core.start(py, code, reply, slot)?;
-    let done = wait(py, pending, || {
-        handle.terminate();
-    })?;
+    let done = wait(py, pending, &handle)?;
     let source = Source { worker: format!("#{}", handle.id()), call: None, on_trace: None };
     trace::finish(py, &source, done)?;
     Ok(WorkerRef::loaded(handle, on_trace))
