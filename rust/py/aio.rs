@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-use super::cache::{Loaded, Lookup, WorkerRef};
+use super::cache::{self, Filling, Loaded, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
+use super::errors::IntoPyResult;
 use super::host::PyHost;
 use super::limits::PyLimits;
 use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, LoaderCore, Room};
@@ -233,7 +234,9 @@ impl PyAsyncLoader {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.core.executor(py)?;
         let future = new_future(py)?;
-        let entry = match self.core.cache.lookup(&id) {
+        // Kept until the worker is there: the factory calling this waits for `id` till then.
+        let (lookup, asking) = self.core.cache.lookup(&id, cache::asker(py)?).py(py)?;
+        let (entry, filling) = match lookup {
             Lookup::Hit(worker) => {
                 let w = PyWorker::new(worker, Some(id), self.core.host.clone(), Some(self.completer.clone()));
                 future.call_method1("set_result", (Py::new(py, w)?,))?;
@@ -243,6 +246,7 @@ impl PyAsyncLoader {
                 let (f, completer, host, wid) =
                     (future.clone().unbind(), self.completer.clone(), self.core.host.clone(), id.clone());
                 entry.on_fill(move |worker| {
+                    drop(asking);
                     let worker = worker.clone();
                     let for_worker = completer.clone();
                     completer.submit(Box::new(move |py| {
@@ -252,23 +256,34 @@ impl PyAsyncLoader {
                 });
                 return Ok(future);
             }
-            Lookup::Fill(entry) => entry,
+            Lookup::Fill(entry, filling) => (entry, filling),
         };
         let (cache, entry_id) = (self.core.cache.clone(), id.clone());
-        let finish = self
-            .finisher(Some(id), future.clone().unbind(), move |worker| cache.fill(&entry_id, &entry, worker));
-        let result = factory.call0().and_then(|result| {
+        let finish = self.finisher(Some(id), future.clone().unbind(), move |worker| {
+            drop(asking);
+            cache.fill(&entry_id, &entry, worker)
+        });
+        let token = filling.token;
+        // An async factory's fill lasts until its task is done; a plain one's, until it returns.
+        let mut filling = Some(filling);
+        // The task of an async factory is made here, so its context names this fill too.
+        let result = cache::as_fill(py, token, || {
+            let result = factory.call0()?;
             let inspect = py.import("inspect")?;
             if inspect.call_method1("isawaitable", (&result,))?.is_truthy()? {
                 let task = py.import("asyncio")?.call_method1("ensure_future", (result,))?;
-                let callback =
-                    FactoryDone { core: self.core.clone(), finish: Mutex::new(Some(finish.clone())) };
+                let callback = FactoryDone {
+                    core: self.core.clone(),
+                    finish: Mutex::new(Some(finish.clone())),
+                    filling: Mutex::new(filling.take()),
+                };
                 task.call_method1("add_done_callback", (Py::new(py, callback)?,))?;
                 Ok(None)
             } else {
                 Ok(Some(code::from_factory_result(&result)))
             }
         });
+        drop(filling);
         match result {
             Ok(None) => {}
             Ok(Some(code)) => finish.proceed(py, &self.core, code),
@@ -416,11 +431,13 @@ impl Finish {
 struct FactoryDone {
     core: Arc<LoaderCore>,
     finish: Mutex<Option<Arc<Finish>>>,
+    filling: Mutex<Option<Filling>>,
 }
 
 #[pymethods]
 impl FactoryDone {
     fn __call__(&self, task: &Bound<'_, PyAny>) {
+        self.filling.lock().unwrap().take();
         let Some(finish) = self.finish.lock().unwrap().take() else { return };
         let code = task.call_method0("result").and_then(|r| code::from_factory_result(&r));
         finish.proceed(task.py(), &self.core, code);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::cache::{Cache, Lookup, WorkerRef};
+use super::cache::{self, Cache, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::convert::{Registrar, to_value};
 use super::errors::{IntoPyResult, not_forked, to_pyerr};
@@ -189,18 +189,23 @@ impl PyLoader {
     /// The warm worker cached under `id`, or a fresh one from `factory()` (a callable returning a
     /// WorkerCode, or a coroutine function whose result is one), which runs once per id even when
     /// several threads ask at the same time. If the factory raises, calls on the returned worker
-    /// raise that error and the id is not cached.
+    /// raise that error and the id is not cached. A factory's `get()` that would wait for itself
+    /// (its own id, or a cycle through other ids' factories) raises `WorkerError`.
     fn get(&self, py: Python<'_>, id: String, factory: &Bound<'_, PyAny>) -> PyResult<PyWorker> {
         self.core.executor(py)?;
-        let entry = match self.core.cache.lookup(&id) {
+        // Held until this get() returns: the factory calling it waits for `id` till then.
+        let (lookup, _asking) = self.core.cache.lookup(&id, cache::asker(py)?).py(py)?;
+        let (entry, filling) = match lookup {
             Lookup::Hit(worker) => return Ok(self.worker(worker, Some(id))),
             Lookup::Wait(entry) => {
                 let worker = py.detach(|| entry.wait());
                 return Ok(self.worker(worker, Some(id)));
             }
-            Lookup::Fill(entry) => entry,
+            Lookup::Fill(entry, filling) => (entry, filling),
         };
-        let loaded = run_factory(py, factory).and_then(|code| {
+        let code = cache::as_fill(py, filling.token, || run_factory(py, factory));
+        drop(filling);
+        let loaded = code.and_then(|code| {
             let slot = loop {
                 match self.core.make_room() {
                     Room::Reserved(slot) => break slot,
