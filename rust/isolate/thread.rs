@@ -178,7 +178,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         running.set(Some((id, handle.clone())));
         // Stopped by its handle before this turn was announced: the handle may have found
         // nothing running to terminate.
-        if worker.termination().get().is_some() {
+        if worker.termination.get().is_some() {
             handle.terminate_execution();
         }
         let guard = Watchdog::get().watch(handle, worker.termination(), worker.budget(starting));
@@ -289,7 +289,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                 starved = false;
                 if let Some(mut worker) = workers.remove(&id) {
                     // Calls awaiting a host call or a timer end now, with the handle's reason.
-                    let reason = worker.termination().get();
+                    let reason = worker.termination.get();
                     worker.condemn(reason.unwrap_or_else(|| Error::Closed("the worker was closed".into())));
                     // Disposal is the slow half of a sandbox's life; it waits for idle time
                     // unless closed isolates pile up under sustained load.
