@@ -68,7 +68,8 @@ impl Error {
     /// Whether the isolate cannot run JavaScript after this error.
     pub fn is_fatal(&self) -> bool {
         match self {
-            Error::Terminated(_) => true,
+            // Closed: JavaScript that unwinds with this reason was stopped by `close()`.
+            Error::Terminated(_) | Error::Closed(_) => true,
             Error::Limit { kind, .. } => *kind != LimitKind::Subrequests,
             _ => false,
         }

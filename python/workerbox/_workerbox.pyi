@@ -77,7 +77,9 @@ class TraceRecord(TypedDict):
     wall_ms: float
 
 class WorkerError(Exception):
-    """Base class of every workerbox exception."""
+    """Base class of every workerbox exception. Raised as itself for a :meth:`Loader.get`
+    factory cycle, for loaders and workers used in a forked child of the process that made them,
+    and at the process's isolate cap."""
 
 class JSError(WorkerError):
     """JavaScript threw, or a promise the host awaited rejected."""
@@ -98,11 +100,14 @@ class ConversionError(WorkerError, TypeError):
     deeper than 128 levels."""
 
 class ClosedError(WorkerError):
-    """The worker or loader is closed, or the worker died earlier (terminated, out of memory)."""
+    """The worker or loader is closed, or the worker died earlier (terminated, out of memory).
+    A call in flight when its worker is closed ends with it at once, even if its JavaScript is
+    running."""
 
 class TerminatedError(WorkerError):
-    """Execution was terminated from outside, e.g. by Ctrl-C while waiting for it. The worker is
-    dead afterwards."""
+    """Execution was terminated from outside: the loader was closed, or the worker was ended by
+    Ctrl-C or a cancelled task while this call was in flight on it. The worker is dead
+    afterwards."""
 
 class LimitExceeded(WorkerError):
     """A resource limit was exceeded and the worker was terminated (it is dead afterwards; a
@@ -257,6 +262,11 @@ class Loader:
     Isolates run on the loader's own threads (``threads``, default: one per CPU core); each worker
     stays on one thread for life. The GIL is released while JavaScript runs. Use as a context
     manager, or call :meth:`close`.
+
+    Ctrl-C while a call or a load waits (its JavaScript running, or awaiting a binding or a
+    timer) raises ``KeyboardInterrupt`` at once and ends that worker. In a forked child, every
+    method of a Loader or Worker made before the fork raises :class:`WorkerError`; create
+    Loaders after forking.
     """
 
     def __init__(
@@ -288,6 +298,10 @@ class Loader:
         is a miss: the factory runs again. Eviction only drops the cache's reference: a worker
         you still hold keeps working. At the process's isolate cap (see the README), a miss
         first disposes of a cached worker that nothing else holds, the least recently used.
+
+        A factory may call ``get()`` for other ids; one that would wait for itself (its own id,
+        or a cycle through other ids' factories, in this thread or others) raises
+        :class:`WorkerError` instead of deadlocking.
         """
     def evict(self, id: str) -> bool:
         """Drops ``id`` from the warm cache; returns whether it was there."""
@@ -331,6 +345,11 @@ class AsyncLoader:
     awaitable, and entrypoint calls on its workers are awaitables too. The event loop never
     blocks on JavaScript: answers arrive through a helper thread that completes futures with
     ``call_soon_threadsafe``. Use from coroutines running on an event loop.
+
+    Cancelling the task that awaits a call (or a :meth:`load`) stops its JavaScript at once.
+    Only a whole worker can be stopped, so the cancelled call ends its worker: other calls in
+    flight on it raise :class:`TerminatedError`, later ones :class:`ClosedError`, and a
+    :meth:`get` of its id loads a fresh one.
     """
 
     def __init__(
@@ -357,7 +376,8 @@ class AsyncLoader:
     ) -> Awaitable[Worker]:
         """Like :meth:`Loader.load`. Bad code raises at once; evaluation errors from the await."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Awaitable[Worker]:
-        """Like :meth:`Loader.get`; an async factory is awaited on the running loop."""
+        """Like :meth:`Loader.get` (factory cycles included); an async factory is awaited on the
+        running loop."""
     def evict(self, id: str) -> bool: ...
     @property
     def warm_ids(self) -> list[str]: ...
@@ -386,7 +406,8 @@ class Worker:
         becomes ``ctx.props``.
         """
     def close(self) -> None:
-        """Disposes the isolate. Idempotent; its stubs raise :class:`ClosedError` afterwards."""
+        """Disposes the isolate. Calls in flight end at once with :class:`ClosedError`, whatever
+        their JavaScript is doing. Idempotent; its stubs raise :class:`ClosedError` afterwards."""
     @property
     def closed(self) -> bool:
         """True once the worker can run no more calls: closed (by this object, or by another

@@ -22,6 +22,7 @@ use crate::limits::Limits;
 use crate::ops::LogLine;
 use crate::rpc::Host;
 use crate::value::Value;
+use crate::watchdog::Termination;
 pub use capacity::Slot;
 use thread::{Command, Running};
 
@@ -169,6 +170,7 @@ impl Executor {
     /// its commands queue behind the load on the worker's thread. `slot`, if given, is the place
     /// under the isolate cap the caller reserved for it.
     pub fn load(&self, code: WorkerCode, reply: Reply<()>, slot: Option<Slot>) -> Result<WorkerHandle> {
+        crate::platform::not_forked()?;
         code.validate()?;
         // The thread where the load would start soonest; ties rotate.
         let start = self.next_thread.fetch_add(1, Ordering::Relaxed);
@@ -180,13 +182,20 @@ impl Executor {
             .clone();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let alive = Arc::new(AtomicBool::new(true));
-        send(&thread, Command::Load { id, code, reply, alive: alive.clone(), slot })?;
-        Ok(WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()), alive })
+        let termination = Termination::default();
+        let load =
+            Command::Load { id, code, reply, alive: alive.clone(), termination: termination.clone(), slot };
+        send(&thread, load)?;
+        Ok(WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()), alive, termination })
     }
 
     /// Terminates running JavaScript, refuses queued commands, stops every isolate thread and
-    /// waits for them to exit (which disposes their isolates).
+    /// waits for them to exit (which disposes their isolates). Does nothing in a forked child,
+    /// which has none of those threads to stop or join.
     pub fn shutdown(&self) {
+        if crate::platform::forked() {
+            return;
+        }
         for t in &self.threads {
             t.running.close();
             let _ = send(t, Command::Shutdown);
@@ -200,6 +209,10 @@ impl Executor {
 
 impl Drop for Executor {
     fn drop(&mut self) {
+        if crate::platform::forked() {
+            // Their threads did not survive the fork: detaching them would touch what is gone.
+            std::mem::forget(std::mem::take(self.joins.get_mut().unwrap()));
+        }
         self.shutdown();
     }
 }
@@ -217,6 +230,9 @@ pub struct WorkerHandle {
     /// Cleared by the isolate thread when the worker dies (failed load, limit, termination)
     /// and here when it is closed, so a cache can tell a dead worker from a warm one.
     alive: Arc<AtomicBool>,
+    /// The worker's termination reason, shared with its isolate: `stop` records why, so the
+    /// JavaScript it interrupts unwinds into that error rather than a bare termination.
+    termination: Termination,
 }
 
 impl WorkerHandle {
@@ -237,14 +253,9 @@ impl WorkerHandle {
 
     /// Like `call`, answering through `reply` instead of a `Pending`.
     pub fn call_with(&self, call: Call, reply: Reply<Value>) -> Result<()> {
+        crate::platform::not_forked()?;
         *self.last_used.lock().unwrap() = Instant::now();
         send(&self.thread, Command::Call { id: self.id, call, reply })
-    }
-
-    /// Terminates this worker's JavaScript if it is running now (used when the waiting caller is
-    /// interrupted). The worker is dead afterwards.
-    pub fn terminate(&self) -> bool {
-        self.thread.running.terminate(self.id)
     }
 
     /// Whether the worker can still run calls: not closed, not dead. A worker can die at any
@@ -253,9 +264,39 @@ impl WorkerHandle {
         self.alive.load(Ordering::Acquire)
     }
 
+    /// Ends the worker: closed, no more calls, and the calls in flight end with `ClosedError`.
     pub fn close(&self) {
+        self.stop(Error::Closed("the worker was closed".into()));
+    }
+
+    /// Ends the worker at once, whatever it is doing: JavaScript running now is terminated (a
+    /// Close command would wait behind it), and every call in flight, running or awaiting a
+    /// host call or a timer, ends with `reason`.
+    pub fn stop(&self, reason: Error) {
+        self.stop_with(reason, None);
+    }
+
+    fn stop_with(&self, reason: Error, disposed: Option<Reply<()>>) {
+        if crate::platform::forked() {
+            // No isolate thread here to stop, and its locks may be held by threads that the fork
+            // did not copy.
+            if let Some(reply) = disposed {
+                reply.send(Done::early(Ok(())));
+            }
+            return;
+        }
         self.alive.store(false, Ordering::Release);
-        let _ = send(&self.thread, Command::Close { id: self.id, disposed: None });
+        // Recorded before the check for a running turn; the isolate thread checks it after
+        // announcing a turn, so a turn starting in between is terminated too.
+        self.termination.set(reason);
+        self.thread.running.terminate(self.id);
+        self.thread.running.enqueued();
+        let command = Command::Close { id: self.id, disposed };
+        if let Err(mpsc::SendError(Command::Close { disposed: Some(reply), .. })) =
+            self.thread.commands.send(command)
+        {
+            reply.send(Done::early(Ok(())));
+        }
     }
 
     /// Closes the worker and waits until its isolate is disposed (its place under the process's
@@ -269,14 +310,7 @@ impl WorkerHandle {
     /// Like `dispose`, answering through `reply` once the isolate is gone (at once if the
     /// loader is closed).
     pub fn dispose_with(&self, reply: Reply<()>) {
-        self.alive.store(false, Ordering::Release);
-        self.thread.running.enqueued();
-        let command = Command::Close { id: self.id, disposed: Some(reply) };
-        if let Err(mpsc::SendError(Command::Close { disposed: Some(reply), .. })) =
-            self.thread.commands.send(command)
-        {
-            reply.send(Done::early(Ok(())));
-        }
+        self.stop_with(Error::Closed("the worker was closed".into()), Some(reply));
     }
 }
 

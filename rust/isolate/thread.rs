@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::limits::Limits;
 use crate::rpc::{Host, HostError, HostLink};
 use crate::value::Value;
-use crate::watchdog::Watchdog;
+use crate::watchdog::{Termination, Watchdog};
 
 pub enum Command {
     Load {
@@ -25,6 +25,8 @@ pub enum Command {
         reply: Reply<()>,
         /// The handle's liveness flag, cleared when the worker dies.
         alive: Arc<AtomicBool>,
+        /// Where the handle records why it stopped the worker.
+        termination: Termination,
         /// A place under the isolate cap reserved by the caller; released if the pool has a blank.
         slot: Option<Slot>,
     },
@@ -174,6 +176,11 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
     let turn = |id: u64, worker: &mut Worker, starting: Option<Limits>, f: &mut dyn FnMut(&mut Worker)| {
         let handle = worker.thread_safe_handle();
         running.set(Some((id, handle.clone())));
+        // Stopped by its handle before this turn was announced: the handle may have found
+        // nothing running to terminate.
+        if worker.termination.get().is_some() {
+            handle.terminate_execution();
+        }
         let guard = Watchdog::get().watch(handle, worker.termination(), worker.budget(starting));
         worker.begin_turn();
         f(worker);
@@ -236,7 +243,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
         }
         let mut touched = None;
         match command {
-            Some(Command::Load { id, code, reply, alive, slot }) => {
+            Some(Command::Load { id, code, reply, alive, termination, slot }) => {
                 let limits = code.limits;
                 let heap = limits.or_defaults().heap_bytes();
                 let pooled = pool.pop_if(|w| w.heap() == heap);
@@ -258,7 +265,7 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                         continue;
                     }
                 };
-                blank.assign(code, link(id), alive);
+                blank.assign(code, link(id), alive, termination);
                 let worker = workers.entry(id).insert_entry(blank).into_mut();
                 let mut reply = Some(reply);
                 turn(id, worker, Some(limits), &mut |w| w.load(reply.take().unwrap()));
@@ -280,7 +287,10 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
             },
             Some(Command::Close { id, disposed }) => {
                 starved = false;
-                if let Some(worker) = workers.remove(&id) {
+                if let Some(mut worker) = workers.remove(&id) {
+                    // Calls awaiting a host call or a timer end now, with the handle's reason.
+                    let reason = worker.termination.get();
+                    worker.condemn(reason.unwrap_or_else(|| Error::Closed("the worker was closed".into())));
                     // Disposal is the slow half of a sandbox's life; it waits for idle time
                     // unless closed isolates pile up under sustained load.
                     if disposed.is_none() && retired.len() < MAX_RETIRED {

@@ -159,10 +159,19 @@ impl Worker {
         self.heap
     }
 
-    /// Makes a blank isolate worker `code`'s: its limits, modules, `env`, outbound and host link.
-    pub fn assign(&mut self, mut code: WorkerCode, link: HostLink, alive: Arc<AtomicBool>) {
+    /// Makes a blank isolate worker `code`'s: its limits, modules, `env`, outbound, host link,
+    /// and the liveness flag and termination reason it shares with its handle.
+    pub fn assign(
+        &mut self,
+        mut code: WorkerCode,
+        link: HostLink,
+        alive: Arc<AtomicBool>,
+        termination: Termination,
+    ) {
         alive.store(self.js.dead.is_none(), Ordering::Release);
         self.alive = alive;
+        self.isolate.set_slot(termination.clone());
+        self.termination = termination;
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
         self.limits = code.limits.or_defaults();

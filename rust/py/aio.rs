@@ -9,14 +9,16 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-use super::cache::{Loaded, Lookup, WorkerRef};
+use super::cache::{self, Filling, Loaded, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
+use super::errors::IntoPyResult;
 use super::host::PyHost;
 use super::limits::PyLimits;
 use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, LoaderCore, Room};
 use super::trace::{self, Source};
 use super::worker::PyWorker;
-use crate::isolate::{Done, Reply, Slot};
+use crate::error::Error;
+use crate::isolate::{Done, Reply, Slot, WorkerHandle};
 
 type Job = Box<dyn FnOnce(Python<'_>) + Send>;
 
@@ -114,6 +116,30 @@ pub fn new_future(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     event_loop.call_method0("create_future")
 }
 
+/// Stops `worker` if `future` is cancelled: the JavaScript computing its answer would otherwise
+/// run on to its CPU limit, holding its isolate thread from every neighbour. Only the whole
+/// worker can be stopped, not one of its calls.
+pub fn stop_on_cancel(future: &Bound<'_, PyAny>, worker: &Arc<WorkerHandle>) -> PyResult<()> {
+    let callback = StopOnCancel { worker: worker.clone() };
+    future.call_method1("add_done_callback", (Py::new(future.py(), callback)?,)).map(drop)
+}
+
+/// The done-callback of a call's or a load's future.
+#[pyclass(frozen)]
+struct StopOnCancel {
+    worker: Arc<WorkerHandle>,
+}
+
+#[pymethods]
+impl StopOnCancel {
+    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future.call_method0("cancelled")?.is_truthy()? {
+            self.worker.stop(Error::Terminated("the awaiting task was cancelled".into()));
+        }
+        Ok(())
+    }
+}
+
 fn done_future<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let future = new_future(py)?;
     future.call_method1("set_result", (value,))?;
@@ -207,7 +233,9 @@ impl PyAsyncLoader {
     ) -> PyResult<Bound<'py, PyAny>> {
         self.core.executor(py)?;
         let future = new_future(py)?;
-        let entry = match self.core.cache.lookup(&id) {
+        // Kept until the worker is there: the factory calling this waits for `id` till then.
+        let (lookup, asking) = self.core.cache.lookup(&id, cache::asker(py)?).py(py)?;
+        let (entry, filling) = match lookup {
             Lookup::Hit(worker) => {
                 let w = PyWorker::new(worker, Some(id), self.core.host.clone(), Some(self.completer.clone()));
                 future.call_method1("set_result", (Py::new(py, w)?,))?;
@@ -217,6 +245,7 @@ impl PyAsyncLoader {
                 let (f, completer, host, wid) =
                     (future.clone().unbind(), self.completer.clone(), self.core.host.clone(), id.clone());
                 entry.on_fill(move |worker| {
+                    drop(asking);
                     let worker = worker.clone();
                     let for_worker = completer.clone();
                     completer.submit(Box::new(move |py| {
@@ -226,23 +255,34 @@ impl PyAsyncLoader {
                 });
                 return Ok(future);
             }
-            Lookup::Fill(entry) => entry,
+            Lookup::Fill(entry, filling) => (entry, filling),
         };
         let (cache, entry_id) = (self.core.cache.clone(), id.clone());
-        let finish = self
-            .finisher(Some(id), future.clone().unbind(), move |worker| cache.fill(&entry_id, &entry, worker));
-        let result = factory.call0().and_then(|result| {
+        let finish = self.finisher(Some(id), future.clone().unbind(), move |worker| {
+            drop(asking);
+            cache.fill(&entry_id, &entry, worker)
+        });
+        let token = filling.token;
+        // An async factory's fill lasts until its task is done; a plain one's, until it returns.
+        let mut filling = Some(filling);
+        // The task of an async factory is made here, so its context names this fill too.
+        let result = cache::as_fill(py, token, || {
+            let result = factory.call0()?;
             let inspect = py.import("inspect")?;
             if inspect.call_method1("isawaitable", (&result,))?.is_truthy()? {
                 let task = py.import("asyncio")?.call_method1("ensure_future", (result,))?;
-                let callback =
-                    FactoryDone { core: self.core.clone(), finish: Mutex::new(Some(finish.clone())) };
+                let callback = FactoryDone {
+                    core: self.core.clone(),
+                    finish: Mutex::new(Some(finish.clone())),
+                    filling: Mutex::new(filling.take()),
+                };
                 task.call_method1("add_done_callback", (Py::new(py, callback)?,))?;
                 Ok(None)
             } else {
                 Ok(Some(code::from_factory_result(&result)))
             }
         });
+        drop(filling);
         match result {
             Ok(None) => {}
             Ok(Some(code)) => finish.proceed(py, &self.core, code),
@@ -251,24 +291,25 @@ impl PyAsyncLoader {
         Ok(future)
     }
 
-    fn evict(&self, id: &str) -> bool {
-        self.core.cache.evict(id)
+    fn evict(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        self.core.evict(py, id)
     }
 
     #[getter]
-    fn warm_ids(&self) -> Vec<String> {
-        self.core.cache.ids()
+    fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.core.warm_ids(py)
     }
 
     /// Terminates running JavaScript and disposes every worker. Idempotent.
-    fn close(&self, py: Python<'_>) {
-        self.core.close(py);
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.core.close(py)?;
         self.completer.stop();
+        Ok(())
     }
 
     #[getter]
-    fn closed(&self) -> bool {
-        self.core.closed()
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        self.core.closed(py)
     }
 
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -282,7 +323,7 @@ impl PyAsyncLoader {
         _v: Py<PyAny>,
         _tb: Py<PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.close(py);
+        self.close(py)?;
         done_future(py, py.None())
     }
 }
@@ -313,8 +354,12 @@ impl Finish {
     ) -> PyResult<()> {
         let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
         let handle = core.start(py, code, self.reply(), slot)?;
-        *self.loading.lock().unwrap() = Some(Loaded { handle, on_trace });
-        Ok(())
+        *self.loading.lock().unwrap() = Some(Loaded { handle: handle.clone(), on_trace });
+        // Only a plain load()'s future belongs to one task; a get()'s worker is others' too.
+        match self.id {
+            None => stop_on_cancel(self.future.bind(py), &handle),
+            Some(_) => Ok(()),
+        }
     }
 
     /// The reply for the load: completes on the completer thread.
@@ -385,11 +430,13 @@ impl Finish {
 struct FactoryDone {
     core: Arc<LoaderCore>,
     finish: Mutex<Option<Arc<Finish>>>,
+    filling: Mutex<Option<Filling>>,
 }
 
 #[pymethods]
 impl FactoryDone {
     fn __call__(&self, task: &Bound<'_, PyAny>) {
+        self.filling.lock().unwrap().take();
         let Some(finish) = self.finish.lock().unwrap().take() else { return };
         let code = task.call_method0("result").and_then(|r| code::from_factory_result(&r));
         finish.proceed(task.py(), &self.core, code);

@@ -3,13 +3,20 @@
 //! `max_warm` and after `idle_ttl` without calls. Eviction only drops the cache's reference; a
 //! worker still referenced from Python keeps working until that reference goes. A cached worker
 //! that died (a limit, a termination) or was closed is a miss: the next `get()` loads afresh.
+//!
+//! A factory may call `get()` itself. One that asks, directly or through other ids' factories,
+//! for an id whose factory is waiting on it would wait forever; `Fills` tracks who waits for
+//! whom and refuses the `get()` that would close such a cycle.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 
+use crate::error::Error;
 use crate::isolate::WorkerHandle;
 
 /// A worker as the Python layer holds it: live, or the error its factory raised.
@@ -54,8 +61,8 @@ pub enum Lookup {
     Hit(WorkerRef),
     /// Another `get()` is filling the entry; wait for it (`Entry::wait` or `Entry::on_fill`).
     Wait(Arc<Entry>),
-    /// A new entry, which the caller must fill.
-    Fill(Arc<Entry>),
+    /// A new entry, which the caller must fill, holding the `Filling` while its factory runs.
+    Fill(Arc<Entry>, Filling),
 }
 
 impl Entry {
@@ -118,36 +125,171 @@ impl Entry {
     }
 }
 
+/// Names one running factory. Unique in the process: a factory of one loader may call `get()`
+/// on another.
+static NEXT_FILL: AtomicU64 = AtomicU64::new(1);
+
+/// The factories running now and the ids each is waiting for.
+#[derive(Default)]
+struct Fills {
+    /// The fill whose factory is running, per id. Once its factory has returned, an id's load
+    /// waits for nothing in Python and cannot be part of a cycle.
+    owner: HashMap<String, u64>,
+    /// The ids each fill's factory has asked for and not yet received (a multiset).
+    waits: HashMap<u64, Vec<String>>,
+}
+
+impl Fills {
+    /// The ids from `id` along the wait-for edges back to an id that fill `me` owns, if waiting
+    /// for `id` would make `me` wait for itself.
+    fn cycle(&self, id: &str, me: u64) -> Option<Vec<String>> {
+        let mut path = Vec::new();
+        self.leads_to(id, me, &mut HashSet::new(), &mut path).then_some(path)
+    }
+
+    fn leads_to(&self, id: &str, me: u64, seen: &mut HashSet<u64>, path: &mut Vec<String>) -> bool {
+        path.push(id.to_string());
+        if let Some(&owner) = self.owner.get(id) {
+            if owner == me {
+                return true;
+            }
+            let next = self.waits.get(&owner).filter(|_| seen.insert(owner));
+            if next.into_iter().flatten().any(|next| self.leads_to(next, me, seen, path)) {
+                return true;
+            }
+        }
+        path.pop();
+        false
+    }
+
+    fn forget_wait(&mut self, by: u64, id: &str) {
+        if let Some(ids) = self.waits.get_mut(&by) {
+            if let Some(i) = ids.iter().position(|x| x == id) {
+                ids.swap_remove(i);
+            }
+            if ids.is_empty() {
+                self.waits.remove(&by);
+            }
+        }
+    }
+}
+
+/// `path` runs from the id asked for to the one whose factory asked.
+fn cycle_error(path: &[String]) -> Error {
+    let names: Vec<String> = path.iter().map(|id| format!("{id:?}")).collect();
+    Error::Worker(format!(
+        "get({}) would wait forever: the factories of these ids wait for each other: {} -> {}",
+        names[0],
+        names[names.len() - 1],
+        names.join(" -> ")
+    ))
+}
+
+/// A running factory for `id`: `get()`s made inside it (its context carries `token`) wait on its
+/// behalf. Dropped when the factory returns.
+pub struct Filling {
+    cache: Arc<Cache>,
+    pub token: u64,
+    id: String,
+}
+
+impl Drop for Filling {
+    fn drop(&mut self) {
+        let mut fills = self.cache.fills.lock().unwrap();
+        if fills.owner.get(&self.id) == Some(&self.token) {
+            fills.owner.remove(&self.id);
+        }
+    }
+}
+
+/// A `get()` made inside fill `by`'s factory: while it lasts, that factory waits for `id`.
+pub struct Asking {
+    cache: Arc<Cache>,
+    by: u64,
+    id: String,
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        self.cache.fills.lock().unwrap().forget_wait(self.by, &self.id);
+    }
+}
+
+/// The context variable naming the fill whose factory runs in the current context: set around
+/// the factory call, inherited by the asyncio task that runs an async factory.
+fn filling_var(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static VAR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    VAR.get_or_try_init(py, || -> PyResult<_> {
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("default", py.None())?;
+        let class = py.import("contextvars")?.getattr("ContextVar")?;
+        Ok(class.call(("workerbox.filling",), Some(&kwargs))?.unbind())
+    })
+    .map(|v| v.bind(py))
+}
+
+/// The fill whose factory is calling `get()` now, if any.
+pub fn asker(py: Python<'_>) -> PyResult<Option<u64>> {
+    filling_var(py)?.call_method0("get")?.extract()
+}
+
+/// Runs `f` (a factory call) as fill `token`'s.
+pub fn as_fill<R>(py: Python<'_>, token: u64, f: impl FnOnce() -> PyResult<R>) -> PyResult<R> {
+    let var = filling_var(py)?;
+    let reset = var.call_method1("set", (token,))?;
+    let result = f();
+    var.call_method1("reset", (reset,))?;
+    result
+}
+
 pub struct Cache {
     entries: Mutex<HashMap<String, Arc<Entry>>>,
+    /// Taken after `entries` when both are held.
+    fills: Mutex<Fills>,
     max_warm: usize,
     idle_ttl: Option<Duration>,
 }
 
 impl Cache {
     pub fn new(max_warm: usize, idle_ttl: Option<Duration>) -> Self {
-        Cache { entries: Mutex::new(HashMap::new()), max_warm, idle_ttl }
+        Cache { entries: Mutex::new(HashMap::new()), fills: Mutex::default(), max_warm, idle_ttl }
     }
 
-    /// The cached worker for `id`, or the entry to wait on or to fill. The worker of a hit is
-    /// cloned under the cache's lock, so `take_unshared_lru` cannot take it in between.
-    pub fn lookup(&self, id: &str) -> Lookup {
+    /// The cached worker for `id`, or the entry to wait on or to fill (with the `Filling` to hold
+    /// while its factory runs). The worker of a hit is cloned under the cache's lock, so
+    /// `take_unshared_lru` cannot take it in between. `asker` is the fill whose factory asks, if
+    /// any: it waits for `id` while the returned `Asking` lives, and an error says when that
+    /// wait could never end.
+    pub fn lookup(self: &Arc<Self>, id: &str, asker: Option<u64>) -> Result<(Lookup, Option<Asking>), Error> {
         let mut entries = self.entries.lock().unwrap();
+        let mut fills = self.fills.lock().unwrap();
         if let Some(e) = entries.get(id) {
             let mut state = e.state.lock().unwrap();
             match &state.worker {
                 Some(WorkerRef::Live(w)) if !w.handle.alive() => {}
-                Some(w) => return Lookup::Hit(w.clone()),
+                Some(w) => return Ok((Lookup::Hit(w.clone()), None)),
                 None => {
+                    if let Some(path) = asker.and_then(|me| fills.cycle(id, me)) {
+                        return Err(cycle_error(&path));
+                    }
                     state.waiters += 1;
-                    return Lookup::Wait(e.clone());
+                    return Ok((Lookup::Wait(e.clone()), self.ask(&mut fills, asker, id)));
                 }
             }
         }
         self.evict_locked(&mut entries, 1);
         let e = Arc::new(Entry::default());
         entries.insert(id.to_string(), e.clone());
-        Lookup::Fill(e)
+        let token = NEXT_FILL.fetch_add(1, Ordering::Relaxed);
+        fills.owner.insert(id.to_string(), token);
+        let filling = Filling { cache: self.clone(), token, id: id.to_string() };
+        Ok((Lookup::Fill(e, filling), self.ask(&mut fills, asker, id)))
+    }
+
+    fn ask(self: &Arc<Self>, fills: &mut Fills, asker: Option<u64>, id: &str) -> Option<Asking> {
+        let by = asker?;
+        fills.waits.entry(by).or_default().push(id.to_string());
+        Some(Asking { cache: self.clone(), by, id: id.to_string() })
     }
 
     /// Fills the entry the caller created for `id`; a failure is not kept cached.

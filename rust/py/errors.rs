@@ -83,8 +83,10 @@ const JS_DOC: &str = "JavaScript threw. ``name``, ``message`` and ``stack`` are 
 const CODE_DOC: &str = "The worker's code is unusable: unknown main module, bad module type, refused import.";
 const CONVERSION_DOC: &str =
     "A value cannot cross between Python and JavaScript (unsupported type, cycle, too deep).";
-const CLOSED_DOC: &str = "The worker or loader is closed, or the worker died earlier and cannot run again.";
-const TERMINATED_DOC: &str = "Execution was terminated from outside, e.g. by Ctrl-C while waiting for it.";
+const CLOSED_DOC: &str = "The worker or loader is closed (a call in flight ends with it at once), or the \
+    worker died earlier and cannot run again.";
+const TERMINATED_DOC: &str = "Execution was terminated from outside: the loader was closed, or the worker \
+    was ended by Ctrl-C or a cancelled task while this call was in flight on it.";
 const LIMIT_DOC: &str = "A resource limit was exceeded and the worker was terminated. ``kind``, ``limit`` and \
     ``used`` (None where unknown) say which and by how much.";
 const MEMORY_DOC: &str = "The isolate reached its heap limit and was terminated; the process is unaffected.";
@@ -125,6 +127,11 @@ pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
         Ok(PyErr::from_value(instance))
     };
     build().unwrap_or_else(|e| e)
+}
+
+/// The fork guard's error: objects made before a fork are unusable in the child.
+pub fn not_forked(py: Python<'_>) -> PyResult<()> {
+    crate::platform::not_forked().py(py)
 }
 
 /// Raises a `ConversionError` from the Python side of a conversion.

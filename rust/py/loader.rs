@@ -7,10 +7,10 @@ use std::time::Duration;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::cache::{Cache, Lookup, WorkerRef};
+use super::cache::{self, Cache, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::convert::{Registrar, to_value};
-use super::errors::{IntoPyResult, to_pyerr};
+use super::errors::{IntoPyResult, not_forked, to_pyerr};
 use super::host::PyHost;
 use super::limits::PyLimits;
 use super::outbound::PyHttpOutbound;
@@ -128,6 +128,7 @@ impl LoaderCore {
     }
 
     pub fn executor(&self, py: Python<'_>) -> PyResult<Arc<Executor>> {
+        not_forked(py)?;
         self.executor
             .lock()
             .unwrap()
@@ -136,16 +137,31 @@ impl LoaderCore {
     }
 
     /// Terminates running JavaScript and disposes every worker. Idempotent.
-    pub fn close(&self, py: Python<'_>) {
+    pub fn close(&self, py: Python<'_>) -> PyResult<()> {
+        not_forked(py)?;
         self.cache.clear();
         let executor = self.executor.lock().unwrap().take();
         if let Some(executor) = executor {
             py.detach(|| executor.shutdown());
         }
+        Ok(())
     }
 
-    pub fn closed(&self) -> bool {
-        self.executor.lock().unwrap().is_none()
+    pub fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        not_forked(py)?;
+        Ok(self.executor.lock().unwrap().is_none())
+    }
+
+    /// The ids in the warm cache.
+    pub fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        not_forked(py)?;
+        Ok(self.cache.ids())
+    }
+
+    /// Drops `id` from the warm cache; whether it was there.
+    pub fn evict(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        not_forked(py)?;
+        Ok(self.cache.evict(id))
     }
 }
 
@@ -180,18 +196,23 @@ impl PyLoader {
     /// The warm worker cached under `id`, or a fresh one from `factory()` (a callable returning a
     /// WorkerCode, or a coroutine function whose result is one), which runs once per id even when
     /// several threads ask at the same time. If the factory raises, calls on the returned worker
-    /// raise that error and the id is not cached.
+    /// raise that error and the id is not cached. A factory's `get()` that would wait for itself
+    /// (its own id, or a cycle through other ids' factories) raises `WorkerError`.
     fn get(&self, py: Python<'_>, id: String, factory: &Bound<'_, PyAny>) -> PyResult<PyWorker> {
         self.core.executor(py)?;
-        let entry = match self.core.cache.lookup(&id) {
+        // Held until this get() returns: the factory calling it waits for `id` till then.
+        let (lookup, _asking) = self.core.cache.lookup(&id, cache::asker(py)?).py(py)?;
+        let (entry, filling) = match lookup {
             Lookup::Hit(worker) => return Ok(self.worker(worker, Some(id))),
             Lookup::Wait(entry) => {
                 let worker = py.detach(|| entry.wait());
                 return Ok(self.worker(worker, Some(id)));
             }
-            Lookup::Fill(entry) => entry,
+            Lookup::Fill(entry, filling) => (entry, filling),
         };
-        let loaded = run_factory(py, factory).and_then(|code| {
+        let code = cache::as_fill(py, filling.token, || run_factory(py, factory));
+        drop(filling);
+        let loaded = code.and_then(|code| {
             let slot = loop {
                 match self.core.make_room() {
                     Room::Reserved(slot) => break slot,
@@ -209,14 +230,14 @@ impl PyLoader {
     }
 
     /// Drops `id` from the warm cache. Returns whether it was cached.
-    fn evict(&self, id: &str) -> bool {
-        self.core.cache.evict(id)
+    fn evict(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
+        self.core.evict(py, id)
     }
 
     /// The ids currently in the warm cache.
     #[getter]
-    fn warm_ids(&self) -> Vec<String> {
-        self.core.cache.ids()
+    fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.core.warm_ids(py)
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.
@@ -253,21 +274,21 @@ impl PyLoader {
     }
 
     /// Terminates running JavaScript and disposes every worker of this loader. Idempotent.
-    fn close(&self, py: Python<'_>) {
-        self.core.close(py);
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.core.close(py)
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
-    fn __exit__(&self, py: Python<'_>, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) {
-        self.close(py);
+    fn __exit__(&self, py: Python<'_>, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) -> PyResult<()> {
+        self.close(py)
     }
 
     #[getter]
-    fn closed(&self) -> bool {
-        self.core.closed()
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        self.core.closed(py)
     }
 }
 
@@ -282,9 +303,7 @@ fn load_code(
     let on_trace = code.on_trace.as_ref().map(|h| h.clone_ref(py));
     let (reply, pending) = Pending::channel();
     let handle = core.start(py, code, reply, slot)?;
-    let done = wait(py, pending, || {
-        handle.terminate();
-    })?;
+    let done = wait(py, pending, &handle)?;
     let source = Source { worker: format!("#{}", handle.id()), call: None, on_trace: None };
     trace::finish(py, &source, done)?;
     Ok(WorkerRef::loaded(handle, on_trace))

@@ -1,19 +1,20 @@
 //! The one place the Python layer blocks: waits for an engine reply with the GIL released, in
-//! slices, so Ctrl-C (and any other pending signal) is noticed while JavaScript runs.
+//! slices, so Ctrl-C (and any other pending signal) is noticed whatever the worker is doing.
 
 use std::time::Duration;
 
 use pyo3::prelude::*;
 
-use crate::isolate::{Done, Pending};
+use crate::error::Error;
+use crate::isolate::{Done, Pending, WorkerHandle};
 
 const SLICE: Duration = Duration::from_millis(50);
 
-/// Waits for `pending`. If a signal handler raises (KeyboardInterrupt), `interrupt` is called to
-/// terminate the JavaScript, the reply is still awaited so the worker's thread is free again,
-/// and the signal's exception is returned; otherwise the answer, for `trace::finish`.
-pub fn wait<T: Send>(py: Python<'_>, mut pending: Pending<T>, interrupt: impl Fn()) -> PyResult<Done<T>> {
-    let mut raised: Option<PyErr> = None;
+/// Waits for `pending`, an answer from `worker`. If a signal handler raises (KeyboardInterrupt),
+/// the worker is stopped and the signal's exception returned at once, without its answer: JS
+/// awaiting a binding or a timer answers only once that settles, and the stop itself may queue
+/// behind a neighbour's turn on the worker's thread.
+pub fn wait<T: Send>(py: Python<'_>, mut pending: Pending<T>, worker: &WorkerHandle) -> PyResult<Done<T>> {
     loop {
         let (returned, reply) = py.detach(move || {
             let reply = pending.wait(SLICE);
@@ -21,18 +22,11 @@ pub fn wait<T: Send>(py: Python<'_>, mut pending: Pending<T>, interrupt: impl Fn
         });
         pending = returned;
         if let Some(done) = reply {
-            return match raised {
-                Some(err) => Err(err),
-                None => Ok(done),
-            };
+            return Ok(done);
         }
-        if raised.is_none() {
-            if let Err(err) = py.check_signals() {
-                interrupt();
-                raised = Some(err);
-            }
-        } else {
-            interrupt();
+        if let Err(err) = py.check_signals() {
+            worker.stop(Error::Terminated("interrupted by a signal while the caller waited".into()));
+            return Err(err);
         }
     }
 }

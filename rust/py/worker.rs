@@ -6,10 +6,10 @@ use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use super::aio::{Completer, new_future};
+use super::aio::{Completer, new_future, stop_on_cancel};
 use super::cache::{Loaded, WorkerRef};
 use super::convert::{Registrar, from_value, to_value};
-use super::errors::{IntoPyResult, to_pyerr};
+use super::errors::{IntoPyResult, not_forked, to_pyerr};
 use super::host::PyHost;
 use super::http::{PyRequest, PyResponse};
 use super::limits::PyLimits;
@@ -46,6 +46,14 @@ impl PyWorker {
         };
         PyWorker { worker: Mutex::new(Some(worker)), id, label, host, completer }
     }
+
+    fn is_closed(&self) -> bool {
+        match &*self.worker.lock().unwrap() {
+            None => true,
+            Some(WorkerRef::Live(w)) => !w.handle.alive(),
+            Some(WorkerRef::Failed(_)) => false,
+        }
+    }
 }
 
 #[pymethods]
@@ -60,6 +68,7 @@ impl PyWorker {
         props: Option<&Bound<'_, PyAny>>,
         limits: Option<&Bound<'_, PyLimits>>,
     ) -> PyResult<PyEntrypoint> {
+        not_forked(py)?;
         let worker = self.worker.lock().unwrap().clone();
         let worker = worker.ok_or_else(|| to_pyerr(py, Error::Closed("the worker is closed".into())))?;
         let props = match props {
@@ -77,22 +86,22 @@ impl PyWorker {
         })
     }
 
-    /// Disposes the isolate. Idempotent; stubs from this worker raise ClosedError afterwards.
-    fn close(&self) {
+    /// Disposes the isolate, ending its calls in flight with ClosedError at once. Idempotent;
+    /// stubs from this worker raise ClosedError afterwards.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        not_forked(py)?;
         if let Some(WorkerRef::Live(w)) = self.worker.lock().unwrap().take() {
             w.handle.close();
         }
+        Ok(())
     }
 
     /// True once the worker can run no more calls: closed (here, or through another `get()` of
     /// its id), or dead (a limit, a termination).
     #[getter]
-    fn closed(&self) -> bool {
-        match &*self.worker.lock().unwrap() {
-            None => true,
-            Some(WorkerRef::Live(w)) => !w.handle.alive(),
-            Some(WorkerRef::Failed(_)) => false,
-        }
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        not_forked(py)?;
+        Ok(self.is_closed())
     }
 
     /// The id given to `Loader.get`, or None for a worker from `load`.
@@ -105,12 +114,12 @@ impl PyWorker {
         slf
     }
 
-    fn __exit__(&self, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) {
-        self.close();
+    fn __exit__(&self, py: Python<'_>, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) -> PyResult<()> {
+        self.close(py)
     }
 
     fn __repr__(&self) -> String {
-        let state = if self.closed() { " closed" } else { "" };
+        let state = if self.is_closed() { " closed" } else { "" };
         match &self.id {
             Some(id) => format!("<Worker {id:?}{state}>"),
             None => format!("<Worker{state}>"),
@@ -150,6 +159,7 @@ impl PyEntrypoint {
         if name.starts_with('_') {
             return Err(PyAttributeError::new_err(name));
         }
+        not_forked(slf.py())?;
         let this = slf.get();
         let method = Py::new(
             slf.py(),
@@ -194,6 +204,7 @@ impl PyMethod {
     /// Calls the method; with an AsyncLoader's worker, returns an awaitable instead.
     #[pyo3(signature = (*args))]
     fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        not_forked(py)?;
         if let Some(completer) = &self.completer {
             let future = new_future(py)?;
             let started = self.start_async(py, completer, args, future.clone().unbind());
@@ -209,9 +220,7 @@ impl PyMethod {
         let handle = &loaded.handle;
         let args = self.convert_args(handle, args)?;
         let pending = handle.call(self.call(args)).py(py)?;
-        let done = wait(py, pending, || {
-            handle.terminate();
-        })?;
+        let done = wait(py, pending, handle)?;
         let result = trace::finish(py, &self.source(py, loaded), done)?;
         Self::convert_result(self.is_fetch(), py, result)
     }
@@ -284,7 +293,9 @@ impl PyMethod {
         let args = self.convert_args(handle, args)?;
         let fetch = self.is_fetch();
         let source = self.source(py, loaded);
+        let cancellable = future.clone_ref(py);
         let reply = completer.reply(future, source, move |py, v| Self::convert_result(fetch, py, v));
-        handle.call_with(self.call(args), reply).py(py)
+        handle.call_with(self.call(args), reply).py(py)?;
+        stop_on_cancel(cancellable.bind(py), handle)
     }
 }
