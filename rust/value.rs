@@ -167,7 +167,7 @@ impl Budget {
     fn check(&self, nodes: u64, bytes: u64) -> Result<(), ConversionError> {
         if nodes > self.nodes {
             return refused(format!(
-                "the value has more than {} parts, the most one crossing may carry (Limits.conversion_nodes)",
+                "the value holds more than {} values, the most one crossing may carry (Limits.conversion_nodes)",
                 self.max_nodes
             ));
         }
@@ -195,7 +195,7 @@ impl Budget {
     /// Whether to look for termination before the next value: every `POLL_EVERY` values, which
     /// keeps the walk's overshoot past a CPU limit far below a millisecond.
     fn should_poll(&self) -> bool {
-        self.nodes % POLL_EVERY == 0
+        self.nodes.is_multiple_of(POLL_EVERY)
     }
 
     /// Refuses a container of `len` values that could not fit even if each were empty, before
