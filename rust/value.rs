@@ -484,3 +484,29 @@ fn is_well_formed(isolate: &mut v8::Isolate, s: v8::Local<v8::String>) -> bool {
         v8::ValueViewData::TwoByte(units) => char::decode_utf16(units.iter().copied()).all(|c| c.is_ok()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_text_is_cut_at_a_character_boundary_and_says_how_much() {
+        assert_eq!(truncated("short", 8), "short");
+        // "é" is two bytes: cutting at 3 would split the second one.
+        assert_eq!(truncated("éé", 3), "é… (2 more bytes)");
+        assert_eq!(truncated(&"x".repeat(10), 4), "xxxx… (6 more bytes)");
+    }
+
+    #[test]
+    fn the_budget_counts_values_and_bytes_and_refuses_before_taking() {
+        let limits = Limits { conversion_nodes: Some(3), memory_mb: Some(1), ..Default::default() };
+        let mut budget = Budget::new(limits);
+        assert!(budget.room_for(4).is_err());
+        assert!(budget.node(1 << 20).is_err());
+        budget.node(0).unwrap();
+        budget.node(0).unwrap();
+        budget.node(0).unwrap();
+        let Err(ConversionError::Refused(why)) = budget.node(0) else { panic!("a fourth value fits") };
+        assert!(why.contains("conversion_nodes"));
+    }
+}
