@@ -31,12 +31,20 @@ pub struct Limits {
     pub cpu_ms: Option<u64>,
     pub wall_ms: Option<u64>,
     pub sub_requests: Option<u64>,
+    /// Values (array elements, object entries, strings, numbers...) one crossing between
+    /// Python and JavaScript may carry; its bytes are bounded by `memory_mb`.
+    pub conversion_nodes: Option<u64>,
 }
 
 /// Applied where nothing is set: every worker is bounded in memory and every call in CPU time.
 /// Wall time is unbounded by default because awaiting a slow host binding is legitimate.
-pub const DEFAULT_LIMITS: Limits =
-    Limits { memory_mb: Some(128), cpu_ms: Some(30_000), wall_ms: None, sub_requests: Some(1000) };
+pub const DEFAULT_LIMITS: Limits = Limits {
+    memory_mb: Some(128),
+    cpu_ms: Some(30_000),
+    wall_ms: None,
+    sub_requests: Some(1000),
+    conversion_nodes: Some(1_000_000),
+};
 
 impl Limits {
     /// Field by field, the lower of the two where both are set.
@@ -52,6 +60,7 @@ impl Limits {
             cpu_ms: lower(self.cpu_ms, other.cpu_ms),
             wall_ms: lower(self.wall_ms, other.wall_ms),
             sub_requests: lower(self.sub_requests, other.sub_requests),
+            conversion_nodes: lower(self.conversion_nodes, other.conversion_nodes),
         }
     }
 
@@ -62,6 +71,7 @@ impl Limits {
             cpu_ms: self.cpu_ms.or(DEFAULT_LIMITS.cpu_ms),
             wall_ms: self.wall_ms.or(DEFAULT_LIMITS.wall_ms),
             sub_requests: self.sub_requests.or(DEFAULT_LIMITS.sub_requests),
+            conversion_nodes: self.conversion_nodes.or(DEFAULT_LIMITS.conversion_nodes),
         }
     }
 
@@ -90,7 +100,7 @@ mod tests {
         let both = code.tighten(call);
         assert_eq!(
             both,
-            Limits { memory_mb: Some(64), cpu_ms: Some(50), wall_ms: Some(1000), sub_requests: None }
+            Limits { memory_mb: Some(64), cpu_ms: Some(50), wall_ms: Some(1000), ..Default::default() }
         );
         assert_eq!(call.tighten(code), both);
         assert_eq!(both.or_defaults().sub_requests, DEFAULT_LIMITS.sub_requests);

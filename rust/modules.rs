@@ -241,7 +241,16 @@ fn value_module<'s>(
             let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.clone()).make_shared();
             v8::ArrayBuffer::with_backing_store(scope, &store).into()
         }
-        ModuleSource::Json(value) => crate::value::to_v8(scope, value),
+        ModuleSource::Json(value) => {
+            let mut budget = crate::value::Budget::of(scope);
+            match crate::value::to_v8(scope, value, &mut budget) {
+                Ok(value) => value,
+                Err(e) => {
+                    e.throw(scope);
+                    return None;
+                }
+            }
+        }
         ModuleSource::Wasm(bytes) => {
             // Through the bootstrap's WebAssembly.Module, which charges the memories it defines.
             let compile = crate::ops::state(scope).wasm_module.clone()?;

@@ -10,6 +10,10 @@ __version__: str
 
 # A JSON-like value that can cross the boundary in either direction. Python ints within
 # +-(2**53 - 1) become JS numbers, larger ones BigInt; integral JS numbers come back as int.
+# Strings must be valid Unicode both ways (a lone surrogate is a ConversionError, never
+# replaced). A naive datetime is taken as UTC; a JS Date comes back as an aware UTC datetime,
+# to the millisecond. One crossing carries at most Limits.conversion_nodes values and
+# Limits.memory_mb of data.
 JSValue = Union[
     None, bool, int, float, str, bytes, datetime, list["JSValue"], tuple["JSValue", ...], dict[str, "JSValue"]
 ]
@@ -96,8 +100,12 @@ class CodeError(WorkerError, ValueError):
     The message names the bad field."""
 
 class ConversionError(WorkerError, TypeError):
-    """A value cannot cross between Python and JavaScript: unsupported type, cycle, or nested
-    deeper than 128 levels."""
+    """A value cannot cross between Python and JavaScript: unsupported type, cycle, nested
+    deeper than 128 levels, more values than ``Limits.conversion_nodes`` or more data than
+    ``Limits.memory_mb`` in one crossing, a string or int larger than JavaScript allows (V8:
+    2**29 - 24 characters, 2**30 bits), a string with a lone surrogate, or a Date outside the
+    years 1-9999 that ``datetime`` holds. The worker stays usable. Inside JavaScript, a host
+    answer or binding argument that cannot cross rejects with a ``TypeError`` instead."""
 
 class ClosedError(WorkerError):
     """The worker or loader is closed, or the worker died earlier (terminated, out of memory).
@@ -139,7 +147,15 @@ class Limits:
     entrypoint (``get_entrypoint(limits=...)``); where both set a field, the lower wins.
 
     Defaults where nothing is set: ``memory_mb=128``, ``cpu_ms=30000`` per call,
-    ``wall_ms=None`` (unbounded; awaiting a slow binding is legitimate), ``sub_requests=1000``.
+    ``wall_ms=None`` (unbounded; awaiting a slow binding is legitimate), ``sub_requests=1000``,
+    ``conversion_nodes=1_000_000``.
+
+    ``conversion_nodes`` bounds the values (array elements, object entries, strings, numbers...)
+    one crossing between Python and JavaScript may carry: a call's arguments, its return value,
+    a binding's arguments or answer. The same crossing may carry at most ``memory_mb`` of data.
+    Both are checked while converting, before anything is copied, so a value cheap in
+    JavaScript but huge once copied (a sparse array, a shared subtree, one long string many
+    times) is a :class:`ConversionError`, not host memory.
     """
 
     def __init__(
@@ -149,6 +165,7 @@ class Limits:
         cpu_ms: Optional[float] = None,
         wall_ms: Optional[float] = None,
         sub_requests: Optional[float] = None,
+        conversion_nodes: Optional[float] = None,
     ) -> None: ...
     @property
     def memory_mb(self) -> Optional[int]: ...
@@ -158,6 +175,8 @@ class Limits:
     def wall_ms(self) -> Optional[int]: ...
     @property
     def sub_requests(self) -> Optional[int]: ...
+    @property
+    def conversion_nodes(self) -> Optional[int]: ...
 
 class RpcTarget:
     """Base class for Python objects handed to a worker (in ``env`` or as call arguments) as

@@ -20,7 +20,7 @@ use crate::limits::{LimitKind, Limits};
 use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
 use crate::rpc::{HostError, HostLink};
-use crate::value::{self, FromV8Error, Value};
+use crate::value::{self, Budget, ConversionError, Value};
 use crate::watchdog::Termination;
 
 pub struct Worker {
@@ -175,6 +175,7 @@ impl Worker {
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
         self.limits = code.limits.or_defaults();
+        Budget::install(&mut self.isolate, self.limits);
         let buffers = self.buffers.clone();
         self.js.main_name = code.main_module.clone();
         self.isolate.set_slot(OpState::new(link));
@@ -184,9 +185,16 @@ impl Worker {
         }
         in_context!(self, |tc, js| {
             let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+            let mut budget = Budget::of(tc);
             let env = match env {
                 Value::Undefined => v8::Object::new(tc).into(),
-                env => value::to_v8(tc, &env),
+                env => match value::to_v8(tc, &env, &mut budget) {
+                    Ok(env) => env,
+                    Err(e) => {
+                        js.dead = Some(conversion_error(tc, "env", e));
+                        return;
+                    }
+                },
             };
             let mut exports = vec![("env", v8::Global::new(tc, env))];
             for name in ["WorkerEntrypoint", "RpcTarget", "DurableObject"] {
@@ -198,7 +206,7 @@ impl Worker {
             let key = v8::String::new(tc, "outbound").unwrap();
             let outbound: v8::Local<v8::Value> = match outbound {
                 Outbound::Closed => v8::undefined(tc).into(),
-                Outbound::Hook(id) => value::to_v8(tc, &Value::Function { id }),
+                Outbound::Hook(id) => crate::rpc::stub::function(tc, id).into(),
                 Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
             };
             hooks.set(tc, key.into(), outbound);
@@ -215,6 +223,7 @@ impl Worker {
             state.buffers = Some(buffers);
             js.env = Some(v8::Global::new(tc, env));
         });
+        self.alive.store(self.js.dead.is_none(), Ordering::Release);
     }
 
     pub fn thread_safe_handle(&self) -> v8::IsolateHandle {
@@ -299,14 +308,23 @@ impl Worker {
             };
             let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
             let env = v8::Local::new(tc, js.env.as_ref().expect("env exists when alive"));
-            let props = value::to_v8(tc, &props);
+            // One budget for everything this call hands in.
+            let mut budget = Budget::new(limits);
+            let props =
+                value::to_v8(tc, &props, &mut budget).map_err(|e| conversion_error(tc, "props", e))?;
             let key = v8::String::new(tc, "makeContext").unwrap();
             let make_context =
                 hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
             let Some(ctx) = make_context.and_then(|f| f.call(tc, hooks.into(), &[props])) else {
                 return Err(exception::take(tc));
             };
-            let mut argv: Vec<_> = args.iter().map(|a| value::to_v8(tc, a)).collect();
+            let mut argv = Vec::with_capacity(args.len() + 2);
+            for (i, arg) in args.iter().enumerate() {
+                let arg = value::to_v8(tc, arg, &mut budget);
+                argv.push(
+                    arg.map_err(|e| conversion_error(tc, &format!("argument {} of {what}", i + 1), e))?,
+                );
+            }
             let (receiver, extra) = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {
                 match class.new_instance(tc, &[ctx, env]) {
                     Some(instance) => (instance, vec![]),
@@ -408,7 +426,10 @@ impl Worker {
         }
     }
 
-    /// Settles the promise of host call `call` with the host's answer.
+    /// Settles the promise of host call `call` with the host's answer. Nothing in the answer is
+    /// trusted to fit: a value past the worker's conversion budget rejects with a `TypeError`,
+    /// and an error's name and message are cut to `value::MAX_HOST_ERROR_*` (a binding's
+    /// message can echo a sandbox string of any size).
     pub fn host_done(&mut self, call: u64, result: std::result::Result<Value, HostError>) {
         if self.js.dead.is_some() {
             return;
@@ -417,24 +438,34 @@ impl Worker {
         else {
             return;
         };
+        let mut budget = Budget::of(&self.isolate);
         in_context!(self, |tc, _js| {
             let resolver = v8::Local::new(tc, resolver);
-            match result {
-                Ok(v) => {
-                    let v = value::to_v8(tc, &v);
+            let answer = result.map(|v| value::to_v8(tc, &v, &mut budget));
+            let exception = match answer {
+                Ok(Ok(v)) => {
                     resolver.resolve(tc, v);
+                    return;
+                }
+                // Terminating: the turn ends with it, and the call with the worker.
+                Ok(Err(ConversionError::Threw)) => return,
+                Ok(Err(ConversionError::Refused(why))) => {
+                    let message =
+                        host_text(tc, &format!("the host's answer: {why}"), value::MAX_HOST_ERROR_MESSAGE);
+                    v8::Exception::type_error(tc, message)
                 }
                 Err(e) => {
-                    let msg = v8::String::new(tc, &e.message).unwrap();
-                    let exc = v8::Exception::error(tc, msg);
-                    if let Ok(obj) = v8::Local::<v8::Object>::try_from(exc) {
+                    let message = host_text(tc, &e.message, value::MAX_HOST_ERROR_MESSAGE);
+                    let exception = v8::Exception::error(tc, message);
+                    if let Ok(obj) = v8::Local::<v8::Object>::try_from(exception) {
                         let key = v8::String::new(tc, "name").unwrap();
-                        let name = v8::String::new(tc, &e.name).unwrap();
+                        let name = host_text(tc, &e.name, value::MAX_HOST_ERROR_NAME);
                         obj.set(tc, key.into(), name.into());
                     }
-                    resolver.reject(tc, exc);
+                    exception
                 }
-            }
+            };
+            resolver.reject(tc, exception);
         });
     }
 
@@ -513,13 +544,10 @@ impl Worker {
                         }
                         Waiter::Call { what, .. } => {
                             let result = promise.result(tc);
-                            match value::from_v8(tc, result) {
-                                Ok(v) => Ok(Some(v)),
-                                Err(FromV8Error::Unsupported(why)) => {
-                                    Err(Error::Conversion(format!("return value of {what}: {why}")))
-                                }
-                                Err(FromV8Error::Threw) => Err(exception::take(tc)),
-                            }
+                            let mut budget = Budget::new(w.limits);
+                            value::from_v8(tc, result, &mut budget)
+                                .map(Some)
+                                .map_err(|e| conversion_error(tc, &format!("return value of {what}"), e))
                         }
                     },
                 };
@@ -529,7 +557,10 @@ impl Worker {
             js.waiting = still;
             Ok(())
         });
-        if let Err(e) = terminal {
+        // A conversion stopped by termination (the watchdog) ends the worker like any other.
+        let fatal =
+            answers.iter().find_map(|(_, _, outcome)| outcome.as_ref().err().filter(|e| e.is_fatal()));
+        if let Some(e) = terminal.err().or_else(|| fatal.cloned()) {
             let told = !answers.is_empty();
             self.condemn(e, told);
         }
@@ -609,6 +640,25 @@ fn lookup_method<'s>(
         .and_then(|p| p.get(tc, key.into()))
         .is_some_and(|p| p.strict_equals(func.into()));
     Ok((!inherited).then_some(func))
+}
+
+/// A value that could not cross into or out of this isolate as the caller's error: `what` says
+/// which value; an exception or termination met on the way is taken from the TryCatch.
+fn conversion_error(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+    what: &str,
+    e: ConversionError,
+) -> Error {
+    match e {
+        ConversionError::Refused(why) => Error::Conversion(format!("{what}: {why}")),
+        ConversionError::Threw => exception::take(tc),
+    }
+}
+
+/// Host-supplied text as a JS string of at most `max` bytes.
+fn host_text<'s>(scope: &mut v8::PinScope<'s, '_>, text: &str, max: usize) -> v8::Local<'s, v8::String> {
+    let text = value::truncated(text, max);
+    v8::String::new(scope, &text).unwrap_or_else(|| v8::String::empty(scope))
 }
 
 /// An exception thrown by a timer callback has no caller to reach; it goes to the console as

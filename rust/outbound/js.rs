@@ -24,7 +24,8 @@ fn fetch<'s>(
 ) {
     let resolver = v8::PromiseResolver::new(scope).unwrap();
     rv.set(resolver.get_promise(scope).into());
-    let request = match value::from_v8(scope, args.get(0)).ok().and_then(wire_request) {
+    let mut budget = value::Budget::of(scope);
+    let request = match value::from_v8(scope, args.get(0), &mut budget).ok().and_then(wire_request) {
         Some(r) => r,
         None => return ops::reject(scope, resolver, true, "fetch: malformed request"),
     };

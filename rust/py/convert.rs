@@ -1,12 +1,19 @@
 //! Python objects ⇄ engine `Value`s. Runs while attached to the interpreter; the resulting
 //! `Value` owns everything, so the engine never sees a Python object. Host objects (RpcTarget
 //! instances, callables) are registered with the loader's `PyHost` and cross as integer ids.
+//!
+//! Nothing is silently changed on the way: a `str` with a lone surrogate (JavaScript strings
+//! from Python must be valid Unicode here, as Python strings from JavaScript are) and a date
+//! outside what the other side can hold raise `ConversionError`. JavaScript has no naive dates:
+//! a naive `datetime` is taken as UTC, and every `Date` comes back as an aware UTC `datetime`,
+//! to the millisecond.
 
 use num_bigint::BigInt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple, PyType,
+    IntoPyDict, PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString,
+    PyTuple, PyType,
 };
 
 use super::errors::conversion;
@@ -67,14 +74,13 @@ fn walk(
         return Ok(Value::Number(f.value()));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return text(s).map(Value::String);
     }
     if let Some(bytes) = binary_bytes(obj)? {
         return Ok(Value::Bytes(bytes));
     }
     if obj.is_instance(datetime_type(py)?)? {
-        let ms = obj.call_method0("timestamp")?.extract::<f64>()? * 1000.0;
-        return Ok(Value::Date(ms));
+        return date_to_ms(obj).map(Value::Date);
     }
     if obj.is_instance_of::<PyRpcTarget>() {
         let Some(reg) = reg.as_deref_mut() else {
@@ -123,7 +129,7 @@ fn walk(
                     format!("dict keys must be str to become a JavaScript object, not {ty}"),
                 ));
             };
-            entries.push((key.to_cow()?.into_owned(), walk(&v, path, reg)?));
+            entries.push((text(key)?, walk(&v, path, reg)?));
         }
         Value::Object(entries)
     } else {
@@ -135,6 +141,48 @@ fn walk(
     };
     path.pop();
     Ok(out)
+}
+
+/// A `str` as UTF-8, which a lone surrogate (e.g. from `surrogateescape`) cannot be.
+fn text(s: &Bound<'_, PyString>) -> PyResult<String> {
+    s.to_cow().map(|s| s.into_owned()).map_err(|_| {
+        conversion(
+            s.py(),
+            "a str with a lone surrogate (not valid Unicode) cannot be passed to JavaScript".into(),
+        )
+    })
+}
+
+/// Milliseconds since the epoch, exact (integer arithmetic, sub-millisecond truncated); a naive
+/// datetime is UTC. Every `datetime` fits a JS Date, which spans ±275,760 years.
+fn date_to_ms(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let py = obj.py();
+    let ms = || -> PyResult<i64> {
+        let aware = if obj.call_method0("utcoffset")?.is_none() {
+            obj.call_method("replace", (), Some(&[("tzinfo", utc(py)?)].into_py_dict(py)?))?
+        } else {
+            obj.clone()
+        };
+        aware.sub(epoch(py)?)?.floor_div(one_ms(py)?)?.extract()
+    };
+    ms().map(|ms| ms as f64)
+        .map_err(|e| conversion(py, format!("this datetime cannot be passed to JavaScript: {e}")))
+}
+
+/// `Date` milliseconds that `datetime` can hold: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
+const DATETIME_MS: std::ops::RangeInclusive<f64> = -62_135_596_800_000.0..=253_402_300_799_999.0;
+
+fn date_from_ms(py: Python<'_>, ms: f64) -> PyResult<Py<PyAny>> {
+    if ms.is_nan() {
+        return Err(conversion(py, "an invalid JavaScript Date cannot be passed to Python".into()));
+    }
+    if !DATETIME_MS.contains(&ms) {
+        let why =
+            format!("a JavaScript Date {ms} ms from 1970 is outside the years 1 to 9999 a datetime can hold");
+        return Err(conversion(py, why));
+    }
+    // A JS Date is whole milliseconds, so this is exact where `fromtimestamp` rounds a float.
+    Ok(epoch(py)?.add(one_ms(py)?.mul(ms as i64)?)?.unbind())
 }
 
 /// The methods an RpcTarget subclass exposes: public callables its own classes define, in
@@ -170,11 +218,34 @@ fn is_static_or_class_method(attr: &Bound<'_, PyAny>) -> PyResult<bool> {
         || attr.is_instance(&builtins.getattr("classmethod")?)?)
 }
 
+/// `datetime.<name>`, imported once.
+fn from_datetime<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    make: fn(&Bound<'py, PyModule>) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || Ok::<_, PyErr>(make(&py.import("datetime")?)?.unbind())).map(|t| t.bind(py))
+}
+
 fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static DATETIME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    DATETIME
-        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("datetime")?.getattr("datetime")?.unbind()))
-        .map(|t| t.bind(py))
+    static CELL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    from_datetime(py, &CELL, |m| m.getattr("datetime"))
+}
+
+fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static CELL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    from_datetime(py, &CELL, |m| m.getattr("timezone")?.getattr("utc"))
+}
+
+/// 1970-01-01T00:00:00Z.
+fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static CELL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    from_datetime(py, &CELL, |m| m.getattr("datetime")?.call1((1970, 1, 1, 0, 0, 0, 0, utc(m.py())?)))
+}
+
+fn one_ms(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static CELL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    from_datetime(py, &CELL, |m| m.getattr("timedelta")?.call1((0, 0, 0, 1)))
 }
 
 pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
@@ -191,13 +262,7 @@ pub fn from_value(py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
         Value::BigInt(b) => b.into_pyobject(py)?.into_any().unbind(),
         Value::String(s) => PyString::new(py, &s).into_any().unbind(),
         Value::Bytes(b) => PyBytes::new(py, &b).into_any().unbind(),
-        Value::Date(ms) => {
-            if !ms.is_finite() {
-                return Err(conversion(py, "an invalid JavaScript Date cannot be passed to Python".into()));
-            }
-            let utc = py.import("datetime")?.getattr("timezone")?.getattr("utc")?;
-            datetime_type(py)?.call_method1("fromtimestamp", (ms / 1000.0, utc))?.unbind()
-        }
+        Value::Date(ms) => date_from_ms(py, ms)?,
         Value::Array(items) => {
             let list = PyList::empty(py);
             for item in items {

@@ -81,8 +81,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 const WORKER_DOC: &str = "Base class of every workerbox exception.";
 const JS_DOC: &str = "JavaScript threw. ``name``, ``message`` and ``stack`` are the JS error's own fields.";
 const CODE_DOC: &str = "The worker's code is unusable: unknown main module, bad module type, refused import.";
-const CONVERSION_DOC: &str =
-    "A value cannot cross between Python and JavaScript (unsupported type, cycle, too deep).";
+const CONVERSION_DOC: &str = "A value cannot cross between Python and JavaScript (unsupported type, cycle, too \
+    deep, past Limits.conversion_nodes or memory_mb, larger than V8 allows, a lone surrogate, a Date outside \
+    years 1-9999).";
 const CLOSED_DOC: &str = "The worker or loader is closed (a call in flight ends with it at once), or the \
     worker died earlier and cannot run again.";
 const TERMINATED_DOC: &str = "Execution was terminated from outside: the loader was closed, or the worker \

@@ -24,12 +24,13 @@ fn positive(name: &str, value: Option<f64>) -> PyResult<Option<u64>> {
 #[pymethods]
 impl PyLimits {
     #[new]
-    #[pyo3(signature = (*, memory_mb=None, cpu_ms=None, wall_ms=None, sub_requests=None))]
+    #[pyo3(signature = (*, memory_mb=None, cpu_ms=None, wall_ms=None, sub_requests=None, conversion_nodes=None))]
     fn new(
         memory_mb: Option<f64>,
         cpu_ms: Option<f64>,
         wall_ms: Option<f64>,
         sub_requests: Option<f64>,
+        conversion_nodes: Option<f64>,
     ) -> PyResult<Self> {
         Ok(PyLimits {
             limits: Limits {
@@ -37,6 +38,7 @@ impl PyLimits {
                 cpu_ms: positive("cpu_ms", cpu_ms)?,
                 wall_ms: positive("wall_ms", wall_ms)?,
                 sub_requests: positive("sub_requests", sub_requests)?,
+                conversion_nodes: positive("conversion_nodes", conversion_nodes)?,
             },
         })
     }
@@ -61,15 +63,21 @@ impl PyLimits {
         self.limits.sub_requests
     }
 
+    #[getter]
+    fn conversion_nodes(&self) -> Option<u64> {
+        self.limits.conversion_nodes
+    }
+
     fn __repr__(&self) -> String {
         let show = |v: Option<u64>| v.map_or("None".to_string(), |v| v.to_string());
         let l = self.limits;
         format!(
-            "Limits(memory_mb={}, cpu_ms={}, wall_ms={}, sub_requests={})",
+            "Limits(memory_mb={}, cpu_ms={}, wall_ms={}, sub_requests={}, conversion_nodes={})",
             show(l.memory_mb),
             show(l.cpu_ms),
             show(l.wall_ms),
-            show(l.sub_requests)
+            show(l.sub_requests),
+            show(l.conversion_nodes)
         )
     }
 }

@@ -9,7 +9,7 @@ use crate::isolate::Call;
 use crate::isolate::{Done, Reply};
 use crate::limits::Limits;
 use crate::ops;
-use crate::value::{self, FromV8Error, Service, Value};
+use crate::value::{self, Budget, ConversionError, Service, Value};
 
 pub fn stub<'s>(scope: &mut v8::PinScope<'s, '_>, service: Service) -> v8::Local<'s, v8::Value> {
     // One entry per distinct binding, however often it is handed in (an entrypoint passed as an
@@ -72,10 +72,11 @@ fn call<'s>(
     let method = data.get_index(scope, 1).map(|v| v.to_rust_string_lossy(scope)).unwrap_or_default();
     let fetch = data.get_index(scope, 2).is_some_and(|v| v.is_true());
     let mut values = Vec::with_capacity(args.length() as usize);
+    let mut budget = Budget::of(scope);
     for i in 0..args.length() {
-        match value::from_v8(scope, args.get(i)) {
+        match value::from_v8(scope, args.get(i), &mut budget) {
             Ok(v) => values.push(v),
-            Err(FromV8Error::Unsupported(why)) => {
+            Err(ConversionError::Refused(why)) => {
                 return ops::reject(
                     scope,
                     resolver,
@@ -83,7 +84,7 @@ fn call<'s>(
                     &format!("argument {} of {method}(): {why}", i + 1),
                 );
             }
-            Err(FromV8Error::Threw) => return,
+            Err(ConversionError::Threw) => return,
         }
     }
     let state = ops::state(scope);

@@ -5,7 +5,7 @@
 
 use super::{HostCall, HostReply};
 use crate::ops;
-use crate::value::{self, FromV8Error};
+use crate::value::{self, Budget, ConversionError};
 
 pub fn target<'s>(
     scope: &mut v8::PinScope<'s, '_>,
@@ -57,10 +57,11 @@ fn call<'s>(
     let resolver = v8::PromiseResolver::new(scope).unwrap();
     rv.set(resolver.get_promise(scope).into());
     let mut values = Vec::with_capacity(args.length() as usize);
+    let mut budget = Budget::of(scope);
     for i in 0..args.length() {
-        match value::from_v8(scope, args.get(i)) {
+        match value::from_v8(scope, args.get(i), &mut budget) {
             Ok(v) => values.push(v),
-            Err(FromV8Error::Unsupported(why)) => {
+            Err(ConversionError::Refused(why)) => {
                 let label = method.as_deref().unwrap_or("function");
                 return ops::reject(
                     scope,
@@ -69,7 +70,7 @@ fn call<'s>(
                     &format!("argument {} of {label}(): {why}", i + 1),
                 );
             }
-            Err(FromV8Error::Threw) => return,
+            Err(ConversionError::Threw) => return,
         }
     }
     let link = ops::state(scope).link.clone();
