@@ -23,9 +23,6 @@
   // uncurryThis(f)(self, ...args) is f.call(self, ...args), through bound functions that read
   // nothing when called.
   const uncurryThis = bind.bind(call);
-  P.uncurryThis = uncurryThis;
-  P.FunctionPrototypeCall = uncurryThis(call);
-  P.FunctionPrototypeApply = uncurryThis(apply);
 
   const { defineProperty, getOwnPropertyDescriptor } = Object;
 
@@ -51,10 +48,8 @@
   }
 
   const globals = [
-    "Array", "ArrayBuffer", "BigInt", "BigInt64Array", "BigUint64Array", "Boolean", "DataView", "Date", "Error",
-    "Float32Array", "Float64Array", "Function", "Int8Array", "Int16Array", "Int32Array", "JSON", "Map", "Math",
-    "Number", "Object", "Promise", "RangeError", "Reflect", "RegExp", "Set", "String", "Symbol", "TypeError",
-    "Uint8Array", "Uint8ClampedArray", "Uint16Array", "Uint32Array", "WeakMap", "WeakSet",
+    "Boolean", "Error", "Function", "Number", "Promise", "RangeError", "RegExp", "String", "Symbol", "TypeError",
+    "Uint8Array", "WeakMap", "WeakSet",
   ];
   for (let i = 0; i < globals.length; i++) P[globals[i]] = globalThis[globals[i]];
   P.SharedArrayBuffer = globalThis.SharedArrayBuffer;
@@ -71,7 +66,7 @@
   copyStatics(P, "Math", Math, ["floor", "max", "min", "trunc"]);
   copyStatics(P, "Number", Number, ["isFinite", "isNaN", "MAX_SAFE_INTEGER"]);
   copyStatics(P, "Object", Object, [
-    "create", "defineProperty", "entries", "freeze", "getOwnPropertyDescriptor", "getOwnPropertyDescriptors",
+    "defineProperty", "freeze", "getOwnPropertyDescriptor", "getOwnPropertyDescriptors",
     "getOwnPropertyNames", "getPrototypeOf", "hasOwn", "is", "keys", "setPrototypeOf", "values",
   ]);
   copyStatics(P, "Promise", Promise, ["resolve", "withResolvers"]);
@@ -82,26 +77,23 @@
   copyPrototype(P, "Array", Array.prototype, ["includes", "indexOf", "join", "pop", "sort"]);
   copyPrototype(P, "ArrayBuffer", ArrayBuffer.prototype, ["byteLength"]);
   copyPrototype(P, "Date", Date.prototype, ["getTime", "toISOString"]);
-  copyPrototype(P, "Error", Error.prototype, ["toString"]);
   copyPrototype(P, "Function", Function.prototype, ["toString", Symbol.hasInstance]);
-  copyPrototype(P, "Map", Map.prototype, ["delete", "forEach", "get", "has", "set", "size"]);
+  copyPrototype(P, "Map", Map.prototype, ["forEach", "size"]);
   copyPrototype(P, "Number", Number.prototype, ["toFixed", "toString", "valueOf"]);
   copyPrototype(P, "Object", Object.prototype, ["toString"]);
   copyPrototype(P, "RegExp", RegExp.prototype, ["exec", "flags", "source", Symbol.replace]);
-  copyPrototype(P, "Set", Set.prototype, ["add", "clear", "delete", "forEach", "has", "size"]);
+  copyPrototype(P, "Set", Set.prototype, ["forEach", "size"]);
   copyPrototype(P, "SharedArrayBuffer", (globalThis.SharedArrayBuffer ?? ArrayBuffer).prototype, ["byteLength"]);
   copyPrototype(P, "String", String.prototype, [
     "charCodeAt", "includes", "indexOf", "padStart", "repeat", "slice", "startsWith", "toLowerCase", "toUpperCase",
     "toWellFormed", "valueOf",
   ]);
-  copyPrototype(P, "Symbol", Symbol.prototype, ["toString", "valueOf"]);
+  copyPrototype(P, "Symbol", Symbol.prototype, ["valueOf"]);
   const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-  copyPrototype(P, "TypedArray", TypedArrayPrototype, ["buffer", "byteLength", "byteOffset", "length", "set", "subarray", Symbol.toStringTag]);
+  copyPrototype(P, "TypedArray", TypedArrayPrototype, ["buffer", "byteLength", "byteOffset", "length", "set", Symbol.toStringTag]);
   copyPrototype(P, "BigInt", BigInt.prototype, ["valueOf"]);
   copyPrototype(P, "Boolean", Boolean.prototype, ["valueOf"]);
   copyPrototype(P, "DataView", DataView.prototype, ["buffer", "byteLength", "byteOffset"]);
-  copyPrototype(P, "WeakMap", WeakMap.prototype, ["delete", "get", "has", "set"]);
-  copyPrototype(P, "WeakSet", WeakSet.prototype, ["add", "has"]);
 
   const {
     ObjectDefineProperty, ObjectFreeze, ObjectGetOwnPropertyDescriptor, ObjectSetPrototypeOf,
