@@ -220,24 +220,27 @@ fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     scope.throw_exception(exc);
 }
 
-/// Copies the bytes of an ArrayBufferView or ArrayBuffer.
+/// Copies the bytes of an ArrayBufferView, ArrayBuffer or SharedArrayBuffer (a BufferSource).
 pub fn bytes_of(value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
     if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
         let mut out = vec![0u8; view.byte_length()];
         view.copy_contents(&mut out);
         return Some(out);
     }
-    if let Ok(buffer) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
-        let store = buffer.get_backing_store();
-        let len = store.byte_length();
-        let Some(data) = store.data() else {
-            return Some(Vec::new());
-        };
-        // SAFETY: the backing store is kept alive by `store` for the duration of the copy and
-        // holds `len` initialised bytes; JS cannot run concurrently on this thread.
-        return Some(unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, len) }.to_vec());
-    }
-    None
+    let store = if let Ok(buffer) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
+        buffer.get_backing_store()
+    } else {
+        v8::Local::<v8::SharedArrayBuffer>::try_from(value).ok()?.get_backing_store()
+    };
+    let len = store.byte_length();
+    let Some(data) = store.data() else {
+        return Some(Vec::new());
+    };
+    // SAFETY: the backing store is kept alive by `store` for the duration of the copy and holds
+    // `len` initialised bytes; nothing writes them meanwhile: no JS runs on this thread, and a
+    // SharedArrayBuffer never leaves its isolate (there is no postMessage), so no other thread
+    // holds it.
+    Some(unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, len) }.to_vec())
 }
 
 /// A new zeroed ArrayBuffer of `len` bytes drawn from the worker's off-heap budget, or None with
