@@ -15,6 +15,7 @@ PRELUDE = r"""
 const { Error, Map, Set, TypeError, Uint8Array } = globalThis
 const mapSet = Map.prototype.set
 const setAdd = Set.prototype.add
+const includes = String.prototype.includes
 const NativePromise = Promise
 const { apply, defineProperty, getOwnPropertyDescriptor, ownKeys } = Reflect
 const create = Object.create
@@ -163,8 +164,21 @@ const checks = {
     }
     return `${total <= 32 << 20}`
   },
+  async errors() {
+    // Errors from the globals carry runtime frames (workerbox:runtime/…), never a host path.
+    let stacks = ''
+    const fails = [() => new URL('nope'), () => atob('*'), () => new Headers({ 'a b': '' }), () => structuredClone(() => 1),
+                   () => new Response('', { status: 99 }), () => new WebAssembly.Memory({ initial: 4096 }), () => fetch('https://x.test/')]
+    for (let i = 0; i < fails.length; i++) {
+      try { await fails[i]() } catch (e) { stacks += `${e.name}: ${e.stack}\n` }
+    }
+    const leaks = ['/work/', '/root/', '/usr/', '.rs:', '.py', 'Traceback']
+    let found = ''
+    for (let i = 0; i < leaks.length; i++) if (apply(includes, stacks, [leaks[i]])) found += leaks[i]
+    return `${apply(includes, stacks, ['workerbox:runtime/'])}|leaks:${found}`
+  },
 }
-const names = ['console', 'timers', 'encoding', 'base64', 'url', 'headersAndBodies', 'crypto', 'structuredClone', 'events', 'webassembly']
+const names = ['console', 'timers', 'encoding', 'base64', 'url', 'headersAndBodies', 'crypto', 'structuredClone', 'events', 'webassembly', 'errors']
 """
 
 
@@ -192,6 +206,7 @@ def untouched(loader):
 def test_globals_work_after_the_tenant_tampers_with_intrinsics(loader, untouched, tamper):
     assert all("threw" not in v for v in untouched.values()), untouched
     assert untouched["webassembly"] == "true"
+    assert untouched["errors"] == "true|leaks:"
     assert run_checks(loader, TAMPERS[tamper]) == untouched
 
 
