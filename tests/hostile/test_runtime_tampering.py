@@ -4,6 +4,8 @@ and every limit is decided in Rust, so each global still gives the right answer,
 of the host leaks."""
 
 import logging
+import pathlib
+import re
 
 import pytest
 
@@ -302,3 +304,24 @@ def test_a_refused_encode_is_a_catchable_range_error_and_the_worker_goes_on(load
     }"""
     with loader.load(main_module="h.js", modules={"h.js": src}, limits=wb.Limits(memory_mb=64)) as w:
         assert w.get_entrypoint().f() == ["RangeError", 2]
+
+
+# --- the rule itself, checked on the source -------------------------------------------------------
+
+RUNTIME_JS = pathlib.Path(__file__).resolve().parents[2] / "rust" / "js"
+LATE_READS = re.compile(
+    r"\.(push|pop|map|filter|forEach|some|every|find|findIndex|slice|splice|concat|join|indexOf|includes|replace|"
+    r"split|test|exec|then|catch|finally|startsWith|toLowerCase|toUpperCase|padStart|charCodeAt|apply|call|bind|"
+    r"reduce|sort|subarray)\("  # a method looked up when called
+    r"|for \((const|let) [^;]* of "  # the iterator protocol
+    r"|\[\.\.\."  # array spread, the same
+    r"|\binstanceof\b"  # Symbol.hasInstance, a Proxy's getPrototypeOf
+    r"|\b(Object|Array|Math|JSON|Reflect|Promise|Number|String|Symbol|ArrayBuffer)\.[a-zA-Z]"  # a static read late
+)
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in RUNTIME_JS.glob("*.js") if p.name not in ("00_primordials.js", "12_fetch.js")))
+def test_runtime_js_reads_no_intrinsic_late(path):
+    # Everything goes through hooks.primordials; 12_fetch.js belongs to the outbound layer.
+    code = [line for line in (RUNTIME_JS / path).read_text().splitlines() if not line.lstrip().startswith("//")]
+    assert [line for line in code if LATE_READS.search(line)] == []
