@@ -4,6 +4,9 @@
   "use strict";
   const { ObjectFreeze, ReflectApply, SafeArrayPush, TypeError } = hooks.primordials;
   const { responseToWire, isResponse } = hooks.http;
+  const { reportError } = hooks;
+  // Captured now, before user code can replace the global.
+  const { Request } = globalThis;
 
   // Subclass to make an entrypoint: the host constructs it per call with (ctx, env).
   class WorkerEntrypoint {
@@ -65,9 +68,6 @@
     return responseToWire(response);
   }
 
-  // Captured now, before user code can replace the globals.
-  const { Request } = globalThis;
-  const { reportError } = hooks;
   hooks.serveFetch = serveFetch;
   hooks.WorkerEntrypoint = WorkerEntrypoint;
   hooks.RpcTarget = RpcTarget;
