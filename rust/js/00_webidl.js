@@ -4,37 +4,49 @@
 // their helpers from there, so no helper ever becomes reachable from user code.
 (function (ops, hooks) {
   "use strict";
+  const {
+    Error, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectValues, String, SymbolToStringTag, TypeError, Uint8Array,
+    SafeWeakSet, ArrayBufferIsView, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset,
+    TypedArrayPrototypeGetByteLength, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteOffset,
+    DataViewPrototypeGetByteLength, isArrayBuffer, isSharedArrayBuffer, isTypedArray, globalThis,
+  } = hooks.primordials;
 
   // Web platform globals are writable, configurable and non-enumerable.
   function expose(name, value) {
-    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+    ObjectDefineProperty(globalThis, name, { __proto__: null, value, writable: true, configurable: true, enumerable: false });
   }
 
   // Objects of classes exposed here print their getters in console.log (01_console.js), as
   // Node's custom inspectors do; user classes never run getters while being printed.
-  const platformPrototypes = new WeakSet();
+  const platformPrototypes = new SafeWeakSet();
 
   function isPlatformObject(value) {
-    return platformPrototypes.has(Object.getPrototypeOf(value));
+    return platformPrototypes.has(ObjectGetPrototypeOf(value));
   }
 
   // Libraries sniff platform types with Object.prototype.toString ("[object Headers]").
   function exposeClass(cls, name = cls.name) {
-    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true });
+    ObjectDefineProperty(cls.prototype, SymbolToStringTag, { __proto__: null, value: name, configurable: true });
     platformPrototypes.add(cls.prototype);
     expose(name, cls);
   }
 
   // A view over the bytes of a BufferSource, without copying; callers that keep the bytes copy.
+  // Read through the views' own getters: `source.buffer` could be the tenant's getter.
   function toBytes(source, what) {
-    if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-    if (source instanceof ArrayBuffer) return new Uint8Array(source);
-    if (typeof SharedArrayBuffer === "function" && source instanceof SharedArrayBuffer) return new Uint8Array(source);
+    if (isTypedArray(source)) {
+      return new Uint8Array(TypedArrayPrototypeGetBuffer(source), TypedArrayPrototypeGetByteOffset(source), TypedArrayPrototypeGetByteLength(source));
+    }
+    if (ArrayBufferIsView(source)) {
+      return new Uint8Array(DataViewPrototypeGetBuffer(source), DataViewPrototypeGetByteOffset(source), DataViewPrototypeGetByteLength(source));
+    }
+    if (isArrayBuffer(source) || isSharedArrayBuffer(source)) return new Uint8Array(source);
     throw new TypeError(`${what}: expected an ArrayBuffer or ArrayBufferView`);
   }
 
   // Legacy codes, which DOMException still exposes as `code` and as constants.
   const legacyCodes = {
+    __proto__: null,
     IndexSizeError: ["INDEX_SIZE_ERR", 1],
     HierarchyRequestError: ["HIERARCHY_REQUEST_ERR", 3],
     WrongDocumentError: ["WRONG_DOCUMENT_ERR", 4],
@@ -74,7 +86,7 @@
       if (options !== null && typeof options === "object") {
         this.#name = "name" in options ? String(options.name) : "Error";
         if ("cause" in options) {
-          Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true });
+          ObjectDefineProperty(this, "cause", { __proto__: null, value: options.cause, writable: true, configurable: true });
         }
       } else {
         this.#name = String(options);
@@ -94,10 +106,11 @@
     }
   }
 
-  for (const [constant, code] of Object.values(legacyCodes)) {
-    const desc = { value: code, enumerable: true };
-    Object.defineProperty(DOMException, constant, desc);
-    Object.defineProperty(DOMException.prototype, constant, desc);
+  const codes = ObjectValues(legacyCodes);
+  for (let i = 0; i < codes.length; i++) {
+    const desc = { __proto__: null, value: codes[i][1], enumerable: true };
+    ObjectDefineProperty(DOMException, codes[i][0], desc);
+    ObjectDefineProperty(DOMException.prototype, codes[i][0], desc);
   }
 
   hooks.webidl = { expose, exposeClass, toBytes, isPlatformObject };

@@ -6,14 +6,15 @@
   "use strict";
   const { expose, exposeClass } = hooks.webidl;
   const { reportError } = hooks;
+  const { DateNow, MathMax, Number, ReflectApply, SafeMap, Symbol, TypeError, globalThis } = hooks.primordials;
 
   // Timeouts and intervals share one id space, so clearTimeout also clears an interval.
-  const timers = new Map();
+  const timers = new SafeMap();
   let lastId = 0;
 
   // Browsers convert the delay to a WebIDL long (NaN and Infinity become 0), then clamp at 0.
   function normalizeDelay(delay) {
-    return Math.max(0, Number(delay) | 0);
+    return MathMax(0, Number(delay) | 0);
   }
 
   function schedule(callback, delay, args, repeat) {
@@ -21,7 +22,7 @@
       throw new TypeError("The callback must be a function; code strings are not evaluated");
     }
     const id = ++lastId;
-    const timer = { callback, args, delay: normalizeDelay(delay), repeat };
+    const timer = { __proto__: null, callback, args, delay: normalizeDelay(delay), repeat };
     timers.set(id, timer);
     ops.timerStart(id, timer.delay);
     return id;
@@ -38,7 +39,7 @@
     if (timer === undefined) return;
     if (timer.repeat) ops.timerStart(id, timer.delay);
     else timers.delete(id);
-    Reflect.apply(timer.callback, globalThis, timer.args);
+    ReflectApply(timer.callback, globalThis, timer.args);
   }
 
   function setTimeout(callback, delay = 0, ...args) {
@@ -57,10 +58,11 @@
     cancel(id);
   }
 
-  // A callback's exception is reported, not turned into an unhandled promise rejection.
+  // A callback's exception is reported, not turned into an unhandled promise rejection. Queued
+  // natively: a promise would go through `then` and species, which the tenant can replace.
   function queueMicrotask(callback) {
     if (typeof callback !== "function") throw new TypeError("queueMicrotask: the callback must be a function");
-    Promise.resolve().then(() => {
+    ops.enqueueMicrotask(() => {
       try {
         callback();
       } catch (error) {
@@ -76,7 +78,7 @@
   let timeOrigin;
 
   function getTimeOrigin() {
-    timeOrigin ??= Date.now() - ops.now();
+    timeOrigin ??= DateNow() - ops.now();
     return timeOrigin;
   }
 

@@ -2,6 +2,12 @@
 (function (ops, hooks) {
   "use strict";
   const { exposeClass, toBytes } = hooks.webidl;
+  const {
+    Boolean, MathMin, RangeError, SafeRegExp, SafeSet, SafeStringReplace, StringPrototypeToLowerCase,
+    TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength,
+    TypedArrayPrototypeSet, Uint8Array, isUint8Array,
+  } = hooks.primordials;
+  const EDGE_WHITESPACE = SafeRegExp(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g);
 
   class TextEncoder {
     get encoding() {
@@ -13,17 +19,17 @@
     }
 
     encodeInto(source, destination) {
-      if (!(destination instanceof Uint8Array)) throw new TypeError("TextEncoder.encodeInto: destination must be a Uint8Array");
-      const [read, written] = ops.utf8EncodeInto(`${source}`, destination);
-      return { read, written };
+      if (!isUint8Array(destination)) throw new TypeError("TextEncoder.encodeInto: destination must be a Uint8Array");
+      const counts = ops.utf8EncodeInto(`${source}`, destination);
+      return { read: counts[0], written: counts[1] };
     }
   }
 
   // Every label the Encoding Standard maps to UTF-8.
-  const utf8Labels = new Set(["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"]);
+  const utf8Labels = new SafeSet(["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"]);
 
   function dictionary(value, what) {
-    if (value === undefined || value === null) return {};
+    if (value === undefined || value === null) return { __proto__: null };
     if (typeof value !== "object" && typeof value !== "function") throw new TypeError(`${what}: options must be an object`);
     return value;
   }
@@ -37,7 +43,7 @@
     #started = false;
 
     constructor(label = "utf-8", options = undefined) {
-      const name = `${label}`.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase();
+      const name = StringPrototypeToLowerCase(SafeStringReplace(`${label}`, EDGE_WHITESPACE, ""));
       if (!utf8Labels.has(name)) throw new RangeError(`TextDecoder: unsupported encoding label '${label}' (only UTF-8 is available)`);
       const init = dictionary(options, "TextDecoder");
       this.#fatal = Boolean(init.fatal);
@@ -63,29 +69,39 @@
         bytes = concat(this.#pending, bytes);
         this.#pending = null;
       }
+      const length = TypedArrayPrototypeGetLength(bytes);
       if (stream) {
-        const cut = incompleteTail(bytes);
-        if (cut < bytes.length) this.#pending = bytes.slice(cut);
-        bytes = bytes.subarray(0, cut);
+        const cut = incompleteTail(bytes, length);
+        if (cut < length) this.#pending = copy(bytes, cut, length);
+        bytes = new Uint8Array(TypedArrayPrototypeGetBuffer(bytes), TypedArrayPrototypeGetByteOffset(bytes), cut);
       }
       const keepBOM = this.#ignoreBOM || this.#started;
-      this.#started = stream && (this.#started || bytes.length > 0);
-      return bytes.length === 0 ? "" : ops.utf8Decode(bytes, this.#fatal, keepBOM);
+      const empty = TypedArrayPrototypeGetLength(bytes) === 0;
+      this.#started = stream && (this.#started || !empty);
+      return empty ? "" : ops.utf8Decode(bytes, this.#fatal, keepBOM);
     }
   }
 
+  // Typed-array methods that make new arrays (slice, subarray) look up `constructor` and its
+  // species, so bytes are copied into arrays made here.
   function concat(a, b) {
-    const out = new Uint8Array(a.length + b.length);
-    out.set(a);
-    out.set(b, a.length);
+    const aLength = TypedArrayPrototypeGetLength(a);
+    const out = new Uint8Array(aLength + TypedArrayPrototypeGetLength(b));
+    TypedArrayPrototypeSet(out, a);
+    TypedArrayPrototypeSet(out, b, aLength);
     return out;
   }
 
-  // Where a trailing, still-valid but unfinished UTF-8 sequence starts (bytes.length if none).
-  // An invalid tail is decoded now: no later byte could make it valid.
-  function incompleteTail(bytes) {
-    const end = bytes.length;
-    for (let back = 1; back <= Math.min(3, end); back++) {
+  function copy(bytes, start, end) {
+    const out = new Uint8Array(end - start);
+    for (let i = start; i < end; i++) out[i - start] = bytes[i];
+    return out;
+  }
+
+  // Where a trailing, still-valid but unfinished UTF-8 sequence starts (`end` if none). An
+  // invalid tail is decoded now: no later byte could make it valid.
+  function incompleteTail(bytes, end) {
+    for (let back = 1; back <= MathMin(3, end); back++) {
       const lead = bytes[end - back];
       if ((lead & 0xc0) === 0x80) continue;
       const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 1;

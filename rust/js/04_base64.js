@@ -4,9 +4,15 @@
   const { expose } = hooks.webidl;
   // Platform classes are captured now, before user code can replace the globals.
   const { DOMException } = globalThis;
+  const { SafeMap, SafeRegExp, SafeRegExpTest, SafeStringReplace, StringFromCharCode, StringPrototypeCharCodeAt, TypeError } =
+    hooks.primordials;
+  const ASCII_WHITESPACE = SafeRegExp(/[\t\n\f\r ]/g);
+  const PADDING = SafeRegExp(/={1,2}$/);
+  const NOT_BASE64 = SafeRegExp(/[^A-Za-z0-9+/]/);
 
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const sextets = new Map(Array.from(alphabet, (c, i) => [c, i]));
+  const sextets = new SafeMap();
+  for (let i = 0; i < alphabet.length; i++) sextets.set(alphabet[i], i);
 
   function invalidCharacter(message) {
     return new DOMException(message, "InvalidCharacterError");
@@ -33,27 +39,27 @@
   }
 
   function byteAt(input, i) {
-    const code = input.charCodeAt(i);
+    const code = StringPrototypeCharCodeAt(input, i);
     if (code > 0xff) throw invalidCharacter("btoa: the string contains characters outside of the Latin1 range");
     return code;
   }
 
   function atob(data) {
     requireArgument(arguments, "atob");
-    let input = `${data}`.replace(/[\t\n\f\r ]/g, "");
-    if (input.length % 4 === 0) input = input.replace(/={1,2}$/, "");
-    if (input.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(input)) {
+    let input = SafeStringReplace(`${data}`, ASCII_WHITESPACE, "");
+    if (input.length % 4 === 0) input = SafeStringReplace(input, PADDING, "");
+    if (input.length % 4 === 1 || SafeRegExpTest(NOT_BASE64, input)) {
       throw invalidCharacter("atob: the string to be decoded is not correctly encoded");
     }
     let out = "";
     let buffer = 0;
     let bits = 0;
-    for (const c of input) {
-      buffer = (buffer << 6) | sextets.get(c);
+    for (let i = 0; i < input.length; i++) {
+      buffer = (buffer << 6) | sextets.get(input[i]);
       bits += 6;
       if (bits >= 8) {
         bits -= 8;
-        out += String.fromCharCode((buffer >> bits) & 0xff);
+        out += StringFromCharCode((buffer >> bits) & 0xff);
       }
     }
     return out;

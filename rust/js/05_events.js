@@ -8,12 +8,17 @@
   const { reportError } = hooks;
   // Captured now, before user code can replace the globals.
   const { DOMException, setTimeout } = globalThis;
+  const {
+    ArrayPrototypeIndexOf, Boolean, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty,
+    ReflectApply, SafeArrayFilter, SafeArrayFind, SafeArrayFrom, SafeArrayPush, SafeArrayRemoveAt, SafeArraySlice,
+    SafeMap, SafeSet, SafeWeakMap, SetPrototypeForEach, Symbol, TypeError,
+  } = hooks.primordials;
 
   const NONE = 0;
   const AT_TARGET = 2;
 
   function dictionary(value, what) {
-    if (value === undefined || value === null) return {};
+    if (value === undefined || value === null) return { __proto__: null };
     if (typeof value !== "object" && typeof value !== "function") throw new TypeError(`${what}: options must be an object`);
     return value;
   }
@@ -23,7 +28,7 @@
   }
 
   // Event state lives here rather than in private fields so that dispatch can write it.
-  const eventState = new WeakMap();
+  const eventState = new SafeWeakMap();
 
   function stateOf(event) {
     const state = eventState.get(event);
@@ -31,11 +36,17 @@
     return state;
   }
 
+  function cancel(event) {
+    const state = stateOf(event);
+    if (state.cancelable && !state.inPassiveListener) state.canceled = true;
+  }
+
   class Event {
     constructor(type, eventInitDict = undefined) {
       requireArgument(arguments, "Event");
       const init = dictionary(eventInitDict, "Event");
       eventState.set(this, {
+        __proto__: null,
         type: `${type}`,
         bubbles: Boolean(init.bubbles),
         cancelable: Boolean(init.cancelable),
@@ -113,12 +124,11 @@
     }
 
     set returnValue(value) {
-      if (!value) this.preventDefault();
+      if (!value) cancel(this);
     }
 
     preventDefault() {
-      const state = stateOf(this);
-      if (state.cancelable && !state.inPassiveListener) state.canceled = true;
+      cancel(this);
     }
 
     get defaultPrevented() {
@@ -134,10 +144,11 @@
     }
   }
 
-  ["NONE", "CAPTURING_PHASE", "AT_TARGET", "BUBBLING_PHASE"].forEach((name, value) => {
-    Object.defineProperty(Event, name, { value, enumerable: true });
-    Object.defineProperty(Event.prototype, name, { value, enumerable: true });
-  });
+  const phases = ["NONE", "CAPTURING_PHASE", "AT_TARGET", "BUBBLING_PHASE"];
+  for (let value = 0; value < phases.length; value++) {
+    ObjectDefineProperty(Event, phases[value], { __proto__: null, value, enumerable: true });
+    ObjectDefineProperty(Event.prototype, phases[value], { __proto__: null, value, enumerable: true });
+  }
 
   class CustomEvent extends Event {
     #detail;
@@ -154,7 +165,7 @@
   }
 
   // target -> Map(type -> [{ callback, capture, once, passive, removed }])
-  const listenerMaps = new WeakMap();
+  const listenerMaps = new SafeWeakMap();
 
   function listenersOf(target) {
     const map = listenerMaps.get(target);
@@ -163,11 +174,11 @@
   }
 
   function flattenOptions(options) {
-    if (typeof options === "boolean") return { capture: options, once: false, passive: false, signal: null };
+    if (typeof options === "boolean") return { __proto__: null, capture: options, once: false, passive: false, signal: null };
     const init = dictionary(options, "addEventListener");
     const signal = init.signal ?? null;
-    if (signal !== null && !(signal instanceof AbortSignal)) throw new TypeError("addEventListener: signal must be an AbortSignal");
-    return { capture: Boolean(init.capture), once: Boolean(init.once), passive: Boolean(init.passive), signal };
+    if (signal !== null && !isAbortSignal(signal)) throw new TypeError("addEventListener: signal must be an AbortSignal");
+    return { __proto__: null, capture: Boolean(init.capture), once: Boolean(init.once), passive: Boolean(init.passive), signal };
   }
 
   function checkCallback(callback, what) {
@@ -181,24 +192,24 @@
     const { capture, once, passive, signal } = flattenOptions(options);
     if (callback === null || signal?.aborted) return;
     const list = map.get(type) ?? [];
-    if (list.some((entry) => entry.callback === callback && entry.capture === capture)) return;
-    const entry = { callback, capture, once, passive, removed: false };
-    list.push(entry);
+    if (SafeArrayFind(list, (entry) => entry.callback === callback && entry.capture === capture)) return;
+    const entry = { __proto__: null, callback, capture, once, passive, removed: false };
+    SafeArrayPush(list, entry);
     map.set(type, list);
     if (signal !== null) addAbortAlgorithm(signal, () => removeEntry(map, type, entry));
   }
 
   function removeEntry(map, type, entry) {
     const list = map.get(type);
-    const index = list ? list.indexOf(entry) : -1;
+    const index = list ? ArrayPrototypeIndexOf(list, entry) : -1;
     if (index === -1) return;
     entry.removed = true;
-    list.splice(index, 1);
+    SafeArrayRemoveAt(list, index);
   }
 
   class EventTarget {
     constructor() {
-      listenerMaps.set(this, new Map());
+      listenerMaps.set(this, new SafeMap());
     }
 
     addEventListener(type, callback, options = undefined) {
@@ -212,7 +223,8 @@
       checkCallback(callback, "removeEventListener");
       const map = listenersOf(this);
       const capture = typeof options === "boolean" ? options : Boolean(dictionary(options, "removeEventListener").capture);
-      const entry = map.get(`${type}`)?.find((e) => e.callback === callback && e.capture === capture);
+      const list = map.get(`${type}`);
+      const entry = list && SafeArrayFind(list, (e) => e.callback === callback && e.capture === capture);
       if (entry) removeEntry(map, `${type}`, entry);
     }
 
@@ -232,11 +244,9 @@
     state.target = target;
     state.currentTarget = target;
     state.phase = AT_TARGET;
-    const snapshot = [...(listenerMaps.get(target).get(state.type) ?? [])];
-    for (const capture of [true, false]) {
-      if (state.stop) break;
-      invokeListeners(snapshot.filter((entry) => entry.capture === capture), target, event, state);
-    }
+    const snapshot = SafeArraySlice(listenerMaps.get(target).get(state.type) ?? []);
+    invokeListeners(SafeArrayFilter(snapshot, (entry) => entry.capture), target, event, state);
+    if (!state.stop) invokeListeners(SafeArrayFilter(snapshot, (entry) => !entry.capture), target, event, state);
     state.dispatching = false;
     state.currentTarget = null;
     state.phase = NONE;
@@ -247,7 +257,8 @@
 
   function invokeListeners(entries, target, event, state) {
     const map = listenerMaps.get(target);
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       if (entry.removed) continue;
       if (entry.once) removeEntry(map, state.type, entry);
       state.inPassiveListener = entry.passive;
@@ -262,10 +273,10 @@
   }
 
   function callListener(callback, target, event) {
-    if (typeof callback === "function") return Reflect.apply(callback, target, [event]);
+    if (typeof callback === "function") return ReflectApply(callback, target, [event]);
     const { handleEvent } = callback;
     if (typeof handleEvent !== "function") throw new TypeError("The event listener has no handleEvent method");
-    return Reflect.apply(handleEvent, callback, [event]);
+    return ReflectApply(handleEvent, callback, [event]);
   }
 
   function fireTrustedEvent(target, type) {
@@ -276,8 +287,9 @@
 
   // An `onX` attribute: a listener added on first assignment that calls the current value.
   function defineEventHandler(cls, type) {
-    const slots = new WeakMap();
-    Object.defineProperty(cls.prototype, `on${type}`, {
+    const slots = new SafeWeakMap();
+    ObjectDefineProperty(cls.prototype, `on${type}`, {
+      __proto__: null,
       configurable: true,
       enumerable: true,
       get() {
@@ -287,11 +299,11 @@
         listenersOf(this);
         let slot = slots.get(this);
         if (slot === undefined) {
-          slot = { value: null };
+          slot = { __proto__: null, value: null };
           slots.set(this, slot);
           addListener(this, type, function (event) {
             if (slot.value === null) return;
-            if (Reflect.apply(slot.value, this, [event]) === false) event.preventDefault();
+            if (ReflectApply(slot.value, this, [event]) === false) cancel(event);
           });
         }
         slot.value = typeof value === "function" ? value : null;
@@ -302,6 +314,8 @@
   const internal = Symbol("internal");
   let signalAbort;
   let addAbortAlgorithm;
+  let isAbortSignal;
+  let anySignal;
 
   function abortError() {
     return new DOMException("This operation was aborted", "AbortError");
@@ -310,8 +324,8 @@
   class AbortSignal extends EventTarget {
     #aborted = false;
     #reason = undefined;
-    #algorithms = new Set();
-    #dependents = new Set();
+    #algorithms = new SafeSet();
+    #dependents = new SafeSet();
 
     constructor(key) {
       if (key !== internal) throw new TypeError("Illegal constructor");
@@ -328,26 +342,16 @@
     // Note that the pending timer keeps a call waiting until it fires (see 02_timers.js).
     static timeout(milliseconds) {
       const delay = Number(milliseconds);
-      if (!Number.isFinite(delay) || Math.trunc(delay) < 0 || delay > Number.MAX_SAFE_INTEGER) {
+      if (!NumberIsFinite(delay) || MathTrunc(delay) < 0 || delay > NumberMAX_SAFE_INTEGER) {
         throw new TypeError("AbortSignal.timeout: milliseconds must be a non-negative integer");
       }
       const signal = new AbortSignal(internal);
-      setTimeout(() => signalAbort(signal, new DOMException("The operation timed out", "TimeoutError")), Math.trunc(delay));
+      setTimeout(() => signalAbort(signal, new DOMException("The operation timed out", "TimeoutError")), MathTrunc(delay));
       return signal;
     }
 
     static any(signals) {
-      const sources = [...signals];
-      if (!sources.every((source) => source instanceof AbortSignal)) throw new TypeError("AbortSignal.any: expected AbortSignals");
-      const result = new AbortSignal(internal);
-      const aborted = sources.find((source) => source.#aborted);
-      if (aborted) {
-        result.#aborted = true;
-        result.#reason = aborted.#reason;
-      } else {
-        for (const source of sources) source.#dependents.add(result);
-      }
-      return result;
+      return anySignal(SafeArrayFrom(signals));
     }
 
     get aborted() {
@@ -362,31 +366,53 @@
       if (this.#aborted) throw this.#reason;
     }
 
+    static {
+      anySignal = (sources) => {
+        if (SafeArrayFind(sources, (source) => !isAbortSignal(source))) throw new TypeError("AbortSignal.any: expected AbortSignals");
+        const result = new AbortSignal(internal);
+        const aborted = SafeArrayFind(sources, (source) => source.#aborted);
+        if (aborted) {
+          result.#aborted = true;
+          result.#reason = aborted.#reason;
+        } else {
+          for (let i = 0; i < sources.length; i++) sources[i].#dependents.add(result);
+        }
+        return result;
+      };
+    }
+
     // The source's abort event fires before its dependents' events, as the DOM spec orders it.
     static {
+      isAbortSignal = (value) => value !== null && typeof value === "object" && #aborted in value;
       signalAbort = (signal, reason) => {
         const toAbort = [];
         const mark = (s) => {
           if (s.#aborted) return;
           s.#aborted = true;
           s.#reason = reason;
-          toAbort.push(s);
-          const dependents = [...s.#dependents];
+          SafeArrayPush(toAbort, s);
+          const dependents = setToArray(s.#dependents);
           s.#dependents.clear();
-          dependents.forEach(mark);
+          for (let i = 0; i < dependents.length; i++) mark(dependents[i]);
         };
         mark(signal);
-        for (const s of toAbort) runAbortSteps(s, [...s.#algorithms]);
+        for (let i = 0; i < toAbort.length; i++) runAbortSteps(toAbort[i], setToArray(toAbort[i].#algorithms));
       };
       addAbortAlgorithm = (signal, algorithm) => {
         if (!signal.#aborted) signal.#algorithms.add(algorithm);
       };
       const runAbortSteps = (signal, algorithms) => {
         signal.#algorithms.clear();
-        for (const algorithm of algorithms) algorithm();
+        for (let i = 0; i < algorithms.length; i++) algorithms[i]();
         fireTrustedEvent(signal, "abort");
       };
     }
+  }
+
+  function setToArray(set) {
+    const out = [];
+    SetPrototypeForEach(set, (value) => SafeArrayPush(out, value));
+    return out;
   }
 
   defineEventHandler(AbortSignal, "abort");
@@ -403,6 +429,8 @@
     }
   }
 
+  // For Request (09_request_response.js), without the tenant-replaceable statics and getters.
+  hooks.events = { isAbortSignal, anySignal, newSignal: () => new AbortSignal(internal) };
   exposeClass(Event);
   exposeClass(CustomEvent);
   exposeClass(EventTarget);

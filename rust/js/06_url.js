@@ -6,26 +6,54 @@
 (function (ops, hooks) {
   "use strict";
   const { exposeClass } = hooks.webidl;
+  const {
+    ArrayPrototypeJoin, ArrayPrototypeSort, Number, ObjectHasOwn, ObjectKeys, NumberPrototypeToString, ReflectApply,
+    SafeArrayFilter, SafeArrayFind, SafeArrayFindIndex, SafeArrayFrom, SafeArrayMap, SafeArrayPush, SafeArraySlice,
+    SafeRegExp, SafeRegExpSearch, SafeRegExpTest, SafeSet, SafeStringReplace, SafeStringSplit, StringFromCharCode,
+    StringPrototypeCharCodeAt, StringPrototypeIncludes, StringPrototypeIndexOf, StringPrototypePadStart,
+    StringPrototypeSlice, StringPrototypeStartsWith, StringPrototypeToLowerCase, StringPrototypeToUpperCase,
+    StringPrototypeToWellFormed, SymbolIterator, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetLength,
+    Uint8Array, RegExpPrototypeExec, encodeURIComponent, parseInt,
+  } = hooks.primordials;
 
-  const specialSchemes = new Set(["ftp:", "file:", "http:", "https:", "ws:", "wss:"]);
+  const specialSchemes = new SafeSet(["ftp:", "file:", "http:", "https:", "ws:", "wss:"]);
 
   // Characters each setter must escape itself; the parser escapes the rest of its sets.
-  const userinfoChars = /[\x00-\x20"#<>?`{}/:;=@[\\\]^|\x7f-\u{10ffff}]/gu;
-  const pathChars = /[\x00-\x20?#]/g;
-  const queryChars = /[\x00-\x20#]/g;
-  const fragmentChars = /[\x00-\x20]/g;
+  const userinfoChars = SafeRegExp(/[\x00-\x20"#<>?`{}/:;=@[\\\]^|\x7f-\u{10ffff}]/gu);
+  const pathChars = SafeRegExp(/[\x00-\x20?#]/g);
+  const queryChars = SafeRegExp(/[\x00-\x20#]/g);
+  const fragmentChars = SafeRegExp(/[\x00-\x20]/g);
+  const TABS_AND_NEWLINES = SafeRegExp(/[\t\n\r]/g);
+  const SPECIAL_HOST_END = SafeRegExp(/[/?#\\]/);
+  const HOST_END = SafeRegExp(/[/?#]/);
+  const SCHEME = SafeRegExp(/^([A-Za-z][A-Za-z0-9+.-]*)(:|$)/);
+  const DIGITS = SafeRegExp(/^\d*/);
+  const LEADING_QUESTION = SafeRegExp(/^\?/);
+  const LEADING_HASH = SafeRegExp(/^#/);
+  const FORM_ESCAPES = SafeRegExp(/[!'()~]|%20/g);
+  const PLUSES = SafeRegExp(/\+/g);
+  const HEX_PAIR = SafeRegExp(/^[0-9A-Fa-f]{2}$/);
 
   function usvString(value) {
-    return `${value}`.toWellFormed();
+    return StringPrototypeToWellFormed(`${value}`);
   }
 
   // The URL parser drops tabs and newlines anywhere in its input.
   function setterInput(value) {
-    return usvString(value).replace(/[\t\n\r]/g, "");
+    return SafeStringReplace(usvString(value), TABS_AND_NEWLINES, "");
+  }
+
+  function hexByte(byte) {
+    return `%${StringPrototypePadStart(StringPrototypeToUpperCase(NumberPrototypeToString(byte, 16)), 2, "0")}`;
   }
 
   function percentEncode(value, chars) {
-    return value.replace(chars, (c) => Array.from(ops.utf8Encode(c), (b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""));
+    return SafeStringReplace(value, chars, (c) => {
+      const bytes = ops.utf8Encode(c);
+      let out = "";
+      for (let i = 0; i < TypedArrayPrototypeGetLength(bytes); i++) out += hexByte(bytes[i]);
+      return out;
+    });
   }
 
   function requireArgument(args, what) {
@@ -39,13 +67,14 @@
   // A serialized URL splits unambiguously: the serializer escapes "#" everywhere but before the
   // fragment, and "?" everywhere before the query.
   function split(href) {
-    const hashAt = href.indexOf("#");
-    const beforeHash = hashAt === -1 ? href : href.slice(0, hashAt);
-    const queryAt = beforeHash.indexOf("?");
+    const hashAt = StringPrototypeIndexOf(href, "#");
+    const beforeHash = hashAt === -1 ? href : StringPrototypeSlice(href, 0, hashAt);
+    const queryAt = StringPrototypeIndexOf(beforeHash, "?");
     return {
-      head: queryAt === -1 ? beforeHash : beforeHash.slice(0, queryAt),
-      query: queryAt === -1 ? null : beforeHash.slice(queryAt + 1),
-      fragment: hashAt === -1 ? null : href.slice(hashAt + 1),
+      __proto__: null,
+      head: queryAt === -1 ? beforeHash : StringPrototypeSlice(beforeHash, 0, queryAt),
+      query: queryAt === -1 ? null : StringPrototypeSlice(beforeHash, queryAt + 1),
+      fragment: hashAt === -1 ? null : StringPrototypeSlice(href, hashAt + 1),
     };
   }
 
@@ -62,34 +91,35 @@
   }
 
   function hasAuthority(record) {
-    return record.href.startsWith(`${record.protocol}//`);
+    return StringPrototypeStartsWith(record.href, `${record.protocol}//`);
   }
 
   // Rebuilds an href from record fields with some replaced; setting a host adds an authority.
   // A path starting "//" on a URL without authority needs the "/." the serializer adds, or it
   // would re-parse as a host.
   function compose(record, changes) {
-    const parts = { ...pick(record), ...changes };
+    const parts = { __proto__: null, ...pick(record), ...changes };
     const { query, fragment } = split(record.href);
     const credentials = parts.password ? `${parts.username}:${parts.password}@` : parts.username ? `${parts.username}@` : "";
-    const authority = hasAuthority(record) || "host" in changes ? `//${credentials}${parts.host}` : "";
-    const dot = !authority && parts.pathname.startsWith("//") ? "/." : "";
+    const authority = hasAuthority(record) || ObjectHasOwn(changes, "host") ? `//${credentials}${parts.host}` : "";
+    const dot = !authority && StringPrototypeStartsWith(parts.pathname, "//") ? "/." : "";
     return join(record.protocol + authority + dot + parts.pathname, query, fragment);
   }
 
   function pick({ username, password, host, pathname }) {
-    return { username, password, host, pathname };
+    return { __proto__: null, username, password, host, pathname };
   }
 
   // The host and hostname setters read up to the first delimiter, as the parser's host state does.
   function hostInput(record, value) {
     const special = specialSchemes.has(record.protocol);
     const raw = setterInput(value);
-    const end = raw.search(special ? /[/?#\\]/ : /[/?#]/);
-    const input = end === -1 ? raw : raw.slice(0, end);
-    if (input.includes("@") || (special && input === "" && record.protocol !== "file:")) return null;
-    const colon = input.indexOf(":", input.startsWith("[") ? input.indexOf("]") : 0);
-    return colon === -1 ? { hostname: input, port: null } : { hostname: input.slice(0, colon), port: input.slice(colon + 1) };
+    const end = SafeRegExpSearch(special ? SPECIAL_HOST_END : HOST_END, raw);
+    const input = end === -1 ? raw : StringPrototypeSlice(raw, 0, end);
+    if (StringPrototypeIncludes(input, "@") || (special && input === "" && record.protocol !== "file:")) return null;
+    const colon = StringPrototypeIndexOf(input, ":", StringPrototypeStartsWith(input, "[") ? StringPrototypeIndexOf(input, "]") : 0);
+    if (colon === -1) return { __proto__: null, hostname: input, port: null };
+    return { __proto__: null, hostname: StringPrototypeSlice(input, 0, colon), port: StringPrototypeSlice(input, colon + 1) };
   }
 
   function withPort(hostname, port) {
@@ -98,6 +128,9 @@
 
   let attachParams;
   let replaceParamsList;
+  let isParams;
+  let serializeParams;
+  let paramsList;
 
   class URL {
     #record;
@@ -155,14 +188,14 @@
     }
 
     set protocol(value) {
-      const match = /^([A-Za-z][A-Za-z0-9+.-]*)(:|$)/.exec(setterInput(value));
+      const match = RegExpPrototypeExec(SCHEME, setterInput(value));
       if (match === null) return;
       const record = this.#record;
-      const protocol = `${match[1].toLowerCase()}:`;
+      const protocol = `${StringPrototypeToLowerCase(match[1])}:`;
       if (specialSchemes.has(protocol) !== specialSchemes.has(record.protocol)) return;
       if (protocol === "file:" && (record.username || record.password || record.port)) return;
       if (record.protocol === "file:" && record.hostname === "") return;
-      this.#reparse(protocol + record.href.slice(record.protocol.length));
+      this.#reparse(protocol + StringPrototypeSlice(record.href, record.protocol.length));
     }
 
     get username() {
@@ -191,7 +224,7 @@
     set host(value) {
       const input = hostInput(this.#record, value);
       if (hasOpaquePath(this.#record) || input === null) return;
-      const digits = /^\d*/.exec(input.port ?? "")[0];
+      const digits = RegExpPrototypeExec(DIGITS, input.port ?? "")[0];
       const port = digits && Number(digits) <= 65535 ? digits : this.#record.port;
       this.#reparse(compose(this.#record, { host: withPort(input.hostname, port) }));
     }
@@ -213,7 +246,7 @@
     set port(value) {
       if (cannotHaveCredentialsOrPort(this.#record)) return;
       const clear = usvString(value) === "";
-      const digits = /^\d*/.exec(setterInput(value))[0];
+      const digits = RegExpPrototypeExec(DIGITS, setterInput(value))[0];
       if (!clear && (digits === "" || Number(digits) > 65535)) return;
       this.#reparse(compose(this.#record, { host: withPort(this.#record.hostname, digits) }));
     }
@@ -226,7 +259,8 @@
       if (hasOpaquePath(this.#record)) return;
       const input = percentEncode(setterInput(value), pathChars);
       const special = specialSchemes.has(this.#record.protocol);
-      const rooted = input.startsWith("/") || (special && input.startsWith("\\")) || (!special && input === "" && hasAuthority(this.#record));
+      const rooted =
+        StringPrototypeStartsWith(input, "/") || (special && StringPrototypeStartsWith(input, "\\")) || (!special && input === "" && hasAuthority(this.#record));
       this.#reparse(compose(this.#record, { pathname: rooted ? input : `/${input}` }));
     }
 
@@ -237,7 +271,7 @@
     set search(value) {
       const input = setterInput(value);
       const { head, fragment } = split(this.#record.href);
-      const query = input === "" ? null : percentEncode(input.replace(/^\?/, ""), queryChars);
+      const query = input === "" ? null : percentEncode(SafeStringReplace(input, LEADING_QUESTION, ""), queryChars);
       this.#reparse(join(head, query, fragment));
     }
 
@@ -252,7 +286,7 @@
     set hash(value) {
       const input = setterInput(value);
       const { head, query } = split(this.#record.href);
-      this.#reparse(join(head, query, input === "" ? null : percentEncode(input.replace(/^#/, ""), fragmentChars)));
+      this.#reparse(join(head, query, input === "" ? null : percentEncode(SafeStringReplace(input, LEADING_HASH, ""), fragmentChars)));
     }
 
     toString() {
@@ -266,51 +300,54 @@
 
   // application/x-www-form-urlencoded, as the URL Standard defines it.
   function formEncode(value) {
-    return encodeURIComponent(value).replace(/[!'()~]|%20/g, (c) => (c === "%20" ? "+" : `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+    return SafeStringReplace(encodeURIComponent(value), FORM_ESCAPES, (c) => (c === "%20" ? "+" : hexByte(StringPrototypeCharCodeAt(c, 0))));
   }
 
   function formDecode(value) {
-    const text = value.replace(/\+/g, " ");
-    return text.includes("%") ? percentDecode(text) : text;
+    const text = SafeStringReplace(value, PLUSES, " ");
+    return StringPrototypeIncludes(text, "%") ? percentDecode(text) : text;
   }
 
   // Works on bytes so that "%E2%82" followed by junk decodes to U+FFFD instead of throwing.
   function percentDecode(text) {
     const bytes = ops.utf8Encode(text);
-    const out = new Uint8Array(bytes.length);
+    const count = TypedArrayPrototypeGetLength(bytes);
+    const out = new Uint8Array(count);
     let length = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const hex = bytes[i] === 0x25 ? String.fromCharCode(bytes[i + 1], bytes[i + 2]) : "";
-      if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+    for (let i = 0; i < count; i++) {
+      const hex = bytes[i] === 0x25 ? StringFromCharCode(bytes[i + 1], bytes[i + 2]) : "";
+      if (SafeRegExpTest(HEX_PAIR, hex)) {
         out[length++] = parseInt(hex, 16);
         i += 2;
       } else {
         out[length++] = bytes[i];
       }
     }
-    return ops.utf8Decode(out.subarray(0, length), false, true);
+    return ops.utf8Decode(new Uint8Array(TypedArrayPrototypeGetBuffer(out), 0, length), false, true);
   }
 
   function parseQuery(query) {
     const list = [];
-    for (const part of query.replace(/^\?/, "").split("&")) {
+    const parts = SafeStringSplit(SafeStringReplace(query, LEADING_QUESTION, ""), "&");
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
       if (part === "") continue;
-      const eq = part.indexOf("=");
-      list.push(eq === -1 ? [formDecode(part), ""] : [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))]);
+      const eq = StringPrototypeIndexOf(part, "=");
+      SafeArrayPush(list, eq === -1 ? [formDecode(part), ""] : [formDecode(StringPrototypeSlice(part, 0, eq)), formDecode(StringPrototypeSlice(part, eq + 1))]);
     }
     return list;
   }
 
   function listFromInit(init) {
     if (init === null || (typeof init !== "object" && typeof init !== "function")) return parseQuery(usvString(init));
-    if (typeof init[Symbol.iterator] === "function") {
-      return Array.from(init, (pair) => {
-        const items = typeof pair?.[Symbol.iterator] === "function" ? [...pair] : null;
+    if (typeof init[SymbolIterator] === "function") {
+      return SafeArrayMap(SafeArrayFrom(init), (pair) => {
+        const items = typeof pair?.[SymbolIterator] === "function" ? SafeArrayFrom(pair) : null;
         if (items?.length !== 2) throw new TypeError("URLSearchParams: each pair must have exactly two items");
         return [usvString(items[0]), usvString(items[1])];
       });
     }
-    return Object.keys(init).map((key) => [usvString(key), usvString(init[key])]);
+    return SafeArrayMap(ObjectKeys(init), (key) => [usvString(key), usvString(init[key])]);
   }
 
   class URLSearchParams {
@@ -329,11 +366,14 @@
       replaceParamsList = (params, query) => {
         params.#list = parseQuery(query);
       };
+      isParams = (value) => value !== null && typeof value === "object" && #list in value;
+      serializeParams = (params) => serialize(params.#list);
+      paramsList = (params) => SafeArrayMap(params.#list, (pair) => [pair[0], pair[1]]);
     }
 
     #update() {
       if (this.#onUpdate === null) return;
-      const query = this.toString();
+      const query = serialize(this.#list);
       this.#onUpdate(query === "" ? null : query);
     }
 
@@ -343,7 +383,7 @@
 
     append(name, value) {
       if (arguments.length < 2) throw new TypeError("URLSearchParams.append: 2 arguments required");
-      this.#list.push([usvString(name), usvString(value)]);
+      SafeArrayPush(this.#list, [usvString(name), usvString(value)]);
       this.#update();
     }
 
@@ -351,72 +391,86 @@
       requireArgument(arguments, "URLSearchParams.delete");
       const key = usvString(name);
       const only = value === undefined ? null : usvString(value);
-      this.#list = this.#list.filter(([k, v]) => k !== key || (only !== null && v !== only));
+      this.#list = SafeArrayFilter(this.#list, (pair) => pair[0] !== key || (only !== null && pair[1] !== only));
       this.#update();
     }
 
     get(name) {
       requireArgument(arguments, "URLSearchParams.get");
       const key = usvString(name);
-      return this.#list.find(([k]) => k === key)?.[1] ?? null;
+      return SafeArrayFind(this.#list, (pair) => pair[0] === key)?.[1] ?? null;
     }
 
     getAll(name) {
       requireArgument(arguments, "URLSearchParams.getAll");
       const key = usvString(name);
-      return this.#list.filter(([k]) => k === key).map(([, v]) => v);
+      return SafeArrayMap(SafeArrayFilter(this.#list, (pair) => pair[0] === key), (pair) => pair[1]);
     }
 
     has(name, value = undefined) {
       requireArgument(arguments, "URLSearchParams.has");
       const key = usvString(name);
       const only = value === undefined ? null : usvString(value);
-      return this.#list.some(([k, v]) => k === key && (only === null || v === only));
+      return SafeArrayFindIndex(this.#list, (pair) => pair[0] === key && (only === null || pair[1] === only)) !== -1;
     }
 
     set(name, value) {
       if (arguments.length < 2) throw new TypeError("URLSearchParams.set: 2 arguments required");
       const key = usvString(name);
-      const index = this.#list.findIndex(([k]) => k === key);
+      const index = SafeArrayFindIndex(this.#list, (pair) => pair[0] === key);
       const entry = [key, usvString(value)];
-      if (index === -1) this.#list.push(entry);
-      else this.#list = [...this.#list.slice(0, index), entry, ...this.#list.slice(index + 1).filter(([k]) => k !== key)];
+      if (index === -1) SafeArrayPush(this.#list, entry);
+      else this.#list = replaceAll(this.#list, index, entry);
       this.#update();
     }
 
     // Stable, by UTF-16 code units, which is what JavaScript's < compares.
     sort() {
-      this.#list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      ArrayPrototypeSort(this.#list, (x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
       this.#update();
     }
 
     forEach(callback, thisArg = undefined) {
       if (typeof callback !== "function") throw new TypeError("URLSearchParams.forEach: callback must be a function");
-      for (let i = 0; i < this.#list.length; i++) Reflect.apply(callback, thisArg, [this.#list[i][1], this.#list[i][0], this]);
+      for (let i = 0; i < this.#list.length; i++) ReflectApply(callback, thisArg, [this.#list[i][1], this.#list[i][0], this]);
     }
 
     // Iterators are live, like the platform's: they read the list by index as it is now.
     *entries() {
-      for (let i = 0; i < this.#list.length; i++) yield [...this.#list[i]];
+      for (let i = 0; i < this.#list.length; i++) yield [this.#list[i][0], this.#list[i][1]];
     }
 
     *keys() {
-      for (const [key] of this.entries()) yield key;
+      for (let i = 0; i < this.#list.length; i++) yield this.#list[i][0];
     }
 
     *values() {
-      for (const [, value] of this.entries()) yield value;
+      for (let i = 0; i < this.#list.length; i++) yield this.#list[i][1];
     }
 
-    [Symbol.iterator]() {
+    [SymbolIterator]() {
       return this.entries();
     }
 
     toString() {
-      return this.#list.map(([k, v]) => `${formEncode(k)}=${formEncode(v)}`).join("&");
+      return serialize(this.#list);
     }
   }
 
+  function serialize(list) {
+    return ArrayPrototypeJoin(SafeArrayMap(list, (pair) => `${formEncode(pair[0])}=${formEncode(pair[1])}`), "&");
+  }
+
+  // `list` with `entry` at `index` and no other entry of its name after it.
+  function replaceAll(list, index, entry) {
+    const out = SafeArraySlice(list, 0, index);
+    SafeArrayPush(out, entry);
+    for (let i = index + 1; i < list.length; i++) if (list[i][0] !== entry[0]) SafeArrayPush(out, list[i]);
+    return out;
+  }
+
+  // For bodies (09_request_response.js) and console.log, without the tenant-replaceable methods.
+  hooks.urlSearchParams = { isParams, serializeParams, paramsList };
   exposeClass(URL);
   exposeClass(URLSearchParams);
 });

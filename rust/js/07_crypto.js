@@ -7,11 +7,17 @@
   const { expose, exposeClass, toBytes } = hooks.webidl;
   // Captured now, before user code can replace the global.
   const { DOMException } = globalThis;
+  const {
+    ObjectDefineProperty, SafeMap, SafeSet, StringPrototypeToLowerCase, Symbol, TypeError, TypedArrayPrototypeGetBuffer,
+    TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetByteOffset, Uint8Array, typedArrayName,
+  } = hooks.primordials;
 
   const internal = Symbol("internal");
   const MAX_RANDOM_BYTES = 65536;
-  const digestNames = new Map(["SHA-1", "SHA-256", "SHA-384", "SHA-512"].map((name) => [name.toLowerCase(), name]));
-  const integerArrays = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+  const digestNames = new SafeMap([["sha-1", "SHA-1"], ["sha-256", "SHA-256"], ["sha-384", "SHA-384"], ["sha-512", "SHA-512"]]);
+  const integerArrays = new SafeSet([
+    "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array",
+  ]);
 
   function illegalConstructor(key) {
     if (key !== internal) throw new TypeError("Illegal constructor");
@@ -32,9 +38,10 @@
     // Errors reject the promise rather than throw, as every SubtleCrypto method does.
     async digest(algorithm, data) {
       if (arguments.length < 2) throw new TypeError("SubtleCrypto.digest: 2 arguments required");
-      const name = digestNames.get(algorithmName(algorithm).toLowerCase());
-      if (name === undefined) throw new DOMException(`Unrecognized digest algorithm: ${algorithmName(algorithm)}`, "NotSupportedError");
-      return ops.digest(name, toBytes(data, "SubtleCrypto.digest").slice());
+      const requested = algorithmName(algorithm);
+      const name = digestNames.get(StringPrototypeToLowerCase(requested));
+      if (name === undefined) throw new DOMException(`Unrecognized digest algorithm: ${requested}`, "NotSupportedError");
+      return ops.digest(name, toBytes(data, "SubtleCrypto.digest"));
     }
   }
 
@@ -47,8 +54,9 @@
     }[method];
   }
 
-  for (const method of ["encrypt", "decrypt", "sign", "verify", "generateKey", "deriveKey", "deriveBits", "importKey", "exportKey", "wrapKey", "unwrapKey"]) {
-    Object.defineProperty(SubtleCrypto.prototype, method, { value: notSupported(method), writable: true, configurable: true });
+  const unsupported = ["encrypt", "decrypt", "sign", "verify", "generateKey", "deriveKey", "deriveBits", "importKey", "exportKey", "wrapKey", "unwrapKey"];
+  for (let i = 0; i < unsupported.length; i++) {
+    ObjectDefineProperty(SubtleCrypto.prototype, unsupported[i], { __proto__: null, value: notSupported(unsupported[i]), writable: true, configurable: true });
   }
 
   const subtle = new SubtleCrypto(internal);
@@ -63,13 +71,14 @@
     }
 
     getRandomValues(array) {
-      if (!integerArrays.some((type) => array instanceof type)) {
+      if (!integerArrays.has(typedArrayName(array))) {
         throw new DOMException("getRandomValues: the argument must be an integer TypedArray", "TypeMismatchError");
       }
-      if (array.byteLength > MAX_RANDOM_BYTES) {
-        throw new DOMException(`getRandomValues: ${array.byteLength} bytes requested, at most ${MAX_RANDOM_BYTES} allowed`, "QuotaExceededError");
+      const byteLength = TypedArrayPrototypeGetByteLength(array);
+      if (byteLength > MAX_RANDOM_BYTES) {
+        throw new DOMException(`getRandomValues: ${byteLength} bytes requested, at most ${MAX_RANDOM_BYTES} allowed`, "QuotaExceededError");
       }
-      ops.randomFill(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+      ops.randomFill(new Uint8Array(TypedArrayPrototypeGetBuffer(array), TypedArrayPrototypeGetByteOffset(array), byteLength));
       return array;
     }
 

@@ -1,41 +1,62 @@
 // Headers, per the Fetch Standard (without forbidden-header filtering, as in Workers).
 //
-// Sets `hooks.headers` = { makeImmutable, isImmutable, rawList } for 09_request_response.js
-// and the host's fetch.
+// Sets `hooks.headers` (brand check, immutability, the raw and combined lists, and has/append
+// that bypass the tenant-replaceable prototype) for 09_request_response.js and the host's fetch.
 (function (ops, hooks) {
   "use strict";
   const { exposeClass } = hooks.webidl;
+  const {
+    ArrayPrototypeIncludes, ArrayPrototypeJoin, ArrayPrototypeSort, JSONStringify, ObjectKeys, ReflectApply,
+    SafeArrayFilter, SafeArrayFind, SafeArrayFindIndex, SafeArrayFrom, SafeArrayMap, SafeArrayPush, SafeArraySlice,
+    SafeRegExp, SafeRegExpTest, SafeStringReplace, StringPrototypeToLowerCase, SymbolIterator, TypeError,
+  } = hooks.primordials;
 
-  const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+  const tokenPattern = SafeRegExp(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/);
+  const EDGE_WHITESPACE = SafeRegExp(/^[\t\n\r ]+|[\t\n\r ]+$/g);
+  const NOT_BYTE_STRING = SafeRegExp(/[^\x01-\x09\x0b\x0c\x0e-\xff]/);
 
   function headerName(name) {
     const text = `${name}`;
-    if (!tokenPattern.test(text)) throw new TypeError(`Invalid header name: ${JSON.stringify(text)}`);
-    return text.toLowerCase();
+    if (!SafeRegExpTest(tokenPattern, text)) throw new TypeError(`Invalid header name: ${JSONStringify(text)}`);
+    return StringPrototypeToLowerCase(text);
   }
 
   // Values are ByteStrings with surrounding HTTP whitespace removed and no NUL, CR or LF.
   function headerValue(value, name) {
-    const text = `${value}`.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (/[^\x01-\x09\x0b\x0c\x0e-\xff]/.test(text)) throw new TypeError(`Invalid value for header ${JSON.stringify(name)}`);
+    const text = SafeStringReplace(`${value}`, EDGE_WHITESPACE, "");
+    if (SafeRegExpTest(NOT_BYTE_STRING, text)) throw new TypeError(`Invalid value for header ${JSONStringify(name)}`);
     return text;
+  }
+
+  function valuesOf(list, name) {
+    return SafeArrayMap(SafeArrayFilter(list, (pair) => pair[0] === name), (pair) => pair[1]);
   }
 
   // Set-Cookie values cannot be joined with commas, so each keeps its own entry.
   function sortAndCombine(list) {
-    const names = [...new Set(list.map(([name]) => name))].sort();
+    const names = [];
+    for (let i = 0; i < list.length; i++) if (!ArrayPrototypeIncludes(names, list[i][0])) SafeArrayPush(names, list[i][0]);
+    ArrayPrototypeSort(names);
     const out = [];
-    for (const name of names) {
-      const values = list.filter(([n]) => n === name).map(([, v]) => v);
-      if (name === "set-cookie") values.forEach((v) => out.push([name, v]));
-      else out.push([name, values.join(", ")]);
+    for (let i = 0; i < names.length; i++) {
+      const values = valuesOf(list, names[i]);
+      if (names[i] === "set-cookie") for (let j = 0; j < values.length; j++) SafeArrayPush(out, [names[i], values[j]]);
+      else SafeArrayPush(out, [names[i], ArrayPrototypeJoin(values, ", ")]);
     }
     return out;
   }
 
+  function copyList(list) {
+    return SafeArrayMap(list, (pair) => [pair[0], pair[1]]);
+  }
+
+  let isHeaders;
   let makeImmutable;
   let isImmutable;
   let rawList;
+  let combinedList;
+  let hasHeader;
+  let appendHeader;
 
   class Headers {
     // [lower-cased name, value] pairs in insertion order: the Fetch Standard's header list.
@@ -44,76 +65,105 @@
 
     constructor(init = undefined) {
       if (init === undefined) return;
-      if (init instanceof Headers) {
-        this.#list = init.#list.map(([name, value]) => [name, value]);
+      if (isHeaders(init)) {
+        this.#list = copyList(init.#list);
       } else if (init === null || (typeof init !== "object" && typeof init !== "function")) {
         throw new TypeError("Headers: init must be a Headers object, an iterable of pairs or a record");
-      } else if (typeof init[Symbol.iterator] === "function") {
-        for (const pair of init) {
-          const items = typeof pair?.[Symbol.iterator] === "function" ? [...pair] : null;
+      } else if (typeof init[SymbolIterator] === "function") {
+        const pairs = SafeArrayFrom(init);
+        for (let i = 0; i < pairs.length; i++) {
+          const items = typeof pairs[i]?.[SymbolIterator] === "function" ? SafeArrayFrom(pairs[i]) : null;
           if (items?.length !== 2) throw new TypeError("Headers: each header must be a [name, value] pair");
-          this.append(items[0], items[1]);
+          this.#append(items[0], items[1]);
         }
       } else {
-        for (const key of Object.keys(init)) this.append(key, init[key]);
+        const keys = ObjectKeys(init);
+        for (let i = 0; i < keys.length; i++) this.#append(keys[i], init[keys[i]]);
       }
     }
 
     static {
+      isHeaders = (value) => value !== null && typeof value === "object" && #list in value;
       makeImmutable = (headers) => {
         headers.#immutable = true;
       };
       isImmutable = (headers) => headers.#immutable;
-      rawList = (headers) => headers.#list.map(([name, value]) => [name, value]);
+      rawList = (headers) => copyList(headers.#list);
+      combinedList = (headers) => sortAndCombine(headers.#list);
+      hasHeader = (headers, name) => headers.#has(name);
+      appendHeader = (headers, name, value) => headers.#append(name, value);
     }
 
     #checkMutable() {
       if (this.#immutable) throw new TypeError("Headers are immutable");
     }
 
-    append(name, value) {
-      if (arguments.length < 2) throw new TypeError("Headers.append: 2 arguments required");
+    // The methods other files call go through these, not through the prototype the tenant
+    // can change.
+    #append(name, value) {
       const key = headerName(name);
       const text = headerValue(value, key);
       this.#checkMutable();
-      this.#list.push([key, text]);
+      SafeArrayPush(this.#list, [key, text]);
+    }
+
+    #has(name) {
+      const key = headerName(name);
+      return SafeArrayFind(this.#list, (pair) => pair[0] === key) !== undefined;
+    }
+
+    // Replaces the first entry in place and drops the rest, keeping the header's position.
+    #set(name, value) {
+      const key = headerName(name);
+      const text = headerValue(value, key);
+      this.#checkMutable();
+      const index = SafeArrayFindIndex(this.#list, (pair) => pair[0] === key);
+      if (index === -1) {
+        SafeArrayPush(this.#list, [key, text]);
+        return;
+      }
+      const list = SafeArraySlice(this.#list, 0, index);
+      SafeArrayPush(list, [key, text]);
+      for (let i = index + 1; i < this.#list.length; i++) if (this.#list[i][0] !== key) SafeArrayPush(list, this.#list[i]);
+      this.#list = list;
+    }
+
+    append(name, value) {
+      if (arguments.length < 2) throw new TypeError("Headers.append: 2 arguments required");
+      this.#append(name, value);
     }
 
     delete(name) {
       const key = headerName(name);
       this.#checkMutable();
-      this.#list = this.#list.filter(([n]) => n !== key);
+      this.#list = SafeArrayFilter(this.#list, (pair) => pair[0] !== key);
     }
 
     get(name) {
-      const key = headerName(name);
-      const values = this.#list.filter(([n]) => n === key).map(([, v]) => v);
-      return values.length === 0 ? null : values.join(", ");
+      const values = valuesOf(this.#list, headerName(name));
+      return values.length === 0 ? null : ArrayPrototypeJoin(values, ", ");
     }
 
     getSetCookie() {
-      return this.#list.filter(([n]) => n === "set-cookie").map(([, v]) => v);
+      return valuesOf(this.#list, "set-cookie");
     }
 
     has(name) {
-      const key = headerName(name);
-      return this.#list.some(([n]) => n === key);
+      return this.#has(name);
     }
 
-    // Replaces the first entry in place and drops the rest, keeping the header's position.
     set(name, value) {
       if (arguments.length < 2) throw new TypeError("Headers.set: 2 arguments required");
-      const key = headerName(name);
-      const text = headerValue(value, key);
-      this.#checkMutable();
-      const index = this.#list.findIndex(([n]) => n === key);
-      if (index === -1) this.#list.push([key, text]);
-      else this.#list = [...this.#list.slice(0, index), [key, text], ...this.#list.slice(index + 1).filter(([n]) => n !== key)];
+      this.#set(name, value);
     }
 
     forEach(callback, thisArg = undefined) {
       if (typeof callback !== "function") throw new TypeError("Headers.forEach: callback must be a function");
-      for (const [name, value] of this.entries()) Reflect.apply(callback, thisArg, [value, name, this]);
+      for (let i = 0; ; i++) {
+        const pairs = sortAndCombine(this.#list);
+        if (i >= pairs.length) return;
+        ReflectApply(callback, thisArg, [pairs[i][1], pairs[i][0], this]);
+      }
     }
 
     // Live like the platform's iterator: each step sorts and combines the list as it is then.
@@ -126,18 +176,26 @@
     }
 
     *keys() {
-      for (const [name] of this.entries()) yield name;
+      for (let i = 0; ; i++) {
+        const pairs = sortAndCombine(this.#list);
+        if (i >= pairs.length) return;
+        yield pairs[i][0];
+      }
     }
 
     *values() {
-      for (const [, value] of this.entries()) yield value;
+      for (let i = 0; ; i++) {
+        const pairs = sortAndCombine(this.#list);
+        if (i >= pairs.length) return;
+        yield pairs[i][1];
+      }
     }
 
-    [Symbol.iterator]() {
+    [SymbolIterator]() {
       return this.entries();
     }
   }
 
-  hooks.headers = { makeImmutable, isImmutable, rawList };
+  hooks.headers = { isHeaders, makeImmutable, isImmutable, rawList, combinedList, hasHeader, appendHeader };
   exposeClass(Headers);
 });

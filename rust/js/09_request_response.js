@@ -9,22 +9,37 @@
 (function (ops, hooks) {
   "use strict";
   const { exposeClass, toBytes } = hooks.webidl;
-  const { makeImmutable, isImmutable, rawList } = hooks.headers;
+  const { makeImmutable, isImmutable, rawList, combinedList, hasHeader, appendHeader } = hooks.headers;
+  const { isAbortSignal, anySignal, newSignal } = hooks.events;
+  const { isParams, serializeParams } = hooks.urlSearchParams;
   // Captured now, before user code can replace the globals.
-  const { AbortController, AbortSignal, Headers, URLSearchParams } = globalThis;
-  const anySignal = AbortSignal.any;
+  const { Headers } = globalThis;
+  const {
+    ArrayBufferIsView, JSONParse, JSONStringify, MathTrunc, Number, ObjectDefineProperty, ObjectGetOwnPropertyDescriptors,
+    ObjectHasOwn, ObjectKeys, PromiseResolve, RangeError, SafeRegExp, SafeRegExpTest, SafeSet, SafeWeakMap,
+    StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToUpperCase, StringPrototypeToWellFormed,
+    SymbolAsyncIterator, Symbol, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetLength,
+    TypedArrayPrototypeSet, Uint8Array, isArrayBuffer, isSharedArrayBuffer,
+  } = hooks.primordials;
 
   const internal = Symbol("internal");
 
   function dictionary(value, what) {
-    if (value === undefined || value === null) return {};
+    if (value === undefined || value === null) return { __proto__: null };
     if (typeof value !== "object" && typeof value !== "function") throw new TypeError(`${what}: init must be an object`);
     return value;
   }
 
+  // A copy of a Uint8Array's bytes (typed-array `slice` would look up the tenant's species).
+  function copyBytes(bytes) {
+    const out = new Uint8Array(TypedArrayPrototypeGetLength(bytes));
+    TypedArrayPrototypeSet(out, bytes);
+    return out;
+  }
+
   // Request and Response -> { bytes: Uint8Array | null, used, stream }. Clones share `bytes`,
   // which is never written after extraction; readers get copies.
-  const bodies = new WeakMap();
+  const bodies = new SafeWeakMap();
 
   function bodyState(owner) {
     const state = bodies.get(owner);
@@ -32,32 +47,46 @@
     return state;
   }
 
+  function newBodyState(bytes) {
+    return { __proto__: null, bytes, used: false, stream: null };
+  }
+
   // Returns { bytes, type }: the Fetch Standard's "extract a body" for the types we have.
   function extractBody(init) {
-    if (init instanceof BodyStream) return { bytes: takeStream(init), type: null };
-    if (init instanceof URLSearchParams) return { bytes: ops.utf8Encode(`${init}`), type: "application/x-www-form-urlencoded;charset=UTF-8" };
-    if (ArrayBuffer.isView(init) || init instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && init instanceof SharedArrayBuffer)) {
-      return { bytes: toBytes(init, "body").slice(), type: null };
+    if (isBodyStream(init)) return { __proto__: null, bytes: takeStream(init), type: null };
+    if (isParams(init)) return { __proto__: null, bytes: ops.utf8Encode(serializeParams(init)), type: "application/x-www-form-urlencoded;charset=UTF-8" };
+    if (ArrayBufferIsView(init) || isArrayBuffer(init) || isSharedArrayBuffer(init)) {
+      return { __proto__: null, bytes: copyBytes(toBytes(init, "body")), type: null };
     }
-    return { bytes: ops.utf8Encode(`${init}`), type: "text/plain;charset=UTF-8" };
+    return { __proto__: null, bytes: ops.utf8Encode(`${init}`), type: "text/plain;charset=UTF-8" };
   }
 
   function setBody(owner, extracted, headers) {
-    bodies.set(owner, { bytes: extracted?.bytes ?? null, used: false, stream: null });
-    if (extracted?.type && !headers.has("content-type")) headers.append("content-type", extracted.type);
+    bodies.set(owner, newBodyState(extracted?.bytes ?? null));
+    if (extracted?.type && !hasHeader(headers, "content-type")) appendHeader(headers, "content-type", extracted.type);
   }
 
   // A body is read once. Reading a null body yields no bytes and does not count as a use.
   function consume(owner) {
     const state = bodyState(owner);
     if (state.used) throw new TypeError("Body has already been used");
-    if (state.stream?.locked) throw new TypeError("Body is locked by a reader");
+    if (state.stream !== null && isLocked(state.stream)) throw new TypeError("Body is locked by a reader");
     if (state.bytes === null) return new Uint8Array(0);
     state.used = true;
-    return state.bytes.slice();
+    return copyBytes(state.bytes);
+  }
+
+  // A stream's one chunk (all the bytes), or null once read or when there are none.
+  function takeChunk(owner) {
+    const state = bodyState(owner);
+    if (state.used) return null;
+    state.used = true;
+    return TypedArrayPrototypeGetLength(state.bytes) === 0 ? null : copyBytes(state.bytes);
   }
 
   let takeStream;
+  let isBodyStream;
+  let isLocked;
 
   class BodyStream {
     #owner;
@@ -73,6 +102,8 @@
         if (stream.#locked) throw new TypeError("The body is locked by a reader");
         return consume(stream.#owner);
       };
+      isBodyStream = (value) => value !== null && typeof value === "object" && #owner in value;
+      isLocked = (stream) => stream.#locked;
     }
 
     get locked() {
@@ -88,16 +119,14 @@
       };
       return {
         async read() {
-          const state = bodyState(owner);
-          if (state.used) return { done: true, value: undefined };
-          state.used = true;
-          return state.bytes.length === 0 ? { done: true, value: undefined } : { done: false, value: state.bytes.slice() };
+          const chunk = takeChunk(owner);
+          return chunk === null ? { done: true, value: undefined } : { done: false, value: chunk };
         },
         releaseLock: release,
         async cancel() {
           bodyState(owner).used = true;
         },
-        closed: Promise.resolve(),
+        closed: PromiseResolve(),
       };
     }
 
@@ -106,12 +135,14 @@
       bodyState(this.#owner).used = true;
     }
 
-    async *[Symbol.asyncIterator]() {
-      const reader = this.getReader();
+    // Reads through the body's state, not through a reader the tenant's prototypes could change.
+    async *[SymbolAsyncIterator]() {
+      if (this.#locked) throw new TypeError("The body is already locked by a reader");
+      this.#locked = true;
       try {
-        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) yield chunk.value;
+        for (let chunk = takeChunk(this.#owner); chunk !== null; chunk = takeChunk(this.#owner)) yield chunk;
       } finally {
-        reader.releaseLock();
+        this.#locked = false;
       }
     }
   }
@@ -128,7 +159,7 @@
       return bodyState(this).used;
     },
     async arrayBuffer() {
-      return consume(this).buffer;
+      return TypedArrayPrototypeGetBuffer(consume(this));
     },
     async bytes() {
       return consume(this);
@@ -137,13 +168,17 @@
       return ops.utf8Decode(consume(this), false, false);
     },
     async json() {
-      return JSON.parse(ops.utf8Decode(consume(this), false, false));
+      return JSONParse(ops.utf8Decode(consume(this), false, false));
     },
   };
 
   function mixBody(cls) {
-    for (const [key, desc] of Object.entries(Object.getOwnPropertyDescriptors(bodyMixin))) {
-      Object.defineProperty(cls.prototype, key, { ...desc, enumerable: false });
+    const descriptors = ObjectGetOwnPropertyDescriptors(bodyMixin);
+    const keys = ObjectKeys(descriptors);
+    for (let i = 0; i < keys.length; i++) {
+      const desc = descriptors[keys[i]];
+      desc.enumerable = false;
+      ObjectDefineProperty(cls.prototype, keys[i], desc);
     }
   }
 
@@ -153,23 +188,29 @@
     return copy;
   }
 
-  const redirectModes = new Set(["follow", "error", "manual"]);
+  const redirectModes = new SafeSet(["follow", "error", "manual"]);
+  const statusTextPattern = SafeRegExp(/^[\t\x20-\x7e\x80-\xff]*$/);
 
   // A request's signal follows the given one, so aborting either the source or ours is seen.
   function followSignal(signal) {
-    if (signal === null || signal === undefined) return new AbortController().signal;
-    if (!(signal instanceof AbortSignal)) throw new TypeError("Request: signal must be an AbortSignal");
-    return Reflect.apply(anySignal, AbortSignal, [[signal]]);
+    if (signal === null || signal === undefined) return newSignal();
+    if (!isAbortSignal(signal)) throw new TypeError("Request: signal must be an AbortSignal");
+    return anySignal([signal]);
+  }
+
+  function parseURL(input) {
+    return ops.urlParse(StringPrototypeToWellFormed(`${input}`), undefined);
   }
 
   function parseRequestUrl(input) {
-    const record = ops.urlParse(`${input}`.toWellFormed(), undefined);
+    const record = parseURL(input);
     if (record === null) throw new TypeError(`Invalid URL: ${input}`);
     if (record.username || record.password) throw new TypeError("Request URLs cannot include credentials");
     return record.href;
   }
 
   let requestToWire;
+  let isRequest;
 
   class Request {
     #method;
@@ -181,7 +222,7 @@
     constructor(input, init = undefined) {
       if (arguments.length === 0) throw new TypeError("Request: 1 argument required, but only 0 present");
       const options = dictionary(init, "Request");
-      const source = input instanceof Request ? input : null;
+      const source = isRequest(input) ? input : null;
       this.#url = source ? source.#url : parseRequestUrl(input);
       // The method is normalized and checked (TRACE, CONNECT, TRACK: TypeError) in Rust, where
       // no replaced built-in can reach the decision.
@@ -200,7 +241,7 @@
         setBody(this, extractBody(initBody), this.#headers);
       } else {
         // The source's body moves into the new request, which leaves the source used.
-        setBody(this, sourceState?.bytes ? { bytes: consume(source), type: null } : null, this.#headers);
+        setBody(this, sourceState?.bytes ? { __proto__: null, bytes: consume(source), type: null } : null, this.#headers);
       }
     }
 
@@ -227,12 +268,14 @@
     clone() {
       const state = bodyState(this);
       if (state.used) throw new TypeError("Request.clone: the body has already been used");
-      const copy = new Request(this.#url, { method: this.#method, headers: this.#headers, redirect: this.#redirect, signal: this.#signal });
-      bodies.set(copy, { bytes: state.bytes, used: false, stream: null });
+      const init = { __proto__: null, method: this.#method, headers: this.#headers, redirect: this.#redirect, signal: this.#signal };
+      const copy = new Request(this.#url, init);
+      bodies.set(copy, newBodyState(state.bytes));
       return copy;
     }
 
     static {
+      isRequest = (value) => value !== null && typeof value === "object" && #method in value;
       requestToWire = (request) => ({
         method: request.#method,
         url: request.#url,
@@ -245,9 +288,11 @@
   }
 
   let setResponseFields;
+  let responseToWire;
+  let isResponse;
 
-  const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
-  const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+  const nullBodyStatuses = new SafeSet([101, 103, 204, 205, 304]);
+  const redirectStatuses = new SafeSet([301, 302, 303, 307, 308]);
 
   class Response {
     #type = "default";
@@ -259,10 +304,10 @@
 
     constructor(body = null, init = undefined) {
       const options = dictionary(init, "Response");
-      const status = options.status === undefined ? 200 : Math.trunc(Number(options.status));
+      const status = options.status === undefined ? 200 : MathTrunc(Number(options.status));
       if (!(status >= 200 && status <= 599)) throw new RangeError(`Response: status must be in the range 200 to 599, got ${options.status}`);
       const statusText = options.statusText === undefined ? "" : `${options.statusText}`;
-      if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(statusText)) throw new TypeError("Response: invalid statusText");
+      if (!SafeRegExpTest(statusTextPattern, statusText)) throw new TypeError("Response: invalid statusText");
       this.#status = status;
       this.#statusText = statusText;
       this.#headers = new Headers(options.headers);
@@ -273,28 +318,29 @@
     }
 
     static error() {
-      const response = new Response(null, { status: 200 });
-      setResponseFields(response, { type: "error", status: 0 });
-      makeImmutable(response.headers);
+      const response = new Response(null, { __proto__: null, status: 200 });
+      setResponseFields(response, { __proto__: null, type: "error", status: 0 });
+      makeImmutable(response.#headers);
       return response;
     }
 
     static redirect(url, status = 302) {
-      const location = ops.urlParse(`${url}`.toWellFormed(), undefined);
+      const location = parseURL(url);
       if (location === null) throw new TypeError(`Invalid URL: ${url}`);
       if (!redirectStatuses.has(Number(status))) throw new RangeError(`Invalid redirect status: ${status}`);
-      const response = new Response(null, { status: Number(status), headers: { location: location.href } });
-      makeImmutable(response.headers);
+      const headers = { __proto__: null, location: location.href };
+      const response = new Response(null, { __proto__: null, status: Number(status), headers });
+      makeImmutable(response.#headers);
       return response;
     }
 
     static json(data, init = undefined) {
-      const text = JSON.stringify(data);
+      const text = JSONStringify(data);
       if (text === undefined) throw new TypeError("Response.json: the value is not JSON-serializable");
       const options = dictionary(init, "Response");
       const headers = new Headers(options.headers);
-      if (!headers.has("content-type")) headers.set("content-type", "application/json");
-      return new Response(text, { status: options.status, statusText: options.statusText, headers });
+      if (!hasHeader(headers, "content-type")) appendHeader(headers, "content-type", "application/json");
+      return new Response(text, { __proto__: null, status: options.status, statusText: options.statusText, headers });
     }
 
     get type() {
@@ -329,35 +375,66 @@
       const state = bodyState(this);
       if (state.used) throw new TypeError("Response.clone: the body has already been used");
       const copy = new Response(null);
-      setResponseFields(copy, { type: this.#type, url: this.#url, redirected: this.#redirected, status: this.#status, statusText: this.#statusText, headers: cloneHeaders(this.#headers) });
-      bodies.set(copy, { bytes: state.bytes, used: false, stream: null });
+      setResponseFields(copy, {
+        __proto__: null,
+        type: this.#type,
+        url: this.#url,
+        redirected: this.#redirected,
+        status: this.#status,
+        statusText: this.#statusText,
+        headers: cloneHeaders(this.#headers),
+      });
+      bodies.set(copy, newBodyState(state.bytes));
       return copy;
     }
 
     static {
+      isResponse = (value) => value !== null && typeof value === "object" && #status in value;
       setResponseFields = (response, fields) => {
-        if ("type" in fields) response.#type = fields.type;
-        if ("url" in fields) response.#url = fields.url;
-        if ("redirected" in fields) response.#redirected = fields.redirected;
-        if ("status" in fields) response.#status = fields.status;
-        if ("statusText" in fields) response.#statusText = fields.statusText;
-        if ("headers" in fields) response.#headers = fields.headers;
+        if (ObjectHasOwn(fields, "type")) response.#type = fields.type;
+        if (ObjectHasOwn(fields, "url")) response.#url = fields.url;
+        if (ObjectHasOwn(fields, "redirected")) response.#redirected = fields.redirected;
+        if (ObjectHasOwn(fields, "status")) response.#status = fields.status;
+        if (ObjectHasOwn(fields, "statusText")) response.#statusText = fields.statusText;
+        if (ObjectHasOwn(fields, "headers")) response.#headers = fields.headers;
       };
+      responseToWire = (response) => ({
+        __proto__: null,
+        status: response.#status,
+        statusText: response.#statusText,
+        headers: combinedList(response.#headers),
+        body: consume(response),
+      });
     }
+  }
+
+  // A field of a wire object from the host, or `fallback`: only its own properties count, so a
+  // getter on Object.prototype cannot fill in a missing one.
+  function field(wire, key, fallback) {
+    return ObjectHasOwn(wire, key) && wire[key] !== undefined ? wire[key] : fallback;
   }
 
   // `body` is a Uint8Array the response may keep, or null; `headers` a list of [name, value].
   // The url drops its fragment, as Response.url does.
-  function responseFromWire({ status, statusText = "", headers = [], body = null, url = "", redirected = false }) {
-    const response = new Response(null, { status: 200, headers });
-    bodies.set(response, { bytes: body, used: false, stream: null });
-    setResponseFields(response, { type: "basic", status, statusText, url: url.split("#")[0], redirected });
+  function responseFromWire(wire) {
+    const response = new Response(null, { __proto__: null, status: 200, headers: field(wire, "headers", []) });
+    bodies.set(response, newBodyState(field(wire, "body", null)));
+    const url = `${field(wire, "url", "")}`;
+    const hashAt = StringPrototypeIndexOf(url, "#");
+    setResponseFields(response, {
+      __proto__: null,
+      type: "basic",
+      status: field(wire, "status", undefined),
+      statusText: field(wire, "statusText", ""),
+      url: hashAt === -1 ? url : StringPrototypeSlice(url, 0, hashAt),
+      redirected: field(wire, "redirected", false),
+    });
     return response;
   }
 
   mixBody(Request);
   mixBody(Response);
-  hooks.http = { requestToWire, responseFromWire };
+  hooks.http = { requestToWire, responseFromWire, responseToWire, isResponse };
   exposeClass(Request);
   exposeClass(Response);
 });

@@ -4,19 +4,20 @@
   const { expose, exposeClass } = hooks.webidl;
   // Captured now, before user code can replace the global.
   const { DOMException } = globalThis;
+  const { Error, SafeArrayFrom, Symbol, TypeError, instanceOf } = hooks.primordials;
 
   // ops.structuredClone signals an uncloneable value with an error named DataCloneError; other
   // exceptions (a getter that throws while being serialized) propagate unchanged.
   function structuredClone(value, options = undefined) {
     if (arguments.length === 0) throw new TypeError("structuredClone: 1 argument required, but only 0 present");
     const transfer = options?.transfer;
-    if (transfer !== undefined && [...transfer].length > 0) {
+    if (transfer !== undefined && SafeArrayFrom(transfer).length > 0) {
       throw new DOMException("structuredClone: transferring objects is not supported", "DataCloneError");
     }
     try {
       return ops.structuredClone(value);
     } catch (error) {
-      if (error instanceof Error && error.name === "DataCloneError" && !(error instanceof DOMException)) {
+      if (instanceOf(error, Error) && error.name === "DataCloneError" && !instanceOf(error, DOMException)) {
         throw new DOMException(error.message, "DataCloneError");
       }
       throw error;

@@ -2,6 +2,11 @@
 // exports them from a built-in module and passes `ctx` to entrypoint methods.
 (function (ops, hooks) {
   "use strict";
+  const { ObjectFreeze, ReflectApply, SafeArrayPush, TypeError } = hooks.primordials;
+  const { responseToWire, isResponse } = hooks.http;
+  const { reportError } = hooks;
+  // Captured now, before user code can replace the global.
+  const { Request } = globalThis;
 
   // Subclass to make an entrypoint: the host constructs it per call with (ctx, env).
   class WorkerEntrypoint {
@@ -22,36 +27,47 @@
   }
 
   // ctx.waitUntil keeps nothing alive past the call in workerbox: the promise is observed so a
-  // rejection is reported instead of going unhandled.
+  // rejection is reported instead of going unhandled (awaited, not `.catch`ed: that would call
+  // whatever the tenant made of Promise.prototype.then).
+  async function observe(promise) {
+    try {
+      await promise;
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
   function makeContext(props) {
     const ctx = {
       props: props === undefined ? {} : props,
       waitUntil(promise) {
-        Promise.resolve(promise).catch((e) => hooks.reportError(e));
+        observe(promise);
       },
       passThroughOnException() {},
     };
-    return Object.freeze(ctx);
+    return ObjectFreeze(ctx);
   }
 
   // The host's `ep.fetch(request)`: builds a Request from the wire form, calls the entrypoint's
   // fetch handler, and reads the Response back into the wire form.
+  // The response is read through its internal state (responseToWire), so a tenant's getters
+  // cannot feed the host something other than what the Response holds.
   async function serveFetch(receiver, wire, extra) {
-    const { Request, Response } = hooks.classes;
     const request = new Request(wire.url, {
+      __proto__: null,
       method: wire.method,
       headers: wire.headers,
       body: wire.body === null || wire.method === "GET" || wire.method === "HEAD" ? null : wire.body,
     });
-    const response = await receiver.fetch(request, ...extra);
-    if (!(response instanceof Response)) {
+    const args = [request];
+    for (let i = 0; i < extra.length; i++) SafeArrayPush(args, extra[i]);
+    const response = await ReflectApply(receiver.fetch, receiver, args);
+    if (!isResponse(response)) {
       throw new TypeError("The fetch handler must return a Response (or a promise of one)");
     }
-    const body = new Uint8Array(await response.arrayBuffer());
-    return { status: response.status, statusText: response.statusText, headers: [...response.headers], body };
+    return responseToWire(response);
   }
 
-  hooks.classes = { Request: globalThis.Request, Response: globalThis.Response };
   hooks.serveFetch = serveFetch;
   hooks.WorkerEntrypoint = WorkerEntrypoint;
   hooks.RpcTarget = RpcTarget;

@@ -5,10 +5,12 @@
   "use strict";
   const { expose } = hooks.webidl;
   const { requestToWire, responseFromWire } = hooks.http;
-  const { Request, TypeError: TypeErrorClass, Error: ErrorClass, Promise: PromiseClass } = globalThis;
+  const { Request } = globalThis;
+  const { Error: ErrorClass, ObjectDefineProperty, Promise: PromiseClass, SafePromiseRace, TypeError: TypeErrorClass } =
+    hooks.primordials;
 
   class SubrequestLimitError extends ErrorClass {}
-  Object.defineProperty(SubrequestLimitError.prototype, "name", { value: "SubrequestLimitExceeded" });
+  ObjectDefineProperty(SubrequestLimitError.prototype, "name", { __proto__: null, value: "SubrequestLimitExceeded" });
 
   async function fetch(input, init = undefined) {
     const request = new Request(input, init);
@@ -27,7 +29,7 @@
     const aborted = new PromiseClass((_, reject) => {
       signal.addEventListener("abort", () => reject(signal.reason), { once: true });
     });
-    const answer = await PromiseClass.race([outbound(wire), aborted]);
+    const answer = await SafePromiseRace([outbound(wire), aborted]);
     return responseFromWire({ ...answer, url: answer.url || request.url });
   }
 

@@ -2,7 +2,7 @@
 
 use sha1::Digest;
 
-use super::{bytes_of, throw_type_error};
+use super::{bytes_of, contents_mut, new_buffer, throw_type_error};
 
 /// Web Crypto's per-call cap on getRandomValues.
 const MAX_RANDOM_BYTES: usize = 65536;
@@ -63,6 +63,8 @@ pub fn op_digest(
             return throw_type_error(scope, &format!("digest: unsupported algorithm {other:?}"));
         }
     };
-    let store = v8::ArrayBuffer::new_backing_store_from_vec(out).make_shared();
-    rv.set(v8::ArrayBuffer::with_backing_store(scope, &store).into());
+    if let Some(buffer) = new_buffer(scope, out.len()) {
+        contents_mut(buffer).copy_from_slice(&out);
+        rv.set(buffer.into());
+    }
 }

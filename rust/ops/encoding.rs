@@ -1,14 +1,26 @@
 //! UTF-8 ops behind `TextEncoder` and `TextDecoder`.
 
-use super::{bytes_of, throw_type_error, uint8_array};
+use super::{bytes_of, contents_mut, new_buffer, throw_type_error};
 
+/// Encodes straight into a buffer from the worker's budget (lone surrogates become U+FFFD, as
+/// the Encoding Standard asks), so no copy of the text lives outside it.
 pub fn op_utf8_encode(
     scope: &mut v8::PinScope,
     args: v8::FunctionCallbackArguments,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
-    let text = args.get(0).to_rust_string_lossy(scope);
-    rv.set(uint8_array(scope, text.into_bytes()).into());
+    let Some(text) = args.get(0).to_string(scope) else {
+        return;
+    };
+    let len = text.utf8_length(scope);
+    let Some(buffer) = new_buffer(scope, len) else {
+        return;
+    };
+    let flags = v8::WriteFlags::kReplaceInvalidUtf8;
+    let written = text.write_utf8_v2(scope, contents_mut(buffer), flags, None);
+    if let Some(array) = v8::Uint8Array::new(scope, buffer, 0, written) {
+        rv.set(array.into());
+    }
 }
 
 pub fn op_utf8_encode_into(

@@ -12,6 +12,7 @@ mod encoding;
 mod fetch;
 mod timers;
 mod url;
+mod wasm;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -48,7 +49,8 @@ pub struct OpState {
     pub service_fetch: Option<v8::Global<v8::Function>>,
     /// The bootstrap's `hooks.wasmModule`, which compiles a `wasm` module's bytes.
     pub wasm_module: Option<v8::Global<v8::Function>>,
-    /// The isolate's off-heap budget (ArrayBuffers), which WebAssembly memory is charged to.
+    /// The isolate's off-heap budget: ArrayBuffers (the ops' own included, see `new_buffer`) and
+    /// WebAssembly memory (ops/wasm.rs).
     pub buffers: Option<std::sync::Arc<crate::heap::BufferBudget>>,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
@@ -148,32 +150,23 @@ ops! {
     "structuredClone" => clone::op_structured_clone,
     "normalizeMethod" => fetch::op_normalize_method,
     "takeSubrequest" => op_take_subrequest,
-    "chargeWasm" => op_charge_wasm,
-    "wasmRoom" => op_wasm_room,
+    "enqueueMicrotask" => op_enqueue_microtask,
+    "wasmMemoryDescriptor" => wasm::op_memory_descriptor,
+    "wasmCompile" => wasm::op_compile,
+    "wasmChargeInstance" => wasm::op_charge_instance,
 }
 
-/// `ops.wasmRoom()`: bytes left in the worker's off-heap budget.
-fn op_wasm_room(
-    scope: &mut v8::PinScope,
-    _args: v8::FunctionCallbackArguments,
-    mut rv: v8::ReturnValue<v8::Value>,
-) {
-    let room = state(scope).buffers.as_ref().map_or(0, |b| b.room());
-    rv.set_double(room as f64);
-}
-
-/// `ops.chargeWasm(bytes)`: reserves WebAssembly memory the worker may come to use in its
-/// off-heap budget, for good (see js/13_wasm.js). Returns false, reserving nothing, past it.
-fn op_charge_wasm(
+/// `ops.enqueueMicrotask(fn)`: queues `fn` on V8's microtask queue directly, so queueMicrotask
+/// needs no promise (whose `then`, `constructor` and species the sandbox can replace).
+fn op_enqueue_microtask(
     scope: &mut v8::PinScope,
     args: v8::FunctionCallbackArguments,
-    mut rv: v8::ReturnValue<v8::Value>,
+    _rv: v8::ReturnValue<v8::Value>,
 ) {
-    let bytes = args.get(0).number_value(scope).unwrap_or(f64::NAN);
-    let budget = state(scope).buffers.clone();
-    let fits =
-        bytes >= 0.0 && bytes <= usize::MAX as f64 && budget.is_some_and(|b| b.reserve(bytes as usize));
-    rv.set_bool(fits);
+    match v8::Local::<v8::Function>::try_from(args.get(0)) {
+        Ok(f) => scope.enqueue_microtask(f),
+        Err(_) => throw_type_error(scope, "queueMicrotask: the callback must be a function"),
+    }
 }
 
 /// `ops.takeSubrequest()`: counts one outbound request; returns how many remain, or
@@ -222,32 +215,66 @@ fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     scope.throw_exception(exc);
 }
 
-/// Copies the bytes of an ArrayBufferView or ArrayBuffer.
+/// Throws a JS `RangeError` with `message`.
+fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+    let msg = v8::String::new(scope, message).unwrap();
+    let exc = v8::Exception::range_error(scope, msg);
+    scope.throw_exception(exc);
+}
+
+/// Copies the bytes of an ArrayBufferView, ArrayBuffer or SharedArrayBuffer (a BufferSource).
 pub fn bytes_of(value: v8::Local<v8::Value>) -> Option<Vec<u8>> {
     if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
         let mut out = vec![0u8; view.byte_length()];
         view.copy_contents(&mut out);
         return Some(out);
     }
-    if let Ok(buffer) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
-        let store = buffer.get_backing_store();
-        let len = store.byte_length();
-        let Some(data) = store.data() else {
-            return Some(Vec::new());
-        };
-        // SAFETY: the backing store is kept alive by `store` for the duration of the copy and
-        // holds `len` initialised bytes; JS cannot run concurrently on this thread.
-        return Some(unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, len) }.to_vec());
-    }
-    None
+    let store = if let Ok(buffer) = v8::Local::<v8::ArrayBuffer>::try_from(value) {
+        buffer.get_backing_store()
+    } else {
+        v8::Local::<v8::SharedArrayBuffer>::try_from(value).ok()?.get_backing_store()
+    };
+    let len = store.byte_length();
+    let Some(data) = store.data() else {
+        return Some(Vec::new());
+    };
+    // SAFETY: the backing store is kept alive by `store` for the duration of the copy and holds
+    // `len` initialised bytes; nothing writes them meanwhile: no JS runs on this thread, and a
+    // SharedArrayBuffer never leaves its isolate (there is no postMessage), so no other thread
+    // holds it.
+    Some(unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, len) }.to_vec())
 }
 
-/// A new `Uint8Array` owning `bytes`.
-fn uint8_array<'s>(scope: &mut v8::PinScope<'s, '_>, bytes: Vec<u8>) -> v8::Local<'s, v8::Uint8Array> {
-    let len = bytes.len();
-    let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes).make_shared();
-    let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
-    v8::Uint8Array::new(scope, buffer, 0, len).unwrap()
+/// A new zeroed ArrayBuffer of `len` bytes drawn from the worker's off-heap budget, or None with
+/// a `RangeError` thrown when the budget has no room. Every buffer an op hands the sandbox comes
+/// from here: a backing store made from a Rust Vec would sit outside the budget. V8 aborts the
+/// process when the isolate's allocator refuses `ArrayBuffer::new`, so the room is checked
+/// first; nothing else draws on the budget between the check and the allocation (this thread
+/// runs no JS meanwhile, and other threads only free).
+pub fn new_buffer<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    len: usize,
+) -> Option<v8::Local<'s, v8::ArrayBuffer>> {
+    let room = state(scope).buffers.as_ref().map_or(0, |b| b.room());
+    if len > room {
+        throw_range_error(
+            scope,
+            &format!("Array buffer allocation failed: {len} bytes would exceed this worker's memory limit"),
+        );
+        return None;
+    }
+    Some(v8::ArrayBuffer::new(scope, len))
+}
+
+/// The bytes of a buffer made by `new_buffer`, to fill before any JS runs.
+fn contents_mut<'a>(buffer: v8::Local<'a, v8::ArrayBuffer>) -> &'a mut [u8] {
+    let len = buffer.byte_length();
+    match buffer.data() {
+        // SAFETY: a fresh, non-shared ArrayBuffer owns `len` initialised (zeroed) bytes, and no
+        // JS runs while the caller holds the slice, so nothing else reads or detaches it.
+        Some(data) if len > 0 => unsafe { std::slice::from_raw_parts_mut(data.as_ptr() as *mut u8, len) },
+        _ => &mut [],
+    }
 }
 
 pub fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut OpState {
