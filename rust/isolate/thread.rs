@@ -290,7 +290,9 @@ pub fn run(commands: Receiver<Command>, cx: ThreadContext) {
                 if let Some(mut worker) = workers.remove(&id) {
                     // Calls awaiting a host call or a timer end now, with the handle's reason.
                     let reason = worker.termination.get();
-                    worker.condemn(reason.unwrap_or_else(|| Error::Closed("the worker was closed".into())));
+                    let reason = reason.unwrap_or_else(|| Error::Closed("the worker was closed".into()));
+                    // No later call can reach a removed worker, so nobody is left to tell.
+                    worker.condemn(reason, true);
                     // Disposal is the slow half of a sandbox's life; it waits for idle time
                     // unless closed isolates pile up under sustained load.
                     if disposed.is_none() && retired.len() < MAX_RETIRED {

@@ -14,7 +14,7 @@ use pyo3::types::PyTuple;
 
 use super::convert::{Registrar, from_value, to_value};
 use super::http::{PyRequest, PyResponse};
-use crate::rpc::pool::{HostPool, PoolLimits};
+use crate::rpc::pool::{HostPool, PoolLimits, blocking};
 use crate::rpc::{Host, HostCall, HostError, HostReply};
 use crate::value::Value;
 
@@ -132,13 +132,14 @@ impl PyHost {
             let mut result = func.call1(PyTuple::new(py, args)?)?;
             if py.import("inspect")?.call_method1("iscoroutine", (&result,))?.is_truthy()? {
                 let asyncio = py.import("asyncio")?;
-                result = match &event_loop {
+                // The coroutine may await workers whose bindings need this pool.
+                result = blocking(|| match &event_loop {
                     // concurrent.futures' result() waits with the GIL released.
-                    Some(l) => asyncio
-                        .call_method1("run_coroutine_threadsafe", (result, l))?
-                        .call_method0("result")?,
-                    None => asyncio.call_method1("run", (result,))?,
-                };
+                    Some(l) => {
+                        asyncio.call_method1("run_coroutine_threadsafe", (result, l))?.call_method0("result")
+                    }
+                    None => asyncio.call_method1("run", (result,)),
+                })?;
             }
             Ok(result)
         };

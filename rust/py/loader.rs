@@ -205,7 +205,7 @@ impl PyLoader {
         let (entry, filling) = match lookup {
             Lookup::Hit(worker) => return Ok(self.worker(worker, Some(id))),
             Lookup::Wait(entry) => {
-                let worker = py.detach(|| entry.wait());
+                let worker = py.detach(|| crate::rpc::pool::blocking(|| entry.wait()));
                 return Ok(self.worker(worker, Some(id)));
             }
             Lookup::Fill(entry, filling) => (entry, filling),

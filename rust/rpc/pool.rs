@@ -5,9 +5,15 @@
 //! in rotation. A call another worker makes therefore waits for at most about one running call
 //! to finish, however many calls a neighbour has queued.
 //!
-//! Threads start on demand up to the cap and exit after sitting idle. Pure Rust: the jobs are
-//! closures; what they run (Python, for `py::host`) is the caller's business.
+//! Threads start on demand up to the cap and exit after sitting idle. A call that blocks on
+//! another worker (a binding that calls a worker and waits, directly or through a coroutine) wraps
+//! the wait in `blocking`: for that long its thread and its place in the worker's share do not
+//! count, so nested calls do not deadlock the pool. Blocked threads are still threads, so they
+//! are bounded too, at `BLOCKED_FACTOR` times the cap: nesting deeper than that waits for a
+//! thread to come back. Pure Rust: the jobs are closures; what they run (Python, for `py::host`)
+//! is the caller's business.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -44,6 +50,9 @@ pub const DEFAULT_THREADS: usize = 16;
 const PER_WORKER: usize = 4;
 const QUEUE: usize = 10_000;
 
+/// Threads in all, blocked ones included, are at most this many times the cap.
+const BLOCKED_FACTOR: usize = 8;
+
 /// How long an idle thread waits for work before it exits.
 const IDLE_EXIT: Duration = Duration::from_secs(30);
 
@@ -68,6 +77,8 @@ struct State {
     turns: VecDeque<u64>,
     threads: usize,
     idle: usize,
+    /// Threads inside `blocking`: alive, but not counted against the cap.
+    blocked: usize,
 }
 
 impl State {
@@ -136,21 +147,7 @@ impl HostPool {
         }
         q.waiting.push_back(job);
         state.offer(worker, limits.per_worker);
-        let start = state.idle == 0 && state.threads < limits.threads && !state.turns.is_empty();
-        if start {
-            state.threads += 1;
-        }
-        drop(state);
-        self.shared.work.notify_one();
-        if start {
-            let shared = self.shared.clone();
-            let spawned =
-                std::thread::Builder::new().name("workerbox-host".into()).spawn(move || shared.serve());
-            if spawned.is_err() {
-                // The call still runs once a running thread frees up.
-                self.shared.state.lock().unwrap().threads -= 1;
-            }
-        }
+        self.shared.wake(state);
     }
 
     /// Threads running now (for tests and stats).
@@ -160,7 +157,28 @@ impl HostPool {
 }
 
 impl Shared {
-    fn serve(&self) {
+    /// Hands the listed work to an idle thread, or starts one if the cap allows.
+    fn wake(self: &Arc<Self>, mut state: std::sync::MutexGuard<'_, State>) {
+        let counted = state.threads - state.blocked;
+        let room = counted < self.limits.threads && state.threads < self.limits.threads * BLOCKED_FACTOR;
+        let start = state.idle == 0 && room && !state.turns.is_empty();
+        if start {
+            state.threads += 1;
+        }
+        drop(state);
+        self.work.notify_one();
+        if start {
+            let shared = self.clone();
+            let spawned =
+                std::thread::Builder::new().name("workerbox-host".into()).spawn(move || shared.serve());
+            if spawned.is_err() {
+                // The call still runs once a running thread frees up.
+                self.state.lock().unwrap().threads -= 1;
+            }
+        }
+    }
+
+    fn serve(self: Arc<Self>) {
         let per_worker = self.limits.per_worker;
         let mut state = self.state.lock().unwrap();
         loop {
@@ -176,12 +194,38 @@ impl Shared {
                 continue;
             };
             drop(state);
+            CURRENT.set(Some((self.clone(), worker)));
             // A job that panics must not take the thread's accounting with it.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Ok(()))));
+            CURRENT.set(None);
             state = self.state.lock().unwrap();
             state.finished(worker, per_worker);
         }
     }
+}
+
+thread_local! {
+    /// The pool and worker of the call this thread is running, on pool threads.
+    static CURRENT: RefCell<Option<(Arc<Shared>, u64)>> = const { RefCell::new(None) };
+}
+
+/// Runs `wait` (a wait for another worker) so that, on a pool thread, the call it belongs to
+/// stops counting against the pool's cap and its worker's share until `wait` returns: a binding
+/// that calls back into workers cannot starve the calls it is waiting for. Elsewhere it just
+/// runs `wait`.
+pub fn blocking<R>(wait: impl FnOnce() -> R) -> R {
+    let Some((shared, worker)) = CURRENT.with_borrow(|c| c.clone()) else { return wait() };
+    let per_worker = shared.limits.per_worker;
+    let mut state = shared.state.lock().unwrap();
+    state.blocked += 1;
+    state.finished(worker, per_worker);
+    shared.wake(state);
+    let result = wait();
+    let mut state = shared.state.lock().unwrap();
+    state.blocked -= 1;
+    // Back in the worker's share, even if that briefly puts it over.
+    state.workers.entry(worker).or_default().running += 1;
+    result
 }
 
 #[cfg(test)]
@@ -235,6 +279,30 @@ mod tests {
         let waited = rx.recv_timeout(Duration::from_secs(10)).unwrap();
         // At most about one of the flood's calls runs ahead of it.
         assert!(waited < Duration::from_millis(200), "waited {waited:?}");
+    }
+
+    #[test]
+    fn nested_waits_do_not_deadlock_a_full_pool() {
+        // Each call submits the next and waits for it, 20 deep, on a pool of one thread.
+        fn nest(pool: &Arc<HostPool>, depth: usize, done: mpsc::Sender<usize>) {
+            let inner = pool.clone();
+            pool.submit(
+                1,
+                Box::new(move |_| {
+                    if depth == 20 {
+                        return done.send(depth).unwrap();
+                    }
+                    let (tx, rx) = mpsc::channel();
+                    nest(&inner, depth + 1, tx);
+                    let deepest = blocking(|| rx.recv_timeout(Duration::from_secs(10)).unwrap());
+                    done.send(deepest).unwrap();
+                }),
+            );
+        }
+        let pool = Arc::new(HostPool::new(limits(1, 1, 100)));
+        let (tx, rx) = mpsc::channel();
+        nest(&pool, 0, tx);
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(20));
     }
 
     #[test]
