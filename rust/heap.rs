@@ -62,7 +62,7 @@ pub struct BufferBudget {
 
 impl BufferBudget {
     /// An ArrayBuffer allocator drawing on a new budget of `limit` bytes, and the budget, which
-    /// WebAssembly memory is charged to as well (js/13_wasm.js).
+    /// WebAssembly memory is charged to as well (ops/wasm.rs).
     pub fn allocator(limit: usize) -> (v8::UniqueRef<v8::Allocator>, std::sync::Arc<BufferBudget>) {
         static VTABLE: v8::RustAllocatorVtable<BufferBudget> =
             v8::RustAllocatorVtable { allocate, allocate_uninitialized, free, drop: drop_budget };

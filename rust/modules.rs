@@ -237,10 +237,16 @@ fn value_module<'s>(
 ) -> Option<v8::Local<'s, v8::Value>> {
     Some(match source {
         ModuleSource::Text(text) => v8::String::new(scope, text)?.into(),
-        ModuleSource::Data(bytes) => {
-            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.clone()).make_shared();
-            v8::ArrayBuffer::with_backing_store(scope, &store).into()
-        }
+        ModuleSource::Data(bytes) => match crate::ops::buffer_from(scope, bytes) {
+            Some(buffer) => buffer.into(),
+            None => {
+                crate::ops::throw_range_error(
+                    scope,
+                    "a data module is larger than this worker's memory limit",
+                );
+                return None;
+            }
+        },
         ModuleSource::Json(value) => {
             let mut budget = crate::value::Budget::of(scope);
             match crate::value::to_v8(scope, value, &mut budget) {
@@ -255,8 +261,13 @@ fn value_module<'s>(
             // Through the bootstrap's WebAssembly.Module, which charges the memories it defines.
             let compile = crate::ops::state(scope).wasm_module.clone()?;
             let compile = v8::Local::new(scope, compile);
-            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.clone()).make_shared();
-            let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
+            let Some(buffer) = crate::ops::buffer_from(scope, bytes) else {
+                crate::ops::throw_range_error(
+                    scope,
+                    "a wasm module is larger than this worker's memory limit",
+                );
+                return None;
+            };
             let undefined = v8::undefined(scope);
             compile.call(scope, undefined.into(), &[buffer.into()])?
         }

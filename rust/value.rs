@@ -229,8 +229,9 @@ pub fn to_v8<'s>(
         Value::String(s) => string_to_v8(scope, s)?.into(),
         Value::Bytes(bytes) => {
             let len = bytes.len();
-            let store = v8::ArrayBuffer::new_backing_store_from_vec(bytes.clone()).make_shared();
-            let buffer = v8::ArrayBuffer::with_backing_store(scope, &store);
+            let Some(buffer) = crate::ops::buffer_from(scope, bytes) else {
+                return refused(format!("{len} bytes are more than this worker's memory limit has room for"));
+            };
             let Some(array) = v8::Uint8Array::new(scope, buffer, 0, len) else {
                 return refused(format!("{len} bytes are more than a JavaScript Uint8Array can hold"));
             };

@@ -176,9 +176,11 @@ impl Worker {
         let outbound = std::mem::take(&mut code.outbound);
         self.limits = code.limits.or_defaults();
         Budget::install(&mut self.isolate, self.limits);
-        let buffers = self.buffers.clone();
         self.js.main_name = code.main_module.clone();
-        self.isolate.set_slot(OpState::new(link));
+        let mut state = OpState::new(link);
+        // Before `env` converts: its bytes are drawn from the budget too.
+        state.buffers = Some(self.buffers.clone());
+        self.isolate.set_slot(state);
         self.isolate.set_slot(ModuleMap::new(code));
         if self.js.dead.is_some() {
             return;
@@ -220,7 +222,6 @@ impl Worker {
             let state = crate::ops::state(tc);
             state.service_fetch = service_fetch;
             state.wasm_module = wasm_module;
-            state.buffers = Some(buffers);
             js.env = Some(v8::Global::new(tc, env));
         });
         self.alive.store(self.js.dead.is_none(), Ordering::Release);

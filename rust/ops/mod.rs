@@ -216,7 +216,7 @@ fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
 }
 
 /// Throws a JS `RangeError` with `message`.
-fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+pub(crate) fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     let msg = v8::String::new(scope, message).unwrap();
     let exc = v8::Exception::range_error(scope, msg);
     scope.throw_exception(exc);
@@ -264,6 +264,23 @@ pub fn new_buffer<'s>(
         return None;
     }
     Some(v8::ArrayBuffer::new(scope, len))
+}
+
+/// An ArrayBuffer holding a copy of `bytes`, drawn from the worker's off-heap budget like
+/// `new_buffer`'s; None, with nothing thrown, when the budget has no room. For bytes that come
+/// from outside the sandbox (host values, `data` and `wasm` modules), so a tenant cannot keep
+/// many of them past its memory limit.
+pub fn buffer_from<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    bytes: &[u8],
+) -> Option<v8::Local<'s, v8::ArrayBuffer>> {
+    let room = state(scope).buffers.as_ref().map_or(0, |b| b.room());
+    if bytes.len() > room {
+        return None;
+    }
+    let buffer = v8::ArrayBuffer::new(scope, bytes.len());
+    contents_mut(buffer).copy_from_slice(bytes);
+    Some(buffer)
 }
 
 /// The bytes of a buffer made by `new_buffer`, to fill before any JS runs.

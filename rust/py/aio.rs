@@ -34,7 +34,8 @@ impl Completer {
             .name("workerbox-asyncio".into())
             .spawn(move || {
                 while let Ok(job) = rx.recv() {
-                    Python::attach(job);
+                    // At interpreter exit nobody is left to await the answer.
+                    super::attach::attach(job);
                 }
             })
             .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;

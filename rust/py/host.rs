@@ -169,7 +169,9 @@ impl Host for PyHost {
             worker,
             Box::new(move |admitted| {
                 let result = match admitted {
-                    Ok(()) => Python::attach(|py| this.run(py, call)),
+                    Ok(()) => super::attach::attach(|py| this.run(py, call)).unwrap_or_else(|| {
+                        Err(HostError { name: "Error".into(), message: "the host is shutting down".into() })
+                    }),
                     Err(full) => Err(HostError {
                         name: "TooManyHostCalls".into(),
                         message: format!(

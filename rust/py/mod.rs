@@ -3,6 +3,7 @@
 //! engine errors to Python exceptions (`errors.rs`).
 
 mod aio;
+mod attach;
 mod cache;
 mod code;
 mod convert;
@@ -21,6 +22,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
+    attach::register(m)?;
     m.add_class::<loader::PyLoader>()?;
     m.add_class::<code::PyWorkerCode>()?;
     m.add_class::<aio::PyAsyncLoader>()?;

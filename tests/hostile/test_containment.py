@@ -135,3 +135,23 @@ def test_atomics_wait_cannot_block_the_thread(loader, check_alive):
     assert info.value.name == "TypeError"
     assert time.monotonic() - start < 1.0
 
+
+
+def test_bytes_a_binding_returns_are_charged_to_the_workers_memory(loader, check_alive):
+    # Kept host bytes once lived outside the off-heap budget: 200 MiB kept under memory_mb=32.
+    src = """const keep = []
+    export default { async f(env) {
+      try { for (let i = 0; i < 200; i++) keep.push(await env.blob()) } catch (e) { return [e.name, keep.length] }
+      return ['none', keep.length]
+    } }"""
+    w = hostile(loader, src, limits=wb.Limits(memory_mb=32), blob=lambda: b"x" * (1 << 20))
+    name, kept = w.get_entrypoint().f()
+    assert name == "TypeError" and kept <= 32
+
+
+def test_a_data_module_larger_than_the_memory_limit_is_refused(loader, check_alive):
+    modules = {"h.js": "import d from 'd.bin'; export default { f() { return d.byteLength } }",
+               "d.bin": {"data": b"x" * (20 << 20)}}
+    with pytest.raises(wb.JSError) as info:
+        loader.load(main_module="h.js", modules=modules, limits=wb.Limits(memory_mb=16)).get_entrypoint().f()
+    assert info.value.name == "RangeError"

@@ -122,3 +122,19 @@ def test_isolates_past_the_process_cap_are_refused_not_fatal():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["refused:", "True", "next:", "1"]
+
+
+def test_exiting_right_after_async_calls_never_aborts():
+    # The asyncio completer thread could still be inside Python when the interpreter shut down;
+    # CPython then ends it with pthread_exit, which aborts through Rust frames (about 1 run in 7).
+    program = """
+        import asyncio, workerbox as wb
+        async def main():
+            loader = wb.AsyncLoader(threads=1)
+            w = await loader.load(main_module="a.js", modules={"a.js": "export default { f() { return 1 } }"})
+            print(await w.get_entrypoint().f())
+        asyncio.run(main())
+    """
+    for _ in range(20):
+        proc = run_isolated(program)
+        assert (proc.returncode, proc.stdout) == (0, "1\n"), proc.stderr[-500:]
