@@ -154,3 +154,45 @@ mod tests {
         assert!(mapped.ends_with("other.js:1:1"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text is transpiled or refused with a SyntaxError: a tenant's source never panics
+        /// the isolate thread that strips it.
+        #[test]
+        fn any_source_transpiles_or_is_a_syntax_error(src in "\\PC{0,200}") {
+            if let Err(e) = transpile("m.ts", &src) {
+                prop_assert_eq!(e.name, "SyntaxError");
+            }
+        }
+
+        /// Typed code built from pieces comes out with its types gone and its code kept.
+        #[test]
+        fn types_are_stripped_whatever_the_names(
+            name in "f_[a-z0-9]{0,8}",
+            ty in "number|string|boolean|unknown",
+            n in 0u32..1000,
+        ) {
+            let src = format!("export function {name}(x: {ty}): {ty} {{ return x as {ty} }}\nexport const k: number = {n}\n");
+            let out = transpile("m.ts", &src).unwrap().code;
+            let annotation = format!(": {ty}");
+            prop_assert!(!out.contains(&annotation) && !out.contains(" as "), "{}", out);
+            let kept = format!("function {name}(x)");
+            prop_assert!(out.contains(&kept), "{}", out);
+        }
+
+        /// Rewriting a stack is total, whatever lines and positions it holds.
+        #[test]
+        fn stack_rewriting_never_panics(stack in "\\PC{0,120}(\n    at [a-z.(]+:[0-9]{1,10}:[0-9]{1,10}\\)?){0,3}") {
+            let t = transpile("f.ts", "export const a: number = 1\n").unwrap();
+            let _ = map_stack(&stack, &[("f.ts", &t.map)]);
+        }
+    }
+}

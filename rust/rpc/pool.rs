@@ -283,13 +283,14 @@ mod tests {
 
     #[test]
     fn nested_waits_do_not_deadlock_a_full_pool() {
-        // Each call submits the next and waits for it, 20 deep, on a pool of one thread.
+        // Each call submits the next and waits for it, on a pool of one thread: as deep as the
+        // ceiling on blocked threads allows.
         fn nest(pool: &Arc<HostPool>, depth: usize, done: mpsc::Sender<usize>) {
             let inner = pool.clone();
             pool.submit(
                 1,
                 Box::new(move |_| {
-                    if depth == 20 {
+                    if depth == BLOCKED_FACTOR - 1 {
                         return done.send(depth).unwrap();
                     }
                     let (tx, rx) = mpsc::channel();
@@ -302,7 +303,7 @@ mod tests {
         let pool = Arc::new(HostPool::new(limits(1, 1, 100)));
         let (tx, rx) = mpsc::channel();
         nest(&pool, 0, tx);
-        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(20));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(BLOCKED_FACTOR - 1));
     }
 
     #[test]
