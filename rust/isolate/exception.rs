@@ -42,7 +42,8 @@ pub fn from_value<'s>(
     let read = |tc: &mut v8::PinScope<'_, '_>, obj: v8::Local<v8::Object>, key: &str| -> Option<String> {
         let k = v8::String::new(tc, key).unwrap();
         let v = obj.get(tc, k.into())?;
-        v.is_string().then(|| v.to_rust_string_lossy(tc))
+        let s = v8::Local::<v8::String>::try_from(v).ok()?;
+        Some(bounded(tc, s))
     };
     let error_like = match v8::Local::<v8::Object>::try_from(exception) {
         Ok(obj) => {
@@ -58,7 +59,7 @@ pub fn from_value<'s>(
             read(tc, obj, "stack"),
         ),
         None => {
-            let text = exception.to_string(tc).map(|s| s.to_rust_string_lossy(tc)).unwrap_or_default();
+            let text = exception.to_string(tc).map(|s| bounded(tc, s)).unwrap_or_default();
             ("Error".into(), text, None)
         }
     };
@@ -73,4 +74,20 @@ pub fn from_value<'s>(
         (s, _) => s,
     };
     JsError { name, message, stack }
+}
+
+/// The most UTF-16 units of a thrown value's name, message or stack that reach the host: a tenant
+/// can throw a string of V8's maximum length (half a gigabyte), and copying it out would cost
+/// the host that much outside the worker's memory limit.
+const MAX_ERROR_TEXT: usize = 64 << 10;
+
+/// `s` as Rust text, cut to `MAX_ERROR_TEXT` units with a note of how much was cut.
+fn bounded(scope: &mut v8::PinScope<'_, '_>, s: v8::Local<v8::String>) -> String {
+    let len = s.length();
+    if len <= MAX_ERROR_TEXT {
+        return s.to_rust_string_lossy(scope);
+    }
+    let mut units = vec![0u16; MAX_ERROR_TEXT];
+    s.write_v2(scope, 0, &mut units, v8::WriteFlags::empty());
+    format!("{}… ({} more characters)", String::from_utf16_lossy(&units), len - MAX_ERROR_TEXT)
 }

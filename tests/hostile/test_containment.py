@@ -155,3 +155,13 @@ def test_a_data_module_larger_than_the_memory_limit_is_refused(loader, check_ali
     with pytest.raises(wb.JSError) as info:
         loader.load(main_module="h.js", modules=modules, limits=wb.Limits(memory_mb=16)).get_entrypoint().f()
     assert info.value.name == "RangeError"
+
+
+def test_a_huge_thrown_message_reaches_the_host_cut_short(loader, check_alive):
+    # A 128 Mi-character message was copied out whole (twice: Rust, then Python).
+    src = "export default { f() { let s = 'x'.repeat(1 << 20); for (let i = 0; i < 7; i++) s = s + s; throw new Error(s) } }"
+    w = hostile(loader, src, limits=wb.Limits(memory_mb=512))
+    with pytest.raises(wb.JSError) as info:
+        w.get_entrypoint().f()
+    assert len(info.value.message) < 70_000 and info.value.message.endswith("more characters)")
+    assert len(info.value.stack) < 140_000
