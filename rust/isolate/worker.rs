@@ -212,13 +212,8 @@ impl Worker {
                 Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
             };
             hooks.set(tc, key.into(), outbound);
-            let hook = |name: &str| {
-                let key = v8::String::new(tc, name).unwrap();
-                let f = hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
-                f.map(|f| v8::Global::new(tc, f))
-            };
-            let service_fetch = hook("serviceFetch");
-            let wasm_module = hook("wasmModule");
+            let service_fetch = hook(tc, hooks, "serviceFetch").map(|f| v8::Global::new(tc, f));
+            let wasm_module = hook(tc, hooks, "wasmModule").map(|f| v8::Global::new(tc, f));
             let state = crate::ops::state(tc);
             state.service_fetch = service_fetch;
             state.wasm_module = wasm_module;
@@ -269,10 +264,8 @@ impl Worker {
         }
     }
 
-    /// Calls `method` on the export `export` (default: `default`); the reply comes once the
-    /// returned value (awaited if a promise) is known. As in Workers, an object export's method
-    /// gets `(...args, env, ctx)`; a class export (a `WorkerEntrypoint`) is constructed per call
-    /// with `(ctx, env)` and its method gets `args`.
+    /// Calls `method` on the export `export` (default: `default`), as `begin_call` describes;
+    /// the reply comes once the returned value (awaited if a promise) is known.
     pub fn call(&mut self, call: Call, reply: Reply<Value>) {
         if let Some(e) = &self.js.dead {
             let e = self
@@ -283,101 +276,11 @@ impl Worker {
             return answer(&mut self.isolate, reply, Err(e));
         }
         self.reset_background();
-        let Call { export, method, args, props, limits, fetch } = call;
-        let limits = self.limits.tighten(limits).or_defaults();
-        let tightest =
-            self.js.waiting.iter().filter_map(|w| w.limits.sub_requests).chain(limits.sub_requests).min();
-        let nothing_in_flight = self.js.waiting.is_empty();
-        if let Some(state) = self.isolate.get_slot_mut::<OpState>() {
-            if nothing_in_flight {
-                state.subrequests = 0;
-                state.subrequests_exceeded = None;
-            }
-            state.subrequest_limit = tightest;
-        }
-        let export = export.as_deref().unwrap_or("default");
-        let what = format!("{export}.{method}()");
+        let limits = self.limits.tighten(call.limits).or_defaults();
+        self.arm_subrequests(limits);
+        let what = format!("{}.{}()", call.export.as_deref().unwrap_or("default"), call.method);
         let started = Instant::now();
-        let begun = in_context!(self, |tc, js| {
-            let Some(main) = js.main.as_ref() else {
-                return Err(Error::Worker("the worker has not finished loading".into()));
-            };
-            let ns = v8::Local::new(tc, main);
-            let key = v8::String::new(tc, export).unwrap();
-            let Some(target) = ns.get(tc, key.into()) else {
-                return Err(exception::take(tc));
-            };
-            let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
-            let env = v8::Local::new(tc, js.env.as_ref().expect("env exists when alive"));
-            // One budget for everything this call hands in.
-            let mut budget = Budget::new(limits);
-            let props =
-                value::to_v8(tc, &props, &mut budget).map_err(|e| conversion_error(tc, "props", e))?;
-            let key = v8::String::new(tc, "makeContext").unwrap();
-            let make_context =
-                hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
-            let Some(ctx) = make_context.and_then(|f| f.call(tc, hooks.into(), &[props])) else {
-                return Err(exception::take(tc));
-            };
-            let mut argv = Vec::with_capacity(args.len() + 2);
-            for (i, arg) in args.iter().enumerate() {
-                let arg = value::to_v8(tc, arg, &mut budget);
-                argv.push(
-                    arg.map_err(|e| conversion_error(tc, &format!("argument {} of {what}", i + 1), e))?,
-                );
-            }
-            let (receiver, extra) = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {
-                match class.new_instance(tc, &[ctx, env]) {
-                    Some(instance) => (instance, vec![]),
-                    None => return Err(exception::take(tc)),
-                }
-            } else if let Ok(object) = v8::Local::<v8::Object>::try_from(target) {
-                (object, vec![env, ctx])
-            } else {
-                return Err(Error::Worker(format!(
-                    "module {:?} has no export named {export:?} that is an object or class",
-                    js.main_name
-                )));
-            };
-            let Some(mut func) = lookup_method(tc, receiver, &method)? else {
-                return Err(Error::Worker(format!(
-                    "export {export:?} of {:?} has no method {method:?}",
-                    js.main_name
-                )));
-            };
-            let mut this: v8::Local<v8::Value> = receiver.into();
-            if fetch {
-                // serveFetch(receiver, wire request, [env, ctx] or []) adapts Request/Response.
-                let key = v8::String::new(tc, "serveFetch").unwrap();
-                let serve =
-                    hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
-                let Some(serve) = serve else { return Err(exception::take(tc)) };
-                let extra = v8::Array::new_with_elements(tc, &extra);
-                argv = vec![
-                    receiver.into(),
-                    argv.first().copied().unwrap_or_else(|| v8::undefined(tc).into()),
-                    extra.into(),
-                ];
-                (func, this) = (serve, hooks.into());
-            } else {
-                argv.extend(extra);
-            }
-            match func.call(tc, this, &argv) {
-                None => Err(exception::take(tc)),
-                Some(result) => {
-                    let promise = match v8::Local::<v8::Promise>::try_from(result) {
-                        Ok(p) => p,
-                        // Thenables are adopted like `await` would; plain values settle at once.
-                        Err(_) => {
-                            let resolver = v8::PromiseResolver::new(tc).unwrap();
-                            resolver.resolve(tc, result);
-                            resolver.get_promise(tc)
-                        }
-                    };
-                    Ok(v8::Global::new(tc, promise))
-                }
-            }
-        });
+        let begun = in_context!(self, |tc, js| { begin_call(tc, js, &call, limits, &what) });
         match begun {
             Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Call { reply, what }, limits)),
             Err(e) => {
@@ -387,6 +290,21 @@ impl Worker {
                 let usage = Usage { cpu: self.turn_cpu(), wall: started.elapsed() };
                 answer_with(&mut self.isolate, reply, Err(e), Some(usage));
             }
+        }
+    }
+
+    /// Sets the subrequest limit for the calls in flight, starting the count afresh when this
+    /// call is the only one.
+    fn arm_subrequests(&mut self, limits: Limits) {
+        let tightest =
+            self.js.waiting.iter().filter_map(|w| w.limits.sub_requests).chain(limits.sub_requests).min();
+        let nothing_in_flight = self.js.waiting.is_empty();
+        if let Some(state) = self.isolate.get_slot_mut::<OpState>() {
+            if nothing_in_flight {
+                state.subrequests = 0;
+                state.subrequests_exceeded = None;
+            }
+            state.subrequest_limit = tightest;
         }
     }
 
@@ -401,8 +319,7 @@ impl Worker {
         }
         let failed = in_context!(self, |tc, js| {
             let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
-            let key = v8::String::new(tc, "fireTimer").unwrap();
-            let fire = hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok());
+            let fire = hook(tc, hooks, "fireTimer");
             let mut failed = None;
             if let Some(fire) = fire {
                 for id in due {
@@ -660,6 +577,98 @@ fn conversion_error(
 fn host_text<'s>(scope: &mut v8::PinScope<'s, '_>, text: &str, max: usize) -> v8::Local<'s, v8::String> {
     let text = value::truncated(text, max);
     v8::String::new(scope, &text).unwrap_or_else(|| v8::String::empty(scope))
+}
+
+/// Starts `call` in the worker's context. As in Workers, an object export's method gets
+/// `(...args, env, ctx)`; a class export (a `WorkerEntrypoint`) is constructed per call with
+/// `(ctx, env)` and its method gets `args`; a fetch goes through the runtime's `serveFetch`,
+/// which adapts Request and Response. The result, adopted as a promise, is what `settle` awaits.
+fn begin_call<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    js: &JsState,
+    call: &Call,
+    limits: Limits,
+    what: &str,
+) -> Result<v8::Global<v8::Promise>> {
+    let export = call.export.as_deref().unwrap_or("default");
+    let Some(main) = js.main.as_ref() else {
+        return Err(Error::Worker("the worker has not finished loading".into()));
+    };
+    let ns = v8::Local::new(tc, main);
+    let key = v8::String::new(tc, export).unwrap();
+    let Some(target) = ns.get(tc, key.into()) else {
+        return Err(exception::take(tc));
+    };
+    let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+    let env = v8::Local::new(tc, js.env.as_ref().expect("env exists when alive"));
+    // One budget for everything this call hands in.
+    let mut budget = Budget::new(limits);
+    let props = value::to_v8(tc, &call.props, &mut budget).map_err(|e| conversion_error(tc, "props", e))?;
+    let Some(ctx) = hook(tc, hooks, "makeContext").and_then(|f| f.call(tc, hooks.into(), &[props])) else {
+        return Err(exception::take(tc));
+    };
+    let mut argv = Vec::with_capacity(call.args.len() + 2);
+    for (i, arg) in call.args.iter().enumerate() {
+        let arg = value::to_v8(tc, arg, &mut budget);
+        argv.push(arg.map_err(|e| conversion_error(tc, &format!("argument {} of {what}", i + 1), e))?);
+    }
+    let (receiver, extra) = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {
+        match class.new_instance(tc, &[ctx, env]) {
+            Some(instance) => (instance, vec![]),
+            None => return Err(exception::take(tc)),
+        }
+    } else if let Ok(object) = v8::Local::<v8::Object>::try_from(target) {
+        (object, vec![env, ctx])
+    } else {
+        return Err(Error::Worker(format!(
+            "module {:?} has no export named {export:?} that is an object or class",
+            js.main_name
+        )));
+    };
+    let method = &call.method;
+    let Some(mut func) = lookup_method(tc, receiver, method)? else {
+        return Err(Error::Worker(format!(
+            "export {export:?} of {:?} has no method {method:?}",
+            js.main_name
+        )));
+    };
+    let mut this: v8::Local<v8::Value> = receiver.into();
+    if call.fetch {
+        // serveFetch(receiver, wire request, [env, ctx] or []).
+        let Some(serve) = hook(tc, hooks, "serveFetch") else { return Err(exception::take(tc)) };
+        let extra = v8::Array::new_with_elements(tc, &extra);
+        argv = vec![
+            receiver.into(),
+            argv.first().copied().unwrap_or_else(|| v8::undefined(tc).into()),
+            extra.into(),
+        ];
+        (func, this) = (serve, hooks.into());
+    } else {
+        argv.extend(extra);
+    }
+    let Some(result) = func.call(tc, this, &argv) else {
+        return Err(exception::take(tc));
+    };
+    let promise = match v8::Local::<v8::Promise>::try_from(result) {
+        Ok(p) => p,
+        // Thenables are adopted like `await` would; plain values settle at once.
+        Err(_) => {
+            let resolver = v8::PromiseResolver::new(tc).unwrap();
+            resolver.resolve(tc, result);
+            resolver.get_promise(tc)
+        }
+    };
+    Ok(v8::Global::new(tc, promise))
+}
+
+/// The runtime's hook function `name` (from the bootstrap's hooks object).
+fn hook<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    hooks: v8::Local<'s, v8::Object>,
+    name: &str,
+) -> Option<v8::Local<'s, v8::Function>> {
+    let key = v8::String::new(tc, name).unwrap();
+    hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
 }
 
 /// An exception thrown by a timer callback has no caller to reach; it goes to the console as
