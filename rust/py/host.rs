@@ -3,7 +3,9 @@
 //! ids per worker and dropped when the worker closes. Calls run on the loader's `HostPool`
 //! (capped threads that attach to the interpreter, shared fairly between workers), never on an
 //! isolate thread, so a slow binding delays only the JavaScript that awaits it. A coroutine
-//! result is awaited: on the loop it was registered from (AsyncLoader), else on a private loop.
+//! result is awaited on the loop it was registered from (AsyncLoader) and answered from its
+//! future's done-callback, holding no host thread meanwhile; without a loop (a sync Loader) it
+//! runs to completion on a private loop on the host thread.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,18 +107,18 @@ impl PyHost {
         }
     }
 
-    fn run(self: &Arc<Self>, py: Python<'_>, call: HostCall) -> Result<crate::value::Value, HostError> {
-        let sanitize = |py: Python<'_>, e: PyErr| HostError {
-            name: e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Error".into()),
-            message: e.value(py).str().map(|s| s.to_string()).unwrap_or_default(),
-        };
+    /// Runs `call` and answers `reply`: at once, or, for a coroutine awaited on its loop, from
+    /// the future's done-callback, so no host thread waits while the coroutine runs.
+    fn run(self: &Arc<Self>, py: Python<'_>, call: HostCall, reply: HostReply) {
         let (object, event_loop, outbound) = {
             let objects = self.objects.lock().unwrap();
             let Some(h) = objects.get(&call.target) else {
-                return Err(HostError { name: "Error".into(), message: "the host object is gone".into() });
+                let gone = HostError { name: "Error".into(), message: "the host object is gone".into() };
+                return reply.send(Err(gone));
             };
             (h.object.clone_ref(py), h.event_loop.as_ref().map(|l| l.clone_ref(py)), h.outbound)
         };
+        let worker = call.worker;
         let invoke = || -> PyResult<Bound<'_, PyAny>> {
             let object = object.bind(py);
             let func = match &call.method {
@@ -129,21 +131,69 @@ impl PyHost {
             } else {
                 call.args.into_iter().map(|v| from_value(py, v)).collect::<PyResult<Vec<_>>>()?
             };
-            let mut result = func.call1(PyTuple::new(py, args)?)?;
-            if py.import("inspect")?.call_method1("iscoroutine", (&result,))?.is_truthy()? {
-                let asyncio = py.import("asyncio")?;
-                // The coroutine may await workers whose bindings need this pool.
-                result = blocking(|| match &event_loop {
-                    // concurrent.futures' result() waits with the GIL released.
-                    Some(l) => {
-                        asyncio.call_method1("run_coroutine_threadsafe", (result, l))?.call_method0("result")
-                    }
-                    None => asyncio.call_method1("run", (result,)),
-                })?;
-            }
-            Ok(result)
+            func.call1(PyTuple::new(py, args)?)
         };
-        let result = invoke().map_err(|e| sanitize(py, e))?;
+        let result = match invoke() {
+            Ok(result) => result,
+            Err(e) => return reply.send(Err(sanitize(py, e))),
+        };
+        let coroutine = py.import("inspect").and_then(|i| i.call_method1("iscoroutine", (&result,)));
+        if !coroutine.is_ok_and(|c| c.is_truthy().unwrap_or(false)) {
+            return reply.send(self.finish(py, &result, worker, outbound));
+        }
+        let awaited = match &event_loop {
+            Some(l) => return self.answer_when_done(py, result, l.bind(py), worker, outbound, reply),
+            // No loop to await it on: run it here, not counted against the pool while it runs
+            // (it may await workers whose bindings need the pool).
+            None => blocking(|| py.import("asyncio")?.call_method1("run", (result,))),
+        };
+        reply.send(awaited.map_err(|e| sanitize(py, e)).and_then(|r| self.finish(py, &r, worker, outbound)));
+    }
+
+    /// Schedules `coroutine` on `event_loop` and answers `reply` from the future's done-callback.
+    fn answer_when_done(
+        self: &Arc<Self>,
+        py: Python<'_>,
+        coroutine: Bound<'_, PyAny>,
+        event_loop: &Bound<'_, PyAny>,
+        worker: u64,
+        outbound: bool,
+        reply: HostReply,
+    ) {
+        let scheduled = py
+            .import("asyncio")
+            .and_then(|a| a.call_method1("run_coroutine_threadsafe", (coroutine, event_loop)));
+        let future = match scheduled {
+            Ok(future) => future,
+            Err(e) => return reply.send(Err(sanitize(py, e))),
+        };
+        let slot = Arc::new(Mutex::new(Some(reply)));
+        let (this, pending) = (self.clone(), slot.clone());
+        let on_done = move |args: &Bound<'_, PyTuple>, _: Option<&Bound<'_, pyo3::types::PyDict>>| {
+            let Some(reply) = pending.lock().unwrap().take() else { return };
+            let py = args.py();
+            let result = args.get_item(0).and_then(|f| f.call_method0("result"));
+            reply.send(
+                result.map_err(|e| sanitize(py, e)).and_then(|r| this.finish(py, &r, worker, outbound)),
+            );
+        };
+        let added = pyo3::types::PyCFunction::new_closure(py, None, None, on_done)
+            .and_then(|callback| future.call_method1("add_done_callback", (callback,)));
+        if let Err(e) = added
+            && let Some(reply) = slot.lock().unwrap().take()
+        {
+            reply.send(Err(sanitize(py, e)));
+        }
+    }
+
+    /// A binding's Python result as the value JavaScript gets.
+    fn finish(
+        self: &Arc<Self>,
+        py: Python<'_>,
+        result: &Bound<'_, PyAny>,
+        worker: u64,
+        outbound: bool,
+    ) -> Result<Value, HostError> {
         if outbound {
             return match result.cast::<PyResponse>() {
                 Ok(response) => Ok(response.get().to_wire()),
@@ -153,8 +203,16 @@ impl PyHost {
                 }),
             };
         }
-        let mut registrar = Registrar { host: self, worker: Some(call.worker), ids: Vec::new() };
-        to_value(&result, Some(&mut registrar)).map_err(|e| sanitize(py, e))
+        let mut registrar = Registrar { host: self, worker: Some(worker), ids: Vec::new() };
+        to_value(result, Some(&mut registrar)).map_err(|e| sanitize(py, e))
+    }
+}
+
+/// A Python exception as JavaScript sees it: type name and message, never a traceback.
+fn sanitize(py: Python<'_>, e: PyErr) -> HostError {
+    HostError {
+        name: e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Error".into()),
+        message: e.value(py).str().map(|s| s.to_string()).unwrap_or_default(),
     }
 }
 
@@ -168,19 +226,17 @@ impl Host for PyHost {
         self.pool.submit(
             worker,
             Box::new(move |admitted| {
-                let result = match admitted {
-                    Ok(()) => super::attach::attach(|py| this.run(py, call)).unwrap_or_else(|| {
-                        Err(HostError { name: "Error".into(), message: "the host is shutting down".into() })
-                    }),
-                    Err(full) => Err(HostError {
+                match admitted {
+                    // Past interpreter exit nothing runs, and nobody is left to hear the answer.
+                    Ok(()) => drop(super::attach::attach(|py| this.run(py, call, reply))),
+                    Err(full) => reply.send(Err(HostError {
                         name: "TooManyHostCalls".into(),
                         message: format!(
                             "this worker already has {} host calls waiting; await some before making more",
                             full.limit
                         ),
-                    }),
-                };
-                reply.send(result);
+                    })),
+                }
             }),
         );
     }

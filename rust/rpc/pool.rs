@@ -6,7 +6,7 @@
 //! to finish, however many calls a neighbour has queued.
 //!
 //! Threads start on demand up to the cap and exit after sitting idle. A call that blocks on
-//! another worker (a binding that calls a worker and waits, directly or through a coroutine) wraps
+//! another worker (a binding that calls a worker and waits, directly or in a coroutine it runs) wraps
 //! the wait in `blocking`: for that long its thread and its place in the worker's share do not
 //! count, so nested calls do not deadlock the pool. Blocked threads are still threads, so they
 //! are bounded too, at `BLOCKED_FACTOR` times the cap: nesting deeper than that waits for a

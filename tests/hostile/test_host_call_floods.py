@@ -67,3 +67,25 @@ def test_past_the_queue_bound_host_calls_reject_in_js_with_a_typed_error():
 def test_host_threads_must_be_positive(bad):
     with pytest.raises((ValueError, OverflowError)):
         wb.Loader(host_threads=bad)
+
+
+def test_a_flood_of_async_bindings_holds_no_host_threads():
+    # A coroutine binding is answered from its future's callback; before, each one held a host
+    # thread in result() until it finished.
+    import asyncio
+
+    async def main():
+        async with wb.AsyncLoader(threads=1, host_threads=4) as loader:
+            peak = [0]
+
+            async def slow():
+                peak[0] = max(peak[0], threads_in_process())
+                await asyncio.sleep(0.05)
+
+            w = await loader.load(main_module="h.js", modules={"h.js": FLOOD}, env={"slow": slow})
+            assert await w.get_entrypoint().f(1) == 1
+            before = threads_in_process()
+            assert await w.get_entrypoint().f(500) == 500
+            return peak[0] - before
+
+    assert asyncio.run(main()) <= 4
