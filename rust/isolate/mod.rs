@@ -5,6 +5,7 @@
 
 mod accounting;
 mod capacity;
+mod entry;
 mod exception;
 mod thread;
 mod waiting;

@@ -1,0 +1,137 @@
+//! How a call enters a worker's JavaScript: the export and its receiver (an object, or a
+//! `WorkerEntrypoint` class constructed per call), the method RPC may call, the arguments
+//! converted under one budget, and `fetch` adapted through the runtime's `serveFetch`. Isolate
+//! thread only; `Worker::call` runs it inside the worker's context.
+
+use super::Call;
+use super::exception;
+use super::worker::JsState;
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::value::{self, Budget, ConversionError};
+
+/// Starts `call` in the worker's context. As in Workers, an object export's method gets
+/// `(...args, env, ctx)`; a class export (a `WorkerEntrypoint`) is constructed per call with
+/// `(ctx, env)` and its method gets `args`; a fetch goes through the runtime's `serveFetch`,
+/// which adapts Request and Response. The result, adopted as a promise, is what `settle` awaits.
+pub(super) fn begin_call<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    js: &JsState,
+    call: &Call,
+    limits: Limits,
+    what: &str,
+) -> Result<v8::Global<v8::Promise>> {
+    let export = call.export.as_deref().unwrap_or("default");
+    let Some(main) = js.main.as_ref() else {
+        return Err(Error::Worker("the worker has not finished loading".into()));
+    };
+    let ns = v8::Local::new(tc, main);
+    let key = v8::String::new(tc, export).unwrap();
+    let Some(target) = ns.get(tc, key.into()) else {
+        return Err(exception::take(tc));
+    };
+    let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+    let env = v8::Local::new(tc, js.env.as_ref().expect("env exists when alive"));
+    // One budget for everything this call hands in.
+    let mut budget = Budget::new(limits);
+    let props = value::to_v8(tc, &call.props, &mut budget).map_err(|e| conversion_error(tc, "props", e))?;
+    let Some(ctx) = hook(tc, hooks, "makeContext").and_then(|f| f.call(tc, hooks.into(), &[props])) else {
+        return Err(exception::take(tc));
+    };
+    let mut argv = Vec::with_capacity(call.args.len() + 2);
+    for (i, arg) in call.args.iter().enumerate() {
+        let arg = value::to_v8(tc, arg, &mut budget);
+        argv.push(arg.map_err(|e| conversion_error(tc, &format!("argument {} of {what}", i + 1), e))?);
+    }
+    let (receiver, extra) = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {
+        match class.new_instance(tc, &[ctx, env]) {
+            Some(instance) => (instance, vec![]),
+            None => return Err(exception::take(tc)),
+        }
+    } else if let Ok(object) = v8::Local::<v8::Object>::try_from(target) {
+        (object, vec![env, ctx])
+    } else {
+        return Err(Error::Worker(format!(
+            "module {:?} has no export named {export:?} that is an object or class",
+            js.main_name
+        )));
+    };
+    let method = &call.method;
+    let Some(mut func) = lookup_method(tc, receiver, method)? else {
+        return Err(Error::Worker(format!(
+            "export {export:?} of {:?} has no method {method:?}",
+            js.main_name
+        )));
+    };
+    let mut this: v8::Local<v8::Value> = receiver.into();
+    if call.fetch {
+        // serveFetch(receiver, wire request, [env, ctx] or []).
+        let Some(serve) = hook(tc, hooks, "serveFetch") else { return Err(exception::take(tc)) };
+        let extra = v8::Array::new_with_elements(tc, &extra);
+        argv = vec![
+            receiver.into(),
+            argv.first().copied().unwrap_or_else(|| v8::undefined(tc).into()),
+            extra.into(),
+        ];
+        (func, this) = (serve, hooks.into());
+    } else {
+        argv.extend(extra);
+    }
+    let Some(result) = func.call(tc, this, &argv) else {
+        return Err(exception::take(tc));
+    };
+    let promise = match v8::Local::<v8::Promise>::try_from(result) {
+        Ok(p) => p,
+        // Thenables are adopted like `await` would; plain values settle at once.
+        Err(_) => {
+            let resolver = v8::PromiseResolver::new(tc).unwrap();
+            resolver.resolve(tc, result);
+            resolver.get_promise(tc)
+        }
+    };
+    Ok(v8::Global::new(tc, promise))
+}
+
+/// The runtime's hook function `name` (from the bootstrap's hooks object).
+pub(super) fn hook<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    hooks: v8::Local<'s, v8::Object>,
+    name: &str,
+) -> Option<v8::Local<'s, v8::Function>> {
+    let key = v8::String::new(tc, name).unwrap();
+    hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
+}
+
+/// The method `name` of `receiver`, if it has one that RPC may call: not `constructor` and not
+/// anything every object inherits from `Object.prototype`.
+fn lookup_method<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    receiver: v8::Local<'s, v8::Object>,
+    name: &str,
+) -> Result<Option<v8::Local<'s, v8::Function>>> {
+    if name == "constructor" {
+        return Ok(None);
+    }
+    let key = v8::String::new(tc, name).unwrap();
+    let Some(found) = receiver.get(tc, key.into()) else { return Err(exception::take(tc)) };
+    let Ok(func) = v8::Local::<v8::Function>::try_from(found) else { return Ok(None) };
+    let inherited = v8::Object::new(tc)
+        .get_prototype(tc)
+        .and_then(|p| v8::Local::<v8::Object>::try_from(p).ok())
+        .and_then(|p| p.get(tc, key.into()))
+        .is_some_and(|p| p.strict_equals(func.into()));
+    Ok((!inherited).then_some(func))
+}
+
+/// A value that could not cross into or out of this isolate as the caller's error: `what` says
+/// which value; an exception or termination met on the way is taken from the TryCatch.
+pub(super) fn conversion_error(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+    what: &str,
+    e: ConversionError,
+) -> Error {
+    match e {
+        ConversionError::Refused(why) => Error::Conversion(format!("{what}: {why}")),
+        ConversionError::Threw => exception::take(tc),
+    }
+}
