@@ -93,7 +93,7 @@ def main() -> None:
     args = ap.parse_args()
     iterations = 5 if args.smoke else args.iterations
     density = [50] if args.smoke else [1000, 10000]
-    bar = Progress(1 + len(all_setups()) + 2)
+    bar = Progress(1 + len(all_setups()) + 3)
     ours, raw = workerbox_rows(bar, iterations, density)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
@@ -117,6 +117,8 @@ def main() -> None:
                  f"when its source is new and {cc['cached_s'] * 1e3:.1f} ms when V8's code for it is cached.")
     body += "\n\n## Limits precision\n\n" + side_table(bar, "limits_bench.py", "--repeats", "3" if args.smoke else "20")
     body += "\n\n## Outbound overhead\n\n" + side_table(bar, "outbound_bench.py", "--fetches", "20" if args.smoke else "200")
+    body += "\n\n## Scheduling: neighbours of CPU hogs (2 threads)\n\n" + side_table(
+        bar, "scheduling_bench.py", "--samples", "10" if args.smoke else "200")
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")
     drew = chart(rows, results / f"{stamp}.png")
     print(f"{header}\n\n{body}")

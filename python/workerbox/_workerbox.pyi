@@ -278,9 +278,12 @@ class WorkerCode:
 class Loader:
     """Creates workers. Each :meth:`load` is a fresh V8 isolate.
 
-    Isolates run on the loader's own threads (``threads``, default: one per CPU core); each worker
-    stays on one thread for life. The GIL is released while JavaScript runs. Use as a context
-    manager, or call :meth:`close`.
+    Isolates run on the loader's own threads (``threads``, default: one per CPU core). Any free
+    thread runs any worker that has work (a worker stays on the thread it last ran on while that
+    thread is free), so one worker's long-running JavaScript never delays another's calls while a
+    thread is free; when every thread is in a turn longer than a few milliseconds and work waits,
+    up to one extra thread per CPU core serves it. The GIL is released while JavaScript runs. Use
+    as a context manager, or call :meth:`close`.
 
     Ctrl-C while a call or a load waits (its JavaScript running, or awaiting a binding or a
     timer) raises ``KeyboardInterrupt`` at once and ends that worker. In a forked child, every

@@ -1,18 +1,21 @@
-//! Isolate lifecycle and threading. `Executor` owns a fixed set of `IsolateThread`s; each worker
-//! is pinned to one of them for life. `WorkerHandle` is the `Send + Sync` face of a worker that
-//! any thread (the Python layer in particular) may hold; every operation on it is a `Command`
-//! sent to the worker's thread, answered through a one-shot `Pending`.
+//! Isolate lifecycle and threading. `Executor` owns the isolate threads and the scheduler that
+//! hands them work; any thread runs any worker, one thread at a time, under the worker's
+//! `v8::Locker`. `WorkerHandle` is the `Send + Sync` face of a worker that any thread (the Python
+//! layer in particular) may hold; every operation on it is a `Command` put in the worker's
+//! mailbox, answered through a one-shot `Pending`.
 
 mod accounting;
 mod capacity;
 mod entry;
 mod exception;
+mod mailbox;
+mod sched;
 mod thread;
 mod waiting;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,9 +26,9 @@ use crate::limits::Limits;
 use crate::ops::LogLine;
 use crate::rpc::Host;
 use crate::value::Value;
-use crate::watchdog::Termination;
 pub use capacity::Slot;
-use thread::{Command, Running};
+use mailbox::{Command, Mailbox};
+use sched::Scheduler;
 
 /// One entrypoint call.
 pub struct Call {
@@ -112,82 +115,72 @@ const REPLY_SPIN: Duration = Duration::from_micros(50);
 /// JS recursion becomes a RangeError rather than a crash.
 const THREAD_STACK_BYTES: usize = 8 << 20;
 
-struct ThreadRef {
-    commands: Sender<Command>,
-    running: Arc<Running>,
-}
-
 pub struct Executor {
-    threads: Vec<Arc<ThreadRef>>,
+    sched: Arc<Scheduler>,
     joins: Mutex<Vec<JoinHandle<()>>>,
-    next_thread: AtomicUsize,
     next_id: AtomicU64,
 }
 
 impl Executor {
-    /// Starts `threads` isolate threads; `host` runs the calls workers make to host objects;
-    /// each thread keeps `pool_size` blank isolates ready.
+    /// Starts `threads` isolate threads, up to one extra thread per core for when every one of
+    /// them is in a long turn (see `sched`), and the scheduler's clock. `host` runs the calls
+    /// workers make to host objects; `pool_size` blank isolates per thread are kept ready.
     pub fn new(threads: usize, host: Option<Arc<dyn Host>>, pool_size: usize) -> Result<Self> {
         if threads == 0 {
             return Err(Error::Worker("threads must be at least 1".into()));
         }
+        // V8 first: a thread that locks an isolate must be created after V8 is initialised.
         crate::platform::init()?;
-        let mut refs = Vec::with_capacity(threads);
-        let mut joins = Vec::with_capacity(threads);
+        let extra = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let sched = Arc::new(Scheduler::new(threads, extra, host, pool_size));
+        let mut joins = Vec::with_capacity(sched.seats() + 1);
         let (ready_tx, ready) = mpsc::channel();
-        for i in 0..threads {
-            let (tx, rx) = mpsc::channel();
-            let running = Arc::new(Running::default());
-            let cx = thread::ThreadContext {
-                running: running.clone(),
-                host: host.clone(),
-                to_self: tx.clone(),
-                pool_size,
-                ready: ready_tx.clone(),
-            };
-            let join = std::thread::Builder::new()
-                .name(format!("workerbox-isolate-{i}"))
+        let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name)
                 .stack_size(THREAD_STACK_BYTES)
-                .spawn(move || thread::run(rx, cx))
-                .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))?;
-            refs.push(Arc::new(ThreadRef { commands: tx, running }));
-            joins.push(join);
-        }
-        // Threads fill their pools before the first load: a thread busy filling at start would
-        // make every early load pick the same other thread, and their workers share it for life.
+                .spawn(f)
+                .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))
+        };
+        let started = (|| {
+            for seat in 0..sched.seats() {
+                let (sched, ready) = (sched.clone(), ready_tx.clone());
+                let fill = if seat < threads { pool_size } else { 0 };
+                let run = move || thread::run(seat, sched, fill, ready);
+                joins.push(spawn(format!("workerbox-isolate-{seat}"), Box::new(run))?);
+            }
+            let clock = sched.clone();
+            joins.push(spawn("workerbox-clock".into(), Box::new(move || clock.clock()))?);
+            Ok(())
+        })();
         drop(ready_tx);
-        for _ in 0..threads {
+        if let Err(e) = started {
+            sched.close();
+            for j in joins {
+                let _ = j.join();
+            }
+            return Err(e);
+        }
+        // The pool is filled before the first load, which would otherwise create its isolate.
+        for _ in 0..sched.seats() {
             let _ = ready.recv();
         }
-        Ok(Executor {
-            threads: refs,
-            joins: Mutex::new(joins),
-            next_thread: AtomicUsize::new(0),
-            next_id: AtomicU64::new(1),
-        })
+        Ok(Executor { sched, joins: Mutex::new(joins), next_id: AtomicU64::new(1) })
     }
 
     /// Starts loading a fresh worker; the answer goes to `reply`. The handle is usable at once;
-    /// its commands queue behind the load on the worker's thread. `slot`, if given, is the place
-    /// under the isolate cap the caller reserved for it.
+    /// its commands queue behind the load. `slot`, if given, is the place under the isolate cap
+    /// the caller reserved for it.
     pub fn load(&self, code: WorkerCode, reply: Reply<()>, slot: Option<Slot>) -> Result<WorkerHandle> {
         crate::platform::not_forked()?;
         code.validate()?;
-        // The thread where the load would start soonest; ties rotate.
-        let start = self.next_thread.fetch_add(1, Ordering::Relaxed);
-        let n = self.threads.len();
-        let thread = (0..n)
-            .map(|k| &self.threads[(start + k) % n])
-            .min_by_key(|t| t.running.load_rank())
-            .expect("an executor has at least one thread")
-            .clone();
+        if self.sched.closing() {
+            return Err(Error::Closed("the loader is closed".into()));
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let alive = Arc::new(AtomicBool::new(true));
-        let termination = Termination::default();
-        let load =
-            Command::Load { id, code, reply, alive: alive.clone(), termination: termination.clone(), slot };
-        send(&thread, load)?;
-        Ok(WorkerHandle { id, thread, last_used: Mutex::new(Instant::now()), alive, termination })
+        let mailbox = Mailbox::new(id, Command::Load { code, reply, slot });
+        self.sched.admit(&mailbox);
+        Ok(WorkerHandle { mailbox, sched: self.sched.clone(), last_used: Mutex::new(Instant::now()) })
     }
 
     /// Terminates running JavaScript, refuses queued commands, stops every isolate thread and
@@ -197,10 +190,7 @@ impl Executor {
         if crate::platform::forked() {
             return;
         }
-        for t in &self.threads {
-            t.running.close();
-            let _ = send(t, Command::Shutdown);
-        }
+        self.sched.close();
         let joins = std::mem::take(&mut *self.joins.lock().unwrap());
         for j in joins {
             let _ = j.join();
@@ -218,27 +208,16 @@ impl Drop for Executor {
     }
 }
 
-fn send(thread: &ThreadRef, command: Command) -> Result<()> {
-    thread.running.enqueued();
-    thread.commands.send(command).map_err(|_| Error::Closed("the loader is closed".into()))
-}
-
 /// A worker, from any thread. Dropping it closes the worker.
 pub struct WorkerHandle {
-    id: u64,
-    thread: Arc<ThreadRef>,
+    mailbox: Arc<Mailbox>,
+    sched: Arc<Scheduler>,
     last_used: Mutex<Instant>,
-    /// Cleared by the isolate thread when the worker dies (failed load, limit, termination)
-    /// and here when it is closed, so a cache can tell a dead worker from a warm one.
-    alive: Arc<AtomicBool>,
-    /// The worker's termination reason, shared with its isolate: `stop` records why, so the
-    /// JavaScript it interrupts unwinds into that error rather than a bare termination.
-    termination: Termination,
 }
 
 impl WorkerHandle {
     pub fn id(&self) -> u64 {
-        self.id
+        self.mailbox.id
     }
 
     /// How long since the worker was loaded or last called.
@@ -256,13 +235,14 @@ impl WorkerHandle {
     pub fn call_with(&self, call: Call, reply: Reply<Value>) -> Result<()> {
         crate::platform::not_forked()?;
         *self.last_used.lock().unwrap() = Instant::now();
-        send(&self.thread, Command::Call { id: self.id, call, reply })
+        self.mailbox.send(&self.sched, Command::Call { call, reply });
+        Ok(())
     }
 
     /// Whether the worker can still run calls: not closed, not dead. A worker can die at any
     /// moment, so `true` is a hint; `false` is final.
     pub fn alive(&self) -> bool {
-        self.alive.load(Ordering::Acquire)
+        self.mailbox.is_alive()
     }
 
     /// Ends the worker: closed, no more calls, and the calls in flight end with `ClosedError`.
@@ -286,18 +266,13 @@ impl WorkerHandle {
             }
             return;
         }
-        self.alive.store(false, Ordering::Release);
-        // Recorded before the check for a running turn; the isolate thread checks it after
-        // announcing a turn, so a turn starting in between is terminated too.
-        self.termination.set(reason);
-        self.thread.running.terminate(self.id);
-        self.thread.running.enqueued();
-        let command = Command::Close { id: self.id, disposed };
-        if let Err(mpsc::SendError(Command::Close { disposed: Some(reply), .. })) =
-            self.thread.commands.send(command)
-        {
-            reply.send(Done::early(Ok(())));
-        }
+        self.mailbox.alive.store(false, std::sync::atomic::Ordering::Release);
+        // Recorded before the check for a running turn; a turn checks it as it starts, so a
+        // turn starting in between is terminated too.
+        self.mailbox.termination.set(reason);
+        self.mailbox.interrupt();
+        // A closed mailbox acknowledges at once (see `Command::refuse`).
+        self.mailbox.send(&self.sched, Command::Close { disposed });
     }
 
     /// Closes the worker and waits until its isolate is disposed (its place under the process's

@@ -48,12 +48,12 @@ pub(super) fn never_settled(waiter: &Waiter, main_name: &str) -> Error {
 }
 
 /// Sends `result` with the console output collected so far.
-pub(super) fn answer<T>(isolate: &mut v8::OwnedIsolate, reply: Reply<T>, result: Result<T>) {
+pub(super) fn answer<T>(isolate: &mut v8::Isolate, reply: Reply<T>, result: Result<T>) {
     answer_with(isolate, reply, result, None);
 }
 
 pub(super) fn answer_with<T>(
-    isolate: &mut v8::OwnedIsolate,
+    isolate: &mut v8::Isolate,
     reply: Reply<T>,
     result: Result<T>,
     usage: Option<Usage>,

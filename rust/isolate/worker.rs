@@ -1,10 +1,12 @@
-//! `Worker`: one V8 isolate with one context, its bootstrap globals and its main module. Owned by
-//! exactly one isolate thread for its whole life; never `Send`. Several workers share a thread,
-//! so an isolate is entered only while one of its turns runs and exited otherwise.
+//! `Worker`: one V8 isolate with one context, its bootstrap globals and its main module. The
+//! isolate is shared (`v8::SharedIsolate`): any isolate thread may run the worker, one at a time,
+//! inside `Worker::locked`, which holds the isolate's `v8::Locker` and keeps it entered; every
+//! method that touches V8 runs only there.
 //!
 //! A worker is driven in turns by its thread: `load`, `call`, `fire_timers`, each followed by
 //! `settle`, which runs microtasks and answers every waiter whose promise has settled.
 
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -39,7 +41,9 @@ pub struct Worker {
     pub(super) termination: Termination,
     /// Shared with the worker's handle; cleared with `js.dead` set.
     alive: Arc<AtomicBool>,
-    isolate: v8::OwnedIsolate,
+    /// The isolate while this thread holds its lock (inside `locked`), else None.
+    held: Option<NonNull<v8::Isolate>>,
+    isolate: Arc<v8::SharedIsolate>,
     /// The isolate's off-heap budget, shared with its ArrayBuffer allocator.
     buffers: Arc<BufferBudget>,
     // After `isolate`: the place under the cap is given back once the isolate is disposed.
@@ -62,31 +66,27 @@ pub(super) struct JsState {
     unheard: Option<Error>,
 }
 
-/// Keeps the isolate entered for the guard's lifetime.
-struct Entered<'a>(&'a mut v8::OwnedIsolate);
+// SAFETY: every field is `Send` but `held`, which is Some only inside `locked`, on the thread
+// holding the isolate's lock, and None whenever the worker can move.
+unsafe impl Send for Worker {}
 
-impl<'a> Entered<'a> {
-    fn new(isolate: &'a mut v8::OwnedIsolate) -> Self {
-        // SAFETY: isolates on this thread are only ever entered through this guard, which exits
-        // on drop, so enter/exit stay balanced and nested in LIFO order.
-        unsafe { isolate.enter() };
-        Entered(isolate)
-    }
-}
-
-impl Drop for Entered<'_> {
-    fn drop(&mut self) {
-        // SAFETY: entered in `new` on this thread; nothing else entered since without exiting.
-        unsafe { self.0.exit() };
-    }
+/// The isolate behind `held`.
+///
+/// # Safety
+/// `held` must come from the `Locker` of a `Worker::locked` call still running on this thread,
+/// and the reference must not outlive that call.
+unsafe fn held_isolate<'a>(held: Option<NonNull<v8::Isolate>>) -> &'a mut v8::Isolate {
+    let mut isolate = held.expect("V8 is only touched inside Worker::locked");
+    // SAFETY: per this function's contract, the pointer is the live Locker's isolate.
+    unsafe { isolate.as_mut() }
 }
 
 /// Enters `$worker`'s isolate and context and binds a TryCatch scope to `$tc` for `$body`.
 macro_rules! in_context {
     ($worker:expr, |$tc:ident, $js:ident| $body:block) => {{
-        let Worker { js: $js, isolate, .. } = $worker;
-        let entered = Entered::new(isolate);
-        let isolate = &mut *entered.0;
+        let Worker { js: $js, held, .. } = $worker;
+        // SAFETY: methods using this macro run inside `Worker::locked`.
+        let isolate = unsafe { held_isolate(*held) };
         v8::scope!(let hs, isolate);
         let context = v8::Local::new(hs, $js.context.as_ref().expect("context exists after Worker::blank"));
         let scope = &mut v8::ContextScope::new(hs, context);
@@ -138,9 +138,12 @@ impl Worker {
             }
             js.context = Some(v8::Global::new(tc, context));
         }
-        // SAFETY: `Isolate::new` entered the new isolate on this thread; from now on it is
-        // entered only through `Entered`, and `Drop` re-enters it for disposal.
-        unsafe { isolate.exit() };
+        // SAFETY: every slot and callback data attached to the isolate, now or later, is `Send`
+        // (`OpState`, `ModuleMap`, `Budget`, `Termination`, `HeapGuard`, `Builtins`, the
+        // allocator's budget); the code creates no `Weak` handles and opens no `Global`s; the
+        // isolate was made on this thread, is the one entered, and no other is.
+        let isolate = unsafe { isolate.try_into_shared() }
+            .unwrap_or_else(|e| panic!("a fresh isolate without weak handles can always be shared: {e:?}"));
         Worker {
             js,
             limits: Limits::default(),
@@ -149,10 +152,30 @@ impl Worker {
             background_cpu: Duration::ZERO,
             termination,
             alive: Arc::new(AtomicBool::new(true)),
-            isolate,
+            held: None,
+            isolate: Arc::new(isolate),
             buffers,
             _slot: slot,
         }
+    }
+
+    /// Runs `f` with the isolate locked and entered on this thread. Every method below that
+    /// touches V8 must run inside it; nested calls are not allowed.
+    pub fn locked<R>(&mut self, f: impl FnOnce(&mut Worker) -> R) -> R {
+        let shared = self.isolate.clone();
+        let mut locker = shared.lock();
+        let previous = self.held.replace(NonNull::from(&mut *locker));
+        debug_assert!(previous.is_none(), "Worker::locked does not nest");
+        let result = f(self);
+        self.held = None;
+        result
+    }
+
+    /// The locked isolate (inside `locked` only).
+    fn v8(&mut self) -> &mut v8::Isolate {
+        // SAFETY: callers run inside `locked`; the reference borrows `self`, so it cannot
+        // outlive the call.
+        unsafe { held_isolate(self.held) }
     }
 
     /// The heap cap this isolate was created with (a pooled isolate fits only code asking for it).
@@ -171,18 +194,19 @@ impl Worker {
     ) {
         alive.store(self.js.dead.is_none(), Ordering::Release);
         self.alive = alive;
-        self.isolate.set_slot(termination.clone());
+        self.v8().set_slot(termination.clone());
         self.termination = termination;
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
         self.limits = code.limits.or_defaults();
-        Budget::install(&mut self.isolate, self.limits);
+        let limits = self.limits;
+        Budget::install(self.v8(), limits);
         self.js.main_name = code.main_module.clone();
         let mut state = OpState::new(link);
         // Before `env` converts: its bytes are drawn from the budget too.
         state.buffers = Some(self.buffers.clone());
-        self.isolate.set_slot(state);
-        self.isolate.set_slot(ModuleMap::new(code));
+        self.v8().set_slot(state);
+        self.v8().set_slot(ModuleMap::new(code));
         if self.js.dead.is_some() {
             return;
         }
@@ -223,6 +247,7 @@ impl Worker {
         self.alive.store(self.js.dead.is_none(), Ordering::Release);
     }
 
+    /// For terminating the worker's JavaScript from any thread, locked or not.
     pub fn thread_safe_handle(&self) -> v8::IsolateHandle {
         self.isolate.thread_safe_handle()
     }
@@ -231,7 +256,7 @@ impl Worker {
     /// top-level evaluation (including top-level await) has settled.
     pub fn load(&mut self, reply: Reply<()>) {
         if let Some(e) = &self.js.dead {
-            return answer(&mut self.isolate, reply, Err(e.clone()));
+            return answer(self.v8(), reply, Err(e.clone()));
         }
         let outcome = in_context!(self, |tc, js| {
             let map = tc.get_slot_mut::<ModuleMap>().map(|m| m as *mut ModuleMap).unwrap();
@@ -260,7 +285,7 @@ impl Worker {
             Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Load(reply), self.limits)),
             Err(e) => {
                 self.condemn(e.clone(), true);
-                answer(&mut self.isolate, reply, Err(e));
+                answer(self.v8(), reply, Err(e));
             }
         }
     }
@@ -274,7 +299,7 @@ impl Worker {
                 .unheard
                 .take()
                 .unwrap_or_else(|| Error::Closed(format!("the worker is no longer usable: {e}")));
-            return answer(&mut self.isolate, reply, Err(e));
+            return answer(self.v8(), reply, Err(e));
         }
         self.reset_background();
         let limits = self.limits.tighten(call.limits).or_defaults();
@@ -289,7 +314,7 @@ impl Worker {
                     self.condemn(e.clone(), true);
                 }
                 let usage = Usage { cpu: self.turn_cpu(), wall: started.elapsed() };
-                answer_with(&mut self.isolate, reply, Err(e), Some(usage));
+                answer_with(self.v8(), reply, Err(e), Some(usage));
             }
         }
     }
@@ -300,7 +325,7 @@ impl Worker {
         let tightest =
             self.js.waiting.iter().filter_map(|w| w.limits.sub_requests).chain(limits.sub_requests).min();
         let nothing_in_flight = self.js.waiting.is_empty();
-        if let Some(state) = self.isolate.get_slot_mut::<OpState>() {
+        if let Some(state) = self.v8().get_slot_mut::<OpState>() {
             if nothing_in_flight {
                 state.subrequests = 0;
                 state.subrequests_exceeded = None;
@@ -314,7 +339,7 @@ impl Worker {
         if self.js.dead.is_some() {
             return;
         }
-        let due = self.isolate.get_slot_mut::<OpState>().map(|s| s.take_due(now)).unwrap_or_default();
+        let due = self.v8().get_slot_mut::<OpState>().map(|s| s.take_due(now)).unwrap_or_default();
         if due.is_empty() {
             return;
         }
@@ -353,11 +378,11 @@ impl Worker {
         if self.js.dead.is_some() {
             return;
         }
-        let Some(resolver) = self.isolate.get_slot_mut::<OpState>().and_then(|s| s.host_calls.remove(&call))
+        let Some(resolver) = self.v8().get_slot_mut::<OpState>().and_then(|s| s.host_calls.remove(&call))
         else {
             return;
         };
-        let mut budget = Budget::of(&self.isolate);
+        let mut budget = Budget::of(self.v8());
         in_context!(self, |tc, _js| {
             let resolver = v8::Local::new(tc, resolver);
             let answer = result.map(|v| value::to_v8(tc, &v, &mut budget));
@@ -389,11 +414,11 @@ impl Worker {
     }
 
     /// The earliest moment this worker needs a turn: a timer, or a call's wall-clock limit.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub fn next_deadline(&mut self) -> Option<Instant> {
         if self.js.dead.is_some() {
             return None;
         }
-        let timer = self.isolate.get_slot::<OpState>().and_then(OpState::next_deadline);
+        let timer = self.v8().get_slot::<OpState>().and_then(OpState::next_deadline);
         let wall = self.js.waiting.iter().filter_map(Waiting::wall_deadline).min();
         timer.into_iter().chain(wall).min()
     }
@@ -487,7 +512,7 @@ impl Worker {
             if let (Waiter::Load(_), Err(e)) = (&waiter, &outcome) {
                 self.die(e);
             }
-            let isolate = &mut self.isolate;
+            let isolate = self.v8();
             match waiter {
                 Waiter::Load(reply) => answer_with(isolate, reply, outcome.map(|_| ()), Some(usage)),
                 Waiter::Call { reply, .. } => {
@@ -508,8 +533,10 @@ impl Worker {
         self.js.dead.is_some()
     }
 
+    /// The locked isolate (inside `locked` only).
     pub(super) fn isolate(&self) -> &v8::Isolate {
-        &self.isolate
+        // SAFETY: callers run inside `locked`; the reference borrows `self`.
+        unsafe { held_isolate(self.held) }
     }
 
     /// Marks the worker dead and answers every waiting call with `e`. `told`: a caller outside
@@ -523,8 +550,8 @@ impl Worker {
         for w in std::mem::take(&mut self.js.waiting) {
             let usage = Some(w.usage(running));
             match w.waiter {
-                Waiter::Load(reply) => answer_with(&mut self.isolate, reply, Err(e.clone()), usage),
-                Waiter::Call { reply, .. } => answer_with(&mut self.isolate, reply, Err(e.clone()), usage),
+                Waiter::Load(reply) => answer_with(self.v8(), reply, Err(e.clone()), usage),
+                Waiter::Call { reply, .. } => answer_with(self.v8(), reply, Err(e.clone()), usage),
             }
         }
     }
@@ -532,10 +559,8 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        // SAFETY: OwnedIsolate's drop exits the isolate and requires it to be the current one;
-        // it was exited after every turn, so enter it once more for the disposal (and for
-        // releasing the handles below).
-        unsafe { self.isolate.enter() };
+        // The handles go first: dropped without the lock, their release is deferred to the
+        // isolate's disposal, which takes the lock itself (on an isolate thread, as V8 requires).
         self.js = JsState::default();
     }
 }

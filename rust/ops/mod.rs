@@ -15,7 +15,6 @@ mod url;
 mod wasm;
 
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::time::Instant;
 
 use crate::rpc::HostLink;
@@ -37,7 +36,7 @@ pub struct OpState {
     /// Timers armed by JS and not yet fired or cancelled.
     pub timers: Vec<Timer>,
     /// The way out: the host for host calls, and the answer path back to this isolate.
-    pub link: Rc<HostLink>,
+    pub link: std::sync::Arc<HostLink>,
     /// The native client for `fetch()`, when the worker's outbound is an HttpOutbound.
     pub http: Option<std::sync::Arc<crate::outbound::HttpOutbound>>,
     /// Promises of host calls not yet answered, by call id.
@@ -66,7 +65,7 @@ impl OpState {
             origin: Instant::now(),
             logs: Vec::new(),
             timers: Vec::new(),
-            link: Rc::new(link),
+            link: std::sync::Arc::new(link),
             http: None,
             host_calls: HashMap::new(),
             next_call: 1,
