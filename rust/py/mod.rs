@@ -19,7 +19,8 @@ mod worker;
 
 use pyo3::prelude::*;
 
-#[pymodule]
+// Explicit, as pyo3's default claims GIL-free safety nobody has audited: 3.13t re-enables the GIL.
+#[pymodule(gil_used = true)]
 fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     attach::register(m)?;
