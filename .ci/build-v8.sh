@@ -12,7 +12,9 @@
 #                                 sentinel file tells tools/rust_toolchain.py it is "present"
 # A cc wrapper strips `-Wa,--crel` so the archive links with any linker, not only rust-lld.
 #
-# (v8_enable_cluster_build would be faster, but the published crate lacks v8/tools/cluster_files.py.)
+# V8 is compiled as a cluster build (v8_enable_cluster_build: several .cc files of a directory per
+# translation unit, so V8's heavy headers are parsed once per group); the published crate lacks
+# the v8/tools/cluster_files.py that GN calls for it, so .ci/v8/cluster_files.py stands in.
 # Takes ~2.5 h on 2 cores from scratch (the last ~1,100 of its ~2,230 steps are V8's large
 # translation units, a few a minute). Re-running resumes: ninja keeps finished steps and ccache
 # keeps finished objects even if target/ is wiped. Usage:
@@ -98,6 +100,7 @@ for p in "$REPO"/.ci/v8/patches/*.patch; do
     log "patch $(basename "$p"): applied"
   fi
 done
+cmp -s "$REPO/.ci/v8/cluster_files.py" v8/tools/cluster_files.py || cp "$REPO/.ci/v8/cluster_files.py" v8/tools/cluster_files.py
 grep -q v8_monolithic_for_shared_library build.rs || { log "v8 $V8_VERSION lacks the cdylib TLS fix (need >=150.1.0)"; exit 1; }
 
 # ---- sentinel: tools/rust_toolchain.py exits early when this file holds its download URL ------
@@ -119,7 +122,8 @@ export CLANG_BASE_PATH=$LLVM LIBCLANG_PATH=$LLVM/lib
 export GN=$GN_BIN NINJA=$NINJA_BIN PYTHON=python3
 # use_glib=false: V8 >= 15.2 pulls glib into //build/config/linux:compiler by default; V8 as a
 # library needs none (the crate passes the same for musl).
-export GN_ARGS=${V8_GN_ARGS:-'clang_version="23" enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0 use_glib=false'}
+# v8_enable_cluster_build=true: see the header (about twice as fast on 2 cores).
+export GN_ARGS=${V8_GN_ARGS:-'clang_version="23" enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0 use_glib=false v8_enable_cluster_build=true'}
 export SCCACHE=$TC/v8-cc-wrapper
 export V8CC_CCACHE=$(command -v ccache || true)
 export CCACHE_DIR=${CCACHE_DIR:-$WORK/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
