@@ -142,7 +142,7 @@ impl Executor {
                 .spawn(f)
                 .map_err(|e| Error::Worker(format!("cannot start an isolate thread: {e}")))
         };
-        let started = (|| {
+        let started = (|| -> Result<()> {
             for seat in 0..sched.seats() {
                 let (sched, ready) = (sched.clone(), ready_tx.clone());
                 let fill = if seat < threads { pool_size } else { 0 };

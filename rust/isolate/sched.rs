@@ -50,7 +50,7 @@ pub const MAX_RETIRED: usize = 16;
 pub enum Next {
     Run(Arc<Mailbox>),
     /// Dispose of a closed worker's isolate.
-    Dispose(Worker),
+    Dispose(Box<Worker>),
     /// Make a blank isolate for the pool (the place under the cap is already taken).
     Refill(Slot),
     Exit,
@@ -238,18 +238,22 @@ impl Scheduler {
             st.seats[t].asleep = true;
             let (guard, timeout) = match chore {
                 true => {
-                    let (g, r) = self.bells[t].wait_timeout(st, CHORE_GRACE).unwrap_or_else(|p| p.into_inner());
+                    let (g, r) =
+                        self.bells[t].wait_timeout(st, CHORE_GRACE).unwrap_or_else(|p| p.into_inner());
                     (g, r.timed_out())
                 }
                 false => (self.bells[t].wait(st).unwrap_or_else(|p| p.into_inner()), false),
             };
             st = guard;
             st.seats[t].asleep = false;
-            if timeout && st.seats[t].idle && st.seats[t].local.is_empty() && st.ready.is_empty() {
-                if let Some(next) = self.take_chore(&mut st) {
-                    st.seats[t].idle = false;
-                    return next;
-                }
+            if timeout
+                && st.seats[t].idle
+                && st.seats[t].local.is_empty()
+                && st.ready.is_empty()
+                && let Some(next) = self.take_chore(&mut st)
+            {
+                st.seats[t].idle = false;
+                return next;
             }
         }
     }
@@ -264,13 +268,17 @@ impl Scheduler {
             self.queued.fetch_sub(1, Ordering::SeqCst);
             return Some(m);
         }
-        let busy = (0..st.seats.len()).find(|&o| o != t && !st.seats[o].idle && !st.seats[o].local.is_empty())?;
+        let busy =
+            (0..st.seats.len()).find(|&o| o != t && !st.seats[o].idle && !st.seats[o].local.is_empty())?;
         st.seats[busy].local.pop_front()
     }
 
     /// Seats in a turn that has run past `LONG_TURN`.
     fn long_turns(st: &State, now: Instant) -> usize {
-        st.seats.iter().filter(|s| s.turn_since.is_some_and(|since| now - since >= LONG_TURN)).count()
+        st.seats
+            .iter()
+            .filter(|s| s.turn_since.is_some_and(|since| now.saturating_duration_since(since) >= LONG_TURN))
+            .count()
     }
 
     fn extra_in_service(&self, st: &State) -> usize {
@@ -287,7 +295,7 @@ impl Scheduler {
 
     fn take_chore(&self, st: &mut State) -> Option<Next> {
         if let Some(worker) = st.retired.pop() {
-            return Some(Next::Dispose(worker));
+            return Some(Next::Dispose(Box::new(worker)));
         }
         if st.starved || st.pool.len() >= self.pool_target {
             return None;
@@ -356,11 +364,12 @@ impl Scheduler {
             if waiting {
                 let long = Self::long_turns(&st, now);
                 let free = st.seats.iter().any(|s| s.idle && !s.parked);
-                if !free && self.extra_in_service(&st) < long {
-                    if let Some(e) = (self.base..st.seats.len()).find(|&e| st.seats[e].parked) {
-                        st.seats[e].parked = false;
-                        self.claim(&mut st, e);
-                    }
+                if !free
+                    && self.extra_in_service(&st) < long
+                    && let Some(e) = (self.base..st.seats.len()).find(|&e| st.seats[e].parked)
+                {
+                    st.seats[e].parked = false;
+                    self.claim(&mut st, e);
                 }
                 // The next moment a running turn becomes long.
                 let soonest = st

@@ -165,16 +165,17 @@ fn close(sched: &Scheduler, mailbox: &Arc<Mailbox>, worker: Option<Worker>, disp
     };
     sched.forget(mailbox.id);
     if let Some(mut worker) = worker {
-        let reason = mailbox.termination.get().unwrap_or_else(|| Error::Closed("the worker was closed".into()));
+        let reason =
+            mailbox.termination.get().unwrap_or_else(|| Error::Closed("the worker was closed".into()));
         // No later call can reach a closed worker, so nobody is left to tell.
         worker.locked(|w| w.condemn(reason, true));
         // Disposal is the slow half of a sandbox's life; it waits for idle time unless closed
         // isolates pile up under sustained load.
-        let now = match disposed {
+        let dispose_now = match disposed {
             Some(_) => Some(worker),
             None => sched.retire(worker),
         };
-        drop(now);
+        drop(dispose_now);
     }
     if let Some(reply) = disposed {
         reply.send(Done::early(Ok(())));

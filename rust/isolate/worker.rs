@@ -143,7 +143,7 @@ impl Worker {
         // allocator's budget); the code creates no `Weak` handles and opens no `Global`s; the
         // isolate was made on this thread, is the one entered, and no other is.
         let isolate = unsafe { isolate.try_into_shared() }
-            .unwrap_or_else(|e| panic!("a fresh isolate without weak handles can always be shared: {e:?}"));
+            .unwrap_or_else(|e| panic!("a fresh isolate without weak handles can always be shared: {e}"));
         Worker {
             js,
             limits: Limits::default(),
@@ -255,8 +255,8 @@ impl Worker {
     /// Compiles, links and evaluates the main module and its imports; the reply comes once
     /// top-level evaluation (including top-level await) has settled.
     pub fn load(&mut self, reply: Reply<()>) {
-        if let Some(e) = &self.js.dead {
-            return answer(self.v8(), reply, Err(e.clone()));
+        if let Some(e) = self.js.dead.clone() {
+            return answer(self.v8(), reply, Err(e));
         }
         let outcome = in_context!(self, |tc, js| {
             let map = tc.get_slot_mut::<ModuleMap>().map(|m| m as *mut ModuleMap).unwrap();
