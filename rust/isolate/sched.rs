@@ -175,6 +175,17 @@ impl Scheduler {
         }
     }
 
+    /// Whether seat `t` may go on with the worker it runs for another batch: only if no other
+    /// worker waits for a thread. Its turn counts as starting afresh.
+    pub fn keep(&self, t: usize) -> bool {
+        let mut st = self.lock();
+        if !st.ready.is_empty() || !st.seats[t].local.is_empty() {
+            return false;
+        }
+        st.seats[t].turn_since = Some(Instant::now());
+        true
+    }
+
     /// Puts a worker that still has work after its batch at the back of the shared queue, so
     /// every other queued worker gets a turn first.
     pub fn requeue(&self, mailbox: &Arc<Mailbox>) {

@@ -46,8 +46,9 @@ pub fn run(seat: usize, sched: Arc<Scheduler>, fill: usize, ready: std::sync::mp
     sched.leave();
 }
 
-/// Runs the commands waiting in `mailbox` (at most a batch), then due timers, then puts the
-/// worker back and requeues it if work is left.
+/// Runs the worker of `mailbox` while it has work: batches of its commands, then due timers.
+/// Between batches it keeps the thread only if no other worker waits (no migration for a busy
+/// worker alone); otherwise it goes to the back of the queue.
 fn run_batch(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
     let mut worker = {
         let mut state = mailbox.lock();
@@ -55,11 +56,38 @@ fn run_batch(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
         state.last_thread = Some(seat);
         state.worker.take()
     };
+    loop {
+        if let Batch::Closed = run_commands(sched, mailbox, &mut worker) {
+            return;
+        }
+        run_timers(sched, mailbox, &mut worker);
+        let mut state = mailbox.lock();
+        if state.commands.is_empty() && !state.due {
+            state.status = Status::Idle;
+            state.worker = worker;
+            return;
+        }
+        if !sched.keep(seat) {
+            state.status = Status::Queued;
+            state.worker = worker;
+            sched.requeue(mailbox);
+            return;
+        }
+    }
+}
+
+enum Batch {
+    Ran,
+    Closed,
+}
+
+/// Runs up to `BATCH` of the mailbox's commands, or `SLICE` of time, whichever ends first.
+fn run_commands(sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>, worker: &mut Option<Worker>) -> Batch {
     let started = Instant::now();
     for _ in 0..BATCH {
         let Some(command) = mailbox.lock().commands.pop_front() else { break };
         match command {
-            Command::Load { code, reply, slot } => worker = load(sched, mailbox, code, reply, slot),
+            Command::Load { code, reply, slot } => *worker = load(sched, mailbox, code, reply, slot),
             Command::Call { call, reply } => match worker.as_mut() {
                 Some(w) => call_worker(w, call, reply),
                 None => reply.send(Done::early(Err(Error::Closed("the worker is closed".into())))),
@@ -73,35 +101,35 @@ fn run_batch(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
                     });
                 }
             }
-            Command::Close { disposed } => return close(sched, mailbox, worker, disposed),
+            Command::Close { disposed } => {
+                close(sched, mailbox, worker.take(), disposed);
+                return Batch::Closed;
+            }
         }
         if started.elapsed() >= SLICE {
             break;
         }
     }
+    Batch::Ran
+}
+
+/// Fires the worker's due timers and expires calls past their wall-clock limit, then tells the
+/// clock when the worker next needs a turn.
+fn run_timers(sched: &Scheduler, mailbox: &Arc<Mailbox>, worker: &mut Option<Worker>) {
     let due = std::mem::take(&mut mailbox.lock().due);
-    if let Some(w) = worker.as_mut() {
-        let next = w.locked(|w| {
-            let now = Instant::now();
-            if due || w.next_deadline().is_some_and(|d| d <= now) {
-                w.expire(now);
-                turn(w, None, &mut |w| {
-                    w.fire_timers(now);
-                    w.settle();
-                });
-            }
-            w.next_deadline()
-        });
-        sched.set_deadline(mailbox, next);
-    }
-    let mut state = mailbox.lock();
-    state.worker = worker;
-    if state.commands.is_empty() && !state.due {
-        state.status = Status::Idle;
-    } else {
-        state.status = Status::Queued;
-        sched.requeue(mailbox);
-    }
+    let Some(w) = worker.as_mut() else { return };
+    let next = w.locked(|w| {
+        let now = Instant::now();
+        if due || w.next_deadline().is_some_and(|d| d <= now) {
+            w.expire(now);
+            turn(w, None, &mut |w| {
+                w.fire_timers(now);
+                w.settle();
+            });
+        }
+        w.next_deadline()
+    });
+    sched.set_deadline(mailbox, next);
 }
 
 /// Makes the mailbox's worker from a blank isolate (pooled if one fits) and starts its load.
