@@ -169,7 +169,10 @@ impl Scheduler {
         }
         st.ready.push_back(mailbox.clone());
         self.queued.fetch_add(1, Ordering::SeqCst);
-        match (0..st.seats.len()).find(|&t| st.seats[t].idle && !st.seats[t].parked) {
+        // A free seat still polling takes the work without a wake-up; a sleeping one needs one.
+        let free = |t: &usize| st.seats[*t].idle && !st.seats[*t].parked;
+        let awake = (0..st.seats.len()).filter(free).min_by_key(|&t| st.seats[t].asleep);
+        match awake {
             Some(t) => self.claim(&mut st, t),
             None => self.clock_bell.notify_one(),
         }
