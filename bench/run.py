@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE))
 
 from peers import all_setups  # noqa: E402
 from progress import Progress  # noqa: E402
-from run_peers import Row, measure, table  # noqa: E402
+from run_peers import WORKDIR, Row, measure, table  # noqa: E402
 
 def workerbox_rows(bar: Progress, iterations: int, density: list[int]) -> tuple[list[Row], dict]:
     bar.step(f"workerbox: {iterations} fresh sandboxes, warm calls, RPC, density {density}")
@@ -54,6 +54,20 @@ def side_table(bar: Progress, script: str, *args: str) -> str:
     if done.returncode != 0:
         return f"{script} failed: {done.stderr.strip().splitlines()[-1:] }"
     return done.stdout.strip()
+
+
+def migration_line(n: int) -> str:
+    """What moving an isolate between threads costs, from the bare-V8 binary the peers built."""
+    floor = WORKDIR / "v8_floor-target" / "release" / "v8_floor"
+    if not floor.exists():
+        return ""
+    done = subprocess.run([str(floor), "migrate", str(n)], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        return f"\n\nv8_floor migrate failed: {done.stderr.strip().splitlines()[-1:]}"
+    m = json.loads(done.stdout)
+    return (f"\n\nMoving an isolate between threads (bare V8 under `v8::Locker`, `v8_floor migrate {n}`): a trivial "
+            f"call costs {m['same_thread_us']:.2f} µs when one thread takes the isolate every time and "
+            f"{m['alternating_us']:.2f} µs when two threads take turns (of which {m['hand_off_us']:.2f} µs is the hand-off).")
 
 
 def chart(rows: list[Row], path: Path) -> bool:
@@ -119,6 +133,7 @@ def main() -> None:
     body += "\n\n## Outbound overhead\n\n" + side_table(bar, "outbound_bench.py", "--fetches", "20" if args.smoke else "200")
     body += "\n\n## Scheduling: neighbours of CPU hogs (2 threads)\n\n" + side_table(
         bar, "scheduling_bench.py", "--samples", "10" if args.smoke else "200")
+    body += migration_line(2000 if args.smoke else 20000)
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")
     drew = chart(rows, results / f"{stamp}.png")
     print(f"{header}\n\n{body}")

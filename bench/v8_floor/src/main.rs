@@ -2,7 +2,13 @@
 //! asks of every peer: a fresh isolate and context, the ES module evaluated, `double(21)` called
 //! and checked, the isolate disposed.
 //! `v8_floor rss K`: prints the MiB each of K live isolates (each with its module) adds to RSS.
+//! `v8_floor migrate N`: what moving an isolate between threads costs (V8 archives and restores
+//! its per-thread state under `v8::Locker`): prints µs per trivial call of one shared isolate
+//! locked N times on one thread, N times alternating between two threads, and the bare hand-off
+//! between those two threads, as JSON.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 const MODULE: &str = "export default { double(x) { return x * 2 } }";
@@ -48,6 +54,74 @@ fn rss_mib() -> f64 {
     pages * 4096.0 / (1 << 20) as f64
 }
 
+/// What `migrate` calls: a context and a function made once, kept in an isolate slot.
+struct Probe {
+    context: v8::Global<v8::Context>,
+    function: v8::Global<v8::Function>,
+}
+
+fn shared_probe() -> Arc<v8::SharedIsolate> {
+    let mut isolate = v8::Isolate::new(Default::default());
+    let probe = {
+        v8::scope!(let scope, &mut isolate);
+        let context = v8::Context::new(scope, Default::default());
+        let scope = &mut v8::ContextScope::new(scope, context);
+        let code = v8::String::new(scope, "(function (x) { return x + 1 })").unwrap();
+        let script = v8::Script::compile(scope, code, None).unwrap();
+        let function: v8::Local<v8::Function> = script.run(scope).unwrap().try_into().unwrap();
+        Probe { context: v8::Global::new(scope, context), function: v8::Global::new(scope, function) }
+    };
+    isolate.set_slot(probe);
+    // SAFETY: the only slot is `Probe` (Globals, which are Send); no weak handles, no cppgc.
+    Arc::new(unsafe { isolate.try_into_shared() }.expect("a plain isolate can be shared"))
+}
+
+fn call_probe(shared: &v8::SharedIsolate) {
+    let mut locker = shared.lock();
+    let (context, function) = {
+        let probe = locker.get_slot::<Probe>().unwrap();
+        (probe.context.clone(), probe.function.clone())
+    };
+    v8::scope!(let scope, &mut *locker);
+    let context = v8::Local::new(scope, context);
+    let scope = &mut v8::ContextScope::new(scope, context);
+    let function = v8::Local::new(scope, function);
+    let arg = v8::Number::new(scope, 1.0);
+    let recv = v8::undefined(scope);
+    assert_eq!(function.call(scope, recv.into(), &[arg.into()]).unwrap().number_value(scope), Some(2.0));
+}
+
+/// µs per call of `n` calls of `work` alternating between two threads. The token passes by
+/// spinning on an atomic, so the hand-off costs next to nothing and what is left is the work and,
+/// for a shared isolate, its move between threads.
+fn ping_pong(n: usize, work: Arc<dyn Fn() + Send + Sync>) -> f64 {
+    let turn = Arc::new(AtomicUsize::new(0));
+    let (b_turn, b_work) = (turn.clone(), work.clone());
+    let b = std::thread::spawn(move || {
+        for i in (1..n).step_by(2) {
+            while b_turn.load(Ordering::Acquire) != i {
+                std::hint::spin_loop();
+            }
+            b_work();
+            b_turn.store(i + 1, Ordering::Release);
+        }
+    });
+    let t = Instant::now();
+    for i in (0..n).step_by(2) {
+        while turn.load(Ordering::Acquire) != i {
+            std::hint::spin_loop();
+        }
+        work();
+        turn.store(i + 1, Ordering::Release);
+    }
+    while turn.load(Ordering::Acquire) < n {
+        std::hint::spin_loop();
+    }
+    let per = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    b.join().unwrap();
+    per
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100);
@@ -74,8 +148,26 @@ fn main() {
             // Entered isolates must go in the reverse order of their creation.
             live.into_iter().rev().for_each(drop);
         }
+        // On threads made after V8's initialisation, as every thread that locks must be.
+        Some("migrate") => std::thread::spawn(move || {
+            let shared = shared_probe();
+            call_probe(&shared);
+            let t = Instant::now();
+            for _ in 0..n {
+                call_probe(&shared);
+            }
+            let same = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+            let probe = shared.clone();
+            let alternating = ping_pong(n, Arc::new(move || call_probe(&probe)));
+            let hand_off = ping_pong(n, Arc::new(|| {}));
+            println!(
+                "{{\"same_thread_us\": {same:.3}, \"alternating_us\": {alternating:.3}, \"hand_off_us\": {hand_off:.3}}}"
+            );
+        })
+        .join()
+        .unwrap(),
         _ => {
-            eprintln!("usage: v8_floor fresh N | rss K");
+            eprintln!("usage: v8_floor fresh N | rss K | migrate N");
             std::process::exit(2);
         }
     }
