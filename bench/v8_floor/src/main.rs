@@ -30,7 +30,8 @@ fn job() -> v8::OwnedIsolate {
         let context = v8::Context::new(scope, Default::default());
         let scope = &mut v8::ContextScope::new(scope, context);
         let name = v8::String::new(scope, "m.js").unwrap();
-        let origin = v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, -1, None, false, false, true, None);
+        let origin =
+            v8::ScriptOrigin::new(scope, name.into(), 0, 0, false, -1, None, false, false, true, None);
         let text = v8::String::new(scope, MODULE).unwrap();
         let mut source = v8::script_compiler::Source::new(text, Some(&origin));
         let module = v8::script_compiler::compile_module(scope, &mut source).expect("module compiles");
