@@ -73,6 +73,11 @@ impl BufferBudget {
         (allocator, budget)
     }
 
+    /// Bytes in use.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::SeqCst)
+    }
+
     /// Bytes left in the budget.
     pub fn room(&self) -> usize {
         self.limit.saturating_sub(self.used.load(Ordering::SeqCst))

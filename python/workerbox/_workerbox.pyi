@@ -299,6 +299,7 @@ class Loader:
         idle_ttl_s: Optional[float] = 600.0,
         pool_size: int = 2,
         host_threads: Optional[int] = None,
+        trim_after_s: Optional[float] = 5.0,
     ) -> None:
         """``max_warm`` caps the workers kept by :meth:`get` (least recently used go first);
         ``idle_ttl_s`` drops cached workers not called for that long (None: never);
@@ -310,7 +311,12 @@ class Loader:
         (default 16). Each worker runs at most 4 binding calls at once and queues up to 10,000
         more; free threads serve workers in rotation, so one tenant's flood delays another's
         binding call by about one call. Past the queue a call rejects in JavaScript with an
-        error named ``TooManyHostCalls``."""
+        error named ``TooManyHostCalls``.
+
+        ``trim_after_s``: a worker idle that long whose memory grew since it was made gets a full
+        garbage collection at idle time on an isolate thread (never on a caller's path), giving
+        its empty heap pages and unreachable ArrayBuffers back to the system; its state is kept.
+        0 trims as soon as a worker goes idle; None never trims."""
     def get(self, id: str, factory: Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]) -> Worker:
         """The warm worker cached under ``id``, or a fresh one loaded from ``factory()``.
 
@@ -382,6 +388,7 @@ class AsyncLoader:
         idle_ttl_s: Optional[float] = 600.0,
         pool_size: int = 2,
         host_threads: Optional[int] = None,
+        trim_after_s: Optional[float] = 5.0,
     ) -> None: ...
     def load(
         self,

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use super::capacity::Slot;
 use super::sched::Scheduler;
@@ -88,6 +89,10 @@ pub struct State {
     pub due: bool,
     /// Set once the worker has an isolate, so `stop` can terminate JavaScript that is running.
     pub isolate: Option<v8::IsolateHandle>,
+    /// When the worker last went idle, for idle trimming.
+    pub idle_since: Instant,
+    /// The scheduler holds a trim deadline for this worker (at most one at a time).
+    pub trim_pending: bool,
 }
 
 impl Mailbox {
@@ -104,6 +109,8 @@ impl Mailbox {
                 last_thread: None,
                 due: false,
                 isolate: None,
+                idle_since: Instant::now(),
+                trim_pending: false,
             }),
         })
     }

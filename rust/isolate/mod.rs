@@ -115,6 +115,16 @@ const REPLY_SPIN: Duration = Duration::from_micros(50);
 /// JS recursion becomes a RangeError rather than a crash.
 const THREAD_STACK_BYTES: usize = 8 << 20;
 
+/// How an `Executor` runs its workers.
+pub struct Options {
+    /// Isolate threads always in service.
+    pub threads: usize,
+    /// Blank isolates kept ready per thread.
+    pub pool_size: usize,
+    /// How long a worker stays idle before its memory is trimmed; None: never.
+    pub trim_after: Option<Duration>,
+}
+
 pub struct Executor {
     sched: Arc<Scheduler>,
     joins: Mutex<Vec<JoinHandle<()>>>,
@@ -124,15 +134,16 @@ pub struct Executor {
 impl Executor {
     /// Starts `threads` isolate threads, up to one extra thread per core for when every one of
     /// them is in a long turn (see `sched`), and the scheduler's clock. `host` runs the calls
-    /// workers make to host objects; `pool_size` blank isolates per thread are kept ready.
-    pub fn new(threads: usize, host: Option<Arc<dyn Host>>, pool_size: usize) -> Result<Self> {
+    /// workers make to host objects.
+    pub fn new(options: Options, host: Option<Arc<dyn Host>>) -> Result<Self> {
+        let Options { threads, pool_size, trim_after } = options;
         if threads == 0 {
             return Err(Error::Worker("threads must be at least 1".into()));
         }
         // V8 first: a thread that locks an isolate must be created after V8 is initialised.
         crate::platform::init()?;
         let extra = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let sched = Arc::new(Scheduler::new(threads, extra, host, pool_size));
+        let sched = Arc::new(Scheduler::new(threads, extra, host, pool_size, trim_after));
         let mut joins = Vec::with_capacity(sched.seats() + 1);
         let (ready_tx, ready) = mpsc::channel();
         let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {

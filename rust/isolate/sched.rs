@@ -12,8 +12,11 @@
 //!   thread leaves service when it finds no work or fewer long turns than extra threads.
 //! - The clock thread also owns the deadlines (timers, wall-clock limits): at each it wakes the
 //!   worker, which then queues like any other work.
-//! - Idle time runs chores (disposing closed isolates, refilling the pool of blank isolates),
-//!   never on a caller's path.
+//! - Idle time runs chores, never on a caller's path: disposing closed isolates, refilling the
+//!   pool of blank isolates, and trimming workers idle for `trim_after` (a full GC that gives
+//!   back heap pages and their mappings, so thousands of idle workers fit under
+//!   `vm.max_map_count`). A seat in a chore counts as in a turn, so a long chore (the GC of a
+//!   large heap) brings in an extra thread like a long turn does.
 //!
 //! Lock order: a mailbox's lock, then the scheduler's.
 
@@ -22,7 +25,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::capacity::Slot;
 use super::mailbox::Mailbox;
 use super::worker::Worker;
 use crate::limits::Limits;
@@ -51,8 +53,10 @@ pub enum Next {
     Run(Arc<Mailbox>),
     /// Dispose of a closed worker's isolate.
     Dispose(Box<Worker>),
-    /// Make a blank isolate for the pool (the place under the cap is already taken).
-    Refill(Slot),
+    /// Make a blank isolate for the pool, if there is room under the isolate cap.
+    Refill,
+    /// Give back the memory of a worker idle since its trim deadline, if it still is.
+    Trim(Arc<Mailbox>),
     Exit,
 }
 
@@ -71,12 +75,16 @@ pub struct Scheduler {
     pub host: Option<Arc<dyn Host>>,
     /// Blank isolates to keep ready, in all.
     pool_target: usize,
+    /// How long a worker stays idle before it is trimmed; None: never.
+    pub trim_after: Option<Duration>,
 }
 
 struct State {
     ready: VecDeque<Arc<Mailbox>>,
     seats: Vec<Seat>,
     deadlines: Deadlines,
+    /// When idle workers come due for trimming.
+    trims: Deadlines,
     /// Every open worker, so shutdown can reach them all.
     mailboxes: HashMap<u64, Arc<Mailbox>>,
     pool: Vec<Worker>,
@@ -102,12 +110,19 @@ struct Seat {
 }
 
 impl Scheduler {
-    pub fn new(base: usize, extra: usize, host: Option<Arc<dyn Host>>, pool_size: usize) -> Self {
+    pub fn new(
+        base: usize,
+        extra: usize,
+        host: Option<Arc<dyn Host>>,
+        pool_size: usize,
+        trim_after: Option<Duration>,
+    ) -> Self {
         let seats = base + extra;
         let mut state = State {
             ready: VecDeque::new(),
             seats: (0..seats).map(|_| Seat::default()).collect(),
             deadlines: Deadlines::default(),
+            trims: Deadlines::default(),
             mailboxes: HashMap::new(),
             pool: Vec::new(),
             retired: Vec::new(),
@@ -128,6 +143,7 @@ impl Scheduler {
             base,
             host,
             pool_target: pool_size * base,
+            trim_after,
         }
     }
 
@@ -154,6 +170,7 @@ impl Scheduler {
         let mut st = self.lock();
         st.mailboxes.remove(&id);
         st.deadlines.set(id, None);
+        st.trims.set(id, None);
         st.starved = false;
     }
 
@@ -248,15 +265,20 @@ impl Scheduler {
                 st = self.lock();
                 continue;
             }
-            let chore = self.chore_pending(&st);
+            // With a chore pending, the seat takes it after a grace period; with a trim coming
+            // due later, it wakes then to look again.
+            let now = Instant::now();
+            let wake = match self.chore_pending(&st, now) {
+                true => Some(CHORE_GRACE),
+                false => st.trims.next().map(|at| at.saturating_duration_since(now)),
+            };
             st.seats[t].asleep = true;
-            let (guard, timeout) = match chore {
-                true => {
-                    let (g, r) =
-                        self.bells[t].wait_timeout(st, CHORE_GRACE).unwrap_or_else(|p| p.into_inner());
+            let (guard, timeout) = match wake {
+                Some(after) => {
+                    let (g, r) = self.bells[t].wait_timeout(st, after).unwrap_or_else(|p| p.into_inner());
                     (g, r.timed_out())
                 }
-                false => (self.bells[t].wait(st).unwrap_or_else(|p| p.into_inner()), false),
+                None => (self.bells[t].wait(st).unwrap_or_else(|p| p.into_inner()), false),
             };
             st = guard;
             st.seats[t].asleep = false;
@@ -264,9 +286,10 @@ impl Scheduler {
                 && st.seats[t].idle
                 && st.seats[t].local.is_empty()
                 && st.ready.is_empty()
-                && let Some(next) = self.take_chore(&mut st)
+                && let Some(next) = self.take_chore(&mut st, Instant::now())
             {
                 st.seats[t].idle = false;
+                st.seats[t].turn_since = Some(Instant::now());
                 return next;
             }
         }
@@ -303,24 +326,28 @@ impl Scheduler {
         self.extra_in_service(st) > Self::long_turns(st, now)
     }
 
-    fn chore_pending(&self, st: &State) -> bool {
-        !st.retired.is_empty() || (!st.starved && st.pool.len() < self.pool_target)
+    fn chore_pending(&self, st: &State, now: Instant) -> bool {
+        !st.retired.is_empty()
+            || (!st.starved && st.pool.len() < self.pool_target)
+            || st.trims.next().is_some_and(|at| at <= now)
     }
 
-    fn take_chore(&self, st: &mut State) -> Option<Next> {
+    /// The next chore: disposal first (it frees a place under the cap), then the pool (callers
+    /// wait on it), then trimming.
+    fn take_chore(&self, st: &mut State, now: Instant) -> Option<Next> {
         if let Some(worker) = st.retired.pop() {
             return Some(Next::Dispose(Box::new(worker)));
         }
-        if st.starved || st.pool.len() >= self.pool_target {
-            return None;
+        if !st.starved && st.pool.len() < self.pool_target {
+            return Some(Next::Refill);
         }
-        match Slot::take() {
-            Ok(slot) => Some(Next::Refill(slot)),
-            Err(_) => {
-                st.starved = true;
-                None
-            }
-        }
+        st.trims.take_first_due(now).map(Next::Trim)
+    }
+
+    /// Asks for worker `mailbox` to be trimmed at `at` if it is still idle then. The caller
+    /// holds the mailbox's lock and has set its `trim_pending`.
+    pub fn want_trim(&self, mailbox: &Arc<Mailbox>, at: Instant) {
+        self.lock().trims.set(mailbox.id, Some((at, mailbox.clone())));
     }
 
     /// A blank isolate with heap cap `heap` from the pool, if one is ready.
@@ -330,6 +357,11 @@ impl Scheduler {
 
     pub fn add_blank(&self, blank: Worker) {
         self.lock().pool.push(blank);
+    }
+
+    /// The isolate cap refused a refill: none until a worker closes.
+    pub fn starve(&self) {
+        self.lock().starved = true;
     }
 
     /// Keeps a closed worker for disposal at idle time; gives it back when too many wait.
@@ -436,6 +468,7 @@ impl Scheduler {
         let pool = std::mem::take(&mut st.pool);
         let retired = std::mem::take(&mut st.retired);
         st.deadlines = Deadlines::default();
+        st.trims = Deadlines::default();
         st.ready.clear();
         for seat in &mut st.seats {
             seat.local.clear();
@@ -483,14 +516,14 @@ impl Deadlines {
 
     /// Removes and returns the workers due at `now`, earliest first.
     fn take_due(&mut self, now: Instant) -> Vec<Arc<Mailbox>> {
-        let mut due = Vec::new();
-        while let Some(&(d, id)) = self.by_time.first().filter(|(d, _)| *d <= now) {
-            self.by_time.remove(&(d, id));
-            if let Some((_, m)) = self.by_worker.remove(&id) {
-                due.push(m);
-            }
-        }
-        due
+        std::iter::from_fn(|| self.take_first_due(now)).collect()
+    }
+
+    /// Removes and returns the earliest worker due at `now`, if any.
+    fn take_first_due(&mut self, now: Instant) -> Option<Arc<Mailbox>> {
+        let &(d, id) = self.by_time.first().filter(|(d, _)| *d <= now)?;
+        self.by_time.remove(&(d, id));
+        self.by_worker.remove(&id).map(|(_, m)| m)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::capacity::Slot;
-use super::mailbox::{Command, Mailbox, Status};
+use super::mailbox::{Command, Mailbox, State, Status};
 use super::sched::{Next, Scheduler};
 use super::worker::Worker;
 use super::{Call, Done, Reply};
@@ -39,7 +39,11 @@ pub fn run(seat: usize, sched: Arc<Scheduler>, fill: usize, ready: std::sync::mp
         match sched.next(seat) {
             Next::Run(mailbox) => run_batch(seat, &sched, &mailbox),
             Next::Dispose(worker) => drop(worker),
-            Next::Refill(slot) => sched.add_blank(Worker::blank(Scheduler::default_heap(), slot)),
+            Next::Refill => match Slot::take() {
+                Ok(slot) => sched.add_blank(Worker::blank(Scheduler::default_heap(), slot)),
+                Err(_) => sched.starve(),
+            },
+            Next::Trim(mailbox) => trim(seat, &sched, &mailbox),
             Next::Exit => break,
         }
     }
@@ -65,6 +69,7 @@ fn run_batch(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
         if state.commands.is_empty() && !state.due {
             state.status = Status::Idle;
             state.worker = worker;
+            idle(sched, mailbox, &mut state);
             return;
         }
         if !sched.keep(seat) {
@@ -73,6 +78,53 @@ fn run_batch(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
             sched.requeue(mailbox);
             return;
         }
+    }
+}
+
+/// Notes that the worker went idle, and asks for a trim if none is pending: the pending one
+/// checks `idle_since` when it comes due, so a worker called often costs the scheduler nothing.
+fn idle(sched: &Scheduler, mailbox: &Arc<Mailbox>, state: &mut State) {
+    state.idle_since = Instant::now();
+    if let Some(after) = sched.trim_after
+        && !state.trim_pending
+        && state.worker.is_some()
+    {
+        state.trim_pending = true;
+        sched.want_trim(mailbox, state.idle_since + after);
+    }
+}
+
+/// Trims the worker of `mailbox` if it has stayed idle for the scheduler's `trim_after`: a full
+/// GC under its lock, as a chore. A worker that ran since asks again for its new idle time; one
+/// that is running now asks when it next goes idle.
+fn trim(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
+    let Some(after) = sched.trim_after else { return };
+    let mut worker = {
+        let mut state = mailbox.lock();
+        state.trim_pending = false;
+        if state.status != Status::Idle || state.worker.is_none() {
+            return;
+        }
+        let at = state.idle_since + after;
+        if at > Instant::now() {
+            state.trim_pending = true;
+            sched.want_trim(mailbox, at);
+            return;
+        }
+        state.status = Status::Running;
+        state.last_thread = Some(seat);
+        state.worker.take()
+    };
+    if let Some(w) = worker.as_mut() {
+        w.locked(Worker::trim);
+    }
+    let mut state = mailbox.lock();
+    state.worker = worker;
+    if state.commands.is_empty() && !state.due {
+        state.status = Status::Idle;
+    } else {
+        state.status = Status::Queued;
+        sched.schedule(mailbox, Some(seat));
     }
 }
 

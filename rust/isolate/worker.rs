@@ -26,6 +26,10 @@ use crate::rpc::{HostError, HostLink};
 use crate::value::{self, Budget, ConversionError, Value};
 use crate::watchdog::Termination;
 
+/// Growth past a blank isolate's footprint below which trimming is not worth its GC: a couple
+/// of heap pages.
+const TRIM_GROWTH: usize = 512 << 10;
+
 pub struct Worker {
     // Declared before `isolate`: these handles are released while the isolate still lives.
     pub(super) js: JsState,
@@ -46,6 +50,8 @@ pub struct Worker {
     isolate: Arc<v8::SharedIsolate>,
     /// The isolate's off-heap budget, shared with its ArrayBuffer allocator.
     buffers: Arc<BufferBudget>,
+    /// `footprint()` when the isolate was made, the baseline for trimming.
+    fresh_footprint: usize,
     // After `isolate`: the place under the cap is given back once the isolate is disposed.
     _slot: Slot,
 }
@@ -138,6 +144,7 @@ impl Worker {
             }
             js.context = Some(v8::Global::new(tc, context));
         }
+        let fresh_footprint = isolate.get_heap_statistics().total_heap_size();
         // SAFETY: every slot and callback data attached to the isolate, now or later, is `Send`
         // (`OpState`, `ModuleMap`, `Budget`, `Termination`, `HeapGuard`, `Builtins`, the
         // allocator's budget); the code creates no `Weak` handles and opens no `Global`s; the
@@ -155,6 +162,7 @@ impl Worker {
             held: None,
             isolate: Arc::new(isolate),
             buffers,
+            fresh_footprint,
             _slot: slot,
         }
     }
@@ -527,6 +535,25 @@ impl Worker {
     fn die(&mut self, e: &Error) {
         self.js.dead.get_or_insert_with(|| e.clone());
         self.alive.store(false, Ordering::Release);
+    }
+
+    /// Gives back what an idle worker no longer needs, if it has grown since it was made: a full
+    /// GC that releases its empty heap pages and unreachable ArrayBuffers. Runs no JavaScript.
+    /// A worker still about its blank size is left alone: its heap is the runtime itself, and
+    /// the GC would cost a millisecond to free next to nothing.
+    pub fn trim(&mut self) {
+        if self.footprint() <= self.fresh_footprint + TRIM_GROWTH {
+            return;
+        }
+        // A one-shot notification: V8 collects at once (we hold the lock) and sets the level
+        // back, so the heap does not stay in its slower memory-saving mode after the worker wakes.
+        self.v8().memory_pressure_notification(v8::MemoryPressureLevel::Critical);
+    }
+
+    /// The V8 heap's committed size plus the ArrayBuffer memory the worker holds.
+    fn footprint(&mut self) -> usize {
+        let heap = self.v8().get_heap_statistics().total_heap_size();
+        heap + self.buffers.used()
     }
 
     pub(super) fn is_dead(&self) -> bool {

@@ -14,7 +14,10 @@ use super::code::{self, Fields, PyWorkerCode, Unconverted};
 use super::errors::IntoPyResult;
 use super::host::PyHost;
 use super::limits::PyLimits;
-use super::loader::{DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, LoaderCore, Room};
+use super::loader::{
+    DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, DEFAULT_TRIM_AFTER_S, LoaderArgs, LoaderCore,
+    Room,
+};
 use super::trace::{self, Source};
 use super::worker::PyWorker;
 use crate::error::Error;
@@ -176,7 +179,8 @@ impl PyAsyncLoader {
 #[pymethods]
 impl PyAsyncLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None, trim_after_s=Some(DEFAULT_TRIM_AFTER_S)))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         threads: Option<usize>,
@@ -184,8 +188,10 @@ impl PyAsyncLoader {
         idle_ttl_s: Option<f64>,
         pool_size: usize,
         host_threads: Option<usize>,
+        trim_after_s: Option<f64>,
     ) -> PyResult<Self> {
-        let core = LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, host_threads, true)?;
+        let args = LoaderArgs { threads, max_warm, idle_ttl_s, pool_size, host_threads, trim_after_s };
+        let core = LoaderCore::new(py, args, true)?;
         Ok(PyAsyncLoader { core: Arc::new(core), completer: Completer::start()? })
     }
 

@@ -19,7 +19,7 @@ use super::wait::wait;
 use super::worker::PyWorker;
 use crate::code::Outbound;
 use crate::error::Error;
-use crate::isolate::{Executor, Pending, Reply, Slot, WorkerHandle};
+use crate::isolate::{Executor, Options, Pending, Reply, Slot, WorkerHandle};
 use crate::rpc::Host;
 use crate::rpc::pool::PoolLimits;
 
@@ -27,6 +27,33 @@ pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
 /// Blank isolates each thread keeps ready for `load()`.
 pub const DEFAULT_POOL_SIZE: usize = 2;
+/// Seconds a worker stays idle before its memory is trimmed: long enough that a worker called
+/// every few seconds keeps its warm heap, short enough that a crowd of idle tenants soon shrinks.
+pub const DEFAULT_TRIM_AFTER_S: f64 = 5.0;
+
+/// What `Loader()` and `AsyncLoader()` are made with.
+pub struct LoaderArgs {
+    pub threads: Option<usize>,
+    pub max_warm: usize,
+    pub idle_ttl_s: Option<f64>,
+    pub pool_size: usize,
+    pub host_threads: Option<usize>,
+    pub trim_after_s: Option<f64>,
+}
+
+/// `value` seconds as a Duration; `name` for the error. Zero only where `zero_ok`.
+fn seconds(name: &str, value: Option<f64>, zero_ok: bool) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && (s > 0.0 || (zero_ok && s == 0.0)) => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
+        Some(s) => {
+            let what = if zero_ok { "a number ≥ 0" } else { "a positive number" };
+            Err(PyValueError::new_err(format!("{name} must be {what} or None, not {s}")))
+        }
+    }
+}
 
 /// What `LoaderCore::make_room` found.
 pub enum Room {
@@ -41,25 +68,11 @@ pub struct LoaderCore {
 }
 
 impl LoaderCore {
-    pub fn new(
-        py: Python<'_>,
-        threads: Option<usize>,
-        max_warm: usize,
-        idle_ttl_s: Option<f64>,
-        pool_size: usize,
-        host_threads: Option<usize>,
-        asyncio: bool,
-    ) -> PyResult<Self> {
+    pub fn new(py: Python<'_>, args: LoaderArgs, asyncio: bool) -> PyResult<Self> {
+        let LoaderArgs { threads, max_warm, idle_ttl_s, pool_size, host_threads, trim_after_s } = args;
         let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let idle_ttl = match idle_ttl_s {
-            Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
-            None => None,
-            Some(s) => {
-                return Err(PyValueError::new_err(format!(
-                    "idle_ttl_s must be a positive number or None, not {s}"
-                )));
-            }
-        };
+        let idle_ttl = seconds("idle_ttl_s", idle_ttl_s, false)?;
+        let trim_after = seconds("trim_after_s", trim_after_s, true)?;
         if max_warm == 0 {
             return Err(PyValueError::new_err("max_warm must be at least 1"));
         }
@@ -68,7 +81,8 @@ impl LoaderCore {
         }
         let host = PyHost::new(asyncio, PoolLimits::with_threads(host_threads));
         let engine_host: Arc<dyn Host> = host.clone();
-        let executor = py.detach(|| Executor::new(threads, Some(engine_host), pool_size)).py(py)?;
+        let options = Options { threads, pool_size, trim_after };
+        let executor = py.detach(|| Executor::new(options, Some(engine_host))).py(py)?;
         Ok(LoaderCore {
             executor: Mutex::new(Some(Arc::new(executor))),
             cache: Arc::new(Cache::new(max_warm, idle_ttl)),
@@ -180,7 +194,8 @@ impl PyLoader {
 #[pymethods]
 impl PyLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None, trim_after_s=Some(DEFAULT_TRIM_AFTER_S)))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         threads: Option<usize>,
@@ -188,8 +203,10 @@ impl PyLoader {
         idle_ttl_s: Option<f64>,
         pool_size: usize,
         host_threads: Option<usize>,
+        trim_after_s: Option<f64>,
     ) -> PyResult<Self> {
-        let core = LoaderCore::new(py, threads, max_warm, idle_ttl_s, pool_size, host_threads, false)?;
+        let args = LoaderArgs { threads, max_warm, idle_ttl_s, pool_size, host_threads, trim_after_s };
+        let core = LoaderCore::new(py, args, false)?;
         Ok(PyLoader { core })
     }
 

@@ -1,5 +1,7 @@
 """Hostile programs cost their own isolate, never the process or the loader."""
 
+import pytest
+
 from conftest import run_isolated
 
 
@@ -122,6 +124,53 @@ def test_isolates_past_the_process_cap_are_refused_not_fatal():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["refused:", "True", "next:", "1"]
+
+
+def test_a_process_short_of_mappings_refuses_isolates_instead_of_aborting():
+    # Something else in the process (here: one-page mappings of alternating protection, which
+    # the kernel cannot merge) has taken most of vm.max_map_count. The cap is measured from what
+    # the process holds, not assumed, so loads are refused with mappings to spare, the workers
+    # already loaded keep working, and once the other party lets go, isolates fit again.
+    proc = run_isolated(
+        """
+        import mmap, sys, time, workerbox as wb
+        limit = int(open("/proc/sys/vm/max_map_count").read())
+        if limit > 300_000:
+            print("skip: vm.max_map_count is", limit); sys.exit(0)
+        def mappings():
+            with open("/proc/self/maps") as f:
+                return sum(1 for _ in f)
+        hog = []
+        while mappings() < limit * 0.9 - 2_000:
+            for i in range(1_000):
+                prot = mmap.PROT_READ if i % 2 else mmap.PROT_READ | mmap.PROT_WRITE
+                hog.append(mmap.mmap(-1, mmap.PAGESIZE, prot=prot))
+        m = {"m.js": "export default { f() { return 1 } }"}
+        with wb.Loader(threads=1, pool_size=0) as loader:
+            ws = []
+            try:
+                for _ in range(limit):
+                    ws.append(loader.load(main_module="m.js", modules=m))
+            except wb.WorkerError as e:
+                print("refused:", "vm.max_map_count" in str(e))
+            print("loaded:", len(ws))
+            print("spare:", limit - mappings())
+            print("first:", ws[0].get_entrypoint().f(), "last:", ws[-1].get_entrypoint().f())
+            del hog[: len(hog) // 4]
+            time.sleep(0.3)
+            print("after release:", loader.load(main_module="m.js", modules=m).get_entrypoint().f())
+        """,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    if proc.stdout.startswith("skip"):
+        pytest.skip(proc.stdout.strip())
+    out = dict(line.split(": ", 1) for line in proc.stdout.splitlines())
+    assert out["refused"] == "True"
+    assert 0 < int(out["loaded"]) < 2_000
+    assert int(out["spare"]) > 2_000, out
+    assert out["first"] == "1 last: 1"
+    assert out["after release"] == "1"
 
 
 def test_exiting_right_after_async_calls_never_aborts():
