@@ -1,14 +1,17 @@
 //! `v8_floor fresh N`: prints the seconds of N jobs as a JSON list. A job is what the benchmark
 //! asks of every peer: a fresh isolate and context, the ES module evaluated, `double(21)` called
 //! and checked, the isolate disposed.
+//! `v8_floor throughput N T`: T threads doing N/T jobs each; prints jobs per second on all of
+//! them, as a JSON number. workerbox's sandboxes per second on all cores is measured against it.
+//! Both keep one more isolate alive while the jobs run (see `with_one_alive`).
 //! `v8_floor rss K`: prints the MiB each of K live isolates (each with its module) adds to RSS.
 //! `v8_floor migrate N`: what moving an isolate between threads costs (V8 archives and restores
 //! its per-thread state under `v8::Locker`): prints µs per trivial call of one shared isolate
 //! locked N times on one thread, N times alternating between two threads, and the bare hand-off
 //! between those two threads, as JSON.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
 const MODULE: &str = "export default { double(x) { return x * 2 } }";
@@ -47,6 +50,43 @@ fn job() -> v8::OwnedIsolate {
         assert_eq!(result.number_value(scope), Some(42.0));
     }
     isolate
+}
+
+/// Runs `work` on a thread of its own while one more isolate stays alive on this one.
+/// workerbox's pool always holds blank isolates, so its jobs never dispose the last isolate of the
+/// process; when one does, V8 frees the state its isolates share (the read-only heap among it) and
+/// the next `Isolate::new` builds it again, a cost a pooled embedder never pays and the floor must
+/// not either. The jobs run on a thread made after V8's initialisation, as workerbox's run on
+/// threads of its own, so the kept isolate (entered on this thread) never has to be exited out of
+/// the reverse-creation order rusty_v8 asserts.
+fn with_one_alive<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> R {
+    let keep = v8::Isolate::new(Default::default());
+    let out = std::thread::spawn(work).join().unwrap();
+    drop(keep);
+    out
+}
+
+/// Jobs per second with `threads` threads each doing `per` jobs, all started together once each
+/// has done one job of its own (the first on a thread is dearer, and workerbox's threads are
+/// long-lived).
+fn throughput(per: usize, threads: usize) -> f64 {
+    let start = Arc::new(Barrier::new(threads + 1));
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                drop(job());
+                start.wait();
+                for _ in 0..per {
+                    drop(job());
+                }
+            })
+        })
+        .collect();
+    start.wait();
+    let t = Instant::now();
+    workers.into_iter().for_each(|w| w.join().unwrap());
+    (per * threads) as f64 / t.elapsed().as_secs_f64()
 }
 
 fn rss_mib() -> f64 {
@@ -131,15 +171,22 @@ fn main() {
     v8::V8::initialize();
     match args.get(1).map(String::as_str) {
         Some("fresh") => {
-            drop(job());
-            let times: Vec<String> = (0..n)
-                .map(|_| {
-                    let t = Instant::now();
-                    drop(job());
-                    format!("{:.9}", t.elapsed().as_secs_f64())
-                })
-                .collect();
+            let times = with_one_alive(move || {
+                drop(job());
+                (0..n)
+                    .map(|_| {
+                        let t = Instant::now();
+                        drop(job());
+                        format!("{:.9}", t.elapsed().as_secs_f64())
+                    })
+                    .collect::<Vec<String>>()
+            });
             println!("[{}]", times.join(","));
+        }
+        Some("throughput") => {
+            let threads: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1).max(1);
+            let per = (n / threads).max(1);
+            println!("{:.1}", with_one_alive(move || throughput(per, threads)));
         }
         Some("rss") => {
             drop(job());
@@ -168,7 +215,7 @@ fn main() {
         .join()
         .unwrap(),
         _ => {
-            eprintln!("usage: v8_floor fresh N | rss K | migrate N");
+            eprintln!("usage: v8_floor fresh N | throughput N T | rss K | migrate N");
             std::process::exit(2);
         }
     }
