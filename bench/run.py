@@ -26,9 +26,13 @@ from peers import all_setups  # noqa: E402
 from progress import Progress  # noqa: E402
 from run_peers import WORKDIR, Row, measure, table  # noqa: E402
 
+TRIM_WORKERS = 100
+
+
 def workerbox_rows(bar: Progress, iterations: int, density: list[int]) -> tuple[list[Row], dict]:
     bar.step(f"workerbox: {iterations} fresh sandboxes, warm calls, RPC, density {density}")
-    cmd = [sys.executable, str(HERE / "workerbox_bench.py"), "--iterations", str(iterations), "--density", *map(str, density)]
+    cmd = [sys.executable, str(HERE / "workerbox_bench.py"), "--iterations", str(iterations), "--density", *map(str, density),
+           "--trim-workers", str(TRIM_WORKERS if iterations > 5 else 10)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         return [Row("workerbox", [], notes=f"failed: {done.stderr.strip().splitlines()[-1:]}")], {}
@@ -120,11 +124,17 @@ def main() -> None:
     header = f"{datetime.date.today().isoformat()}{' (smoke)' if args.smoke else ''}, {platform.machine()} with {os.cpu_count()} cores, commit {commit or '?'}"
     body = table(rows, ours[0].median_ms if ours[0].times else None)
     if raw.get("density"):
-        body += "\n\n| live isolates | MiB per isolate | idle CPU % |\n|---:|---:|---:|\n"
-        body += "\n".join(f"| {d['count']} | {d['mib_per_isolate']:.2f} | {d['idle_cpu_percent']:.1f} |" for d in raw["density"])
+        body += "\n\n| live idle isolates | MiB per isolate | mappings per isolate | idle CPU % |\n|---:|---:|---:|---:|\n"
+        body += "\n".join(f"| {d['count']} | {d['mib_per_isolate']:.2f} | {d['mappings_per_isolate']:.2f} | {d['idle_cpu_percent']:.1f} |"
+                           for d in raw["density"])
         for d in raw["density"]:
             if d["refused"]:
                 body += f"\n\nAsked for {d['asked']} live isolates; load() refused at {d['count']}: {d['refused']}"
+    if raw.get("trim"):
+        t = raw["trim"]
+        body += (f"\n\nIdle trimming ({TRIM_WORKERS} workers whose heaps grew to {t['grown_mib']:.1f} MiB each, then idle): "
+                 f"{t['untrimmed_mib']:.1f} MiB each untrimmed, {t['trimmed_mib']:.1f} MiB trimmed; the first call after the "
+                 f"idle time takes {t['trimmed_first_call_s'] * 1e6:.0f} µs trimmed, {t['untrimmed_first_call_s'] * 1e6:.0f} µs untrimmed.")
     if raw.get("code_cache"):
         cc = raw["code_cache"]
         body += (f"\n\nCode cache: load()+call+close() of a {cc['kib']:.0f} KiB module takes {cc['uncached_s'] * 1e3:.1f} ms "

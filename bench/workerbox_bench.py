@@ -11,6 +11,7 @@ import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -18,10 +19,14 @@ import time
 import workerbox as wb
 
 MODULE = {"m.js": "export default { double(x) { return x * 2 } }"}
+GROWER = {"g.js": "export default { grow(n) { const a = []; for (let i = 0; i < n; i++) a.push({ i }); return a.length }, double(x) { return x * 2 } }"}
 RPC_MODULE = {"r.js": "export default { async loop(n, env) { for (let i = 0; i < n; i++) await env.tool.ping(i); return n } }"}
 
 
 PACED_GAP_S = 0.002
+# Idle time before the first call in the trimming measurement; the trimmed loader trims after
+# half of it: after every worker has grown, well before it is called.
+TRIM_IDLE_S = 4.0
 
 
 class Tool(wb.RpcTarget):
@@ -33,6 +38,11 @@ def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def mappings() -> int:
+    with open("/proc/self/maps") as f:
+        return sum(1 for _ in f)
 
 
 def cpu_s() -> float:
@@ -123,7 +133,7 @@ def code_cache(loader: wb.Loader, repeats: int) -> dict[str, float]:
 
 
 def density(loader: wb.Loader, count: int) -> dict[str, float]:
-    before = rss_mib()
+    before, maps_before = rss_mib(), mappings()
     alive = []
     refused = ""
     for _ in range(count):
@@ -136,19 +146,62 @@ def density(loader: wb.Loader, count: int) -> dict[str, float]:
         assert w.get_entrypoint().double(1) == 2
     time.sleep(0.5)
     per = (rss_mib() - before) / len(alive)
+    maps_per = (mappings() - maps_before) / len(alive)
     c0, t0 = cpu_s(), time.perf_counter()
     time.sleep(2.0)
     idle_cpu = (cpu_s() - c0) / (time.perf_counter() - t0) * 100
     for w in alive:
         w.close()
-    return {"count": len(alive), "asked": count, "refused": refused, "mib_per_isolate": per, "idle_cpu_percent": idle_cpu}
+    return {"count": len(alive), "asked": count, "refused": refused, "mib_per_isolate": per,
+            "mappings_per_isolate": maps_per, "idle_cpu_percent": idle_cpu}
+
+
+def first_calls(workers: list[wb.Worker]) -> float:
+    """Median seconds of the first call to each of `workers` after they sat idle."""
+    times = []
+    for w in workers:
+        t = time.perf_counter()
+        assert w.get_entrypoint().double(1) == 2
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def trim_case(count: int, trim: bool) -> dict[str, float]:
+    """`count` workers that each grew their heap, then sat idle for TRIM_IDLE_S, trimmed or not:
+    MiB each after growing and after the idle time, and what the first call after it costs."""
+    trim_after = TRIM_IDLE_S / 2 if trim else None
+    with wb.Loader(threads=os.cpu_count() or 1, pool_size=0, trim_after_s=trim_after) as loader:
+        before = rss_mib()
+        workers = [loader.load(main_module="g.js", modules=GROWER) for _ in range(count)]
+        for w in workers:
+            w.get_entrypoint().grow(100_000)
+        grown = (rss_mib() - before) / count
+        time.sleep(TRIM_IDLE_S)
+        return {"grown_mib": grown, "idle_mib": (rss_mib() - before) / count, "first_call_s": first_calls(workers)}
+
+
+def trimming(count: int) -> dict[str, float]:
+    """`trim_case` with and without trimming, each in a fresh interpreter so RSS is its own."""
+    out: dict[str, float] = {}
+    for label in ("untrimmed", "trimmed"):
+        cmd = [sys.executable, __file__, "--trim-case", label, "--trim-workers", str(count)]
+        case = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        out["grown_mib"] = case["grown_mib"]
+        out[f"{label}_mib"] = case["idle_mib"]
+        out[f"{label}_first_call_s"] = case["first_call_s"]
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--iterations", type=int, default=200)
     ap.add_argument("--density", type=int, nargs="*", default=[1000])
+    ap.add_argument("--trim-workers", type=int, default=100)
+    ap.add_argument("--trim-case", choices=["trimmed", "untrimmed"], help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.trim_case:
+        print(json.dumps(trim_case(args.trim_workers, args.trim_case == "trimmed")))
+        return
     if getattr(wb._workerbox, "__debug_build__", False):
         sys.exit("refusing to benchmark a debug build of workerbox; install it with .ci/install")
     cores = os.cpu_count() or 1
@@ -164,6 +217,7 @@ def main() -> None:
         out["rpc_round_trip_s"] = rpc(loader, max(10, args.iterations))
         out["code_cache"] = code_cache(loader, max(3, args.iterations // 20))
         out["density"] = [density(loader, n) for n in args.density]
+    out["trim"] = trimming(args.trim_workers)
     # Every load() creates its isolate on the spot: the cost the pool takes off the caller.
     with wb.Loader(threads=cores, pool_size=0) as loader:
         fresh(loader, max(5, args.iterations // 10))
