@@ -24,6 +24,8 @@ RPC_MODULE = {"r.js": "export default { async loop(n, env) { for (let i = 0; i <
 
 
 PACED_GAP_S = 0.002
+# Loader's default trim_after_s.
+DEFAULT_TRIM_AFTER_S = 5.0
 # Idle time before the first call in the trimming measurement; the trimmed loader trims after
 # half of it: after every worker has grown, well before it is called.
 TRIM_IDLE_S = 4.0
@@ -147,6 +149,8 @@ def density(loader: wb.Loader, count: int) -> dict[str, float]:
     time.sleep(0.5)
     per = (rss_mib() - before) / len(alive)
     maps_per = (mappings() - maps_before) / len(alive)
+    # Idle means after the one pass of trim checks that follows trim_after_s of quiet.
+    time.sleep(DEFAULT_TRIM_AFTER_S + 1.0)
     c0, t0 = cpu_s(), time.perf_counter()
     time.sleep(2.0)
     idle_cpu = (cpu_s() - c0) / (time.perf_counter() - t0) * 100

@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod code;
 pub mod code_cache;
+pub mod convert;
 pub mod cpu_clock;
 pub mod error;
 pub mod heap;

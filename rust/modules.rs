@@ -248,8 +248,8 @@ fn value_module<'s>(
             }
         },
         ModuleSource::Json(value) => {
-            let mut budget = crate::value::Budget::of(scope);
-            match crate::value::to_v8(scope, value, &mut budget) {
+            let mut budget = crate::convert::Budget::of(scope);
+            match crate::convert::to_v8(scope, value, &mut budget) {
                 Ok(value) => value,
                 Err(e) => {
                     e.throw(scope);

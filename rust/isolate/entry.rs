@@ -6,9 +6,9 @@
 use super::Call;
 use super::exception;
 use super::worker::JsState;
+use crate::convert::{self, Budget, ConversionError};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::value::{self, Budget, ConversionError};
 
 /// Starts `call` in the worker's context. As in Workers, an object export's method gets
 /// `(...args, env, ctx)`; a class export (a `WorkerEntrypoint`) is constructed per call with
@@ -34,13 +34,13 @@ pub(super) fn begin_call<'s>(
     let env = v8::Local::new(tc, js.env.as_ref().expect("env exists when alive"));
     // One budget for everything this call hands in.
     let mut budget = Budget::new(limits);
-    let props = value::to_v8(tc, &call.props, &mut budget).map_err(|e| conversion_error(tc, "props", e))?;
+    let props = convert::to_v8(tc, &call.props, &mut budget).map_err(|e| conversion_error(tc, "props", e))?;
     let Some(ctx) = hook(tc, hooks, "makeContext").and_then(|f| f.call(tc, hooks.into(), &[props])) else {
         return Err(exception::take(tc));
     };
     let mut argv = Vec::with_capacity(call.args.len() + 2);
     for (i, arg) in call.args.iter().enumerate() {
-        let arg = value::to_v8(tc, arg, &mut budget);
+        let arg = convert::to_v8(tc, arg, &mut budget);
         argv.push(arg.map_err(|e| conversion_error(tc, &format!("argument {} of {what}", i + 1), e))?);
     }
     let (receiver, extra) = if let Ok(class) = v8::Local::<v8::Function>::try_from(target) {

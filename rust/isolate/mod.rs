@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::ops::LogLine;
 use crate::rpc::Host;
-use crate::value::Value;
+use crate::value::{Answer, ServiceTarget, Value};
 pub use capacity::Slot;
 use mailbox::{Command, Mailbox};
 use sched::Scheduler;
@@ -298,6 +298,26 @@ impl WorkerHandle {
     /// loader is closed).
     pub fn dispose_with(&self, reply: Reply<()>) {
         self.stop_with(Error::Closed("the worker was closed".into()), Some(reply));
+    }
+}
+
+impl ServiceTarget for WorkerHandle {
+    fn id(&self) -> u64 {
+        self.mailbox.id
+    }
+
+    /// A service binding's call: the target's own limits apply (the calling worker's limits
+    /// cover only its own turns), and `ctx.props` is empty.
+    fn send(
+        &self,
+        export: Option<String>,
+        method: String,
+        args: Vec<Value>,
+        fetch: bool,
+        answer: Answer,
+    ) -> Result<()> {
+        let call = Call { export, method, args, props: Value::Undefined, limits: Limits::default(), fetch };
+        self.call_with(call, Reply::new(move |done: Done<Value>| answer(done.result)))
     }
 }
 

@@ -344,6 +344,20 @@ impl Scheduler {
         st.trims.take_first_due(now).map(Next::Trim)
     }
 
+    /// The next trim due, for seat `t` in a trim chore, if no work waits for a thread: a crowd of
+    /// due trims (most find nothing to give back) costs one wake-up, and work still gets the
+    /// seat between any two of them.
+    pub fn next_trim(&self, t: usize) -> Option<Arc<Mailbox>> {
+        let mut st = self.lock();
+        if self.closing() || !st.ready.is_empty() || !st.seats[t].local.is_empty() {
+            return None;
+        }
+        let now = Instant::now();
+        let due = st.trims.take_first_due(now)?;
+        st.seats[t].turn_since = Some(now);
+        Some(due)
+    }
+
     /// Asks for worker `mailbox` to be trimmed at `at` if it is still idle then. The caller
     /// holds the mailbox's lock and has set its `trim_pending`.
     pub fn want_trim(&self, mailbox: &Arc<Mailbox>, at: Instant) {

@@ -43,7 +43,13 @@ pub fn run(seat: usize, sched: Arc<Scheduler>, fill: usize, ready: std::sync::mp
                 Ok(slot) => sched.add_blank(Worker::blank(Scheduler::default_heap(), slot)),
                 Err(_) => sched.starve(),
             },
-            Next::Trim(mailbox) => trim(seat, &sched, &mailbox),
+            Next::Trim(mailbox) => {
+                let mut due = Some(mailbox);
+                while let Some(m) = due {
+                    trim(seat, &sched, &m);
+                    due = sched.next_trim(seat);
+                }
+            }
             Next::Exit => break,
         }
     }

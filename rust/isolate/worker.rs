@@ -17,13 +17,14 @@ use super::exception;
 use super::waiting::{Waiter, Waiting, answer, answer_with, never_settled};
 use super::{Call, Reply, Usage};
 use crate::code::{Outbound, WorkerCode};
+use crate::convert::{self, Budget, ConversionError};
 use crate::error::{Error, Result};
 use crate::heap::{BufferBudget, HeapGuard};
 use crate::limits::{LimitKind, Limits};
 use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
 use crate::rpc::{HostError, HostLink};
-use crate::value::{self, Budget, ConversionError, Value};
+use crate::value::{self, Value};
 use crate::watchdog::Termination;
 
 /// Growth past a blank isolate's footprint below which trimming is not worth its GC: a couple
@@ -223,7 +224,7 @@ impl Worker {
             let mut budget = Budget::of(tc);
             let env = match env {
                 Value::Undefined => v8::Object::new(tc).into(),
-                env => match value::to_v8(tc, &env, &mut budget) {
+                env => match convert::to_v8(tc, &env, &mut budget) {
                     Ok(env) => env,
                     Err(e) => {
                         js.dead = Some(conversion_error(tc, "env", e));
@@ -242,7 +243,8 @@ impl Worker {
             let outbound: v8::Local<v8::Value> = match outbound {
                 Outbound::Closed => v8::undefined(tc).into(),
                 Outbound::Hook(id) => crate::rpc::stub::function(tc, id).into(),
-                Outbound::Http(client) => crate::outbound::js::fetch_function(tc, client).into(),
+                Outbound::Http(client) => crate::ops::outbound::fetch_function(tc, client)
+                    .map_or_else(|| v8::undefined(tc).into(), Into::into),
             };
             hooks.set(tc, key.into(), outbound);
             let service_fetch = hook(tc, hooks, "serviceFetch").map(|f| v8::Global::new(tc, f));
@@ -393,7 +395,7 @@ impl Worker {
         let mut budget = Budget::of(self.v8());
         in_context!(self, |tc, _js| {
             let resolver = v8::Local::new(tc, resolver);
-            let answer = result.map(|v| value::to_v8(tc, &v, &mut budget));
+            let answer = result.map(|v| convert::to_v8(tc, &v, &mut budget));
             let exception = match answer {
                 Ok(Ok(v)) => {
                     resolver.resolve(tc, v);
@@ -497,7 +499,7 @@ impl Worker {
                         Waiter::Call { what, .. } => {
                             let result = promise.result(tc);
                             let mut budget = Budget::new(w.limits);
-                            value::from_v8(tc, result, &mut budget)
+                            convert::from_v8(tc, result, &mut budget)
                                 .map(Some)
                                 .map_err(|e| conversion_error(tc, &format!("return value of {what}"), e))
                         }

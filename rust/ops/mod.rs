@@ -10,6 +10,7 @@ mod console;
 mod crypto;
 mod encoding;
 mod fetch;
+pub mod outbound;
 mod timers;
 mod url;
 mod wasm;

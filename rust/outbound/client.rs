@@ -14,7 +14,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use super::policy::{HostPattern, is_private};
 use super::request::{is_forbidden_header, normalize_method};
-use crate::rpc::HostError;
+use crate::value::HostError;
 
 /// Redirects followed before giving up, as in browsers.
 const MAX_REDIRECTS: usize = 20;

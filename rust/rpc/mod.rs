@@ -11,6 +11,7 @@ pub mod stub;
 
 use std::sync::Arc;
 
+pub use crate::value::HostError;
 use crate::value::Value;
 
 /// What the embedder (the Python layer) provides to run host calls.
@@ -31,13 +32,6 @@ pub struct HostCall {
     /// The method called on a target; None for a function stub.
     pub method: Option<String>,
     pub args: Vec<Value>,
-}
-
-/// A host failure as JavaScript sees it: an `Error` with this `name` and `message`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostError {
-    pub name: String,
-    pub message: String,
 }
 
 pub struct HostReply(Box<dyn FnOnce(Result<Value, HostError>) + Send>);

@@ -5,11 +5,9 @@
 //! handler, with the Request and Response in wire form (see js/12_fetch.js). Isolate thread only.
 
 use super::HostError;
-use crate::isolate::Call;
-use crate::isolate::{Done, Reply};
-use crate::limits::Limits;
+use crate::convert::{self, Budget, ConversionError};
 use crate::ops;
-use crate::value::{self, Budget, ConversionError, Service, Value};
+use crate::value::{Service, Value};
 
 pub fn stub<'s>(scope: &mut v8::PinScope<'s, '_>, service: Service) -> v8::Local<'s, v8::Value> {
     // One entry per distinct binding, however often it is handed in (an entrypoint passed as an
@@ -74,7 +72,7 @@ fn call<'s>(
     let mut values = Vec::with_capacity(args.length() as usize);
     let mut budget = Budget::of(scope);
     for i in 0..args.length() {
-        match value::from_v8(scope, args.get(i), &mut budget) {
+        match convert::from_v8(scope, args.get(i), &mut budget) {
             Ok(v) => values.push(v),
             Err(ConversionError::Refused(why)) => {
                 return ops::reject(
@@ -95,22 +93,14 @@ fn call<'s>(
     let global = v8::Global::new(scope, resolver);
     let call_id = ops::state(scope).begin_host_call(global);
     let answer = link.answer.clone();
-    let reply = Reply::new(move |done: Done<Value>| {
-        let result = done.result.map_err(|e| match e {
+    let reply = Box::new(move |result: crate::error::Result<Value>| {
+        let result = result.map_err(|e| match e {
             crate::error::Error::Js(js) => HostError { name: js.name, message: js.message },
             other => HostError { name: "Error".into(), message: other.to_string() },
         });
         answer(call_id, result);
     });
-    let call = Call {
-        export: service.export,
-        method,
-        args: values,
-        props: Value::Undefined,
-        limits: Limits::default(),
-        fetch,
-    };
-    if let Err(e) = service.worker.call_with(call, reply) {
+    if let Err(e) = service.worker.send(service.export, method, values, fetch, reply) {
         // The target's loader is gone; the reply was dropped unanswered, so answer here.
         (link.answer)(call_id, Err(HostError { name: "Error".into(), message: e.to_string() }));
     }

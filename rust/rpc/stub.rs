@@ -4,8 +4,8 @@
 //! promise in `OpState` and hands a `HostCall` to the host. Runs on the isolate's thread.
 
 use super::{HostCall, HostReply};
+use crate::convert::{self, Budget, ConversionError};
 use crate::ops;
-use crate::value::{self, Budget, ConversionError};
 
 pub fn target<'s>(
     scope: &mut v8::PinScope<'s, '_>,
@@ -59,7 +59,7 @@ fn call<'s>(
     let mut values = Vec::with_capacity(args.length() as usize);
     let mut budget = Budget::of(scope);
     for i in 0..args.length() {
-        match value::from_v8(scope, args.get(i), &mut budget) {
+        match convert::from_v8(scope, args.get(i), &mut budget) {
             Ok(v) => values.push(v),
             Err(ConversionError::Refused(why)) => {
                 let label = method.as_deref().unwrap_or("function");

@@ -5,16 +5,19 @@
 
 use std::sync::Arc;
 
-use super::client::{HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};
+use crate::convert::{self, Budget};
 use crate::ops;
-use crate::value::{self, Value};
+use crate::outbound::{HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};
+use crate::value::Value;
 
+/// None if V8 cannot make the function (the isolate is being terminated): the worker then has
+/// no way out, as with a closed outbound.
 pub fn fetch_function<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     client: Arc<HttpOutbound>,
-) -> v8::Local<'s, v8::Function> {
+) -> Option<v8::Local<'s, v8::Function>> {
     ops::state(scope).http = Some(client);
-    v8::Function::new(scope, fetch).unwrap()
+    v8::Function::new(scope, fetch)
 }
 
 fn fetch<'s>(
@@ -22,10 +25,12 @@ fn fetch<'s>(
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
-    let resolver = v8::PromiseResolver::new(scope).unwrap();
+    // No resolver while the isolate is being terminated: nothing is sent, and the caller's
+    // JavaScript is unwinding anyway.
+    let Some(resolver) = v8::PromiseResolver::new(scope) else { return };
     rv.set(resolver.get_promise(scope).into());
-    let mut budget = value::Budget::of(scope);
-    let request = match value::from_v8(scope, args.get(0), &mut budget).ok().and_then(wire_request) {
+    let mut budget = Budget::of(scope);
+    let request = match convert::from_v8(scope, args.get(0), &mut budget).ok().and_then(wire_request) {
         Some(r) => r,
         None => return ops::reject(scope, resolver, true, "fetch: malformed request"),
     };
