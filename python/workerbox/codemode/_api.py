@@ -1,5 +1,4 @@
-"""Code Mode: let a model write one TypeScript function that chains your tools, and run it in a
-fresh sandbox.
+"""ToolAPI: the tools described to the model, its plan run in a fresh sandbox.
 
     api = ToolAPI([search, fetch_page])
     prompt = api.typescript()          # the declarations the model is shown
@@ -24,9 +23,10 @@ import typing
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Literal, Optional, Union
 
-from ._workerbox import AsyncLoader, JSError, Limits, Loader, RpcTarget, WorkerCode, WorkerError
+from .._workerbox import AsyncLoader, JSError, Limits, Loader, RpcTarget, WorkerCode, WorkerError
+from .tools import ToolError
 
-__all__ = ["RunResult", "ToolAPI", "ToolCall", "ToolError"]
+__all__ = ["RunResult", "ToolAPI", "ToolCall"]
 
 PLAN_MODULE = "plan.ts"
 
@@ -54,10 +54,6 @@ export default {
   },
 }
 """
-
-
-class ToolError(WorkerError):
-    """A tool call from the sandbox did not match the tool's signature."""
 
 
 @dataclasses.dataclass
