@@ -10,6 +10,7 @@ import pytest
 
 import workerbox as wb
 from workerbox import codemode
+from workerbox.codemode import _schema
 
 
 @dataclasses.dataclass
@@ -41,8 +42,15 @@ def notify(to: str, message: str, urgent: Optional[bool] = None) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def api():
+@pytest.fixture(params=["pydantic", "builtin"])
+def mode(request, monkeypatch):
+    """Types and validation from pydantic, and from the built-in path used without it."""
+    monkeypatch.setattr(_schema, "USE_PYDANTIC", request.param == "pydantic")
+    return request.param
+
+
+@pytest.fixture
+def api(mode):
     return codemode.ToolAPI([find_place, forecast, notify])
 
 
@@ -70,13 +78,14 @@ def test_declarations_type_check_with_tsc(api, tmp_path):
 
 def test_json_schemas(api):
     schemas = api.json_schemas()
-    assert schemas["find_place"] == {
-        "type": "object",
-        "properties": {"query": {"type": "string"}, "limit": {"type": "integer"}},
-        "required": ["query"],
-    }
-    assert schemas["forecast"]["properties"]["unit"] == {"enum": ["c", "f"]}
-    assert schemas["forecast"]["properties"]["place"]["required"] == ["name", "lat", "lon"]
+    find = schemas["find_place"]
+    assert (find["type"], find["required"]) == ("object", ["query"])
+    assert find["properties"]["query"]["type"] == "string"
+    assert find["properties"]["limit"]["type"] == "integer"
+    forecast = schemas["forecast"]
+    assert forecast["properties"]["unit"]["enum"] == ["c", "f"]
+    assert forecast["properties"]["place"] == {"$ref": "#/$defs/Place"}
+    assert forecast["$defs"]["Place"]["required"] == ["name", "lat", "lon"]
 
 
 PLAN = """
@@ -110,17 +119,30 @@ def test_module_form(api):
 @pytest.mark.parametrize(
     "call, message",
     [
-        ("codemode.find_place({ query: 42 })", "codemode.find_place: argument 'query': expected string, got int 42"),
+        (
+            "codemode.find_place({ query: 42 })",
+            {
+                "builtin": "codemode.find_place: argument 'query': expected string, got int 42",
+                "pydantic": "codemode.find_place: argument 'query': Input should be a valid string, got 42",
+            },
+        ),
         ("codemode.find_place({ q: 'x' })", "unknown argument(s) q; it takes query, limit"),
         ("codemode.notify({ to: 'a' })", "missing required argument(s) message"),
-        ("codemode.forecast({ place: { name: 'x' } })", "missing required field 'lat' of Place"),
-        ("codemode.forecast({ place: { name: 'x', lat: 1, lon: 2 }, unit: 'k' })", 'expected "c" | "f"'),
+        (
+            "codemode.forecast({ place: { name: 'x' } })",
+            {"builtin": "missing required field 'lat' of Place", "pydantic": "argument 'place'.lat: Field required"},
+        ),
+        (
+            "codemode.forecast({ place: { name: 'x', lat: 1, lon: 2 }, unit: 'k' })",
+            {"builtin": 'expected "c" | "f"', "pydantic": "argument 'unit': Input should be 'c' or 'f', got \"k\""},
+        ),
         ("codemode.find_place('x')", "takes one object of named arguments"),
     ],
 )
-def test_bad_calls_give_the_model_an_actionable_error(api, call, message):
+def test_bad_calls_give_the_model_an_actionable_error(api, mode, call, message):
     result = api.run(f"\nreturn await {call}")
     assert result.error is not None and result.error.startswith("ToolError: ")
+    message = message[mode] if isinstance(message, dict) else message
     assert message in result.error
     assert "(at line 2, column" in result.error
     assert "Traceback" not in result.error and ".py" not in result.error
@@ -167,7 +189,7 @@ def spread_all(*args: int) -> int:
 
 @pytest.mark.parametrize(
     "tools, match",
-    [([lambda x: x], "public function name"), ([spread_all], r"\*args"), ([notify, notify], "unique")],
+    [([lambda x: x], "public function name"), ([spread_all], r"\*args"), ([notify, notify], "two tools named 'notify'")],
 )
 def test_bad_tools_are_refused(tools, match):
     with pytest.raises(ValueError, match=match):

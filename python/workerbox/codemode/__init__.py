@@ -6,11 +6,25 @@ fresh sandbox.
     result = api.run(model_code)       # never raises for a failing plan
     result.value, result.logs, result.calls, result.error
 
-Tools are plain Python callables with type hints, or `Tool`s described by a JSON Schema (what
-MCP servers and OpenAPI documents give). `tools` holds the model both share.
+Tools are plain Python callables with type hints (under the ``codemode`` namespace), `Tool`s
+described by a JSON Schema (what MCP servers and OpenAPI documents give), and `Provider`s that
+put tools under a namespace of their own: ``ToolAPI([search, Provider("db", [query])])`` gives
+the plan ``codemode.search({...})`` and ``db.query({...})``.
 """
 
 from ._api import RunResult, ToolAPI, ToolCall
+from .normalize import normalize_code
 from .tools import Provider, Tool, ToolError, js_identifier
+from .typescript import json_schema_to_typescript
 
-__all__ = ["Provider", "RunResult", "Tool", "ToolAPI", "ToolCall", "ToolError", "js_identifier"]
+__all__ = [
+    "Provider",
+    "RunResult",
+    "Tool",
+    "ToolAPI",
+    "ToolCall",
+    "ToolError",
+    "js_identifier",
+    "json_schema_to_typescript",
+    "normalize_code",
+]

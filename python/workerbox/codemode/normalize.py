@@ -1,0 +1,70 @@
+"""What a model writes, made a module whose default export is the plan: models wrap code in
+markdown fences, write an arrow function, a named async function, or only its body."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["normalize_code"]
+
+_FENCE = re.compile(r"^\s*```[\w+-]*[ \t]*\n(.*?)\n?```\s*$", re.DOTALL)
+_EXPORT_DEFAULT = re.compile(r"^\s*export\s+default\b", re.MULTILINE)
+_ARROW = re.compile(r"^\s*(async\s*)?(\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>", re.DOTALL)
+_FUNCTION = re.compile(r"^\s*(async\s+)?function\b\s*\*?\s*([A-Za-z_$][\w$]*)?\s*\(", re.DOTALL)
+
+
+def normalize_code(text: str) -> str:
+    """`text` as an ES module whose default export is an async function (the plan).
+
+    - A markdown fence (```ts ... ```) around the code is removed.
+    - A module that already has ``export default`` is kept as it is.
+    - A lone arrow function or function expression (``async () => { ... }``,
+      ``async function main() { ... }``) becomes the default export.
+    - Anything else is taken as the body of an async function.
+
+    Line numbers stay the model's own: nothing is added above its first line.
+    """
+    match = _FENCE.match(text)
+    code = match.group(1) if match else text
+    if _EXPORT_DEFAULT.search(code):
+        return code
+    stripped = code.strip().rstrip(";").rstrip()
+    if (_ARROW.match(stripped) or _FUNCTION.match(stripped)) and _one_expression(stripped):
+        return "export default " + code.lstrip()
+    return "export default async function () { " + code + "\n}\n"
+
+
+def _one_expression(code: str) -> bool:
+    """Whether `code` (starting with a function) is that function alone, not a body that starts
+    with one: the function's body ends the code."""
+    arrow = _ARROW.match(code)
+    if arrow:
+        rest = len(code) - len(code[arrow.end() :].lstrip())
+        if rest < len(code) and code[rest] in "({":
+            return _closing(code, rest) == len(code) - 1
+        return "\n" not in code  # an expression body: one line
+    params = code.find("(")
+    body = code.find("{", _closing(code, params))
+    return body >= 0 and _closing(code, body) == len(code) - 1
+
+
+def _closing(code: str, start: int) -> int:
+    """Index of the bracket closing the one at `start` (string contents skipped), or -1."""
+    depth, quote, i = 0, "", start
+    while i < len(code):
+        c = code[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
