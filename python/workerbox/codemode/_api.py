@@ -13,6 +13,7 @@ from typing import Any, Callable, Optional, Union
 
 from .._workerbox import AsyncLoader, JSError, Limits, Loader, RpcTarget, WorkerCode, WorkerError
 from . import _schema
+from .discovery import Catalog, estimate_tokens
 from .normalize import normalize_code
 from .tools import Provider, Tool, ToolError, is_js_identifier
 from .typescript import TypeScript
@@ -23,6 +24,10 @@ PLAN_MODULE = "plan.ts"
 
 # The namespace bare callables go under, as in Cloudflare's Code Mode.
 DEFAULT_NAMESPACE = "codemode"
+
+# Past this many prompt tokens of declarations, ToolAPI switches to discovery unless told: a
+# prompt that size costs more than the few search and describe calls a plan makes instead.
+DISCOVERY_TOKENS = 8_000
 
 # Globals of the runtime a namespace may not shadow: the plan (and the tools' own TypeScript)
 # would lose them.
@@ -176,7 +181,12 @@ class ToolAPI:
     """The tool surface an LLM programs against: Python callables and `Tool`s (namespace
     ``codemode``) and `Provider`s, each a global namespace in the sandbox."""
 
-    def __init__(self, tools: Sequence[ToolSource], *, loader: Optional[Loader] = None) -> None:
+    def __init__(
+        self, tools: Sequence[ToolSource], *, loader: Optional[Loader] = None, discovery: Optional[bool] = None
+    ) -> None:
+        """``discovery``: show the model namespaces only, with ``codemode.search`` and
+        ``codemode.describe`` to find tools and read their declarations in the plan (None: when
+        the full declarations would take more than `DISCOVERY_TOKENS` prompt tokens)."""
         loose = [t for t in tools if not isinstance(t, Provider)]
         providers = [t for t in tools if isinstance(t, Provider)]
         if loose:
@@ -186,22 +196,65 @@ class ToolAPI:
         if len(self._spaces) != len(spaces):
             raise ValueError("namespace names must be unique (bare callables go under 'codemode')")
         self._loader = loader
+        self._catalog: Optional[Catalog] = None
+        if discovery is None:
+            discovery = estimate_tokens(self._full_typescript()) > DISCOVERY_TOKENS
+        if discovery:
+            self._add_discovery()
+
+    def _add_discovery(self) -> None:
+        entries = [(f"{ns}.{name}", tool) for ns, space in self._spaces.items() for name, tool in space.tools.items()]
+        self._catalog = Catalog(entries, self._describe_one)
+        home = self._spaces.setdefault(DEFAULT_NAMESPACE, _Space(Provider(DEFAULT_NAMESPACE, []), {}))
+        for tool in self._catalog.tools(DEFAULT_NAMESPACE):
+            if tool.name in home.tools:
+                raise ValueError(f"with discovery on, codemode.{tool.name} is taken by discovery; rename the tool")
+            home.tools[tool.name] = tool
+
+    @property
+    def discovery(self) -> bool:
+        """Whether the model finds tools with ``codemode.search`` instead of the prompt listing them."""
+        return self._catalog is not None
 
     def typescript(self) -> str:
-        """TypeScript declarations of every namespace, for the model's prompt."""
+        """TypeScript declarations for the model's prompt: every tool's, or with discovery, the
+        namespaces and the search and describe tools."""
+        if self._catalog is None:
+            return self._full_typescript()
+        ts = TypeScript()
+        home = self._spaces[DEFAULT_NAMESPACE]
+        finders = self._declare(home, ts, [home.tools["search"], home.tools["describe"]])
+        summary = [
+            f"/** {len(self._catalog)} tools, too many to list: find them with codemode.search, read one's "
+            "declaration with codemode.describe, then call it as namespace.tool(...). */"
+        ]
+        for name, space in self._spaces.items():
+            about = f" {' '.join(space.provider.instructions.split())}" if space.provider.instructions else ""
+            summary.append(f"/** {name}: {len(space.tools)} tools.{about} */")
+            if name != DEFAULT_NAMESPACE:
+                summary.append(f"declare const {name}: {{ [tool: string]: (...args: any[]) => Promise<any> }};")
+        return ts.declarations() + "\n".join(summary) + "\n" + finders
+
+    def _full_typescript(self) -> str:
         ts = TypeScript()
         blocks = [self._declare(space, ts) for space in self._spaces.values()]
         return ts.declarations() + "".join(blocks)
 
-    def _declare(self, space: _Space, ts: TypeScript) -> str:
+    def _describe_one(self, path: str, tool: Tool) -> str:
+        space = self._spaces[path.split(".", 1)[0]]
+        ts = TypeScript()
+        block = self._declare(space, ts, [tool], instructions=False)
+        return ts.declarations() + block
+
+    def _declare(self, space: _Space, ts: TypeScript, tools: Optional[Sequence[Tool]] = None, instructions: bool = True) -> str:
         lines = []
-        for tool in space.tools.values():
+        for tool in space.tools.values() if tools is None else tools:
             if tool.description:
                 lines.append(f"  /** {' '.join(tool.description.split())} */")
             args = _signature(tool, space.provider.positional_args, ts)
             returns = ts.type_of(tool.returns, tool.returns) if tool.returns else "unknown"
             lines.append(f"  {tool.name}({args}): Promise<{returns}>;")
-        head = f"/** {' '.join(space.provider.instructions.split())} */\n" if space.provider.instructions else ""
+        head = f"/** {' '.join(space.provider.instructions.split())} */\n" if instructions and space.provider.instructions else ""
         body = "\n".join(lines)
         return f"{head}declare const {space.provider.name}: {{\n{body}\n}};\n"
 
