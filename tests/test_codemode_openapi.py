@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from workerbox.codemode import Provider, Tool, ToolError
+from workerbox.codemode import Provider, Tool, ToolAPI, ToolError
 from workerbox.codemode.openapi import HTTPError, OpenAPIConnector
 
 PETSTORE = {
@@ -546,3 +546,23 @@ def test_parameter_styles_and_name_collisions(store, request_fn):
     assert seen["query"] == {"id": ["q"], "body": ["true"], "pipe": ["a|b"], "filter[x]": ["1"], "json": ['{"k": [1]}']}
     assert seen["headers"]["cookie"] == "session=s%201"
     assert seen["body"] == {}
+
+
+def test_a_plan_drives_the_api_through_the_sandbox(request_fn, store):
+    # The whole path: the plan's call in the sandbox → the dispatcher → validation → the user's
+    # request function → the local server, and the answer back into the plan.
+    api = ToolAPI([OpenAPIConnector(PETSTORE, request_fn, "pets").provider()])
+    ts = api.typescript()
+    assert "declare const pets: {" in ts and "showPetById(args: {" in ts
+    plan = """
+    const all = await pets.listPets({ limit: 5 })
+    const rex = await pets.showPetById({ petId: '1' })
+    let missing = null
+    try { await pets.showPetById({ petId: '404' }) } catch (e) { missing = e.message }
+    return { names: all.map((p: any) => p.name), rex: rex.name, missing }
+    """
+    result = api.run(plan)
+    assert result.error is None, result.error
+    assert result.value["names"] == ["Rex", "Tom"] and result.value["rex"] == "Rex"
+    assert result.value["missing"].startswith("HTTP 404")
+    assert [c.name for c in result.calls] == ["listPets", "showPetById", "showPetById"]

@@ -14,10 +14,13 @@ the plan ``codemode.search({...})`` and ``db.query({...})``.
 
 from ._api import RunResult, ToolAPI, ToolCall
 from .normalize import normalize_code
+from .openapi import HTTPError, OpenAPIConnector
 from .tools import Provider, Tool, ToolError, js_identifier
 from .typescript import json_schema_to_typescript
 
 __all__ = [
+    "HTTPError",
+    "OpenAPIConnector",
     "Provider",
     "RunResult",
     "Tool",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
-__all__ = ["ApprovalPolicy", "Provider", "Tool", "ToolError", "js_identifier"]
+__all__ = ["ApprovalPolicy", "Provider", "Tool", "ToolError", "is_js_identifier", "js_identifier"]
 
 from .._workerbox import WorkerError
 
