@@ -16,7 +16,7 @@ pytest.importorskip("mcp", reason="the MCP SDK is the optional extra workerbox[m
 
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
-from workerbox.codemode import Provider, ToolError
+from workerbox.codemode import Provider, ToolAPI, ToolError
 from workerbox.codemode.mcp import MCPConnector, _sandbox_names
 
 # Each test starts its own server process (about a second, most of it importing the SDK).
@@ -408,3 +408,26 @@ def test_codemode_imports_without_the_sdk():
     code = "import sys; sys.modules['mcp'] = None; import workerbox.codemode, workerbox.codemode.mcp; print('ok')"
     proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=TIMEOUT_S)
     assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_a_plan_calls_the_mcp_server_through_the_sandbox(tmp_path):
+    # The whole path on the session's own loop: the plan in the sandbox → the dispatcher →
+    # jsonschema → the MCP session over stdio → the server, and each answer back into the plan.
+    async def check(session):
+        provider = await MCPConnector(session, "demo").provider()
+        api = ToolAPI([provider])
+        assert "declare const demo: {" in api.typescript()
+        plan = """
+        const w = await demo.get_weather_v2_2({ city: 'Oslo' })
+        const loud = await demo.shout({ text: 'hi', times: 2 })
+        let failed = ''
+        try { await demo.fail({ reason: 'disk full' }) } catch (e) { failed = e.message }
+        return { sky: w.sky, loud, failed }
+        """
+        return await api.arun(plan)
+
+    result = with_stdio(tmp_path, check)
+    assert result.error is None, result.error
+    assert result.value["sky"] == "clear" and result.value["loud"] == "HI HI"
+    assert "disk full" in result.value["failed"]
+    assert [c.name for c in result.calls] == ["get_weather_v2_2", "shout", "fail"]

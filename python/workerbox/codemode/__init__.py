@@ -13,6 +13,7 @@ the plan ``codemode.search({...})`` and ``db.query({...})``.
 """
 
 from ._api import RunResult, ToolAPI, ToolCall
+from .mcp import MCPConnector
 from .normalize import normalize_code
 from .openapi import HTTPError, OpenAPIConnector
 from .tools import Provider, Tool, ToolError, js_identifier
@@ -20,6 +21,7 @@ from .typescript import json_schema_to_typescript
 
 __all__ = [
     "HTTPError",
+    "MCPConnector",
     "OpenAPIConnector",
     "Provider",
     "RunResult",
