@@ -13,6 +13,7 @@ the plan ``codemode.search({...})`` and ``db.query({...})``.
 """
 
 from ._api import RunResult, ToolAPI, ToolCall
+from .approvals import PendingCall
 from .mcp import MCPConnector
 from .normalize import normalize_code
 from .openapi import HTTPError, OpenAPIConnector
@@ -23,6 +24,7 @@ __all__ = [
     "HTTPError",
     "MCPConnector",
     "OpenAPIConnector",
+    "PendingCall",
     "Provider",
     "RunResult",
     "Tool",

@@ -3,16 +3,19 @@ run in a fresh sandbox where each namespace is a global object."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
 import json
 import re
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
 from .._workerbox import AsyncLoader, JSError, Limits, Loader, RpcTarget, WorkerCode, WorkerError
 from . import _schema
+from .approvals import Execution, PendingCall, Registry, _Decision, needs_approval, new_id
 from .discovery import Catalog, estimate_tokens
 from .normalize import normalize_code
 from .tools import Provider, Tool, ToolError, is_js_identifier
@@ -83,6 +86,11 @@ class RunResult:
     calls: list[ToolCall] = dataclasses.field(default_factory=list)
     error: Optional[str] = None
     """None, or what went wrong, written for the model: the TypeScript position, no traceback."""
+    status: str = "done"
+    """``"done"``, or ``"paused"``: calls in `pending` wait for `ToolAPI.approve`/`reject`."""
+    execution_id: Optional[str] = None
+    """Set for plans that may pause (some tool requires approval)."""
+    pending: list[PendingCall] = dataclasses.field(default_factory=list)
 
     def for_model(self) -> str:
         """The result as text to hand back to the model."""
@@ -118,9 +126,17 @@ def _space(provider: Provider) -> _Space:
 class _Dispatcher(RpcTarget):
     """The one host object the plan sees: routes `<namespace>.<tool>(...)` to a validated tool."""
 
-    def __init__(self, spaces: Mapping[str, _Space], calls: list[ToolCall]) -> None:
+    def __init__(
+        self,
+        spaces: Mapping[str, _Space],
+        calls: list[ToolCall],
+        execution: Optional[Execution] = None,
+        registry: Optional[Registry] = None,
+    ) -> None:
         self._spaces = spaces
         self._calls = calls
+        self._execution = execution
+        self._registry = registry
 
     async def call(self, namespace: str, name: str, args: Any) -> Any:
         space = self._spaces.get(namespace)
@@ -134,6 +150,11 @@ class _Dispatcher(RpcTarget):
         start = time.perf_counter()
         try:
             checked = tool.validate(args) if tool.validate else args
+            policy = space.provider.requires_approval
+            if self._execution is not None and self._registry is not None and needs_approval(policy, name, checked):
+                self._registry.admit_pause(self._execution)
+                await self._execution.ask(PendingCall(new_id("c"), self._execution.id, namespace, name, checked))
+                start = time.perf_counter()
             result = tool.call(checked)
             if inspect.isawaitable(result):
                 result = await result
@@ -182,11 +203,27 @@ class ToolAPI:
     ``codemode``) and `Provider`s, each a global namespace in the sandbox."""
 
     def __init__(
-        self, tools: Sequence[ToolSource], *, loader: Optional[Loader] = None, discovery: Optional[bool] = None
+        self,
+        tools: Sequence[ToolSource],
+        *,
+        loader: Optional[Loader] = None,
+        discovery: Optional[bool] = None,
+        approval_timeout_s: Optional[float] = 600.0,
+        max_paused: int = 64,
     ) -> None:
         """``discovery``: show the model namespaces only, with ``codemode.search`` and
         ``codemode.describe`` to find tools and read their declarations in the plan (None: when
-        the full declarations would take more than `DISCOVERY_TOKENS` prompt tokens)."""
+        the full declarations would take more than `DISCOVERY_TOKENS` prompt tokens).
+
+        Tools of a provider with ``requires_approval`` pause the plan (see `run`). A paused plan
+        whose calls get no decision within ``approval_timeout_s`` (None: never) is cancelled and
+        its worker closed; at most ``max_paused`` plans wait at once (past that, the call that
+        would pause one more fails in the plan with a ToolError). Paused plans live in this
+        process's memory."""
+        if max_paused < 1:
+            raise ValueError("max_paused must be at least 1")
+        if approval_timeout_s is not None and not approval_timeout_s > 0:
+            raise ValueError("approval_timeout_s must be a positive number or None")
         loose = [t for t in tools if not isinstance(t, Provider)]
         providers = [t for t in tools if isinstance(t, Provider)]
         if loose:
@@ -196,6 +233,10 @@ class ToolAPI:
         if len(self._spaces) != len(spaces):
             raise ValueError("namespace names must be unique (bare callables go under 'codemode')")
         self._loader = loader
+        self._approvals = Registry(max_paused, approval_timeout_s)
+        self._pausable = any(
+            s.provider.requires_approval is not False and s.provider.requires_approval != [] for s in spaces
+        )
         self._catalog: Optional[Catalog] = None
         if discovery is None:
             discovery = estimate_tokens(self._full_typescript()) > DISCOVERY_TOKENS
@@ -273,14 +314,17 @@ class ToolAPI:
             [name, [[tool, space.provider.positional_args] for tool in space.tools]] for name, space in self._spaces.items()
         ]
 
-    def _code(self, code: str, calls: list[ToolCall], limits: Optional[Limits], outbound: Any, logs: list[str]) -> WorkerCode:
+    def _code(
+        self, code: str, result: RunResult, limits: Optional[Limits], outbound: Any, execution: Optional[Execution] = None
+    ) -> WorkerCode:
         def trace(record: Mapping[str, Any]) -> None:
-            logs.extend(f"[{line['level']}] {line['message']}" for line in record["logs"])
+            result.logs.extend(f"[{line['level']}] {line['message']}" for line in record["logs"])
 
+        dispatch = _Dispatcher(self._spaces, result.calls, execution, self._approvals if execution else None)
         return WorkerCode(
             "main.ts",
             {"main.ts": MAIN, PLAN_MODULE: {"ts": normalize_code(code)}},
-            env={"dispatch": _Dispatcher(self._spaces, calls)},
+            env={"dispatch": dispatch},
             global_outbound=outbound,
             limits=limits,
             on_trace=trace,
@@ -288,10 +332,18 @@ class ToolAPI:
 
     def run(self, code: str, *, limits: Optional[Limits] = None, global_outbound: Any = None) -> RunResult:
         """Runs the model's `code` (see `normalize_code` for the forms it may take) in a fresh
-        sandbox. A failing plan is reported in `.error`, never raised."""
+        sandbox. A failing plan is reported in `.error`, never raised.
+
+        A call to a tool that requires approval pauses the plan: the result then has
+        ``status="paused"``, its ``execution_id`` and the ``pending`` calls, and the worker waits
+        (its CPU and wall-clock limits do not count the pause). `approve`/`reject` decide and
+        return the same execution's next result; the approved call runs once, a rejected one
+        raises in the plan, which may catch it."""
+        if self._pausable:
+            return self._start(code, limits, global_outbound)
         result = RunResult()
         try:
-            worker_code = self._code(code, result.calls, limits, global_outbound, result.logs)
+            worker_code = self._code(code, result, limits, global_outbound)
         except WorkerError as e:
             result.error = _format_error(e)
             return result
@@ -313,12 +365,14 @@ class ToolAPI:
         self, code: str, *, loader: Optional[AsyncLoader] = None, limits: Optional[Limits] = None, global_outbound: Any = None
     ) -> RunResult:
         """`run` for asyncio: tools may be coroutine functions awaited on the running loop."""
+        if self._pausable:
+            return await self._astart(code, limits, global_outbound, loader)
         result = RunResult()
         own = loader is None
         active = AsyncLoader(threads=1, pool_size=0) if own else loader
         assert active is not None
         try:
-            worker = await active.load(self._code(code, result.calls, limits, global_outbound, result.logs))
+            worker = await active.load(self._code(code, result, limits, global_outbound))
             try:
                 result.value = await worker.get_entrypoint().run(self._spec())
             finally:
@@ -329,6 +383,127 @@ class ToolAPI:
             if own:
                 active.close()
         return result
+
+    # -- plans that may pause for approval ------------------------------------------------------
+
+    def _prepare(self, code: str, limits: Optional[Limits], outbound: Any) -> tuple[Execution, WorkerCode]:
+        """An execution and its worker's code. Its wall-clock limit is kept here, counting only
+        time not paused, so the engine gets the other limits alone."""
+        wall_s = limits.wall_ms / 1000 if limits is not None and limits.wall_ms is not None else None
+        execution = Execution(wall_s)
+        execution.result = RunResult(execution_id=execution.id)
+        engine = None
+        if limits is not None:
+            engine = Limits(
+                memory_mb=limits.memory_mb,
+                cpu_ms=limits.cpu_ms,
+                sub_requests=limits.sub_requests,
+                conversion_nodes=limits.conversion_nodes,
+            )
+        return execution, self._code(code, execution.result, engine, outbound, execution)
+
+    def _start(self, code: str, limits: Optional[Limits], outbound: Any) -> RunResult:
+        try:
+            execution, worker_code = self._prepare(code, limits, outbound)
+        except WorkerError as e:
+            return RunResult(error=_format_error(e))
+        threading.Thread(target=self._execute, args=(execution, worker_code), name="codemode-plan", daemon=True).start()
+        return self._settle(execution)
+
+    def _execute(self, execution: Execution, worker_code: WorkerCode) -> None:
+        own = self._loader is None
+        loader = Loader(threads=1, pool_size=0) if own else self._loader
+        assert loader is not None
+        value, error = None, None
+        try:
+            with loader.load(worker_code) as worker:
+                execution.worker = worker
+                value = worker.get_entrypoint().run(self._spec())
+        except WorkerError as e:
+            error = _format_error(e)
+        finally:
+            if own:
+                loader.close()
+            execution.finish(value, error)
+            self._approvals.release(execution)
+
+    async def _astart(self, code: str, limits: Optional[Limits], outbound: Any, loader: Optional[AsyncLoader]) -> RunResult:
+        try:
+            execution, worker_code = self._prepare(code, limits, outbound)
+        except WorkerError as e:
+            return RunResult(error=_format_error(e))
+
+        async def execute() -> None:
+            own = loader is None
+            active = AsyncLoader(threads=1, pool_size=0) if own else loader
+            assert active is not None
+            value, error = None, None
+            try:
+                worker = await active.load(worker_code)
+                execution.worker = worker
+                try:
+                    value = await worker.get_entrypoint().run(self._spec())
+                finally:
+                    worker.close()
+            except WorkerError as e:
+                error = _format_error(e)
+            finally:
+                if own:
+                    active.close()
+                execution.finish(value, error)
+                self._approvals.release(execution)
+
+        execution.task = asyncio.get_running_loop().create_task(execute())
+        return await asyncio.to_thread(self._settle, execution)
+
+    def _settle(self, execution: Execution) -> RunResult:
+        """Waits until the execution ends or pauses, and reports where it stands."""
+
+        def too_long(ex: Execution) -> None:
+            limit_ms = (ex.wall_s or 0) * 1000
+            ex.cancel(f"WallTimeExceeded: the plan ran past its wall-clock limit of {limit_ms:g} ms (time paused for approval not counted)")
+
+        done = execution.wait(too_long)
+        result: RunResult = execution.result
+        snapshot = dataclasses.replace(result, calls=list(result.calls), logs=list(result.logs))
+        if done:
+            return dataclasses.replace(snapshot, value=execution.value, error=execution.error, status="done")
+        _, pending = execution.snapshot()
+        self._approvals.paused(execution)
+        return dataclasses.replace(snapshot, status="paused", pending=pending)
+
+    def _decide(self, call_id: str, decision: _Decision) -> Execution:
+        execution = self._approvals.by_call(call_id)
+        try:
+            execution.decide(call_id, decision)
+        except KeyError:
+            raise ValueError(f"call {call_id!r} was decided or expired meanwhile") from None
+        return execution
+
+    def approve(self, call_id: str) -> RunResult:
+        """Lets the paused call `call_id` run; returns its execution's next result (done, or
+        paused at the next call that needs approval)."""
+        return self._settle(self._decide(call_id, _Decision(True)))
+
+    def reject(self, call_id: str, reason: str = "") -> RunResult:
+        """Refuses the paused call `call_id`: it raises a ToolError carrying `reason` in the
+        plan, which may catch it; returns the execution's next result."""
+        return self._settle(self._decide(call_id, _Decision(False, reason)))
+
+    def approve_all(self, execution_id: str) -> RunResult:
+        """Approves every call execution `execution_id` is waiting on."""
+        execution = self._approvals.by_id(execution_id)
+        for call in execution.snapshot()[1]:
+            self._decide(call.call_id, _Decision(True))
+        return self._settle(execution)
+
+    async def aapprove(self, call_id: str) -> RunResult:
+        """`approve` for asyncio (for plans started with `arun`)."""
+        return await asyncio.to_thread(self._settle, self._decide(call_id, _Decision(True)))
+
+    async def areject(self, call_id: str, reason: str = "") -> RunResult:
+        """`reject` for asyncio."""
+        return await asyncio.to_thread(self._settle, self._decide(call_id, _Decision(False, reason)))
 
     def _run_tool_description(self) -> str:
         return (

@@ -73,6 +73,7 @@ class Execution:
         self._active_since: Optional[float] = time.monotonic()
         self._decisions = 0
         self.task: Any = None  # arun's task, kept referenced while it runs
+        self.result: Any = None  # the RunResult its calls and logs accumulate in
 
     # -- the plan's side ------------------------------------------------------------------------
 
