@@ -14,6 +14,7 @@ the plan ``codemode.search({...})`` and ``db.query({...})``.
 
 from ._api import RunResult, ToolAPI, ToolCall
 from .approvals import PendingCall
+from .history import ExecutionRecord, Snippet
 from .mcp import MCPConnector
 from .normalize import normalize_code
 from .openapi import HTTPError, OpenAPIConnector
@@ -21,12 +22,14 @@ from .tools import Provider, Tool, ToolError, js_identifier
 from .typescript import json_schema_to_typescript
 
 __all__ = [
+    "ExecutionRecord",
     "HTTPError",
     "MCPConnector",
     "OpenAPIConnector",
     "PendingCall",
     "Provider",
     "RunResult",
+    "Snippet",
     "Tool",
     "ToolAPI",
     "ToolCall",

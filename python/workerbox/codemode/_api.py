@@ -4,6 +4,7 @@ run in a fresh sandbox where each namespace is a global object."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import inspect
 import json
@@ -17,6 +18,7 @@ from .._workerbox import AsyncLoader, JSError, Limits, Loader, RpcTarget, Worker
 from . import _schema
 from .approvals import Execution, PendingCall, Registry, _Decision, needs_approval, new_id
 from .discovery import Catalog, estimate_tokens
+from .history import MAX_SNIPPETS, ExecutionRecord, Snippet, snippet_modules
 from .normalize import normalize_code
 from .tools import Provider, Tool, ToolError, is_js_identifier
 from .typescript import TypeScript
@@ -41,15 +43,25 @@ _RUNTIME_GLOBALS = frozenset(
     "Symbol Map Set String Number Boolean BigInt Reflect Proxy".split()
 )
 
-# The worker's entry: each namespace becomes a frozen global whose methods forward their
+# The worker's entry: each namespace becomes a frozen global (the codemode one also gets `run`
+# for saved snippets) whose methods forward their
 # arguments to the host's dispatcher, then the model's default export runs. A rejected tool
 # call's error is born in the host with no JS frames, so it gets the stack of the plan's call
 # site: the position the model needs to fix its call.
 MAIN = """import plan from './plan.ts'
+import snippets from './snippets.ts'
 export default {
   async run(spaces: [string, [string, boolean][]][], env: any) {
     for (const [space, tools] of spaces) {
       const methods: Record<string, (...args: unknown[]) => Promise<unknown>> = {}
+      if (space === 'codemode' && Object.keys(snippets).length > 0) {
+        methods.run = async (name: unknown, args?: unknown) => {
+          if (typeof name !== 'string' || !Object.hasOwn(snippets, name)) {
+            throw new TypeError(`codemode.run: no snippet named ${String(name)}; saved: ${Object.keys(snippets).join(', ')}`)
+          }
+          return await snippets[name](args)
+        }
+      }
       for (const [name, positional] of tools) {
         const call = (...args: unknown[]) => {
           const site: { stack?: string } = {}
@@ -89,7 +101,9 @@ class RunResult:
     status: str = "done"
     """``"done"``, or ``"paused"``: calls in `pending` wait for `ToolAPI.approve`/`reject`."""
     execution_id: Optional[str] = None
-    """Set for plans that may pause (some tool requires approval)."""
+    """Names the run in `ToolAPI.executions()` and for `save_snippet`, and a paused plan for
+    `approve_all`."""
+    started_at: float = dataclasses.field(default_factory=time.time)
     pending: list[PendingCall] = dataclasses.field(default_factory=list)
 
     def for_model(self) -> str:
@@ -180,6 +194,10 @@ def _named(space: _Space, tool: Tool, args: Any) -> dict[str, Any]:
     return args
 
 
+def _never(args: dict[str, Any]) -> Any:
+    raise ToolError("snippets run with codemode.run(name, args)")
+
+
 def _required(tool: Tool) -> set[str]:
     return set(tool.parameters.get("required") or [])
 
@@ -210,6 +228,7 @@ class ToolAPI:
         discovery: Optional[bool] = None,
         approval_timeout_s: Optional[float] = 600.0,
         max_paused: int = 64,
+        history: int = 100,
     ) -> None:
         """``discovery``: show the model namespaces only, with ``codemode.search`` and
         ``codemode.describe`` to find tools and read their declarations in the plan (None: when
@@ -219,7 +238,7 @@ class ToolAPI:
         whose calls get no decision within ``approval_timeout_s`` (None: never) is cancelled and
         its worker closed; at most ``max_paused`` plans wait at once (past that, the call that
         would pause one more fails in the plan with a ToolError). Paused plans live in this
-        process's memory."""
+        process's memory. ``history`` is how many finished plans `executions` keeps."""
         if max_paused < 1:
             raise ValueError("max_paused must be at least 1")
         if approval_timeout_s is not None and not approval_timeout_s > 0:
@@ -233,6 +252,9 @@ class ToolAPI:
         if len(self._spaces) != len(spaces):
             raise ValueError("namespace names must be unique (bare callables go under 'codemode')")
         self._loader = loader
+        self._history: collections.deque[ExecutionRecord] = collections.deque(maxlen=max(0, history))
+        self._history_lock = threading.Lock()
+        self._snippets: dict[str, Snippet] = {}
         self._approvals = Registry(max_paused, approval_timeout_s)
         self._pausable = any(
             s.provider.requires_approval is not False and s.provider.requires_approval != [] for s in spaces
@@ -244,13 +266,28 @@ class ToolAPI:
             self._add_discovery()
 
     def _add_discovery(self) -> None:
-        entries = [(f"{ns}.{name}", tool) for ns, space in self._spaces.items() for name, tool in space.tools.items()]
-        self._catalog = Catalog(entries, self._describe_one)
+        self._catalog = self._new_catalog()
         home = self._spaces.setdefault(DEFAULT_NAMESPACE, _Space(Provider(DEFAULT_NAMESPACE, []), {}))
-        for tool in self._catalog.tools(DEFAULT_NAMESPACE):
+        for tool in Catalog.tools(DEFAULT_NAMESPACE, self._current_catalog):
             if tool.name in home.tools:
                 raise ValueError(f"with discovery on, codemode.{tool.name} is taken by discovery; rename the tool")
             home.tools[tool.name] = tool
+
+    def _current_catalog(self) -> Catalog:
+        assert self._catalog is not None
+        return self._catalog
+
+    def _new_catalog(self) -> Catalog:
+        """The search index: every tool but search and describe themselves, and the snippets."""
+        entries = [
+            (f"{ns}.{name}", tool)
+            for ns, space in self._spaces.items()
+            for name, tool in space.tools.items()
+            if not (ns == DEFAULT_NAMESPACE and name in ("search", "describe") and self._catalog is not None)
+        ]
+        for snippet in self._snippets.values():
+            entries.append((f"snippets.{snippet.name}", Tool(snippet.name, snippet.description, {"type": "object"}, _never)))
+        return Catalog(entries, self._describe_one)
 
     @property
     def discovery(self) -> bool:
@@ -282,12 +319,23 @@ class ToolAPI:
         return ts.declarations() + "".join(blocks)
 
     def _describe_one(self, path: str, tool: Tool) -> str:
-        space = self._spaces[path.split(".", 1)[0]]
+        namespace, name = path.split(".", 1)
+        if namespace == "snippets":
+            snippet = self._snippets[name]
+            return f"/** {snippet.description} */\n// run it: await codemode.run({json.dumps(name)}, args)\n{snippet.code}\n"
+        space = self._spaces[namespace]
         ts = TypeScript()
-        block = self._declare(space, ts, [tool], instructions=False)
+        block = self._declare(space, ts, [tool], instructions=False, run_line=False)
         return ts.declarations() + block
 
-    def _declare(self, space: _Space, ts: TypeScript, tools: Optional[Sequence[Tool]] = None, instructions: bool = True) -> str:
+    def _declare(
+        self,
+        space: _Space,
+        ts: TypeScript,
+        tools: Optional[Sequence[Tool]] = None,
+        instructions: bool = True,
+        run_line: bool = True,
+    ) -> str:
         lines = []
         for tool in space.tools.values() if tools is None else tools:
             if tool.description:
@@ -295,6 +343,11 @@ class ToolAPI:
             args = _signature(tool, space.provider.positional_args, ts)
             returns = ts.type_of(tool.returns, tool.returns) if tool.returns else "unknown"
             lines.append(f"  {tool.name}({args}): Promise<{returns}>;")
+        if run_line and space.provider.name == DEFAULT_NAMESPACE and self._snippets:
+            saved = "; ".join(f"{n}: {' '.join(sn.description.split())}" for n, sn in self._snippets.items())
+            names = " | ".join(json.dumps(n) for n in self._snippets)
+            lines.append(f"  /** Reruns a saved snippet ({saved}) with optional args. */")
+            lines.append(f"  run(name: {names}, args?: unknown): Promise<unknown>;")
         head = f"/** {' '.join(space.provider.instructions.split())} */\n" if instructions and space.provider.instructions else ""
         body = "\n".join(lines)
         return f"{head}declare const {space.provider.name}: {{\n{body}\n}};\n"
@@ -323,7 +376,7 @@ class ToolAPI:
         dispatch = _Dispatcher(self._spaces, result.calls, execution, self._approvals if execution else None)
         return WorkerCode(
             "main.ts",
-            {"main.ts": MAIN, PLAN_MODULE: {"ts": normalize_code(code)}},
+            {"main.ts": MAIN, PLAN_MODULE: {"ts": normalize_code(code)}, **snippet_modules(self._snippets)},
             env={"dispatch": dispatch},
             global_outbound=outbound,
             limits=limits,
@@ -341,12 +394,12 @@ class ToolAPI:
         raises in the plan, which may catch it."""
         if self._pausable:
             return self._start(code, limits, global_outbound)
-        result = RunResult()
+        result = RunResult(execution_id=new_id("x"))
         try:
             worker_code = self._code(code, result, limits, global_outbound)
         except WorkerError as e:
             result.error = _format_error(e)
-            return result
+            return self._record(code, result)
         # A loader made for one run creates its one isolate on demand; a pool would be wasted.
         own = self._loader is None
         loader = Loader(threads=1, pool_size=0) if own else self._loader
@@ -359,7 +412,7 @@ class ToolAPI:
         finally:
             if own:
                 loader.close()
-        return result
+        return self._record(code, result)
 
     async def arun(
         self, code: str, *, loader: Optional[AsyncLoader] = None, limits: Optional[Limits] = None, global_outbound: Any = None
@@ -367,7 +420,7 @@ class ToolAPI:
         """`run` for asyncio: tools may be coroutine functions awaited on the running loop."""
         if self._pausable:
             return await self._astart(code, limits, global_outbound, loader)
-        result = RunResult()
+        result = RunResult(execution_id=new_id("x"))
         own = loader is None
         active = AsyncLoader(threads=1, pool_size=0) if own else loader
         assert active is not None
@@ -382,7 +435,60 @@ class ToolAPI:
         finally:
             if own:
                 active.close()
+        return self._record(code, result)
+
+    def _record(self, code: str, result: RunResult) -> RunResult:
+        """Adds the finished `result` to the history, and returns it."""
+        record = ExecutionRecord(
+            result.execution_id or "",
+            code,
+            tuple(result.calls),
+            result.value,
+            result.error,
+            result.started_at,
+            time.time() - result.started_at,
+        )
+        with self._history_lock:
+            self._history.append(record)
         return result
+
+    def executions(self) -> list[ExecutionRecord]:
+        """The plans that finished, oldest first (at most ``history`` of them)."""
+        with self._history_lock:
+            return list(self._history)
+
+    def save_snippet(self, name: str, execution_id: str, description: str = "") -> Snippet:
+        """Saves the code of the finished, successful execution `execution_id` as snippet
+        `name`: later plans rerun it with ``codemode.run(name, args)``, and the prompt (or
+        ``codemode.search``) lists it with `description`."""
+        if not is_js_identifier(name):
+            raise ValueError(f"snippet name {name!r} must be a JavaScript identifier")
+        record = next((r for r in self.executions() if r.execution_id == execution_id), None)
+        if record is None:
+            raise ValueError(f"no finished execution {execution_id!r} in the history")
+        if record.error is not None:
+            raise ValueError(f"execution {execution_id!r} failed; only a plan that succeeded can be saved")
+        home = self._spaces.get(DEFAULT_NAMESPACE)
+        if home is not None and "run" in home.tools:
+            raise ValueError("codemode.run is a tool here, so snippets cannot be run; rename the tool")
+        if name not in self._snippets and len(self._snippets) >= MAX_SNIPPETS:
+            raise ValueError(f"at most {MAX_SNIPPETS} snippets; delete one first")
+        snippet = Snippet(name, description, record.code)
+        self._snippets[name] = snippet
+        self._spaces.setdefault(DEFAULT_NAMESPACE, _Space(Provider(DEFAULT_NAMESPACE, []), {}))
+        if self._catalog is not None:
+            self._catalog = self._new_catalog()
+        return snippet
+
+    def snippets(self) -> list[Snippet]:
+        """The saved snippets."""
+        return list(self._snippets.values())
+
+    def delete_snippet(self, name: str) -> None:
+        if self._snippets.pop(name, None) is None:
+            raise ValueError(f"no snippet named {name!r}")
+        if self._catalog is not None:
+            self._catalog = self._new_catalog()
 
     # -- plans that may pause for approval ------------------------------------------------------
 
@@ -391,6 +497,7 @@ class ToolAPI:
         time not paused, so the engine gets the other limits alone."""
         wall_s = limits.wall_ms / 1000 if limits is not None and limits.wall_ms is not None else None
         execution = Execution(wall_s)
+        execution.code = code
         execution.result = RunResult(execution_id=execution.id)
         engine = None
         if limits is not None:
@@ -426,6 +533,7 @@ class ToolAPI:
                 loader.close()
             execution.finish(value, error)
             self._approvals.release(execution)
+            self._record(execution.code, dataclasses.replace(execution.result, value=value, error=execution.error))
 
     async def _astart(self, code: str, limits: Optional[Limits], outbound: Any, loader: Optional[AsyncLoader]) -> RunResult:
         try:
@@ -452,6 +560,7 @@ class ToolAPI:
                     active.close()
                 execution.finish(value, error)
                 self._approvals.release(execution)
+                self._record(execution.code, dataclasses.replace(execution.result, value=value, error=execution.error))
 
         execution.task = asyncio.get_running_loop().create_task(execute())
         return await asyncio.to_thread(self._settle, execution)

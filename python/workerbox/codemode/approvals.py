@@ -74,6 +74,7 @@ class Execution:
         self._decisions = 0
         self.task: Any = None  # arun's task, kept referenced while it runs
         self.result: Any = None  # the RunResult its calls and logs accumulate in
+        self.code = ""
 
     # -- the plan's side ------------------------------------------------------------------------
 

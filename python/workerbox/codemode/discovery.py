@@ -85,14 +85,16 @@ class Catalog:
             raise ToolError(f"no tool at {path!r}{hint}")
         return self._describe(path, tool)
 
-    def tools(self, namespace: str) -> Sequence[Tool]:
-        """The tools search and describe answer for, as `Tool`s of the ``codemode`` namespace."""
+    @staticmethod
+    def tools(namespace: str, current: Callable[[], Catalog]) -> Sequence[Tool]:
+        """search and describe as `Tool`s of `namespace`, answered by whichever catalog
+        `current` returns at the time of the call (it is rebuilt as snippets are saved)."""
 
         def search(args: dict[str, Any]) -> list[dict[str, str]]:
-            return self.search(args["query"], args.get("limit", 10))
+            return current().search(args["query"], args.get("limit", 10))
 
         def describe(args: dict[str, Any]) -> str:
-            return self.describe(args["path"])
+            return current().describe(args["path"])
 
         return [
             Tool(
