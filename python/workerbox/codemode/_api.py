@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
 from .._workerbox import AsyncLoader, JSError, Limits, Loader, RpcTarget, WorkerCode, WorkerError
@@ -152,7 +152,9 @@ class _Dispatcher(RpcTarget):
         self._execution = execution
         self._registry = registry
 
-    async def call(self, namespace: str, name: str, args: Any) -> Any:
+    def call(self, namespace: str, name: str, args: Any) -> Any:
+        """Runs the call; returns a coroutine only when something must be awaited (an async
+        tool, an approval), so a sync tool's answer goes straight back, with no event loop."""
         space = self._spaces.get(namespace)
         tool = space.tools.get(name) if space else None
         if space is None or tool is None:
@@ -164,15 +166,37 @@ class _Dispatcher(RpcTarget):
         start = time.perf_counter()
         try:
             checked = tool.validate(args) if tool.validate else args
-            policy = space.provider.requires_approval
-            if self._execution is not None and self._registry is not None and needs_approval(policy, name, checked):
-                self._registry.admit_pause(self._execution)
-                await self._execution.ask(PendingCall(new_id("c"), self._execution.id, namespace, name, checked))
-                start = time.perf_counter()
+            if self._execution is not None and needs_approval(space.provider.requires_approval, name, checked):
+                call = PendingCall(new_id("c"), self._execution.id, namespace, name, checked)
+                return self._approved(record, call, tool)
             result = tool.call(checked)
             if inspect.isawaitable(result):
-                result = await result
-            return result
+                return self._awaited(record, start, result)
+        except Exception as e:
+            record.error = f"{type(e).__name__}: {e}"
+            raise
+        finally:
+            record.duration_s = time.perf_counter() - start
+        return result
+
+    async def _awaited(self, record: ToolCall, start: float, result: Awaitable[Any]) -> Any:
+        try:
+            return await result
+        except Exception as e:
+            record.error = f"{type(e).__name__}: {e}"
+            raise
+        finally:
+            record.duration_s = time.perf_counter() - start
+
+    async def _approved(self, record: ToolCall, call: PendingCall, tool: Tool) -> Any:
+        assert self._execution is not None and self._registry is not None
+        start = time.perf_counter()
+        try:
+            self._registry.admit_pause(self._execution)
+            await self._execution.ask(call)
+            start = time.perf_counter()  # the wait for a person is not the tool's time
+            result = tool.call(dict(call.args))
+            return await result if inspect.isawaitable(result) else result
         except Exception as e:
             record.error = f"{type(e).__name__}: {e}"
             raise

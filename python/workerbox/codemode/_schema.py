@@ -65,13 +65,15 @@ def describe(fn: Callable[..., Any], namespace: str = "codemode") -> Tool:
             raise ToolError(f"{prefix}: missing required argument(s) {', '.join(missing)}")
         return {k: converters[k](v, f"{prefix}: argument {k!r}") for k, v in args.items()}
 
-    async def call(kwargs: dict[str, Any]) -> Any:
+    def call(kwargs: dict[str, Any]) -> Any:
         result = fn(**kwargs)
-        if inspect.isawaitable(result):
-            result = await result
-        return plain(result)
+        return _plain_later(result) if inspect.isawaitable(result) else plain(result)
 
     return Tool(name, doc, parameters, call, validate=validate, returns=returns, order=tuple(p for p, _, _ in params))
+
+
+async def _plain_later(result: Any) -> Any:
+    return plain(await result)
 
 
 def plain(value: Any) -> Any:
