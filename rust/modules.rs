@@ -19,12 +19,17 @@ pub struct Builtins {
     pub exports: Vec<(&'static str, v8::Global<v8::Value>)>,
 }
 
+/// The most of a specifier an error message quotes, in bytes.
+const MAX_QUOTED_SPECIFIER: usize = 256;
+
 /// Resolves `specifier` as imported from the module named `referrer` to a module name of `code`.
 /// Relative specifiers (`./`, `../`) resolve against the referrer's directory, a leading `/` is
 /// the bundle root, anything else is a bare module name. URLs and `node:`-style schemes are
 /// refused outright.
 pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> Result<String> {
     let refused = |why: &str| {
+        // `require` takes any string the sandbox makes, up to V8's maximum length.
+        let specifier = crate::value::truncated(specifier, MAX_QUOTED_SPECIFIER);
         Error::Code(format!(
             "{referrer:?} imports {specifier:?}, which {why}; only the worker's own modules can be imported"
         ))
@@ -376,9 +381,7 @@ fn require_callback<'s>(
 }
 
 fn throw<'s>(scope: &mut v8::PinScope<'s, '_>, message: &str) -> Option<v8::Local<'s, v8::Value>> {
-    let msg = v8::String::new(scope, message).unwrap();
-    let exc = v8::Exception::error(scope, msg);
-    scope.throw_exception(exc);
+    crate::ops::throw_error(scope, message);
     None
 }
 
@@ -441,9 +444,7 @@ pub fn resolve_callback<'s>(
     match found {
         Ok(m) => Some(m),
         Err(e) => {
-            let msg = v8::String::new(scope, &e.to_string()).unwrap();
-            let exc = v8::Exception::error(scope, msg);
-            scope.throw_exception(exc);
+            crate::ops::throw_error(scope, &e.to_string());
             None
         }
     }

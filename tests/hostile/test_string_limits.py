@@ -1,0 +1,53 @@
+"""Text that fits in a JS string until native code quotes it, percent-encodes it or turns it into
+UTF-8, and then no longer fits in one: V8 makes strings of at most 2**29 - 24 bytes of UTF-8, and
+a failed string creation inside a native function once aborted the process. Each case is a JS
+error now, and the worker's neighbours live on. They run in a fresh interpreter."""
+
+import ast
+
+from conftest import run_isolated
+
+# 90 M Latin-1 characters (90 MiB of heap) are 180 MiB as UTF-8 and 540 MiB once escaped as
+# "\u{85}" or percent-encoded as "%C2%85": past V8's limit.
+HUGE = "'\\x85'.repeat(90e6)"
+
+
+def outcome(modules, main="m.js", limits="wb.Limits(memory_mb=512)", env=""):
+    """What `f()` of the worker made of `modules` gives, then whether a neighbour still answers."""
+    proc = run_isolated(
+        f"""
+        import workerbox as wb
+        with wb.Loader(threads=1) as loader:
+            env = {{{env}}}
+            w = loader.load(main_module={main!r}, modules={modules!r}, limits={limits}, env=env or None)
+            try:
+                print("returned", w.get_entrypoint().f())
+            except wb.WorkerError as e:
+                print("raised", type(e).__name__)
+            ok = loader.load(main_module="ok.js", modules={{"ok.js": "export default {{ f() {{ return 1 }} }}"}})
+            print("neighbour", ok.get_entrypoint().f())
+        """,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "panicked" not in proc.stderr, proc.stderr[-2000:]
+    return proc.stdout.splitlines()
+
+
+def catching(body, export="export default"):
+    """A module whose `f()` runs `body` and returns the name of what it threw and its length."""
+    return f"{export} {{ f() {{ try {{ {body} }} catch (e) {{ return [e.name, e.message.length] }} }} }}"
+
+
+def test_an_invalid_request_method_quoted_past_the_string_limit():
+    lines = outcome({"m.js": catching(f"new Request('https://x.test/', {{ method: {HUGE} }})")})
+    assert lines[1:] == ["neighbour 1"]
+    name, length = ast.literal_eval(lines[0].removeprefix("returned "))
+    assert name == "TypeError" and length < 1000
+
+
+def test_a_require_specifier_quoted_past_the_string_limit():
+    lines = outcome({"m.cjs": catching(f"require({HUGE})", export="module.exports =")}, main="m.cjs")
+    assert lines[1:] == ["neighbour 1"]
+    name, length = ast.literal_eval(lines[0].removeprefix("returned "))
+    assert name == "Error" and length < 1000
