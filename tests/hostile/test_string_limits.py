@@ -51,3 +51,9 @@ def test_a_require_specifier_quoted_past_the_string_limit():
     assert lines[1:] == ["neighbour 1"]
     name, length = ast.literal_eval(lines[0].removeprefix("returned "))
     assert name == "Error" and length < 1000
+
+
+def test_a_url_percent_encoded_past_the_string_limit():
+    # Still a URL, but its href no longer fits in a JS string: not one JavaScript can hold.
+    lines = outcome({"m.js": catching(f"new URL('https://x.test/' + {HUGE})")})
+    assert lines[0].startswith("returned ['TypeError', ") and lines[1:] == ["neighbour 1"]
