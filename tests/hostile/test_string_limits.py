@@ -57,3 +57,15 @@ def test_a_url_percent_encoded_past_the_string_limit():
     # Still a URL, but its href no longer fits in a JS string: not one JavaScript can hold.
     lines = outcome({"m.js": catching(f"new URL('https://x.test/' + {HUGE})")})
     assert lines[0].startswith("returned ['TypeError', ") and lines[1:] == ["neighbour 1"]
+
+
+def test_a_service_binding_method_named_past_the_string_limit_once_utf8():
+    # 2**28 Latin-1 characters fit in the caller's heap; as UTF-8 the name is 2**29 bytes, which
+    # the callee's V8 would not make into a string to look the method up with.
+    src = "export default { async f(env) { try { await env.svc['\\x85'.repeat(2 ** 28)]() } catch (e) { return e.name } } }"
+    lines = outcome(
+        {"m.js": src},
+        limits="wb.Limits(memory_mb=1536)",
+        env='"svc": loader.load(main_module="s.js", modules={"s.js": "export default {}"}).get_entrypoint()',
+    )
+    assert lines == ["returned Error", "neighbour 1"]
