@@ -53,3 +53,10 @@ ESCAPE = "}, 1, {"
 def test_commonjs_source_that_closes_its_function_early(main, modules):
     lines = outcome(main, modules)
     assert lines[0].startswith("raised SyntaxError") and lines[1:] == ["neighbour 1"]
+
+
+def test_typescript_stack_text_with_a_malformed_position():
+    # A leading zero and a two-byte separator once cut the text inside a character.
+    src = "export default { f(): number { throw { message: 'm', stack: 'at m.ts:01\\u00e95' } } }"
+    lines = outcome("m.ts", {"m.ts": src})
+    assert lines == ["raised Error m", "neighbour 1"]
