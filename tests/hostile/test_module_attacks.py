@@ -60,3 +60,14 @@ def test_typescript_stack_text_with_a_malformed_position():
     src = "export default { f(): number { throw { message: 'm', stack: 'at m.ts:01\\u00e95' } } }"
     lines = outcome("m.ts", {"m.ts": src})
     assert lines == ["raised Error m", "neighbour 1"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="oxc strips TypeScript by plain recursion with no depth guard (oxc-project/oxc#24375, "
+    "#21953): 8,000 nested parentheses overflow an isolate thread's 8 MiB stack, a SIGSEGV",
+)
+def test_typescript_nested_deeper_than_the_stack_allows():
+    nested = "(" * 20_000 + "1" + ")" * 20_000
+    lines = outcome("m.ts", {"m.ts": f"export const a: number = {nested}\nexport default {{ f() {{ return a }} }}"})
+    assert lines[0].startswith("raised ") and lines[1:] == ["neighbour 1"]
