@@ -5,7 +5,7 @@
 //! Small sources are not cached: parsing them costs less than a lookup and a copy.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -24,9 +24,12 @@ struct Cache {
     clock: u64,
 }
 
-fn cache() -> &'static Mutex<Cache> {
+/// The cache, locked. Its users are isolate threads, where a panic would end every worker the
+/// thread runs, so a poisoned lock is used anyway: nothing panics while holding it, and at
+/// worst the byte count would be off, which bounds only how much is kept.
+fn cache() -> MutexGuard<'static, Cache> {
     static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
-    CACHE.get_or_init(Mutex::default)
+    CACHE.get_or_init(Mutex::default).lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The key of module `name` with `source`, or None when the source is too small to cache.
@@ -41,7 +44,7 @@ pub fn key(name: &str, source: &str) -> Option<Key> {
 }
 
 pub fn get(key: &Key) -> Option<Arc<Vec<u8>>> {
-    let mut c = cache().lock().unwrap();
+    let mut c = cache();
     c.clock += 1;
     let now = c.clock;
     c.entries.get_mut(key).map(|(data, used)| {
@@ -54,7 +57,7 @@ pub fn put(key: Key, data: Vec<u8>) {
     if data.len() > MAX_TOTAL_BYTES / 4 {
         return;
     }
-    let mut c = cache().lock().unwrap();
+    let mut c = cache();
     c.clock += 1;
     let now = c.clock;
     c.bytes += data.len();
@@ -65,14 +68,14 @@ pub fn put(key: Key, data: Vec<u8>) {
         let Some(oldest) = c.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| *k) else {
             break;
         };
-        let (gone, _) = c.entries.remove(&oldest).unwrap();
+        let (gone, _) = c.entries.remove(&oldest).expect("the oldest key was just found in the map");
         c.bytes -= gone.len();
     }
 }
 
 /// Drops a cache V8 refused (built by another V8 version or with other flags).
 pub fn reject(key: &Key) {
-    let mut c = cache().lock().unwrap();
+    let mut c = cache();
     if let Some((gone, _)) = c.entries.remove(key) {
         c.bytes -= gone.len();
     }

@@ -19,12 +19,17 @@ pub struct Builtins {
     pub exports: Vec<(&'static str, v8::Global<v8::Value>)>,
 }
 
+/// The most of a specifier an error message quotes, in bytes.
+const MAX_QUOTED_SPECIFIER: usize = 256;
+
 /// Resolves `specifier` as imported from the module named `referrer` to a module name of `code`.
 /// Relative specifiers (`./`, `../`) resolve against the referrer's directory, a leading `/` is
 /// the bundle root, anything else is a bare module name. URLs and `node:`-style schemes are
 /// refused outright.
 pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> Result<String> {
     let refused = |why: &str| {
+        // `require` takes any string the sandbox makes, up to V8's maximum length.
+        let specifier = crate::value::truncated(specifier, MAX_QUOTED_SPECIFIER);
         Error::Code(format!(
             "{referrer:?} imports {specifier:?}, which {why}; only the worker's own modules can be imported"
         ))
@@ -128,7 +133,7 @@ impl ModuleMap {
                 let Some(src) = v8::String::new(scope, text) else {
                     return Err(Error::Code(format!("modules[{name:?}]: source is too large")));
                 };
-                let resource = v8::String::new(scope, name).unwrap();
+                let resource = v8_name(scope, name)?;
                 let origin = v8::ScriptOrigin::new(
                     scope,
                     resource.into(),
@@ -180,13 +185,13 @@ impl ModuleMap {
                 module
             }
             (None, Some(ModuleSource::Cjs(_))) => {
-                let module = synthetic_default(scope, name);
+                let module = synthetic_default(scope, name)?;
                 self.defaults.push((v8::Global::new(scope, module), DefaultExport::Cjs(name.to_string())));
                 module
             }
             (None, Some(source)) => {
                 let Some(value) = value_module(scope, source) else { return Ok(None) };
-                let module = synthetic_default(scope, name);
+                let module = synthetic_default(scope, name)?;
                 self.defaults.push((
                     v8::Global::new(scope, module),
                     DefaultExport::Value(v8::Global::new(scope, value)),
@@ -202,7 +207,10 @@ impl ModuleMap {
         }
         let requests = module.get_module_requests();
         for i in 0..requests.length() {
-            let request: v8::Local<v8::ModuleRequest> = requests.get(scope, i).unwrap().try_into().unwrap();
+            let request: v8::Local<v8::ModuleRequest> = requests
+                .get(scope, i)
+                .and_then(|r| r.try_into().ok())
+                .expect("a module's requests are ModuleRequests, and i is below their count");
             let specifier = request.get_specifier().to_rust_string_lossy(scope);
             let target = resolve_specifier(&self.code, name, &specifier)?;
             if self.compile(scope, &target)?.is_none() {
@@ -236,7 +244,16 @@ fn value_module<'s>(
     source: &ModuleSource,
 ) -> Option<v8::Local<'s, v8::Value>> {
     Some(match source {
-        ModuleSource::Text(text) => v8::String::new(scope, text)?.into(),
+        ModuleSource::Text(text) => match v8::String::new(scope, text) {
+            Some(text) => text.into(),
+            None => {
+                crate::ops::throw_range_error(
+                    scope,
+                    "a text module is longer than a JavaScript string can be",
+                );
+                return None;
+            }
+        },
         ModuleSource::Data(bytes) => match crate::ops::buffer_from(scope, bytes) {
             Some(buffer) => buffer.into(),
             None => {
@@ -272,15 +289,23 @@ fn value_module<'s>(
             compile.call(scope, undefined.into(), &[buffer.into()])?
         }
         ModuleSource::Js(_) | ModuleSource::Ts(_) | ModuleSource::Cjs(_) => {
-            unreachable!("source modules are compiled, not valued")
+            unreachable!("both callers take the js, ts and cjs modules apart before asking for a value")
         }
     })
 }
 
-fn synthetic_default<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Module> {
-    let module_name = v8::String::new(scope, name).unwrap();
+fn synthetic_default<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> Result<v8::Local<'s, v8::Module>> {
+    let module_name = v8_name(scope, name)?;
     let default = v8::String::new(scope, "default").unwrap();
-    v8::Module::create_synthetic_module(scope, module_name, &[default], evaluate_default)
+    Ok(v8::Module::create_synthetic_module(scope, module_name, &[default], evaluate_default))
+}
+
+/// Module `name` as a JS string; the worker's code is unusable if its name cannot be one.
+fn v8_name<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> Result<v8::Local<'s, v8::String>> {
+    v8::String::new(scope, name).ok_or_else(|| {
+        let name = crate::value::truncated(name, MAX_QUOTED_SPECIFIER);
+        Error::Code(format!("module {name:?}: the name is longer than a JavaScript string can be"))
+    })
 }
 
 /// Evaluation of a synthetic module: sets its `default` export, running a CommonJS module first.
@@ -327,7 +352,7 @@ fn require_module<'s>(
     }
     let source = match map.code.get(name) {
         Some(ModuleSource::Cjs(src)) => src,
-        Some(ModuleSource::Js(_)) => {
+        Some(ModuleSource::Js(_) | ModuleSource::Ts(_)) => {
             return throw(
                 scope,
                 &format!("require() cannot load the ES module {name:?}; use import instead"),
@@ -336,23 +361,37 @@ fn require_module<'s>(
         Some(other) => return value_module(scope, other),
         None => return throw(scope, &format!("module {name:?} is not one of the modules")),
     };
+    let resource = match v8_name(scope, name) {
+        Ok(resource) => resource,
+        Err(e) => return throw(scope, &e.to_string()),
+    };
+    let Some(source) = v8::String::new(scope, source) else {
+        return throw(scope, &format!("modules[{name:?}]: source is too large"));
+    };
     let module = v8::Object::new(scope);
     let exports = v8::Object::new(scope);
     module.set(scope, exports_key.into(), exports.into());
     map.cjs.borrow_mut().insert(name.to_string(), v8::Global::new(scope, module));
-    let wrapped = format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})");
-    let wrapped = v8::String::new(scope, &wrapped)?;
-    let resource = v8::String::new(scope, name).unwrap();
+    // Compiled as a function body, not pasted into a function's source text: text that closed
+    // the function early would make something else of the script (even no function at all).
     let origin =
         v8::ScriptOrigin::new(scope, resource.into(), 0, 0, false, -1, None, false, false, false, None);
-    let function = v8::Script::compile(scope, wrapped, Some(&origin))?.run(scope)?;
-    let function = v8::Local::<v8::Function>::try_from(function).ok()?;
+    let mut source = v8::script_compiler::Source::new(source, Some(&origin));
+    let params = CJS_PARAMS.map(|p| v8::String::new(scope, p).unwrap());
+    let options = v8::script_compiler::CompileOptions::NoCompileOptions;
+    let no_cache = v8::script_compiler::NoCacheReason::NoReason;
+    let function =
+        v8::script_compiler::compile_function(scope, &mut source, &params, &[], options, no_cache)?;
     let require = v8::Function::builder(require_callback).data(resource.into()).build(scope)?;
-    let dirname = v8::String::new(scope, name.rsplit_once('/').map_or("", |(d, _)| d)).unwrap();
+    let dirname = v8::String::new(scope, name.rsplit_once('/').map_or("", |(d, _)| d))
+        .expect("a prefix of a name V8 took fits too");
     let args = [exports.into(), require.into(), module.into(), resource.into(), dirname.into()];
     function.call(scope, exports.into(), &args)?;
     module.get(scope, exports_key.into())
 }
+
+/// What a CommonJS module's body sees, as in Node.
+const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
 
 /// `require(specifier)` inside a CommonJS module; the function's data is the module's name.
 fn require_callback<'s>(
@@ -376,9 +415,7 @@ fn require_callback<'s>(
 }
 
 fn throw<'s>(scope: &mut v8::PinScope<'s, '_>, message: &str) -> Option<v8::Local<'s, v8::Value>> {
-    let msg = v8::String::new(scope, message).unwrap();
-    let exc = v8::Exception::error(scope, msg);
-    scope.throw_exception(exc);
+    crate::ops::throw_error(scope, message);
     None
 }
 
@@ -441,9 +478,7 @@ pub fn resolve_callback<'s>(
     match found {
         Ok(m) => Some(m),
         Err(e) => {
-            let msg = v8::String::new(scope, &e.to_string()).unwrap();
-            let exc = v8::Exception::error(scope, msg);
-            scope.throw_exception(exc);
+            crate::ops::throw_error(scope, &e.to_string());
             None
         }
     }

@@ -26,7 +26,15 @@ pub(super) fn begin_call<'s>(
         return Err(Error::Worker("the worker has not finished loading".into()));
     };
     let ns = v8::Local::new(tc, main);
-    let key = v8::String::new(tc, export).unwrap();
+    let no_export = || {
+        Error::Worker(format!(
+            "module {:?} has no export named {:?} that is an object or class",
+            js.main_name,
+            shown(export)
+        ))
+    };
+    // A name V8 cannot hold as a string names no export.
+    let Some(key) = v8::String::new(tc, export) else { return Err(no_export()) };
     let Some(target) = ns.get(tc, key.into()) else {
         return Err(exception::take(tc));
     };
@@ -51,16 +59,15 @@ pub(super) fn begin_call<'s>(
     } else if let Ok(object) = v8::Local::<v8::Object>::try_from(target) {
         (object, vec![env, ctx])
     } else {
-        return Err(Error::Worker(format!(
-            "module {:?} has no export named {export:?} that is an object or class",
-            js.main_name
-        )));
+        return Err(no_export());
     };
     let method = &call.method;
     let Some(mut func) = lookup_method(tc, receiver, method)? else {
         return Err(Error::Worker(format!(
-            "export {export:?} of {:?} has no method {method:?}",
-            js.main_name
+            "export {:?} of {:?} has no method {:?}",
+            shown(export),
+            js.main_name,
+            shown(method)
         )));
     };
     let mut this: v8::Local<v8::Value> = receiver.into();
@@ -84,12 +91,20 @@ pub(super) fn begin_call<'s>(
         Ok(p) => p,
         // Thenables are adopted like `await` would; plain values settle at once.
         Err(_) => {
-            let resolver = v8::PromiseResolver::new(tc).unwrap();
+            let Some(resolver) = v8::PromiseResolver::new(tc) else { return Err(exception::take(tc)) };
             resolver.resolve(tc, result);
             resolver.get_promise(tc)
         }
     };
     Ok(v8::Global::new(tc, promise))
+}
+
+/// The most of an export's or method's name an error message quotes, in bytes.
+const MAX_QUOTED_NAME: usize = 256;
+
+/// `name` as an error message quotes it.
+fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+    value::truncated(name, MAX_QUOTED_NAME)
 }
 
 /// The runtime's hook function `name` (from the bootstrap's hooks object).
@@ -112,7 +127,9 @@ fn lookup_method<'s>(
     if name == "constructor" {
         return Ok(None);
     }
-    let key = v8::String::new(tc, name).unwrap();
+    // A name V8 cannot hold as a string names no method. A service binding's caller names it
+    // with any string its JavaScript makes, and UTF-8 can take three bytes a character.
+    let Some(key) = v8::String::new(tc, name) else { return Ok(None) };
     let Some(found) = receiver.get(tc, key.into()) else { return Err(exception::take(tc)) };
     let Ok(func) = v8::Local::<v8::Function>::try_from(found) else { return Ok(None) };
     let inherited = v8::Object::new(tc)

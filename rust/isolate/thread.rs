@@ -152,10 +152,9 @@ fn run_commands(sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>, worker: &mut Opt
             },
             Command::HostDone { call, result } => {
                 if let Some(w) = worker.as_mut() {
-                    let mut result = Some(result);
                     w.locked(|w| {
-                        turn(w, None, &mut |w| w.host_done(call, result.take().unwrap()));
-                        turn(w, None, &mut Worker::settle);
+                        turn(w, None, |w| w.host_done(call, result));
+                        turn(w, None, Worker::settle);
                     });
                 }
             }
@@ -180,7 +179,7 @@ fn run_timers(sched: &Scheduler, mailbox: &Arc<Mailbox>, worker: &mut Option<Wor
         let now = Instant::now();
         if due || w.next_deadline().is_some_and(|d| d <= now) {
             w.expire(now);
-            turn(w, None, &mut |w| {
+            turn(w, None, |w| {
                 w.fire_timers(now);
                 w.settle();
             });
@@ -219,24 +218,19 @@ fn load(
         }
     };
     mailbox.lock().isolate = Some(worker.thread_safe_handle());
-    let mut reply = Some(reply);
     worker.locked(|w| {
         w.assign(code, link(sched, mailbox), mailbox.alive.clone(), mailbox.termination.clone());
-        turn(w, Some(limits), &mut |w| w.load(reply.take().unwrap()));
-        turn(w, None, &mut Worker::settle);
+        turn(w, Some(limits), |w| w.load(reply));
+        turn(w, None, Worker::settle);
     });
     Some(worker)
 }
 
 fn call_worker(worker: &mut Worker, call: Call, reply: Reply<Value>) {
     let limits = call.limits;
-    let mut args = Some((call, reply));
     worker.locked(|w| {
-        turn(w, Some(limits), &mut |w| {
-            let (call, reply) = args.take().unwrap();
-            w.call(call, reply)
-        });
-        turn(w, None, &mut Worker::settle);
+        turn(w, Some(limits), |w| w.call(call, reply));
+        turn(w, None, Worker::settle);
     });
 }
 
@@ -289,7 +283,7 @@ fn link(sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) -> HostLink {
 /// One stretch of JavaScript in one worker, under its lock: watched by the watchdog, its CPU
 /// time charged to the worker's waiting calls (or its background account). A turn never spans
 /// threads, so the thread CPU clock measures it exactly wherever the worker runs.
-fn turn(worker: &mut Worker, starting: Option<Limits>, f: &mut dyn FnMut(&mut Worker)) {
+fn turn(worker: &mut Worker, starting: Option<Limits>, f: impl FnOnce(&mut Worker)) {
     let handle = worker.thread_safe_handle();
     // Stopped by its handle before this turn began: the handle may have found nothing running
     // to terminate.

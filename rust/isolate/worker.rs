@@ -269,7 +269,10 @@ impl Worker {
             return answer(self.v8(), reply, Err(e));
         }
         let outcome = in_context!(self, |tc, js| {
-            let map = tc.get_slot_mut::<ModuleMap>().map(|m| m as *mut ModuleMap).unwrap();
+            let map = tc
+                .get_slot_mut::<ModuleMap>()
+                .map(|m| m as *mut ModuleMap)
+                .expect("assign installs the module map before the load");
             let main_name = js.main_name.clone();
             // SAFETY: the slot outlives this call and nothing else touches it while compiling;
             // the raw pointer only releases the borrow of `tc` that get_slot_mut holds.
@@ -484,15 +487,19 @@ impl Worker {
                             Some(limit) if js_error.name == "SubrequestLimitExceeded" => Err(Error::Limit {
                                 kind: LimitKind::Subrequests,
                                 limit,
-                                used: Some(limit + 1),
+                                used: Some(limit.saturating_add(1)),
                             }),
                             _ => Err(Error::Js(js_error)),
                         }
                     }
                     v8::PromiseState::Fulfilled => match &w.waiter {
                         Waiter::Load(_) => {
-                            let module = v8::Local::new(tc, js.module.as_ref().unwrap());
-                            let ns: v8::Local<v8::Object> = module.get_module_namespace().try_into().unwrap();
+                            let module = js.module.as_ref().expect("load keeps the module it waits for");
+                            let module = v8::Local::new(tc, module);
+                            let ns: v8::Local<v8::Object> = module
+                                .get_module_namespace()
+                                .try_into()
+                                .expect("an evaluated module's namespace is an object");
                             js.main = Some(v8::Global::new(tc, ns));
                             Ok(None)
                         }

@@ -12,7 +12,11 @@ pub fn op_normalize_method(
 ) {
     let method = args.get(0).to_rust_string_lossy(scope);
     match normalize_method(&method) {
-        Ok(method) => rv.set(v8::String::new(scope, &method).unwrap().into()),
+        Ok(method) => {
+            let method = v8::String::new(scope, &method)
+                .expect("a normalized method is an ASCII token no longer than the JS string it came from");
+            rv.set(method.into())
+        }
         Err(message) => super::throw_type_error(scope, &message),
     }
 }

@@ -202,7 +202,7 @@ pub fn reject(
     type_error: bool,
     message: &str,
 ) {
-    let msg = v8::String::new(scope, message).unwrap();
+    let msg = error_message(scope, message);
     let exc =
         if type_error { v8::Exception::type_error(scope, msg) } else { v8::Exception::error(scope, msg) };
     resolver.reject(scope, exc);
@@ -210,16 +210,34 @@ pub fn reject(
 
 /// Throws a JS `TypeError` with `message`.
 fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
-    let msg = v8::String::new(scope, message).unwrap();
+    let msg = error_message(scope, message);
     let exc = v8::Exception::type_error(scope, msg);
     scope.throw_exception(exc);
 }
 
 /// Throws a JS `RangeError` with `message`.
 pub(crate) fn throw_range_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
-    let msg = v8::String::new(scope, message).unwrap();
+    let msg = error_message(scope, message);
     let exc = v8::Exception::range_error(scope, msg);
     scope.throw_exception(exc);
+}
+
+/// Throws a JS `Error` with `message`.
+pub(crate) fn throw_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+    let msg = error_message(scope, message);
+    let exc = v8::Exception::error(scope, msg);
+    scope.throw_exception(exc);
+}
+
+/// The most of an error message that reaches JavaScript, in bytes.
+const MAX_ERROR_MESSAGE: usize = 8 << 10;
+
+/// `message` as the text of a JS error, cut to `MAX_ERROR_MESSAGE` bytes. Messages quote what the
+/// sandbox passed in (a method, a specifier, a class name), which can hold more UTF-8 bytes than
+/// a V8 string may (`v8::String::MAX_LENGTH`); uncut, creating the string would fail.
+fn error_message<'s>(scope: &mut v8::PinScope<'s, '_>, message: &str) -> v8::Local<'s, v8::String> {
+    let text = crate::value::truncated(message, MAX_ERROR_MESSAGE);
+    v8::String::new(scope, &text).expect("V8 refuses only strings past MAX_LENGTH bytes")
 }
 
 /// Copies the bytes of an ArrayBufferView, ArrayBuffer or SharedArrayBuffer (a BufferSource).

@@ -1,4 +1,5 @@
-//! `ops.urlParse`: WHATWG URL parsing with the `url` crate, behind the `URL` global.
+//! `ops.urlParse`: WHATWG URL parsing with the `url` crate, behind the `URL` global. Answers
+//! null for anything that is not a URL JavaScript can hold.
 
 pub fn op_url_parse(
     scope: &mut v8::PinScope,
@@ -38,7 +39,12 @@ pub fn op_url_parse(
     let obj = v8::Object::new(scope);
     for (k, v) in fields {
         let key = v8::String::new(scope, k).unwrap();
-        let val = v8::String::new(scope, &v).unwrap();
+        // Serialising percent-encodes, up to nine bytes for one character of the input, so a
+        // URL that fit in a JS string may not any more: then it is no URL JavaScript can hold.
+        let Some(val) = v8::String::new(scope, &v) else {
+            rv.set_null();
+            return;
+        };
         obj.create_data_property(scope, key.into(), val.into());
     }
     rv.set(obj.into());

@@ -70,16 +70,28 @@ impl std::fmt::Debug for HttpOutbound {
 }
 
 /// The runtime every HttpOutbound sends on: two threads, idle when nothing is in flight.
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
+/// Starts the runtime if no HttpOutbound has yet. Starting can fail (no threads to be had), and
+/// failing here is an error for whoever makes the HttpOutbound, not a panic in a fetch.
+fn start_runtime() -> Result<(), String> {
+    if RUNTIME.get().is_none() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("workerbox-outbound")
             .enable_all()
             .build()
-            .expect("the outbound runtime must start")
-    })
+            .map_err(|e| format!("cannot start the outbound runtime: {e}"))?;
+        // Should another thread have won the race, this one's threads stop again.
+        let _ = RUNTIME.set(runtime);
+    }
+    Ok(())
+}
+
+/// The runtime every HttpOutbound sends on. Its fetch callback calls this inside V8, where a
+/// panic aborts the process; it cannot fail there, since that fetch belongs to an HttpOutbound.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    RUNTIME.get().expect("HttpOutbound::new starts the runtime, and only an HttpOutbound sends on it")
 }
 
 fn type_error(message: String) -> HostError {
@@ -88,6 +100,7 @@ fn type_error(message: String) -> HostError {
 
 impl HttpOutbound {
     pub fn new(config: HttpConfig) -> Result<Self, String> {
+        start_runtime()?;
         // Several libraries may race to install a provider; any installed one will do.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let config = Arc::new(config);

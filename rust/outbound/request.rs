@@ -25,6 +25,9 @@ const FORBIDDEN_HEADERS: [&str; 9] = [
     "upgrade",
 ];
 
+/// The most of an invalid method an error message quotes, in bytes.
+const MAX_QUOTED_METHOD: usize = 64;
+
 /// Headers some servers take as the method: forbidden when they name a forbidden method.
 const METHOD_OVERRIDES: [&str; 3] = ["x-http-method", "x-http-method-override", "x-method-override"];
 
@@ -33,7 +36,9 @@ const METHOD_OVERRIDES: [&str; 3] = ["x-http-method", "x-http-method-override", 
 /// case. The error is the message of the `TypeError` the sandbox sees.
 pub fn normalize_method(method: &str) -> Result<String, String> {
     if method.is_empty() || !method.bytes().all(is_token_byte) {
-        return Err(format!("Invalid method: {method:?}"));
+        // The method can be any string the sandbox makes, up to V8's maximum length; quoted
+        // whole (and escaped, up to six bytes a character) it would cost the host gigabytes.
+        return Err(format!("Invalid method: {:?}", crate::value::truncated(method, MAX_QUOTED_METHOD)));
     }
     if is_forbidden_method(method) {
         return Err(format!("Forbidden method: {method}"));
@@ -116,6 +121,13 @@ mod tests {
         for method in ["TRACE", "trace", "TrAcK", "connect", "", "GET /", "GET\r\nX: 1", "G\u{e9}T", "A,B"] {
             assert!(normalize_method(method).is_err(), "{method:?}");
         }
+    }
+
+    #[test]
+    fn an_invalid_method_is_quoted_in_part() {
+        let message = normalize_method(&"\u{85}".repeat(1 << 20)).unwrap_err();
+        assert!(message.len() < 1024, "{} bytes", message.len());
+        assert!(message.ends_with(&format!("({} more bytes)\"", (2 << 20) - MAX_QUOTED_METHOD)), "{message}");
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// A host call: run with `Ok(())` on a pool thread, or at once with `Err` when its worker's queue
@@ -136,7 +136,7 @@ impl HostPool {
     /// Queues `job` for `worker`, or refuses it at once when that worker's queue is full.
     pub fn submit(&self, worker: u64, job: Job) {
         let limits = self.shared.limits;
-        let mut state = self.shared.state.lock().unwrap();
+        let mut state = self.shared.lock();
         let q = state.workers.entry(worker).or_default();
         if q.waiting.len() >= limits.queue {
             if q.running == 0 && q.waiting.is_empty() {
@@ -152,13 +152,21 @@ impl HostPool {
 
     /// Threads running now (for tests and stats).
     pub fn threads(&self) -> usize {
-        self.shared.state.lock().unwrap().threads
+        self.shared.lock().threads
     }
 }
 
 impl Shared {
+    /// The pool's state. `submit` runs on isolate threads inside V8 callbacks, where a panic
+    /// aborts the process, so a poisoned lock is used anyway: jobs run (and panic) outside it,
+    /// and the critical sections only count and queue, panicking on nothing but a broken
+    /// invariant.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Hands the listed work to an idle thread, or starts one if the cap allows.
-    fn wake(self: &Arc<Self>, mut state: std::sync::MutexGuard<'_, State>) {
+    fn wake(self: &Arc<Self>, mut state: MutexGuard<'_, State>) {
         let counted = state.threads - state.blocked;
         let room = counted < self.limits.threads && state.threads < self.limits.threads * BLOCKED_FACTOR;
         let start = state.idle == 0 && room && !state.turns.is_empty();
@@ -173,18 +181,19 @@ impl Shared {
                 std::thread::Builder::new().name("workerbox-host".into()).spawn(move || shared.serve());
             if spawned.is_err() {
                 // The call still runs once a running thread frees up.
-                self.state.lock().unwrap().threads -= 1;
+                self.lock().threads -= 1;
             }
         }
     }
 
     fn serve(self: Arc<Self>) {
         let per_worker = self.limits.per_worker;
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.lock();
         loop {
             let Some((worker, job)) = state.next(per_worker) else {
                 state.idle += 1;
-                let (next, timeout) = self.work.wait_timeout(state, IDLE_EXIT).unwrap();
+                let (next, timeout) =
+                    self.work.wait_timeout(state, IDLE_EXIT).unwrap_or_else(|p| p.into_inner());
                 state = next;
                 state.idle -= 1;
                 if timeout.timed_out() && state.turns.is_empty() {
@@ -198,7 +207,7 @@ impl Shared {
             // A job that panics must not take the thread's accounting with it.
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Ok(()))));
             CURRENT.set(None);
-            state = self.state.lock().unwrap();
+            state = self.lock();
             state.finished(worker, per_worker);
         }
     }
@@ -216,12 +225,12 @@ thread_local! {
 pub fn blocking<R>(wait: impl FnOnce() -> R) -> R {
     let Some((shared, worker)) = CURRENT.with_borrow(|c| c.clone()) else { return wait() };
     let per_worker = shared.limits.per_worker;
-    let mut state = shared.state.lock().unwrap();
+    let mut state = shared.lock();
     state.blocked += 1;
     state.finished(worker, per_worker);
     shared.wake(state);
     let result = wait();
-    let mut state = shared.state.lock().unwrap();
+    let mut state = shared.lock();
     state.blocked -= 1;
     // Back in the worker's share, even if that briefly puts it over.
     state.workers.entry(worker).or_default().running += 1;

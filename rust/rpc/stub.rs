@@ -15,7 +15,8 @@ pub fn target<'s>(
     let null = v8::null(scope);
     let obj = v8::Object::with_prototype_and_properties(scope, null.into(), &[], &[]);
     for method in methods {
-        let name = v8::String::new(scope, method).unwrap();
+        // No JavaScript could name a method V8 cannot hold as a string.
+        let Some(name) = v8::String::new(scope, method) else { continue };
         let func = stub_function(scope, id, Some(name));
         obj.create_data_property(scope, name.into(), func.into());
     }
@@ -38,7 +39,10 @@ fn stub_function<'s>(
         None => v8::undefined(scope).into(),
     };
     let data = v8::Array::new_with_elements(scope, &[id.into(), method]);
-    let func = v8::Function::builder(call).data(data.into()).build(scope).unwrap();
+    let func = v8::Function::builder(call)
+        .data(data.into())
+        .build(scope)
+        .expect("V8 makes a function from a callback without running JavaScript, so it cannot fail");
     if let Ok(name) = v8::Local::<v8::String>::try_from(method) {
         func.set_name(name);
     }
@@ -54,7 +58,7 @@ fn call<'s>(
     let Ok(data) = v8::Local::<v8::Array>::try_from(args.data()) else { return };
     let target = data.get_index(scope, 0).and_then(|v| v.number_value(scope)).unwrap_or(0.0) as u64;
     let method = data.get_index(scope, 1).filter(|v| v.is_string()).map(|v| v.to_rust_string_lossy(scope));
-    let resolver = v8::PromiseResolver::new(scope).unwrap();
+    let Some(resolver) = v8::PromiseResolver::new(scope) else { return };
     rv.set(resolver.get_promise(scope).into());
     let mut values = Vec::with_capacity(args.length() as usize);
     let mut budget = Budget::of(scope);
