@@ -12,6 +12,11 @@ pub const MAX_ENV_BYTES: usize = 1 << 20;
 /// the engine parse an arbitrarily large bundle.
 pub const MAX_TOTAL_MODULE_BYTES: usize = 64 << 20;
 
+/// Size of one TypeScript module. The type stripper recurses once per nesting level with no
+/// depth guard, so a large module is stripped on a thread whose stack covers its worst case
+/// (see `typescript`); this bounds that stack. Bundles are JavaScript.
+pub const MAX_TS_MODULE_BYTES: usize = 1 << 20;
+
 /// One module of a worker, by type (Cloudflare's WorkerLoaderModule types).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModuleSource {
@@ -92,19 +97,32 @@ impl WorkerCode {
         if self.modules.is_empty() {
             return Err(Error::Code("modules: at least one module is required".into()));
         }
+        // Names count too: each becomes a V8 string, so the cap keeps them within V8's limits.
         let mut total = 0usize;
-        for (i, (name, source)) in self.modules.iter().enumerate() {
+        let mut names = std::collections::HashSet::with_capacity(self.modules.len());
+        for (name, source) in &self.modules {
             if name.is_empty() {
                 return Err(Error::Code("modules: a module name must not be empty".into()));
             }
-            if self.modules[..i].iter().any(|(n, _)| n == name) {
-                return Err(Error::Code(format!("modules: duplicate module name {name:?}")));
+            if !names.insert(name.as_str()) {
+                let shown = crate::value::truncated(name, 256);
+                return Err(Error::Code(format!("modules: duplicate module name {shown:?}")));
             }
-            total = total.saturating_add(source.len());
+            if let ModuleSource::Ts(ts) = source
+                && ts.len() > MAX_TS_MODULE_BYTES
+            {
+                let shown = crate::value::truncated(name, 256);
+                return Err(Error::Code(format!(
+                    "modules: TypeScript module {shown:?} has {} bytes, more than the limit of {MAX_TS_MODULE_BYTES}; \
+                     bundle it to JavaScript",
+                    ts.len()
+                )));
+            }
+            total = total.saturating_add(source.len()).saturating_add(name.len());
         }
         if total > MAX_TOTAL_MODULE_BYTES {
             return Err(Error::Code(format!(
-                "modules: total source size {total} bytes exceeds the limit of {MAX_TOTAL_MODULE_BYTES} bytes"
+                "modules: total size {total} bytes (sources and names) exceeds the limit of {MAX_TOTAL_MODULE_BYTES} bytes"
             )));
         }
         let env_size = self.env.approximate_size();

@@ -303,7 +303,12 @@ impl<'s> Walk<'_, 's> {
         } else if self.is_plain(scope, obj) {
             self.object(scope, obj)
         } else {
-            let class = obj.get_constructor_name().to_rust_string_lossy(scope);
+            // A tenant's class name can be any length: a long one is not copied at all.
+            let name = obj.get_constructor_name();
+            let class = match name.length() {
+                0..=256 => name.to_rust_string_lossy(scope),
+                _ => "(long-named class)".to_string(),
+            };
             refused(format!(
                 "a JavaScript {class} object cannot be passed to Python (plain objects and arrays can)"
             ))

@@ -39,8 +39,79 @@ pub struct Transpiled {
     pub map: PositionMap,
 }
 
+/// Stack the type stripper may need per byte of source. oxc recurses once per nesting level
+/// with no depth guard (oxc-project/oxc#24375), and the deepest shape measured (nested
+/// parentheses, one byte a level) takes about 1 KiB a level; twice that is the margin. Past the
+/// stack the process dies of SIGSEGV, so the stack is sized from the source, not hoped for.
+const STACK_PER_BYTE: usize = 2 << 10;
+
+/// Sources this small are stripped on the calling thread: even fully nested, they need less
+/// stack than an isolate thread has left at a load.
+const INLINE_BYTES: usize = 1 << 10;
+
+/// Stack for everything around the recursion.
+const BASE_STACK: usize = 1 << 20;
+
 /// JavaScript for the TypeScript module `name`, or a SyntaxError at the TypeScript position.
+/// A source longer than `INLINE_BYTES` is stripped on a thread of its own whose stack covers
+/// the deepest nesting it can hold (`code::MAX_TS_MODULE_BYTES` bounds that stack; it is
+/// reserved address space, touched only as deep as the source really nests).
 pub fn transpile(name: &str, source: &str) -> Result<Transpiled, JsError> {
+    if let Some(offset) = deep_type_arguments(source) {
+        let message = format!("type arguments nested deeper than {MAX_TYPE_ARGUMENT_DEPTH} levels");
+        return Err(error_at(name, source, offset, message));
+    }
+    if source.len() <= INLINE_BYTES {
+        return strip(name, source);
+    }
+    let stack = source.len().saturating_mul(STACK_PER_BYTE).saturating_add(BASE_STACK);
+    std::thread::scope(|scope| {
+        let stripped = std::thread::Builder::new()
+            .name("workerbox-typescript".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, || strip(name, source));
+        match stripped {
+            Ok(thread) => {
+                thread.join().unwrap_or_else(|_| Err(internal(name, "the TypeScript compiler failed")))
+            }
+            Err(e) => Err(internal(name, &format!("no thread to strip its types on ({e})"))),
+        }
+    })
+}
+
+/// Unclosed `Name<` openers allowed in a row. The type stripper tries each `<` as type arguments
+/// and re-parses what follows when that fails, so its time and memory grow with the square of
+/// this nesting (a 40 KB source of `A<A<A<…` takes tens of GB); real code nests a handful.
+const MAX_TYPE_ARGUMENT_DEPTH: usize = 128;
+
+/// Where `<` right after a name (a possible type argument list) opens more than
+/// `MAX_TYPE_ARGUMENT_DEPTH` lists that no `>` has closed, if it does. Strings and comments are
+/// not skipped: this can only over-count, and only code nested far past any real code is refused.
+fn deep_type_arguments(source: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut depth = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'<' if i > 0
+                && (bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'_' | b'$')) =>
+            {
+                depth += 1;
+                if depth > MAX_TYPE_ARGUMENT_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'>' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn internal(name: &str, why: &str) -> JsError {
+    JsError { name: "Error".into(), message: format!("{name}: {why}"), stack: None }
+}
+
+fn strip(name: &str, source: &str) -> Result<Transpiled, JsError> {
     let allocator = Allocator::default();
     let source_type = SourceType::ts().with_module(true);
     let parsed = Parser::new(&allocator, source, source_type).parse();
@@ -71,11 +142,15 @@ pub fn transpile(name: &str, source: &str) -> Result<Transpiled, JsError> {
 }
 
 fn syntax_error(name: &str, source: &str, diagnostic: &oxc::diagnostics::OxcDiagnostic) -> JsError {
-    let offset = diagnostic.labels.first().map_or(0, |l| l.offset() as usize).min(source.len());
-    let before = source.get(..offset).unwrap_or(source);
+    let offset = diagnostic.labels.first().map_or(0, |l| l.offset() as usize);
+    error_at(name, source, offset, diagnostic.message.to_string())
+}
+
+/// A SyntaxError at byte `offset` of `source`.
+fn error_at(name: &str, source: &str, offset: usize, message: String) -> JsError {
+    let before = source.get(..offset.min(source.len())).unwrap_or(source);
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    let message = diagnostic.message.to_string();
     JsError {
         name: "SyntaxError".into(),
         stack: Some(format!("SyntaxError: {message}\n    at {name}:{line}:{col}")),
@@ -122,6 +197,18 @@ fn leading_number(text: &str) -> Option<(u32, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_type_arguments_nested_past_any_real_code_are_refused() {
+        let real = "const m: Map<string, Array<Promise<number>>> = new Map(); for (let i = 0; i<n; i++) f(i => i < 2)";
+        assert_eq!(deep_type_arguments(real), None);
+        assert_eq!(deep_type_arguments(&"A<B>".repeat(10_000)), None);
+        let deep = "A<".repeat(MAX_TYPE_ARGUMENT_DEPTH + 1);
+        assert_eq!(deep_type_arguments(&deep), Some(deep.len() - 1));
+        let refused = transpile("m.ts", &deep).unwrap_err();
+        assert_eq!(refused.name, "SyntaxError");
+        assert!(refused.stack.unwrap().ends_with(&format!("at m.ts:1:{}", deep.len())));
+    }
 
     #[test]
     fn types_are_stripped_and_enums_lowered() {

@@ -33,11 +33,11 @@ pub struct Termination(Arc<Mutex<Option<Error>>>);
 impl Termination {
     /// Records `reason` unless another reason came first.
     pub fn set(&self, reason: Error) {
-        self.0.lock().unwrap().get_or_insert(reason);
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(reason);
     }
 
     pub fn get(&self) -> Option<Error> {
-        self.0.lock().unwrap().clone()
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

@@ -104,7 +104,7 @@ const MAX_QUOTED_NAME: usize = 256;
 
 /// `name` as an error message quotes it.
 fn shown(name: &str) -> std::borrow::Cow<'_, str> {
-    value::truncated(name, MAX_QUOTED_NAME)
+    crate::value::truncated(name, MAX_QUOTED_NAME)
 }
 
 /// The runtime's hook function `name` (from the bootstrap's hooks object).

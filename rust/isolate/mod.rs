@@ -233,7 +233,7 @@ impl WorkerHandle {
 
     /// How long since the worker was loaded or last called.
     pub fn idle_for(&self) -> Duration {
-        self.last_used.lock().unwrap().elapsed()
+        self.last_used.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
     }
 
     pub fn call(&self, call: Call) -> Result<Pending<Value>> {
@@ -245,7 +245,7 @@ impl WorkerHandle {
     /// Like `call`, answering through `reply` instead of a `Pending`.
     pub fn call_with(&self, call: Call, reply: Reply<Value>) -> Result<()> {
         crate::platform::not_forked()?;
-        *self.last_used.lock().unwrap() = Instant::now();
+        *self.last_used.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
         self.mailbox.send(&self.sched, Command::Call { call, reply });
         Ok(())
     }

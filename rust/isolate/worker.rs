@@ -417,7 +417,9 @@ impl Worker {
                     if let Ok(obj) = v8::Local::<v8::Object>::try_from(exception) {
                         let key = v8::String::new(tc, "name").unwrap();
                         let name = host_text(tc, &e.name, value::MAX_HOST_ERROR_NAME);
-                        obj.set(tc, key.into(), name.into());
+                        // An own property: a setter the tenant put on Error.prototype must not
+                        // run inside the host's answer.
+                        obj.create_data_property(tc, key.into(), name.into());
                     }
                     exception
                 }

@@ -14,7 +14,8 @@ impl v8::ValueSerializerImpl for Serializer {
         if let Ok(obj) = v8::Local::<v8::Object>::try_from(exc) {
             let key = v8::String::new(scope, "name").unwrap();
             let name = v8::String::new(scope, "DataCloneError").unwrap();
-            obj.set(scope, key.into(), name.into());
+            // An own property: a setter the tenant put on Error.prototype must not run here.
+            obj.create_data_property(scope, key.into(), name.into());
         }
         scope.throw_exception(exc);
     }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::convert::{self, Budget};
+use crate::convert::{self, Budget, ConversionError};
 use crate::ops;
 use crate::outbound::{HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};
 use crate::value::Value;
@@ -30,9 +30,14 @@ fn fetch<'s>(
     let Some(resolver) = v8::PromiseResolver::new(scope) else { return };
     rv.set(resolver.get_promise(scope).into());
     let mut budget = Budget::of(scope);
-    let request = match convert::from_v8(scope, args.get(0), &mut budget).ok().and_then(wire_request) {
-        Some(r) => r,
-        None => return ops::reject(scope, resolver, true, "fetch: malformed request"),
+    let request = match convert::from_v8(scope, args.get(0), &mut budget) {
+        Ok(value) => wire_request(value),
+        // An exception (or termination) is pending: it is the caller's, not a rejection.
+        Err(ConversionError::Threw) => return,
+        Err(ConversionError::Refused(_)) => None,
+    };
+    let Some(request) = request else {
+        return ops::reject(scope, resolver, true, "fetch: malformed request");
     };
     let state = ops::state(scope);
     let (client, link) = (state.http.clone(), state.link.clone());

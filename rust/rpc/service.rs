@@ -24,8 +24,11 @@ pub fn stub<'s>(scope: &mut v8::PinScope<'s, '_>, service: Service) -> v8::Local
     let target = v8::Object::with_prototype_and_properties(scope, null.into(), &[], &[]);
     let handler = v8::Object::new(scope);
     let index = v8::Number::new(scope, index as f64);
-    let get = v8::Function::builder(get_trap).data(index.into()).build(scope).unwrap();
-    let key = v8::String::new(scope, "get").unwrap();
+    // Fails only while the isolate is being terminated; then the binding is simply absent.
+    let Some(get) = v8::Function::builder(get_trap).data(index.into()).build(scope) else {
+        return v8::undefined(scope).into();
+    };
+    let key = v8::String::new(scope, "get").expect("a short literal always fits in a V8 string");
     handler.set(scope, key.into(), get.into());
     v8::Proxy::new(scope, target, handler).map_or_else(|| v8::undefined(scope).into(), Into::into)
 }
@@ -38,8 +41,13 @@ fn get_trap<'s>(
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
     let name = args.get(1);
+    // A name longer than any real method would be copied into the call and every message about
+    // it; such a property is simply absent.
+    if !name.is_string() || name.to_string(scope).is_none_or(|s| s.length() > MAX_METHOD_NAME) {
+        return;
+    }
     let name_str = name.to_rust_string_lossy(scope);
-    if !name.is_string() || name_str == "then" {
+    if name_str == "then" {
         return;
     }
     let fetch = name_str == "fetch";
@@ -58,16 +66,21 @@ fn get_trap<'s>(
     }
 }
 
+/// The longest method name a service binding answers for, in UTF-16 units.
+const MAX_METHOD_NAME: usize = 64 << 10;
+
 fn call<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     args: v8::FunctionCallbackArguments<'s>,
     mut rv: v8::ReturnValue<v8::Value>,
 ) {
-    let resolver = v8::PromiseResolver::new(scope).unwrap();
+    // No resolver while the isolate is being terminated: nothing is sent.
+    let Some(resolver) = v8::PromiseResolver::new(scope) else { return };
     rv.set(resolver.get_promise(scope).into());
     let Ok(data) = v8::Local::<v8::Array>::try_from(args.data()) else { return };
     let index = data.get_index(scope, 0).and_then(|v| v.number_value(scope)).unwrap_or(-1.0);
     let method = data.get_index(scope, 1).map(|v| v.to_rust_string_lossy(scope)).unwrap_or_default();
+    let shown = crate::value::truncated(&method, 256);
     let fetch = data.get_index(scope, 2).is_some_and(|v| v.is_true());
     let mut values = Vec::with_capacity(args.length() as usize);
     let mut budget = Budget::of(scope);
@@ -79,7 +92,7 @@ fn call<'s>(
                     scope,
                     resolver,
                     true,
-                    &format!("argument {} of {method}(): {why}", i + 1),
+                    &format!("argument {} of {shown}(): {why}", i + 1),
                 );
             }
             Err(ConversionError::Threw) => return,
@@ -88,7 +101,7 @@ fn call<'s>(
     let state = ops::state(scope);
     let (service, link) = (state.services.get(index as usize).cloned(), state.link.clone());
     let Some(service) = service else {
-        return ops::reject(scope, resolver, false, &format!("{method}(): the service binding is gone"));
+        return ops::reject(scope, resolver, false, &format!("{shown}(): the service binding is gone"));
     };
     let global = v8::Global::new(scope, resolver);
     let call_id = ops::state(scope).begin_host_call(global);

@@ -62,12 +62,51 @@ def test_typescript_stack_text_with_a_malformed_position():
     assert lines == ["raised Error m", "neighbour 1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="oxc strips TypeScript by plain recursion with no depth guard (oxc-project/oxc#24375, "
-    "#21953): 8,000 nested parentheses overflow an isolate thread's 8 MiB stack, a SIGSEGV",
-)
-def test_typescript_nested_deeper_than_the_stack_allows():
-    nested = "(" * 20_000 + "1" + ")" * 20_000
-    lines = outcome("m.ts", {"m.ts": f"export const a: number = {nested}\nexport default {{ f() {{ return a }} }}"})
-    assert lines[0].startswith("raised ") and lines[1:] == ["neighbour 1"]
+# The shapes that recurse deepest in the type stripper, each far past an 8 MiB stack, as
+# Python expressions the child process evaluates (the sources are too long for its command line).
+NESTINGS = {
+    "parentheses": "'(' * 20_000 + '1' + ')' * 20_000",
+    "generics": "'null as unknown as ' + 'A<' * 20_000 + 'B' + '>' * 20_000",
+    "assignments": "'x=' * 40_000 + '1'",
+    "arrows": "'x=>' * 40_000 + '1'",
+    "negations": "'!' * 300_000 + '1'",
+    "a whole module of parentheses": "'(' * 524_000 + '1' + ')' * 524_000",
+    # Quadratic, not deep: each unclosed `A<` is tried as type arguments and re-parsed.
+    "unclosed type arguments": "'A<' * 20_000",
+}
+
+
+@pytest.mark.parametrize("shape", NESTINGS)
+def test_typescript_nested_deeper_than_a_thread_stack(shape):
+    # The type stripper recurses per nesting level with no guard; a stack overflow would kill
+    # the process. It runs on a thread whose stack is sized from the source instead.
+    proc = run_isolated(
+        f"""
+        import workerbox as wb
+        source = "type A<T> = T\\nlet x: any\\nexport const a: unknown = " + {NESTINGS[shape]} + "\\nexport default {{ f() {{ return 1 }} }}"
+        with wb.Loader(threads=1) as loader:
+            try:
+                print("returned", loader.load(main_module="m.ts", modules={{"m.ts": source}}).get_entrypoint().f())
+            except wb.JSError as e:
+                print("raised", e.name)
+            print("neighbour", loader.load(main_module="ok.js", modules={NEIGHBOUR}).get_entrypoint().f())
+        """,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith(("raised ", "returned ")) and lines[1:] == ["neighbour 1"], lines
+
+
+def test_a_typescript_module_past_its_size_limit_is_a_code_error():
+    proc = run_isolated(
+        """
+        import workerbox as wb
+        with wb.Loader(threads=1) as loader:
+            try:
+                loader.load(main_module="m.ts", modules={"m.ts": "export default {}\\n" + " " * (1 << 20)})
+            except wb.CodeError as e:
+                print("refused:", "bundle it to JavaScript" in str(e))
+        """
+    )
+    assert proc.stdout.strip() == "refused: True", proc.stderr[-2000:]

@@ -325,3 +325,21 @@ def test_runtime_js_reads_no_intrinsic_late(path):
     # Everything goes through hooks.primordials; 12_fetch.js belongs to the outbound layer.
     code = [line for line in (RUNTIME_JS / path).read_text().splitlines() if not line.lstrip().startswith("//")]
     assert [line for line in code if LATE_READS.search(line)] == []
+
+
+def test_a_setter_on_error_prototype_does_not_run_inside_host_answers(loader):
+    # Errors the host makes (a binding's exception, structuredClone's DataCloneError) get their
+    # name as an own property: a setter the tenant planted on Error.prototype never sees them.
+    def boom():
+        raise KeyError("nope")
+
+    src = """export default { async f(env) {
+      const seen = []
+      Object.defineProperty(Error.prototype, 'name', { set(v) { seen.push(v) }, get() { return 'planted' }, configurable: true })
+      const names = []
+      try { await env.boom() } catch (e) { names.push(e.name) }
+      try { structuredClone(() => 1) } catch (e) { names.push(e.name) }
+      return { seen, names }
+    } }"""
+    with loader.load(main_module="h.js", modules={"h.js": src}, env={"boom": boom}) as w:
+        assert w.get_entrypoint().f() == {"seen": [], "names": ["KeyError", "DataCloneError"]}

@@ -68,4 +68,24 @@ def test_a_service_binding_method_named_past_the_string_limit_once_utf8():
         limits="wb.Limits(memory_mb=1536)",
         env='"svc": loader.load(main_module="s.js", modules={"s.js": "export default {}"}).get_entrypoint()',
     )
-    assert lines == ["returned Error", "neighbour 1"]
+    # Names past any real method's length are not looked up at all: the binding has no such
+    # method, so the call is a TypeError in the caller.
+    assert lines == ["returned TypeError", "neighbour 1"]
+
+
+def test_a_class_named_past_the_string_limit_is_refused_without_copying_its_name():
+    src = "export default { f() { const C = { ['\\x85'.repeat(2 ** 28)]: class {} }['\\x85'.repeat(2 ** 28)]; return new C() } }"
+    proc = run_isolated(
+        f"""
+        import workerbox as wb
+        with wb.Loader(threads=1) as loader:
+            w = loader.load(main_module="m.js", modules={{"m.js": {src!r}}}, limits=wb.Limits(memory_mb=1536))
+            try:
+                w.get_entrypoint().f()
+            except wb.ConversionError as e:
+                print("refused:", str(e)[:120])
+        """,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("refused: ") and "(long-named class)" in proc.stdout, proc.stdout

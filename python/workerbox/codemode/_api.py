@@ -602,6 +602,7 @@ class ToolAPI:
         if done:
             return dataclasses.replace(snapshot, value=execution.value, error=execution.error, status="done")
         _, pending = execution.snapshot()
+        execution.reported = {call.call_id for call in pending}
         self._approvals.paused(execution)
         return dataclasses.replace(snapshot, status="paused", pending=pending)
 
@@ -624,10 +625,13 @@ class ToolAPI:
         return self._settle(self._decide(call_id, _Decision(False, reason)))
 
     def approve_all(self, execution_id: str) -> RunResult:
-        """Approves every call execution `execution_id` is waiting on."""
+        """Approves the calls of execution `execution_id` that its last result listed as
+        pending; a call that began waiting since is reported in the next result, not approved
+        unseen."""
         execution = self._approvals.by_id(execution_id)
         for call in execution.snapshot()[1]:
-            self._decide(call.call_id, _Decision(True))
+            if call.call_id in execution.reported:
+                self._decide(call.call_id, _Decision(True))
         return self._settle(execution)
 
     async def aapprove(self, call_id: str) -> RunResult:

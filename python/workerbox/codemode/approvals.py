@@ -75,6 +75,8 @@ class Execution:
         self.task: Any = None  # arun's task, kept referenced while it runs
         self.result: Any = None  # the RunResult its calls and logs accumulate in
         self.code = ""
+        # The calls the last paused result showed, the ones approve_all may approve.
+        self.reported: set[str] = set()
 
     # -- the plan's side ------------------------------------------------------------------------
 
