@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
-__all__ = ["ApprovalPolicy", "Provider", "Tool", "ToolError", "is_js_identifier", "js_identifier"]
+__all__ = ["DEFAULT_NAMESPACE", "ApprovalPolicy", "Provider", "Tool", "ToolError", "is_js_identifier", "js_identifier"]
 
 from .._workerbox import WorkerError
 
@@ -65,6 +65,9 @@ class Provider:
     instructions: Optional[str] = None
     requires_approval: ApprovalPolicy = False
 
+
+# The namespace bare callables go under, as in Cloudflare's Code Mode.
+DEFAULT_NAMESPACE = "codemode"
 
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
