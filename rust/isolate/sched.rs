@@ -13,10 +13,10 @@
 //! - The clock thread also owns the deadlines (timers, wall-clock limits): at each it wakes the
 //!   worker, which then queues like any other work.
 //! - Idle time runs chores, never on a caller's path: disposing closed isolates, refilling the
-//!   pool of blank isolates, and trimming workers idle for `trim_after` (a full GC that gives
-//!   back heap pages and their mappings, so thousands of idle workers fit under
-//!   `vm.max_map_count`). A seat in a chore counts as in a turn, so a long chore (the GC of a
-//!   large heap) brings in an extra thread like a long turn does.
+//!   pool of blank isolates, and trimming workers idle for `trim_after` (a full GC for those
+//!   whose memory grew, giving back their empty heap pages; V8 runs no memory reducer of its
+//!   own for an isolate nobody enters). A seat in a chore counts as in a turn, so a long chore
+//!   (the GC of a large heap) brings in an extra thread like a long turn does.
 //!
 //! Lock order: a mailbox's lock, then the scheduler's.
 

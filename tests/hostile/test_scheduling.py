@@ -3,6 +3,7 @@ so a CPU hog delays neither fresh loads nor warm neighbours, and when every thre
 turn, extra threads serve the rest. Bounds are generous (a loaded CI machine), yet an order of
 magnitude below the hog's budget, which is what a neighbour waited when workers were pinned."""
 
+import asyncio
 import threading
 import time
 
@@ -108,3 +109,30 @@ def test_a_worker_moved_between_threads_keeps_its_state():
         for w in counters:
             w.close()
     assert all(r == list(range(1, 201)) for r in results.values())
+
+
+def test_a_tenant_flooding_its_own_mailbox_does_not_starve_a_neighbour():
+    # Two thousand calls of about a millisecond each queued at once on one thread: the worker
+    # runs them in bounded batches and goes to the back of the queue between them, so the
+    # neighbour's calls wait for a batch, not for the flood.
+    work = {"f.js": "export default { work() { let s = 0; for (let i = 0; i < 500000; i++) s += i; return s > 0 } }"}
+
+    async def main():
+        async with wb.AsyncLoader(threads=1) as loader:
+            flood = await loader.load(main_module="f.js", modules=work)
+            calm = await loader.load(main_module="t.js", modules=TRIVIAL)
+            ep = flood.get_entrypoint()
+            tasks = [asyncio.ensure_future(ep.work()) for _ in range(2000)]
+            await asyncio.sleep(0.05)
+            waits = []
+            for _ in range(10):
+                start = time.monotonic()
+                assert await calm.get_entrypoint().f() == 1
+                waits.append(time.monotonic() - start)
+            pending = sum(1 for t in tasks if not t.done())
+            assert all(await asyncio.gather(*tasks))
+            return max(waits), pending
+
+    worst, pending = asyncio.run(main())
+    assert pending > 0, "the flood must still be queued while the neighbour is served"
+    assert worst < BOUND_S, f"a neighbour waited {worst * 1000:.0f} ms behind a flooding tenant"
