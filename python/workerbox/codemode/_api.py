@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
 from .._workerbox import AsyncLoader, JSError, Limits, Loader, WorkerCode, WorkerError
+from . import adapters
 from .approvals import Execution, Registry, _Decision, new_id
 from .discovery import Catalog, estimate_tokens
 from .dispatch import _Dispatcher, _required, _Space, _space
@@ -513,6 +514,14 @@ class ToolAPI:
     def anthropic_tool(self, name: str = "run_code") -> dict[str, Any]:
         """`run` as one tool in Anthropic's tool-use format."""
         return {"name": name, "description": self._run_tool_description(), "input_schema": self._run_tool_schema()}
+
+    def pydantic_ai_tool(self, name: str = "run_code") -> Any:
+        """`run` as one `pydantic_ai.Tool` (needs pydantic-ai)."""
+        return adapters.pydantic_ai_tool(self, name)
+
+    def openai_agents_tool(self, name: str = "run_code") -> Any:
+        """`run` as one OpenAI Agents SDK `FunctionTool` (needs openai-agents)."""
+        return adapters.openai_agents_tool(self, name)
 
     def handle_tool_call(self, arguments: Union[str, Mapping[str, Any]], **run_options: Any) -> str:
         """Runs a `run_code` call from either format (arguments as JSON text or a dict) and
