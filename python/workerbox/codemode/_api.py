@@ -404,9 +404,14 @@ class ToolAPI:
         finally:
             if own:
                 loader.close()
-            execution.finish(value, error)
-            self._approvals.release(execution)
-            self._record(execution.code, dataclasses.replace(execution.result, value=value, error=execution.error))
+            self._conclude(execution, value, error)
+
+    def _conclude(self, execution: Execution, value: Any, error: Optional[str]) -> None:
+        """The plan ended: whoever waits is told, its place among paused plans is freed, and it
+        joins the history."""
+        execution.finish(value, error)
+        self._approvals.release(execution)
+        self._record(execution.code, dataclasses.replace(execution.result, value=value, error=execution.error))
 
     async def _astart(self, code: str, limits: Optional[Limits], outbound: Any, loader: Optional[AsyncLoader]) -> RunResult:
         try:
@@ -431,9 +436,7 @@ class ToolAPI:
             finally:
                 if own:
                     active.close()
-                execution.finish(value, error)
-                self._approvals.release(execution)
-                self._record(execution.code, dataclasses.replace(execution.result, value=value, error=execution.error))
+                self._conclude(execution, value, error)
 
         execution.task = asyncio.get_running_loop().create_task(execute())
         return await asyncio.to_thread(self._settle, execution)
