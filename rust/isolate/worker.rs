@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 use super::capacity::Slot;
 use super::entry::{begin_call, conversion_error, hook};
 use super::exception;
-use super::waiting::{Waiter, Waiting, answer, answer_with, never_settled};
+use super::waiting::{Waiter, Waiting, answer, answer_with};
 use super::{Call, Reply, Usage};
 use crate::code::{Outbound, WorkerCode};
 use crate::convert::{self, Budget, ConversionError};
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::heap::{BufferBudget, HeapGuard};
-use crate::limits::{LimitKind, Limits};
+use crate::limits::Limits;
 use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
 use crate::rpc::{HostError, HostLink};
@@ -93,7 +93,7 @@ macro_rules! in_context {
     ($worker:expr, |$tc:ident, $js:ident| $body:block) => {{
         let Worker { js: $js, held, .. } = $worker;
         // SAFETY: methods using this macro run inside `Worker::locked`.
-        let isolate = unsafe { held_isolate(*held) };
+        let isolate = unsafe { crate::isolate::worker::held_isolate(*held) };
         v8::scope!(let hs, isolate);
         let context = v8::Local::new(hs, $js.context.as_ref().expect("context exists after Worker::blank"));
         let scope = &mut v8::ContextScope::new(hs, context);
@@ -103,6 +103,9 @@ macro_rules! in_context {
         (|| $body)()
     }};
 }
+
+// After `in_context!`: the module uses it.
+mod settle;
 
 impl Worker {
     /// A fresh isolate with a context holding the runtime globals, belonging to no worker yet;
@@ -436,109 +439,6 @@ impl Worker {
         let timer = self.v8().get_slot::<OpState>().and_then(OpState::next_deadline);
         let wall = self.js.waiting.iter().filter_map(Waiting::wall_deadline).min();
         timer.into_iter().chain(wall).min()
-    }
-
-    /// Runs microtasks, then answers every waiter whose promise settled. With no timer armed and
-    /// no host call outstanding, nothing can ever settle the rest, so they get an error.
-    pub fn settle(&mut self) {
-        if self.js.dead.is_some() {
-            return;
-        }
-        if self.js.waiting.is_empty() && self.js.main.is_some() {
-            // Nobody waits, but the reactions still run JavaScript that V8 itself may terminate.
-            let terminated = in_context!(self, |tc, _js| {
-                tc.perform_microtask_checkpoint();
-                (tc.has_terminated() || tc.is_execution_terminating()).then(|| exception::take(tc))
-            });
-            if let Some(e) = terminated {
-                self.condemn(e, false);
-            }
-            return;
-        }
-        let mut answers: Vec<(Waiter, Usage, Result<Option<Value>>)> = Vec::new();
-        let running = self.turn_cpu();
-        let terminal = in_context!(self, |tc, js| {
-            tc.perform_microtask_checkpoint();
-            let terminated = tc.has_terminated()
-                || tc.is_execution_terminating()
-                || HeapGuard::reached(tc).is_some()
-                || tc.get_slot::<Termination>().and_then(Termination::get).is_some();
-            if terminated {
-                let e = exception::take(tc);
-                for w in js.waiting.drain(..) {
-                    let usage = w.usage(running);
-                    answers.push((w.waiter, usage, Err(e.clone())));
-                }
-                return Err(e);
-            }
-            let can_wake = tc.get_slot::<OpState>().is_some_and(OpState::has_pending_work);
-            let mut still = Vec::new();
-            for w in js.waiting.drain(..) {
-                let promise = v8::Local::new(tc, &w.promise);
-                let outcome = match promise.state() {
-                    v8::PromiseState::Pending if can_wake => {
-                        still.push(w);
-                        continue;
-                    }
-                    v8::PromiseState::Pending => Err(never_settled(&w.waiter, &js.main_name)),
-                    v8::PromiseState::Rejected => {
-                        let reason = promise.result(tc);
-                        let js_error = exception::from_value(tc, reason, None);
-                        let exceeded = tc.get_slot::<OpState>().and_then(|s| s.subrequests_exceeded);
-                        match exceeded {
-                            Some(limit) if js_error.name == "SubrequestLimitExceeded" => Err(Error::Limit {
-                                kind: LimitKind::Subrequests,
-                                limit,
-                                used: Some(limit.saturating_add(1)),
-                            }),
-                            _ => Err(Error::Js(js_error)),
-                        }
-                    }
-                    v8::PromiseState::Fulfilled => match &w.waiter {
-                        Waiter::Load(_) => {
-                            let module = js.module.as_ref().expect("load keeps the module it waits for");
-                            let module = v8::Local::new(tc, module);
-                            let ns: v8::Local<v8::Object> = module
-                                .get_module_namespace()
-                                .try_into()
-                                .expect("an evaluated module's namespace is an object");
-                            js.main = Some(v8::Global::new(tc, ns));
-                            Ok(None)
-                        }
-                        Waiter::Call { what, .. } => {
-                            let result = promise.result(tc);
-                            let mut budget = Budget::new(w.limits);
-                            convert::from_v8(tc, result, &mut budget)
-                                .map(Some)
-                                .map_err(|e| conversion_error(tc, &format!("return value of {what}"), e))
-                        }
-                    },
-                };
-                let usage = w.usage(running);
-                answers.push((w.waiter, usage, outcome));
-            }
-            js.waiting = still;
-            Ok(())
-        });
-        // A conversion stopped by termination (the watchdog) ends the worker like any other.
-        let fatal =
-            answers.iter().find_map(|(_, _, outcome)| outcome.as_ref().err().filter(|e| e.is_fatal()));
-        if let Some(e) = terminal.err().or_else(|| fatal.cloned()) {
-            let told = !answers.is_empty();
-            self.condemn(e, told);
-        }
-        for (waiter, usage, outcome) in answers {
-            if let (Waiter::Load(_), Err(e)) = (&waiter, &outcome) {
-                self.die(e);
-            }
-            let isolate = self.v8();
-            match waiter {
-                Waiter::Load(reply) => answer_with(isolate, reply, outcome.map(|_| ()), Some(usage)),
-                Waiter::Call { reply, .. } => {
-                    answer_with(isolate, reply, outcome.map(|v| v.unwrap_or(Value::Undefined)), Some(usage))
-                }
-            }
-        }
     }
 
     /// Marks the worker dead (keeping the first cause), telling its handle before any caller
