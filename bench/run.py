@@ -135,6 +135,11 @@ def main() -> None:
         body += (f"\n\nIdle trimming ({TRIM_WORKERS} workers whose heaps grew to {t['grown_mib']:.1f} MiB each, then idle): "
                  f"{t['untrimmed_mib']:.1f} MiB each untrimmed, {t['trimmed_mib']:.1f} MiB trimmed; the first call after the "
                  f"idle time takes {t['trimmed_first_call_s'] * 1e6:.0f} µs trimmed, {t['untrimmed_first_call_s'] * 1e6:.0f} µs untrimmed.")
+    if raw.get("runtime_use"):
+        ru = raw["runtime_use"]
+        body += (f"\n\nLazy runtime: a fresh load()+call+close() whose call reads every global (so every runtime file installs) "
+                 f"takes {ru['all_globals_s'] * 1e3:.2f} ms, one that reads none {ru['no_globals_s'] * 1e3:.2f} ms; "
+                 f"{ru['workers']} idle workers that read every global hold {ru['mib_all_globals']:.2f} MiB each.")
     if raw.get("code_cache"):
         cc = raw["code_cache"]
         body += (f"\n\nCode cache: load()+call+close() of a {cc['kib']:.0f} KiB module takes {cc['uncached_s'] * 1e3:.1f} ms "

@@ -20,6 +20,8 @@ import workerbox as wb
 
 MODULE = {"m.js": "export default { double(x) { return x * 2 } }"}
 GROWER = {"g.js": "export default { grow(n) { const a = []; for (let i = 0; i < n; i++) a.push({ i }); return a.length }, double(x) { return x * 2 } }"}
+# Reads every global, so each lazily installed runtime file runs (rust/bootstrap.rs).
+TOUCH_ALL = {"t.js": "export default { double(x) { for (const n of Object.getOwnPropertyNames(globalThis)) globalThis[n]; return x * 2 } }"}
 RPC_MODULE = {"r.js": "export default { async loop(n, env) { for (let i = 0; i < n; i++) await env.tool.ping(i); return n } }"}
 
 
@@ -52,11 +54,12 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def fresh(loader: wb.Loader, n: int) -> list[float]:
+def fresh(loader: wb.Loader, n: int, modules: dict[str, str] = MODULE) -> list[float]:
     times = []
+    main_module = next(iter(modules))
     for _ in range(n):
         t = time.perf_counter()
-        w = loader.load(main_module="m.js", modules=MODULE)
+        w = loader.load(main_module=main_module, modules=modules)
         assert w.get_entrypoint().double(21) == 42
         w.close()
         times.append(time.perf_counter() - t)
@@ -134,6 +137,29 @@ def code_cache(loader: wb.Loader, repeats: int) -> dict[str, float]:
     return {"kib": len(src) / 1024, "cached_s": statistics.median(cached), "uncached_s": statistics.median(fresh)}
 
 
+def idle_mib(count: int, modules: dict[str, str]) -> float:
+    """MiB per idle worker of `count` loaded from `modules` and called once (in a fresh
+    interpreter: memory freed by earlier measurements would be reused and hide the cost)."""
+    with wb.Loader() as loader:
+        before = rss_mib()
+        alive = [loader.load(main_module=next(iter(modules)), modules=modules) for _ in range(count)]
+        for w in alive:
+            w.get_entrypoint().double(1)
+        time.sleep(0.5)
+        return (rss_mib() - before) / count
+
+
+def runtime_use(loader: wb.Loader, n: int, count: int) -> dict[str, float]:
+    """What a worker pays for using the whole runtime, whose files install on first use: median
+    seconds of a fresh load+call+close that reads every global vs one that reads none, and MiB
+    per idle worker of `count` that read them all."""
+    fresh(loader, 10, TOUCH_ALL)
+    used, plain = statistics.median(fresh(loader, n, TOUCH_ALL)), statistics.median(fresh(loader, n))
+    cmd = [sys.executable, __file__, "--idle-mib-of-all-globals", str(count)]
+    mib = float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    return {"all_globals_s": used, "no_globals_s": plain, "mib_all_globals": mib, "workers": count}
+
+
 def density(loader: wb.Loader, count: int) -> dict[str, float]:
     before, maps_before = rss_mib(), mappings()
     alive = []
@@ -202,7 +228,11 @@ def main() -> None:
     ap.add_argument("--density", type=int, nargs="*", default=[1000])
     ap.add_argument("--trim-workers", type=int, default=100)
     ap.add_argument("--trim-case", choices=["trimmed", "untrimmed"], help=argparse.SUPPRESS)
+    ap.add_argument("--idle-mib-of-all-globals", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.idle_mib_of_all_globals:
+        print(idle_mib(args.idle_mib_of_all_globals, TOUCH_ALL))
+        return
     if args.trim_case:
         print(json.dumps(trim_case(args.trim_workers, args.trim_case == "trimmed")))
         return
@@ -221,6 +251,7 @@ def main() -> None:
         out["rpc_round_trip_s"] = rpc(loader, max(10, args.iterations))
         out["code_cache"] = code_cache(loader, max(3, args.iterations // 20))
         out["density"] = [density(loader, n) for n in args.density]
+        out["runtime_use"] = runtime_use(loader, args.iterations, min(args.density, default=50))
     out["trim"] = trimming(args.trim_workers)
     # Every load() creates its isolate on the spot: the cost the pool takes off the caller.
     with wb.Loader(threads=cores, pool_size=0) as loader:

@@ -276,8 +276,7 @@ fn value_module<'s>(
         }
         ModuleSource::Wasm(bytes) => {
             // Through the bootstrap's WebAssembly.Module, which charges the memories it defines.
-            let compile = crate::ops::state(scope).wasm_module.clone()?;
-            let compile = v8::Local::new(scope, compile);
+            let compile = crate::ops::hook(scope, "wasmModule")?;
             let Some(buffer) = crate::ops::buffer_from(scope, bytes) else {
                 crate::ops::throw_range_error(
                     scope,

@@ -13,10 +13,16 @@ use std::sync::OnceLock;
 /// Where `hooks` is stored among the snapshot's context data.
 const HOOKS_INDEX: usize = 0;
 
-/// The native functions the bootstrap captures: the ops.
+/// The native functions the bootstrap captures: the ops, and the bootstrap's own callbacks.
 pub fn external_references() -> &'static [v8::ExternalReference] {
     static REFS: OnceLock<References> = OnceLock::new();
-    &REFS.get_or_init(|| References(crate::ops::external_references())).0
+    &REFS
+        .get_or_init(|| {
+            let mut refs = crate::ops::external_references();
+            refs.extend(crate::bootstrap::external_references());
+            References(refs)
+        })
+        .0
 }
 
 struct References(Vec<v8::ExternalReference>);

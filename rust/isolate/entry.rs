@@ -9,6 +9,7 @@ use super::worker::JsState;
 use crate::convert::{self, Budget, ConversionError};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
+use crate::ops::hook_in as hook;
 
 /// Starts `call` in the worker's context. As in Workers, an object export's method gets
 /// `(...args, env, ctx)`; a class export (a `WorkerEntrypoint`) is constructed per call with
@@ -105,16 +106,6 @@ const MAX_QUOTED_NAME: usize = 256;
 /// `name` as an error message quotes it.
 fn shown(name: &str) -> std::borrow::Cow<'_, str> {
     crate::value::truncated(name, MAX_QUOTED_NAME)
-}
-
-/// The runtime's hook function `name` (from the bootstrap's hooks object).
-pub(super) fn hook<'s>(
-    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
-    hooks: v8::Local<'s, v8::Object>,
-    name: &str,
-) -> Option<v8::Local<'s, v8::Function>> {
-    let key = v8::String::new(tc, name).unwrap();
-    hooks.get(tc, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
 }
 
 /// The method `name` of `receiver`, if it has one that RPC may call: not `constructor` and not

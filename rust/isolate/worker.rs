@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::capacity::Slot;
-use super::entry::{begin_call, conversion_error, hook};
+use super::entry::{begin_call, conversion_error};
 use super::exception;
 use super::waiting::{Waiter, Waiting, answer, answer_with};
 use super::{Call, Reply, Usage};
@@ -23,6 +23,7 @@ use crate::heap::{BufferBudget, HeapGuard};
 use crate::limits::Limits;
 use crate::modules::{Builtins, ModuleMap, resolve_callback};
 use crate::ops::OpState;
+use crate::ops::hook_in as hook;
 use crate::rpc::{HostError, HostLink};
 use crate::value::{self, Value};
 use crate::watchdog::Termination;
@@ -224,6 +225,7 @@ impl Worker {
         }
         in_context!(self, |tc, js| {
             let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+            crate::ops::state(tc).hooks = js.hooks.clone();
             let mut budget = Budget::of(tc);
             let env = match env {
                 Value::Undefined => v8::Object::new(tc).into(),
@@ -250,11 +252,6 @@ impl Worker {
                     .map_or_else(|| v8::undefined(tc).into(), Into::into),
             };
             hooks.set(tc, key.into(), outbound);
-            let service_fetch = hook(tc, hooks, "serviceFetch").map(|f| v8::Global::new(tc, f));
-            let wasm_module = hook(tc, hooks, "wasmModule").map(|f| v8::Global::new(tc, f));
-            let state = crate::ops::state(tc);
-            state.service_fetch = service_fetch;
-            state.wasm_module = wasm_module;
             js.env = Some(v8::Global::new(tc, env));
         });
         self.alive.store(self.js.dead.is_none(), Ordering::Release);

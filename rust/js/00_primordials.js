@@ -66,7 +66,7 @@
   copyStatics(P, "Math", Math, ["floor", "max", "min", "trunc"]);
   copyStatics(P, "Number", Number, ["isFinite", "isNaN", "MAX_SAFE_INTEGER"]);
   copyStatics(P, "Object", Object, [
-    "defineProperty", "freeze", "getOwnPropertyDescriptor", "getOwnPropertyDescriptors",
+    "defineProperty", "freeze", "getOwnPropertyDescriptor",
     "getOwnPropertyNames", "getPrototypeOf", "hasOwn", "is", "keys", "setPrototypeOf", "values",
   ]);
   copyStatics(P, "Promise", Promise, ["resolve", "withResolvers"]);
@@ -241,14 +241,19 @@
   }
 
   // Explicit constructors: a default one may spread its arguments through the array iterator.
+  // Initial contents come as an array read by index (the Map/Set constructors would iterate it
+  // through the tenant's Array.prototype[Symbol.iterator]; runtime files are installed lazily,
+  // after tenant code ran); `set`/`add` resolve to the frozen own copies.
   P.SafeMap = makeSafe(Map, class SafeMap extends Map {
     constructor(entries) {
-      super(entries);
+      super();
+      if (entries !== undefined) for (let i = 0; i < entries.length; i++) this.set(entries[i][0], entries[i][1]);
     }
   });
   P.SafeSet = makeSafe(Set, class SafeSet extends Set {
     constructor(values) {
-      super(values);
+      super();
+      if (values !== undefined) for (let i = 0; i < values.length; i++) this.add(values[i]);
     }
   });
   P.SafeWeakMap = makeSafe(WeakMap, class SafeWeakMap extends WeakMap {
@@ -268,18 +273,26 @@
   // `flags` and each flag), so matching never runs the tenant's RegExp.prototype. Made at
   // bootstrap (from a literal) and shared: global ones are only used through SafeStringReplace, which resets
   // lastIndex.
+  // Flags are read through the captured getters, which read only the regexp's slots: a file
+  // installed lazily makes its regexps after the tenant could redefine RegExp.prototype.
   const { exec } = RegExp.prototype;
-  const flagNames = ["hasIndices", "global", "ignoreCase", "multiline", "dotAll", "unicode", "unicodeSets", "sticky"];
+  const flags = [
+    ["hasIndices", "d"], ["global", "g"], ["ignoreCase", "i"], ["multiline", "m"], ["dotAll", "s"],
+    ["unicode", "u"], ["unicodeSets", "v"], ["sticky", "y"],
+  ];
+  for (let i = 0; i < flags.length; i++) flags[i][2] = uncurryThis(getOwnPropertyDescriptor(RegExp.prototype, flags[i][0]).get);
   P.SafeRegExp = function SafeRegExp(re) {
     const own = { __proto__: null, value: undefined, writable: false, enumerable: false, configurable: false };
     own.value = exec;
     ObjectDefineProperty(re, "exec", own);
-    own.value = re.flags;
-    ObjectDefineProperty(re, "flags", own);
-    for (let i = 0; i < flagNames.length; i++) {
-      own.value = re[flagNames[i]];
-      ObjectDefineProperty(re, flagNames[i], own);
+    let letters = "";
+    for (let i = 0; i < flags.length; i++) {
+      own.value = flags[i][2](re);
+      ObjectDefineProperty(re, flags[i][0], own);
+      if (own.value) letters += flags[i][1];
     }
+    own.value = letters;
+    ObjectDefineProperty(re, "flags", own);
     return re;
   };
 

@@ -1,19 +1,88 @@
-// Shared plumbing for the bootstrap files, and DOMException.
+// Shared plumbing for the bootstrap files, lazy installation, and DOMException.
 //
 // Sets `hooks.webidl` = { expose, exposeClass, toBytes, isPlatformObject }; later files take
 // their helpers from there, so no helper ever becomes reachable from user code.
+//
+// Most runtime files are installed lazily (rust/bootstrap.rs says which): the snapshot holds
+// none of their code, each global they expose is a lazy data property whose first read compiles
+// and runs the file (`hooks.lazyGroup`), and each hook they set is an accessor on `hooks` that does
+// the same. So a fresh isolate deserialises none of their classes, and a file runs after tenant
+// code may have changed any intrinsic: what a file does while installing is held to the same
+// rules as what its functions do when called. Runtime files read each other's globals through
+// `hooks.global(name)`, never from `globalThis`, which the tenant may have replaced.
 (function (ops, hooks) {
   "use strict";
   const {
-    Error, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectValues, String, SymbolToStringTag, TypeError, Uint8Array,
+    Error, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectValues, ReflectApply, SafeGetOwnPropertyDescriptor, String,
+    SymbolToStringTag, TypeError, Uint8Array,
     SafeWeakSet, ArrayBufferIsView, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset,
     TypedArrayPrototypeGetByteLength, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteOffset,
     DataViewPrototypeGetByteLength, isArrayBuffer, isSharedArrayBuffer, isTypedArray, globalThis,
   } = hooks.primordials;
 
+  // Every runtime global's value, once its file ran; the owning group of each lazy one.
+  const values = { __proto__: null };
+  const owners = { __proto__: null };
+  // The group whose file is running: what it exposes is recorded, not defined on globalThis
+  // (the lazy property that asked is replaced by V8 with the value it returns).
+  let installing = null;
+
   // Web platform globals are writable, configurable and non-enumerable.
   function expose(name, value) {
-    ObjectDefineProperty(globalThis, name, { __proto__: null, value, writable: true, configurable: true, enumerable: false });
+    if (installing === null) {
+      ObjectDefineProperty(globalThis, name, { __proto__: null, value, writable: true, configurable: true, enumerable: false });
+    } else if (owners[name] !== installing) {
+      throw new TypeError(`runtime bug: a lazily installed file exposes ${name}, which bootstrap.rs does not list for it`);
+    }
+    values[name] = value;
+  }
+
+  function install(group) {
+    if (group.state === "done") return;
+    if (group.state === "running") throw new TypeError("runtime bug: lazily installed files depend on each other in a cycle");
+    const outer = installing;
+    group.state = "running";
+    installing = group;
+    try {
+      ReflectApply(ops.runtimeFile(group.index), undefined, [ops, hooks]);
+      group.state = "done";
+    } finally {
+      installing = outer;
+      // A failed install (the stack ran out, the turn was terminated) runs again on next use.
+      if (group.state !== "done") group.state = "pending";
+    }
+  }
+
+  // The value of runtime global `name` as the runtime made it, installing its file if needed.
+  function global(name) {
+    const group = owners[name];
+    if (group !== undefined) install(group);
+    return values[name];
+  }
+
+  // Registers a lazily installed file: `index` is its place in bootstrap.rs (compiled by
+  // ops.runtimeFile on first use), `globals` the names it exposes (bootstrap.rs makes each a
+  // lazy data property resolved through `global`), `hookNames` the hooks it sets (accessors
+  // here until it ran).
+  function lazyGroup(index, globals, hookNames) {
+    const group = { __proto__: null, index, state: "pending" };
+    for (let i = 0; i < globals.length; i++) owners[globals[i]] = group;
+    for (let i = 0; i < hookNames.length; i++) {
+      const name = hookNames[i];
+      ObjectDefineProperty(hooks, name, {
+        __proto__: null,
+        configurable: true,
+        get() {
+          install(group);
+          const desc = SafeGetOwnPropertyDescriptor(hooks, name);
+          if (desc.get !== undefined) throw new TypeError(`runtime bug: a lazily installed file did not set hooks.${name}`);
+          return desc.value;
+        },
+        set(value) {
+          ObjectDefineProperty(hooks, name, { __proto__: null, value, writable: true, configurable: true });
+        },
+      });
+    }
   }
 
   // Objects of classes exposed here print their getters in console.log (01_console.js), as
@@ -114,5 +183,7 @@
   }
 
   hooks.webidl = { expose, exposeClass, toBytes, isPlatformObject };
+  hooks.global = global;
+  hooks.lazyGroup = lazyGroup;
   exposeClass(DOMException);
 });

@@ -481,11 +481,11 @@
       for (let i = 0; i < rows.length; i++) if ((rows[i][h] ?? "").length > width) width = (rows[i][h] ?? "").length;
       return width + 2;
     });
-    const line = (l, m, r) => l + ArrayPrototypeJoin(SafeArrayMap(widths, (w) => StringPrototypeRepeat("─", w)), m) + r;
-    const row = (cells) => `│${ArrayPrototypeJoin(SafeArrayMap(cells, (c, i) => center(c, widths[i])), "│")}│`;
-    const lines = [line("┌", "┬", "┐"), row(header), line("├", "┼", "┤")];
+    const line = (l, m, r) => l + ArrayPrototypeJoin(SafeArrayMap(widths, (w) => StringPrototypeRepeat("\u2500", w)), m) + r;
+    const row = (cells) => `\u2502${ArrayPrototypeJoin(SafeArrayMap(cells, (c, i) => center(c, widths[i])), "\u2502")}\u2502`;
+    const lines = [line("\u250c", "\u252c", "\u2510"), row(header), line("\u251c", "\u253c", "\u2524")];
     for (let i = 0; i < rows.length; i++) SafeArrayPush(lines, row(SafeArrayMap(header, (h) => rows[i][h] ?? "")));
-    SafeArrayPush(lines, line("└", "┴", "┘"));
+    SafeArrayPush(lines, line("\u2514", "\u2534", "\u2518"));
     return ArrayPrototypeJoin(lines, "\n");
   }
 

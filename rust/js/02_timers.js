@@ -5,7 +5,7 @@
 (function (ops, hooks) {
   "use strict";
   const { expose, exposeClass } = hooks.webidl;
-  const { reportError } = hooks;
+  const reportError = (error) => hooks.reportError(error);
   const { DateNow, MathMax, Number, ReflectApply, SafeMap, Symbol, TypeError, globalThis } = hooks.primordials;
 
   // Timeouts and intervals share one id space, so clearTimeout also clears an interval.

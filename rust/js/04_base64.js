@@ -3,7 +3,7 @@
   "use strict";
   const { expose } = hooks.webidl;
   // Platform classes are captured now, before user code can replace the globals.
-  const { DOMException } = globalThis;
+  const DOMException = hooks.global("DOMException");
   const { SafeMap, SafeRegExp, SafeRegExpTest, SafeStringReplace, StringFromCharCode, StringPrototypeCharCodeAt, TypeError } =
     hooks.primordials;
   const ASCII_WHITESPACE = SafeRegExp(/[\t\n\f\r ]/g);

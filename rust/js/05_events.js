@@ -5,9 +5,10 @@
 (function (ops, hooks) {
   "use strict";
   const { exposeClass } = hooks.webidl;
-  const { reportError } = hooks;
+  const reportError = (error) => hooks.reportError(error);
   // Captured now, before user code can replace the globals.
-  const { DOMException, setTimeout } = globalThis;
+  const DOMException = hooks.global("DOMException");
+  const setTimeout = hooks.global("setTimeout");
   const {
     ArrayPrototypeIndexOf, Boolean, MathTrunc, Number, NumberIsFinite, NumberMAX_SAFE_INTEGER, ObjectDefineProperty,
     ReflectApply, SafeArrayFilter, SafeArrayFind, SafeArrayFrom, SafeArrayPush, SafeArrayRemoveAt, SafeArraySlice,

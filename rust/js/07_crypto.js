@@ -6,7 +6,7 @@
   "use strict";
   const { expose, exposeClass, toBytes } = hooks.webidl;
   // Captured now, before user code can replace the global.
-  const { DOMException } = globalThis;
+  const DOMException = hooks.global("DOMException");
   const {
     ObjectDefineProperty, SafeMap, SafeSet, StringPrototypeToLowerCase, Symbol, TypeError, TypedArrayPrototypeGetBuffer,
     TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetByteOffset, Uint8Array, typedArrayName,

@@ -13,9 +13,9 @@
   const { isAbortSignal, anySignal, newSignal } = hooks.events;
   const { isParams, serializeParams } = hooks.urlSearchParams;
   // Captured now, before user code can replace the globals.
-  const { Headers } = globalThis;
+  const Headers = hooks.global("Headers");
   const {
-    ArrayBufferIsView, JSONParse, JSONStringify, MathTrunc, Number, ObjectDefineProperty, ObjectGetOwnPropertyDescriptors,
+    ArrayBufferIsView, JSONParse, JSONStringify, MathTrunc, Number, ObjectDefineProperty, SafeGetOwnPropertyDescriptor,
     ObjectHasOwn, ObjectKeys, PromiseResolve, RangeError, SafeRegExp, SafeRegExpTest, SafeSet, SafeWeakMap,
     StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToUpperCase, StringPrototypeToWellFormed,
     SymbolAsyncIterator, Symbol, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetLength,
@@ -173,10 +173,9 @@
   };
 
   function mixBody(cls) {
-    const descriptors = ObjectGetOwnPropertyDescriptors(bodyMixin);
-    const keys = ObjectKeys(descriptors);
+    const keys = ObjectKeys(bodyMixin);
     for (let i = 0; i < keys.length; i++) {
-      const desc = descriptors[keys[i]];
+      const desc = SafeGetOwnPropertyDescriptor(bodyMixin, keys[i]);
       desc.enumerable = false;
       ObjectDefineProperty(cls.prototype, keys[i], desc);
     }

@@ -3,7 +3,7 @@
   "use strict";
   const { expose, exposeClass } = hooks.webidl;
   // Captured now, before user code can replace the global.
-  const { DOMException } = globalThis;
+  const DOMException = hooks.global("DOMException");
   const { Error, SafeArrayFrom, Symbol, TypeError, instanceOf } = hooks.primordials;
 
   // ops.structuredClone signals an uncloneable value with an error named DataCloneError; other

@@ -3,10 +3,8 @@
 (function (ops, hooks) {
   "use strict";
   const { ObjectFreeze, ReflectApply, SafeArrayPush, TypeError } = hooks.primordials;
-  const { responseToWire, isResponse } = hooks.http;
-  const { reportError } = hooks;
-  // Captured now, before user code can replace the global.
-  const { Request } = globalThis;
+  // Request, Response and console are installed on first use (00_webidl.js), so they are looked
+  // up when needed: a worker that never serves fetch never installs them.
 
   // Subclass to make an entrypoint: the host constructs it per call with (ctx, env).
   class WorkerEntrypoint {
@@ -33,7 +31,7 @@
     try {
       await promise;
     } catch (error) {
-      reportError(error);
+      hooks.reportError(error);
     }
   }
 
@@ -53,6 +51,8 @@
   // The response is read through its internal state (responseToWire), so a tenant's getters
   // cannot feed the host something other than what the Response holds.
   async function serveFetch(receiver, wire, extra) {
+    const { responseToWire, isResponse } = hooks.http;
+    const Request = hooks.global("Request");
     const request = new Request(wire.url, {
       __proto__: null,
       method: wire.method,

@@ -5,7 +5,7 @@
   "use strict";
   const { expose } = hooks.webidl;
   const { requestToWire, responseFromWire } = hooks.http;
-  const { Request } = globalThis;
+  const Request = hooks.global("Request");
   const { Error: ErrorClass, ObjectDefineProperty, Promise: PromiseClass, SafePromiseRace, TypeError: TypeErrorClass } =
     hooks.primordials;
 

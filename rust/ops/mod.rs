@@ -45,10 +45,9 @@ pub struct OpState {
     next_call: u64,
     /// Service bindings handed to this isolate, by the index their stubs carry.
     pub services: Vec<crate::value::Service>,
-    /// The bootstrap's `hooks.serviceFetch`, which gives a service stub its `fetch(input, init)`.
-    pub service_fetch: Option<v8::Global<v8::Function>>,
-    /// The bootstrap's `hooks.wasmModule`, which compiles a `wasm` module's bytes.
-    pub wasm_module: Option<v8::Global<v8::Function>>,
+    /// The bootstrap's `hooks`, for ops that call back into the runtime (`serviceFetch` gives a
+    /// service stub its `fetch(input, init)`, `wasmModule` compiles a `wasm` module's bytes).
+    pub hooks: Option<v8::Global<v8::Object>>,
     /// The isolate's off-heap budget: ArrayBuffers (the ops' own included, see `new_buffer`) and
     /// WebAssembly memory (ops/wasm.rs).
     pub buffers: Option<std::sync::Arc<crate::heap::BufferBudget>>,
@@ -71,8 +70,7 @@ impl OpState {
             host_calls: HashMap::new(),
             next_call: 1,
             services: Vec::new(),
-            service_fetch: None,
-            wasm_module: None,
+            hooks: None,
             buffers: None,
             subrequests: 0,
             subrequest_limit: None,
@@ -310,6 +308,24 @@ fn contents_mut<'a>(buffer: v8::Local<'a, v8::ArrayBuffer>) -> &'a mut [u8] {
         Some(data) if len > 0 => unsafe { std::slice::from_raw_parts_mut(data.as_ptr() as *mut u8, len) },
         _ => &mut [],
     }
+}
+
+/// The runtime's hook function `name` in `hooks` (the bootstrap's object); looked up when needed,
+/// since a hook set by a lazily installed file installs it when read.
+pub fn hook_in<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    hooks: v8::Local<'s, v8::Object>,
+    name: &str,
+) -> Option<v8::Local<'s, v8::Function>> {
+    let key = v8::String::new(scope, name).unwrap();
+    hooks.get(scope, key.into()).and_then(|f| v8::Local::<v8::Function>::try_from(f).ok())
+}
+
+/// `hook_in` for an op: the worker's hooks.
+pub fn hook<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> Option<v8::Local<'s, v8::Function>> {
+    let hooks = state(scope).hooks.clone()?;
+    let hooks = v8::Local::new(scope, hooks);
+    hook_in(scope, hooks, name)
 }
 
 pub fn state<'a>(scope: &'a mut v8::PinScope<'_, '_>) -> &'a mut OpState {

@@ -58,8 +58,7 @@ fn get_trap<'s>(
         rv.set(method.into());
         return;
     }
-    let Some(wrap) = ops::state(scope).service_fetch.clone() else { return };
-    let wrap = v8::Local::new(scope, wrap);
+    let Some(wrap) = ops::hook(scope, "serviceFetch") else { return };
     let undefined = v8::undefined(scope);
     if let Some(fetch) = wrap.call(scope, undefined.into(), &[method.into()]) {
         rv.set(fetch);
