@@ -9,13 +9,14 @@ mod capacity;
 mod entry;
 mod exception;
 mod mailbox;
+mod polling;
 mod sched;
 mod thread;
 mod waiting;
 mod worker;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -79,32 +80,6 @@ impl<T> Reply<T> {
 
     pub fn send(self, done: Done<T>) {
         (self.0)(done)
-    }
-}
-
-/// The next message on `rx` by `deadline` (None: no deadline), polling for up to `spin` before
-/// sleeping on the channel. Polling costs a little CPU and saves the futex wake-up and
-/// reschedule of a sleeping receiver when the message is about to arrive.
-fn recv_polling<T>(
-    rx: &Receiver<T>,
-    spin: Duration,
-    deadline: Option<Instant>,
-) -> Result<T, RecvTimeoutError> {
-    let spin_until = Instant::now() + spin;
-    loop {
-        let now = Instant::now();
-        if now >= spin_until || deadline.is_some_and(|d| now >= d) {
-            break;
-        }
-        match rx.try_recv() {
-            Ok(message) => return Ok(message),
-            Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-            Err(TryRecvError::Empty) => std::hint::spin_loop(),
-        }
-    }
-    match deadline {
-        Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
-        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
     }
 }
 
@@ -347,7 +322,7 @@ impl<T> Pending<T> {
     /// `None` if no answer came within `timeout`. Polls briefly before sleeping: a short call's
     /// answer usually arrives within microseconds, sooner than a sleeping thread wakes.
     pub fn wait(&self, timeout: Duration) -> Option<Done<T>> {
-        match recv_polling(&self.rx, REPLY_SPIN, Some(Instant::now() + timeout)) {
+        match polling::recv(&self.rx, REPLY_SPIN, Some(Instant::now() + timeout)) {
             Ok(done) => Some(done),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => {

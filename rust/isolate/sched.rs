@@ -26,6 +26,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::mailbox::Mailbox;
+use super::polling::OnCpu;
 use super::worker::Worker;
 use crate::limits::Limits;
 use crate::rpc::Host;
@@ -221,8 +222,9 @@ impl Scheduler {
         }
     }
 
-    /// Blocks seat `t` until it has something to do.
-    pub fn next(&self, t: usize) -> Next {
+    /// Blocks seat `t` until it has something to do; `cpu` counts its thread as on a core
+    /// except while it sleeps.
+    pub fn next(&self, t: usize, cpu: &OnCpu) -> Next {
         let mut st = self.lock();
         let mut spun = false;
         loop {
@@ -247,12 +249,12 @@ impl Scheduler {
                 st.seats[t].parked = true;
                 st.seats[t].idle = false;
                 st.seats[t].asleep = true;
-                st = self.bells[t].wait(st).unwrap_or_else(|p| p.into_inner());
+                st = cpu.asleep(|| self.bells[t].wait(st).unwrap_or_else(|p| p.into_inner()));
                 st.seats[t].asleep = false;
                 continue;
             }
             st.seats[t].idle = true;
-            if !spun {
+            if !spun && cpu.may_poll() {
                 spun = true;
                 drop(st);
                 let until = Instant::now() + SPIN;
@@ -273,13 +275,13 @@ impl Scheduler {
                 false => st.trims.next().map(|at| at.saturating_duration_since(now)),
             };
             st.seats[t].asleep = true;
-            let (guard, timeout) = match wake {
+            let (guard, timeout) = cpu.asleep(|| match wake {
                 Some(after) => {
                     let (g, r) = self.bells[t].wait_timeout(st, after).unwrap_or_else(|p| p.into_inner());
                     (g, r.timed_out())
                 }
                 None => (self.bells[t].wait(st).unwrap_or_else(|p| p.into_inner()), false),
-            };
+            });
             st = guard;
             st.seats[t].asleep = false;
             if timeout

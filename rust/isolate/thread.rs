@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::capacity::Slot;
 use super::mailbox::{Command, Mailbox, State, Status};
+use super::polling::OnCpu;
 use super::sched::{Next, Scheduler};
 use super::worker::Worker;
 use super::{Call, Done, Reply};
@@ -35,8 +36,9 @@ pub fn run(seat: usize, sched: Arc<Scheduler>, fill: usize, ready: std::sync::mp
     }
     let _ = ready.send(());
     drop(ready);
+    let cpu = OnCpu::enter();
     loop {
-        match sched.next(seat) {
+        match sched.next(seat, &cpu) {
             Next::Run(mailbox) => run_batch(seat, &sched, &mailbox),
             Next::Dispose(worker) => drop(worker),
             Next::Refill => match Slot::take() {
