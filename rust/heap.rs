@@ -83,6 +83,11 @@ impl BufferBudget {
         self.limit.saturating_sub(self.used.load(Ordering::SeqCst))
     }
 
+    /// Gives back `len` bytes reserved with `reserve`.
+    pub fn release(&self, len: usize) {
+        self.used.fetch_sub(len, Ordering::SeqCst);
+    }
+
     /// Reserves `len` bytes of the budget; false when that would exceed it.
     pub fn reserve(&self, len: usize) -> bool {
         self.used

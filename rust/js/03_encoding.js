@@ -1,13 +1,12 @@
-// TextEncoder and TextDecoder, UTF-8 only (as in Workers), over the native UTF-8 ops.
+// TextEncoder (UTF-8) and TextDecoder (every encoding of the Encoding Standard), over native ops:
+// UTF-8 is decoded here and in ops.utf8Decode, the others by encoding_rs (ops/encoding.rs).
 (function (ops, hooks) {
   "use strict";
   const { exposeClass, toBytes } = hooks.webidl;
   const {
-    Boolean, MathMin, RangeError, SafeRegExp, SafeSet, SafeStringReplace, StringPrototypeToLowerCase,
-    TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength,
+    Boolean, MathMin, RangeError, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength,
     TypedArrayPrototypeSet, Uint8Array, isUint8Array,
   } = hooks.primordials;
-  const EDGE_WHITESPACE = SafeRegExp(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g);
 
   class TextEncoder {
     get encoding() {
@@ -25,9 +24,6 @@
     }
   }
 
-  // Every label the Encoding Standard maps to UTF-8.
-  const utf8Labels = new SafeSet(["unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"]);
-
   function dictionary(value, what) {
     if (value === undefined || value === null) return { __proto__: null };
     if (typeof value !== "object" && typeof value !== "function") throw new TypeError(`${what}: options must be an object`);
@@ -35,23 +31,27 @@
   }
 
   class TextDecoder {
+    #encoding;
     #fatal;
     #ignoreBOM;
-    // Bytes of a character split across decode(..., { stream: true }) calls.
+    // UTF-8: bytes of a character split across decode(..., { stream: true }) calls.
     #pending = null;
-    // Only the first chunk of a stream may carry the BOM that ignoreBOM=false strips.
+    // UTF-8: only the first chunk of a stream may carry the BOM that ignoreBOM=false strips.
     #started = false;
+    // Other encodings: the native decoder of a stream in progress (0: none).
+    #stream = 0;
 
     constructor(label = "utf-8", options = undefined) {
-      const name = StringPrototypeToLowerCase(SafeStringReplace(`${label}`, EDGE_WHITESPACE, ""));
-      if (!utf8Labels.has(name)) throw new RangeError(`TextDecoder: unsupported encoding label '${label}' (only UTF-8 is available)`);
+      const encoding = ops.encodingName(`${label}`);
+      if (encoding === null) throw new RangeError(`TextDecoder: the encoding label '${label}' is not supported`);
       const init = dictionary(options, "TextDecoder");
+      this.#encoding = encoding;
       this.#fatal = Boolean(init.fatal);
       this.#ignoreBOM = Boolean(init.ignoreBOM);
     }
 
     get encoding() {
-      return "utf-8";
+      return this.#encoding;
     }
 
     get fatal() {
@@ -65,6 +65,7 @@
     decode(input = undefined, options = undefined) {
       const stream = Boolean(dictionary(options, "TextDecoder.decode").stream);
       let bytes = input === undefined ? new Uint8Array(0) : toBytes(input, "TextDecoder.decode");
+      if (this.#encoding !== "utf-8") return this.#decodeOther(bytes, stream);
       if (this.#pending !== null) {
         bytes = concat(this.#pending, bytes);
         this.#pending = null;
@@ -79,6 +80,23 @@
       const empty = TypedArrayPrototypeGetLength(bytes) === 0;
       this.#started = stream && (this.#started || !empty);
       return empty ? "" : ops.utf8Decode(bytes, this.#fatal, keepBOM);
+    }
+
+    #decodeOther(bytes, stream) {
+      if (this.#stream === 0) {
+        if (!stream) return ops.textDecode(this.#encoding, bytes, this.#fatal, this.#ignoreBOM);
+        this.#stream = ops.decoderOpen(this.#encoding, this.#ignoreBOM);
+      }
+      const id = this.#stream;
+      // The native decoder is gone after the last chunk or a fatal error.
+      try {
+        return ops.decoderDecode(id, bytes, this.#fatal, !stream);
+      } catch (error) {
+        this.#stream = 0;
+        throw error;
+      } finally {
+        if (!stream) this.#stream = 0;
+      }
     }
   }
 

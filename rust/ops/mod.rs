@@ -10,6 +10,7 @@ mod console;
 mod crypto;
 mod encoding;
 mod fetch;
+mod forgiving_base64;
 pub mod outbound;
 mod timers;
 mod url;
@@ -51,6 +52,8 @@ pub struct OpState {
     /// The isolate's off-heap budget: ArrayBuffers (the ops' own included, see `new_buffer`) and
     /// WebAssembly memory (ops/wasm.rs).
     pub buffers: Option<std::sync::Arc<crate::heap::BufferBudget>>,
+    /// Streaming TextDecoders of encodings other than UTF-8, between chunks.
+    pub decoders: encoding::Decoders,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -72,6 +75,7 @@ impl OpState {
             services: Vec::new(),
             hooks: None,
             buffers: None,
+            decoders: Default::default(),
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,
@@ -141,7 +145,13 @@ ops! {
     "utf8Encode" => encoding::op_utf8_encode,
     "utf8EncodeInto" => encoding::op_utf8_encode_into,
     "utf8Decode" => encoding::op_utf8_decode,
+    "encodingName" => encoding::op_encoding_name,
+    "textDecode" => encoding::op_text_decode,
+    "decoderOpen" => encoding::op_decoder_open,
+    "decoderDecode" => encoding::op_decoder_decode,
     "urlParse" => url::op_url_parse,
+    "base64Encode" => forgiving_base64::op_base64_encode,
+    "base64Decode" => forgiving_base64::op_base64_decode,
     "randomFill" => crypto::op_random_fill,
     "randomUUID" => crypto::op_random_uuid,
     "digest" => crypto::op_digest,
