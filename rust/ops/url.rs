@@ -25,7 +25,7 @@ pub fn op_url_parse(
     };
     let fields: [(&str, String); 11] = [
         ("href", u.as_str().to_string()),
-        ("origin", u.origin().ascii_serialization()),
+        ("origin", origin(&u)),
         ("protocol", format!("{}:", u.scheme())),
         ("username", u.username().to_string()),
         ("password", u.password().unwrap_or("").to_string()),
@@ -48,4 +48,17 @@ pub fn op_url_parse(
         obj.create_data_property(scope, key.into(), val.into());
     }
     rv.set(obj.into());
+}
+
+/// The URL Standard's origin. The url crate gives a `blob:` URL the origin of whatever URL its
+/// path holds; the standard only of an http(s) one (a `blob:ftp:`, `blob:ws:` or `blob:blob:`
+/// URL is opaque).
+fn origin(u: &url::Url) -> String {
+    if u.scheme() == "blob" {
+        return match url::Url::parse(u.path()) {
+            Ok(inner) if matches!(inner.scheme(), "http" | "https") => inner.origin().ascii_serialization(),
+            _ => "null".into(),
+        };
+    }
+    u.origin().ascii_serialization()
 }
