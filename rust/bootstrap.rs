@@ -95,6 +95,11 @@ const FILES: &[(&str, &str, Install)] = &[
     ("11_workers.js", include_str!("js/11_workers.js"), Hot),
     ("12_fetch.js", include_str!("js/12_fetch.js"), Lazy { globals: &["fetch"], hooks: &["serviceFetch"] }),
     ("13_wasm.js", include_str!("js/13_wasm.js"), Hot),
+    (
+        "15_blob.js",
+        include_str!("js/15_blob.js"),
+        Lazy { globals: &["Blob", "File", "FormData"], hooks: &["blob"] },
+    ),
 ];
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.

@@ -30,7 +30,7 @@ GLOBALS = [
     "structuredClone", "TextEncoder", "TextDecoder", "atob", "btoa", "URL", "URLSearchParams",
     "Event", "CustomEvent", "EventTarget", "AbortController", "AbortSignal", "DOMException",
     "Headers", "Request", "Response", "crypto", "Crypto", "SubtleCrypto", "performance",
-    "navigator", "self",
+    "navigator", "self", "Blob", "File", "FormData",
 ]  # fmt: skip
 
 

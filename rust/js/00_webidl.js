@@ -23,6 +23,7 @@
   // Every runtime global's value, once its file ran; the owning group of each lazy one.
   const values = { __proto__: null };
   const owners = { __proto__: null };
+  const hookOwners = { __proto__: null };
   // The group whose file is running: what it exposes is recorded, not defined on globalThis
   // (the lazy property that asked is replaced by V8 with the value it returns).
   let installing = null;
@@ -53,6 +54,13 @@
     }
   }
 
+  // Hook `name` if its file has run, else undefined (without installing it): for checks such as
+  // "is this a Blob?", which no value can pass before Blob's file ran.
+  function installed(name) {
+    const group = hookOwners[name];
+    return group === undefined || group.state === "done" ? hooks[name] : undefined;
+  }
+
   // The value of runtime global `name` as the runtime made it, installing its file if needed.
   function global(name) {
     const group = owners[name];
@@ -69,6 +77,7 @@
     for (let i = 0; i < globals.length; i++) owners[globals[i]] = group;
     for (let i = 0; i < hookNames.length; i++) {
       const name = hookNames[i];
+      hookOwners[name] = group;
       ObjectDefineProperty(hooks, name, {
         __proto__: null,
         configurable: true,
@@ -184,6 +193,7 @@
 
   hooks.webidl = { expose, exposeClass, toBytes, isPlatformObject };
   hooks.global = global;
+  hooks.installed = installed;
   hooks.lazyGroup = lazyGroup;
   exposeClass(DOMException);
 });

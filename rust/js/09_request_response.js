@@ -51,9 +51,13 @@
     return { __proto__: null, bytes, used: false, stream: null };
   }
 
-  // Returns { bytes, type }: the Fetch Standard's "extract a body" for the types we have.
+  // Returns { bytes, type }: the Fetch Standard's "extract a body" for the types we have. Blobs
+  // and FormData exist only once their file installed, so a body is checked for them only then.
   function extractBody(init) {
     if (isBodyStream(init)) return { __proto__: null, bytes: takeStream(init), type: null };
+    const blob = hooks.installed("blob");
+    if (blob !== undefined && blob.isBlob(init)) return { __proto__: null, bytes: blob.bytesOf(init), type: blob.typeOf(init) || null };
+    if (blob !== undefined && blob.isFormData(init)) return blob.encodeFormData(init);
     if (isParams(init)) return { __proto__: null, bytes: ops.utf8Encode(serializeParams(init)), type: "application/x-www-form-urlencoded;charset=UTF-8" };
     if (ArrayBufferIsView(init) || isArrayBuffer(init) || isSharedArrayBuffer(init)) {
       return { __proto__: null, bytes: copyBytes(toBytes(init, "body")), type: null };
@@ -170,7 +174,22 @@
     async json() {
       return JSONParse(ops.utf8Decode(consume(this), false, false));
     },
+    async blob() {
+      const type = contentType(this);
+      return hooks.blob.newBlob(consume(this), type ?? "");
+    },
+    async formData() {
+      const type = contentType(this);
+      return hooks.blob.parseFormData(consume(this), type);
+    },
   };
+
+  // The Content-Type of a Request or Response, read from its own headers list.
+  function contentType(owner) {
+    const list = combinedList(isRequest(owner) ? requestHeaders(owner) : responseHeaders(owner));
+    for (let i = 0; i < list.length; i++) if (list[i][0] === "content-type") return list[i][1];
+    return null;
+  }
 
   function mixBody(cls) {
     const keys = ObjectKeys(bodyMixin);
@@ -209,6 +228,7 @@
   }
 
   let requestToWire;
+  let requestHeaders;
   let isRequest;
 
   class Request {
@@ -275,6 +295,7 @@
 
     static {
       isRequest = (value) => value !== null && typeof value === "object" && #method in value;
+      requestHeaders = (request) => request.#headers;
       requestToWire = (request) => ({
         method: request.#method,
         url: request.#url,
@@ -288,6 +309,7 @@
 
   let setResponseFields;
   let responseToWire;
+  let responseHeaders;
   let isResponse;
 
   const nullBodyStatuses = new SafeSet([101, 103, 204, 205, 304]);
@@ -389,6 +411,7 @@
 
     static {
       isResponse = (value) => value !== null && typeof value === "object" && #status in value;
+      responseHeaders = (response) => response.#headers;
       setResponseFields = (response, fields) => {
         if (ObjectHasOwn(fields, "type")) response.#type = fields.type;
         if (ObjectHasOwn(fields, "url")) response.#url = fields.url;

@@ -11,6 +11,7 @@ mod crypto;
 mod encoding;
 mod fetch;
 mod forgiving_base64;
+mod multipart;
 pub mod outbound;
 mod timers;
 mod url;
@@ -157,6 +158,7 @@ ops! {
     "digest" => crypto::op_digest,
     "structuredClone" => clone::op_structured_clone,
     "normalizeMethod" => fetch::op_normalize_method,
+    "multipartParse" => multipart::op_multipart_parse,
     "takeSubrequest" => op_take_subrequest,
     "enqueueMicrotask" => op_enqueue_microtask,
     "wasmMemoryDescriptor" => wasm::op_memory_descriptor,

@@ -1,4 +1,4 @@
-"""TextDecoder keeps the state of a streaming decode of a legacy encoding natively between calls:
+"""Text and binary bodies under attack. TextDecoder keeps the state of a streaming decode of a legacy encoding natively between calls:
 a tenant opening streams and never finishing them must run into its own memory limit, not the
 host's."""
 
@@ -33,3 +33,27 @@ def test_finished_streams_give_their_charge_back(loader):
     } }"""
     with loader.load(main_module="m.js", modules={"m.js": src}, limits=wb.Limits(memory_mb=16)) as w:
         assert w.get_entrypoint().f() == "done"
+
+
+def test_blobs_and_form_bodies_past_the_memory_limit_end_in_a_limit_error(loader, check_alive):
+    src = r"""export default { async f() {
+      const kept = [], part = new Uint8Array(1 << 20)
+      for (;;) { const fd = new FormData(); fd.append('f', new Blob([part, part])); kept.push(await new Response(fd).formData()) }
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}, limits=wb.Limits(memory_mb=32)) as w:
+        try:
+            w.get_entrypoint().f()
+        except (wb.MemoryLimitExceeded, wb.JSError) as e:
+            assert "memory" in str(e).lower() or "allocation" in str(e).lower()
+        else:
+            raise AssertionError("an endless loop of 2 MiB form bodies returned")
+
+
+def test_a_multipart_body_of_many_empty_parts_parses_in_bounded_time(loader):
+    parts = "".join(f"--b\r\nContent-Disposition: form-data; name=\"k{i}\"\r\n\r\n\r\n" for i in range(20000)) + "--b--"
+    src = r"""export default { async f(body) {
+      const fd = await new Response(body, { headers: { 'content-type': 'multipart/form-data; boundary=b' } }).formData()
+      return [...fd.keys()].length
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}, limits=wb.Limits(cpu_ms=5000)) as w:
+        assert w.get_entrypoint().f(parts) == 20000

@@ -138,6 +138,14 @@ const checks = {
     const random = crypto.getRandomValues(new Uint8Array(8))
     return `${hex(new Uint8Array(digest))}|${lengthOf(random)}|${crypto.randomUUID().length}`
   },
+  async blobsAndForms() {
+    const fd = new FormData()
+    fd.append('t', 'a\nb'); fd.append('f', new File(['x\u00e9'], 'n "1".txt', { type: 'text/plain' }))
+    const back = await new Response(fd).formData(), file = back.get('f')
+    const c = new Uint8Array(1); c[0] = 99
+    const blob = new Blob(['ab', c], { type: 'T/X' })
+    return `${back.get('t')}|${file.name}|${file.type}|${await file.text()}|${blob.size}|${blob.type}|${await blob.slice(1).text()}`
+  },
   async structuredClone() {
     const c = structuredClone({ a: [1, { b: 'x' }], u: new Uint8Array(3) })
     return `${c.a[1].b}|${lengthOf(c.u)}`
@@ -180,7 +188,7 @@ const checks = {
     return `${apply(includes, stacks, ['workerbox:runtime/'])}|leaks:${found}`
   },
 }
-const names = ['console', 'timers', 'encoding', 'base64', 'url', 'headersAndBodies', 'crypto', 'structuredClone', 'events', 'webassembly', 'errors']
+const names = ['console', 'timers', 'encoding', 'base64', 'url', 'headersAndBodies', 'blobsAndForms', 'crypto', 'structuredClone', 'events', 'webassembly', 'errors']
 """
 
 
