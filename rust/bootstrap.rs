@@ -90,7 +90,10 @@ const FILES: &[(&str, &str, Install)] = &[
     (
         "10_misc.js",
         include_str!("js/10_misc.js"),
-        Lazy { globals: &["structuredClone", "Navigator", "navigator", "self"], hooks: &[] },
+        Lazy {
+            globals: &["structuredClone", "Navigator", "navigator", "self", "reportError", "Scheduler", "scheduler"],
+            hooks: &[],
+        },
     ),
     ("11_workers.js", include_str!("js/11_workers.js"), Hot),
     ("12_fetch.js", include_str!("js/12_fetch.js"), Lazy { globals: &["fetch"], hooks: &["serviceFetch"] }),

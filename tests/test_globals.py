@@ -30,7 +30,7 @@ GLOBALS = [
     "structuredClone", "TextEncoder", "TextDecoder", "atob", "btoa", "URL", "URLSearchParams",
     "Event", "CustomEvent", "EventTarget", "AbortController", "AbortSignal", "DOMException",
     "Headers", "Request", "Response", "crypto", "Crypto", "SubtleCrypto", "performance",
-    "navigator", "self", "Blob", "File", "FormData",
+    "navigator", "self", "Blob", "File", "FormData", "reportError", "scheduler",
 ]  # fmt: skip
 
 
@@ -670,3 +670,17 @@ def test_exceptions_from_globals_reach_python_as_js_errors(load):
     with pytest.raises(wb.JSError) as info:
         ep.f()
     assert info.value.name == "InvalidCharacterError"
+
+
+def test_scheduler_wait_and_report_error(js, caplog):
+    with caplog.at_level(logging.DEBUG, logger="workerbox.console"):
+        assert js("""
+            const t0 = Date.now(); await scheduler.wait(20); const waited = Date.now() - t0 >= 15;
+            const c = new AbortController(); const p = scheduler.wait(10000, { signal: c.signal }); c.abort();
+            const aborted = await rejected(() => p);
+            const pre = await rejected(() => scheduler.wait(1, { signal: AbortSignal.abort() }));
+            const bad = await rejected(() => scheduler.wait(1, { signal: {} }));
+            reportError(new RangeError('reported'));
+            return [waited, aborted, pre, bad, caught(() => reportError()), caught(() => new Scheduler())];
+        """) == [True, "AbortError", "AbortError", "TypeError", "TypeError", "TypeError"]
+    assert any("Uncaught RangeError: reported" in r.getMessage() for r in caplog.records)

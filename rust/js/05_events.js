@@ -315,6 +315,7 @@
   const internal = Symbol("internal");
   let signalAbort;
   let addAbortAlgorithm;
+  let abortState;
   let isAbortSignal;
   let anySignal;
 
@@ -399,6 +400,7 @@
         mark(signal);
         for (let i = 0; i < toAbort.length; i++) runAbortSteps(toAbort[i], setToArray(toAbort[i].#algorithms));
       };
+      abortState = (signal) => ({ __proto__: null, aborted: signal.#aborted, reason: signal.#reason });
       addAbortAlgorithm = (signal, algorithm) => {
         if (!signal.#aborted) signal.#algorithms.add(algorithm);
       };
@@ -431,7 +433,7 @@
   }
 
   // For Request (09_request_response.js), without the tenant-replaceable statics and getters.
-  hooks.events = { isAbortSignal, anySignal, newSignal: () => new AbortSignal(internal) };
+  hooks.events = { isAbortSignal, anySignal, addAbortAlgorithm, abortState, newSignal: () => new AbortSignal(internal) };
   exposeClass(Event);
   exposeClass(CustomEvent);
   exposeClass(EventTarget);

@@ -15,7 +15,8 @@ LAZY_GLOBALS = {
     "AbortController": "function", "URL": "function", "URLSearchParams": "function", "SubtleCrypto": "function",
     "Crypto": "function", "crypto": "object", "Headers": "function", "Request": "function", "Response": "function",
     "structuredClone": "function", "Navigator": "function", "navigator": "object", "self": "object", "fetch": "function",
-    "Blob": "function", "File": "function", "FormData": "function",
+    "Blob": "function", "File": "function", "FormData": "function", "reportError": "function", "Scheduler": "function",
+    "scheduler": "object",
 }
 
 
