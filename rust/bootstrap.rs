@@ -91,7 +91,15 @@ const FILES: &[(&str, &str, Install)] = &[
         "10_misc.js",
         include_str!("js/10_misc.js"),
         Lazy {
-            globals: &["structuredClone", "Navigator", "navigator", "self", "reportError", "Scheduler", "scheduler"],
+            globals: &[
+                "structuredClone",
+                "Navigator",
+                "navigator",
+                "self",
+                "reportError",
+                "Scheduler",
+                "scheduler",
+            ],
             hooks: &[],
         },
     ),
