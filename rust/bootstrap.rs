@@ -111,6 +111,7 @@ const FILES: &[(&str, &str, Install)] = &[
         include_str!("js/15_blob.js"),
         Lazy { globals: &["Blob", "File", "FormData"], hooks: &["blob"] },
     ),
+    ("16_urlpattern.js", include_str!("js/16_urlpattern.js"), Lazy { globals: &["URLPattern"], hooks: &[] }),
 ];
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.

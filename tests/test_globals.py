@@ -30,7 +30,7 @@ GLOBALS = [
     "structuredClone", "TextEncoder", "TextDecoder", "atob", "btoa", "URL", "URLSearchParams",
     "Event", "CustomEvent", "EventTarget", "AbortController", "AbortSignal", "DOMException",
     "Headers", "Request", "Response", "crypto", "Crypto", "SubtleCrypto", "performance",
-    "navigator", "self", "Blob", "File", "FormData", "reportError", "scheduler",
+    "navigator", "self", "Blob", "File", "FormData", "reportError", "scheduler", "URLPattern",
 ]  # fmt: skip
 
 

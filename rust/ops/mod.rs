@@ -15,6 +15,7 @@ mod multipart;
 pub mod outbound;
 mod timers;
 mod url;
+mod urlpattern;
 mod wasm;
 
 use std::collections::HashMap;
@@ -151,6 +152,8 @@ ops! {
     "decoderOpen" => encoding::op_decoder_open,
     "decoderDecode" => encoding::op_decoder_decode,
     "urlParse" => url::op_url_parse,
+    "urlPatternParse" => urlpattern::op_url_pattern_parse,
+    "urlPatternInput" => urlpattern::op_url_pattern_input,
     "base64Encode" => forgiving_base64::op_base64_encode,
     "base64Decode" => forgiving_base64::op_base64_decode,
     "randomFill" => crypto::op_random_fill,

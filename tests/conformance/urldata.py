@@ -1,6 +1,5 @@
-"""WPT's URL test data, as the `url` crate ships it (tests/urltestdata.json and
-setters_tests.json inside the crate the build already fetched), and a runner that checks every
-case inside a sandbox."""
+"""WPT's URL and URLPattern test data, as the `url` and `urlpattern` crates ship it (inside the
+crates the build already fetched), and runners that check every case inside a sandbox."""
 
 from __future__ import annotations
 
@@ -14,8 +13,8 @@ import workerbox as wb
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def url_crate_tests() -> pathlib.Path | None:
-    """The `tests` folder of the url crate this build uses, or None when cargo cannot say."""
+def crate_file(crate: str, path: str) -> pathlib.Path | None:
+    """`path` inside the source of `crate` as this build uses it, or None when cargo cannot say."""
     try:
         out = subprocess.run(
             ["cargo", "metadata", "--offline", "--format-version", "1", "--manifest-path", str(ROOT / "Cargo.toml")],
@@ -24,10 +23,16 @@ def url_crate_tests() -> pathlib.Path | None:
     except (OSError, subprocess.SubprocessError):
         return None
     for package in json.loads(out)["packages"]:
-        if package["name"] == "url":
-            tests = pathlib.Path(package["manifest_path"]).parent / "tests"
-            return tests if (tests / "urltestdata.json").exists() else None
+        if package["name"] == crate:
+            found = pathlib.Path(package["manifest_path"]).parent / path
+            return found if found.exists() else None
     return None
+
+
+def url_crate_tests() -> pathlib.Path | None:
+    """The `tests` folder of the url crate this build uses."""
+    data = crate_file("url", "tests/urltestdata.json")
+    return data.parent if data else None
 
 
 RUNNER = r"""
@@ -78,3 +83,55 @@ def run(loader: wb.Loader, tests: pathlib.Path) -> dict[str, Any]:
         parsing, setting = ep.parsing(cases), ep.setters(setters)
     total_setters = sum(len(v) for k, v in setters.items() if k != "comment")
     return {"parsing": (len(cases), parsing), "setters": (total_setters, setting)}
+
+
+PATTERN_RUNNER = r"""
+const COMPONENTS = ['protocol', 'username', 'password', 'hostname', 'port', 'pathname', 'search', 'hash']
+const show = (v) => JSON.stringify(v)
+export default {
+  // WPT's urlpattern.any.js checks, minus its derivation of components the entry does not list.
+  run(entries) {
+    const failed = []
+    let ran = 0
+    for (const entry of entries) {
+      if (entry.skip) continue
+      ran++
+      const name = `${show(entry.pattern)} with ${show(entry.inputs ?? [])}`
+      let pattern
+      try { pattern = new URLPattern(...entry.pattern) } catch (e) {
+        if (entry.expected_obj !== 'error' || e.name !== 'TypeError') failed.push(`${name}: constructor threw ${e.name}: ${e.message}`)
+        continue
+      }
+      if (entry.expected_obj === 'error') { failed.push(`${name}: constructed, expected a TypeError`); continue }
+      const wrong = COMPONENTS.find((c) => entry.expected_obj?.[c] !== undefined && pattern[c] !== entry.expected_obj[c])
+      if (wrong) { failed.push(`${name}: ${wrong} is ${show(pattern[wrong])}, expected ${show(entry.expected_obj[wrong])}`); continue }
+      let result, tested
+      try { tested = pattern.test(...(entry.inputs ?? [])); result = pattern.exec(...(entry.inputs ?? [])) } catch (e) {
+        if (entry.expected_match !== 'error' || e.name !== 'TypeError') failed.push(`${name}: exec threw ${e.name}: ${e.message}`)
+        continue
+      }
+      if (entry.expected_match === 'error') { failed.push(`${name}: matched, expected a TypeError`); continue }
+      if (tested !== !!entry.expected_match) { failed.push(`${name}: test() is ${tested}`); continue }
+      if (!entry.expected_match) { if (result !== null) failed.push(`${name}: exec() is not null`); continue }
+      for (const c of COMPONENTS) {
+        const want = entry.expected_match[c]
+        if (!want) continue
+        const groups = {}
+        for (const [k, v] of Object.entries(want.groups)) groups[k] = v === null ? undefined : v
+        const got = result[c]
+        const same = got.input === want.input && Object.keys(groups).length === Object.keys(got.groups).length &&
+          Object.keys(groups).every((k) => got.groups[k] === groups[k])
+        if (!same) { failed.push(`${name}: ${c} is ${show(got)}, expected ${show(want)}`); break }
+      }
+    }
+    return [ran, failed]
+  },
+}
+"""
+
+
+def run_patterns(loader: wb.Loader, data: pathlib.Path) -> tuple[int, list[str]]:
+    """Every URLPattern case of `data` run in one sandbox: how many ran and which failed."""
+    with loader.load(main_module="wpt.js", modules={"wpt.js": PATTERN_RUNNER}) as w:
+        ran, failed = w.get_entrypoint().run(json.loads(data.read_text()))
+    return ran, failed

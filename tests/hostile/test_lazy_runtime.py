@@ -16,7 +16,7 @@ LAZY_GLOBALS = {
     "Crypto": "function", "crypto": "object", "Headers": "function", "Request": "function", "Response": "function",
     "structuredClone": "function", "Navigator": "function", "navigator": "object", "self": "object", "fetch": "function",
     "Blob": "function", "File": "function", "FormData": "function", "reportError": "function", "Scheduler": "function",
-    "scheduler": "object",
+    "scheduler": "object", "URLPattern": "function",
 }
 
 

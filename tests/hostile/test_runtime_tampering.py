@@ -123,7 +123,9 @@ const checks = {
     const u = new URL('/p?q=1&r=2#h', 'https://user@example.com:8080')
     u.pathname = '/a b'; u.searchParams.append('s', 't u'); u.hash = 'x'; u.port = '99'
     const p = new URLSearchParams({ b: '2', a: '1' }); p.sort(); p.set('a', '3')
-    return `${u.href}|${u.host}|${u.searchParams.get('q')}|${p}|${p.getAll('a')[0]}|${URL.canParse('nope')}`
+    // A string pattern: a dictionary's members are read through the prototype chain, by spec.
+    const route = new URLPattern('https://x.test/items/:id(\\d+)').exec('https://x.test/items/7')
+    return `${u.href}|${u.host}|${u.searchParams.get('q')}|${p}|${p.getAll('a')[0]}|${URL.canParse('nope')}|${route.pathname.groups.id}`
   },
   async headersAndBodies() {
     const h = new Headers({ 'X-B': '2', 'x-a': '1' }); h.append('x-a', '3')
