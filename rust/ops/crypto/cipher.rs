@@ -221,3 +221,36 @@ fn oaep(encrypt: bool, key: &[u8], hash: Hash, label: Option<&[u8]>, data: &[u8]
     out.truncate(len);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctr_refuses_more_blocks_than_the_counter_has_values() {
+        // A 1-bit counter has two values: two blocks are fine, a third would reuse keystream.
+        assert!(ctr(&[0; 16], &[0; 16], 1, vec![0; 32]).is_ok());
+        assert!(matches!(ctr(&[0; 16], &[0; 16], 1, vec![0; 33]), Err(Fail::Dom("OperationError", _))));
+    }
+
+    #[test]
+    fn ctr_wrap_restarts_the_counted_bits_only() {
+        let key = [7u8; 16];
+        let mut counter = [0xaau8; 16];
+        counter[15] = 0xff;
+        let both = ctr(&key, &counter, 8, vec![0; 32]).ok().unwrap();
+        let mut wrapped = counter;
+        wrapped[15] = 0;
+        let second = ctr(&key, &wrapped, 8, vec![0; 16]).ok().unwrap();
+        assert_eq!(&both[16..], &second[..]);
+    }
+
+    #[test]
+    fn gcm_detects_a_flipped_bit() {
+        let sealed = gcm(true, &[1; 16], &[2; 12], b"aad", 128, b"hello".to_vec()).ok().unwrap();
+        let mut bad = sealed.clone();
+        bad[0] ^= 1;
+        assert!(gcm(false, &[1; 16], &[2; 12], b"aad", 128, sealed).is_ok_and(|p| p == b"hello"));
+        assert!(gcm(false, &[1; 16], &[2; 12], b"aad", 128, bad).is_err());
+    }
+}

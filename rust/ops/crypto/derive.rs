@@ -154,3 +154,22 @@ fn agree(family: Family, private: &[u8], peer: &[u8], length: Option<u64>) -> Re
 fn curve_alg(curve: Curve) -> &'static agreement::Algorithm {
     curve.agreement()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pbkdf2_refuses_iterations_past_the_cap_before_running() {
+        let refused = pbkdf2_bits(Hash::Sha1, b"k", b"s", PBKDF2_MAX_ITERATIONS + 1, Some(160));
+        assert!(matches!(refused, Err(Fail::Dom("NotSupportedError", _))));
+        assert!(pbkdf2_bits(Hash::Sha1, b"k", b"s", 1, Some(PBKDF2_MAX_BITS + 8)).is_err());
+        assert!(pbkdf2_bits(Hash::Sha1, b"k", b"s", 0, Some(160)).is_err());
+    }
+
+    #[test]
+    fn hkdf_output_is_capped_at_255_blocks() {
+        assert!(hkdf_bits(Hash::Sha256, b"k", b"", b"", Some(255 * 32 * 8)).is_ok());
+        assert!(hkdf_bits(Hash::Sha256, b"k", b"", b"", Some(255 * 32 * 8 + 8)).is_err());
+    }
+}

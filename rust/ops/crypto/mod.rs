@@ -9,6 +9,7 @@
 mod cipher;
 mod der;
 mod derive;
+mod jwk;
 mod keys;
 mod sign;
 
