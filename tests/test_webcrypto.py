@@ -596,6 +596,21 @@ def test_malformed_keys_are_data_errors(w, fmt, data, alg):
     assert err(one(w, step("importKey", fmt, data, alg, True, usages))) == "DataError"
 
 
+def test_export_formats_the_key_cannot_take(w):
+    got = run(
+        w,
+        step("generateKey", {"name": "HMAC", "hash": "SHA-256"}, True, ["sign"], as_="h"),
+        step("exportKey", "spki", ref("h")),
+        step("generateKey", {"name": "ECDSA", "namedCurve": "P-256"}, True, ["sign"], as_="e"),
+        step("exportKey", "raw", ref("e.privateKey")),
+        step("exportKey", "pkcs8", ref("e.publicKey")),
+        step("exportKey", "pem", ref("e.publicKey")),
+    )
+    assert [r.get("error") if isinstance(r, dict) else None for r in got[1:]] == [
+        "NotSupportedError", None, "InvalidAccessError", "InvalidAccessError", "NotSupportedError",
+    ]
+
+
 def test_jwk_use_key_ops_and_ext_are_honoured(w):
     k = {"kty": "oct", "k": b64u(bytes(16))}
     got = run(

@@ -351,6 +351,11 @@ fn export_bytes(format: &str, family: Family, key: &Material) -> Res<Vec<u8>> {
         ("pkcs8", Family::Ed25519) if is_private => Ok([der::PKCS8_ED25519, &key.data].concat()),
         ("pkcs8", Family::X25519) if is_private => Ok([der::PKCS8_X25519, &key.data].concat()),
         ("pkcs8", Family::Rsa) if is_private => Ok(key.data.clone()),
+        // A format the algorithm has no encoding in is unsupported; one meant for the pair's
+        // other half (spki of a private key) is the wrong key.
+        ("spki" | "pkcs8", Family::Secret) | ("raw", Family::Rsa) => {
+            not_supported(format!("{format} is not a format for this algorithm's keys"))
+        }
         ("raw" | "spki" | "pkcs8", _) => {
             dom("InvalidAccessError", format!("This key cannot be exported as {format}"))
         }
