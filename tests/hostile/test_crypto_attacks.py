@@ -16,7 +16,9 @@ import workerbox as wb
 
 from .test_runtime_tampering import PRELUDE, TAMPERS
 
-TYPED = {"DataError", "NotSupportedError", "SyntaxError", "TypeError", "OperationError", "InvalidAccessError"}
+# The errors a malformed key may get. Not NotSupportedError: every algorithm and format fuzzed
+# here is supported, so that error would mean the import never looked at the bytes.
+TYPED = {"DataError", "SyntaxError", "TypeError", "OperationError", "InvalidAccessError"}
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +132,8 @@ JWK_ALGS = [
 def test_fuzzed_jwks_get_typed_errors(w, jwk, which):
     alg, usages = JWK_ALGS[which]
     result = one(w, step("importKey", "jwk", jwk, alg, True, usages))
-    assert "type" in result or result["error"] in TYPED, result
+    small_rsa = result.get("error") == "NotSupportedError" and "smaller than" in result["message"]
+    assert "type" in result or result["error"] in TYPED or small_rsa, result
 
 
 def test_fuzzed_key_bytes_never_crash_the_process(tmp_path):
@@ -156,7 +159,7 @@ def test_fuzzed_key_bytes_never_crash_the_process(tmp_path):
                     data = rng.choice(prefixes) + rng.randbytes(rng.randrange(0, 200))
                     steps.append(step("importKey", fmt, data, alg, True, usages))
                 for r in run(w, *steps):
-                    assert "type" in r or r["error"] in ("DataError", "NotSupportedError"), r
+                    assert "type" in r or r["error"] == "DataError", r
             print("survived")
         """,
         timeout=120,
