@@ -79,7 +79,7 @@ const FILES: &[(&str, &str, Install)] = &[
     (
         "07_crypto.js",
         include_str!("js/07_crypto.js"),
-        Lazy { globals: &["SubtleCrypto", "Crypto", "crypto"], hooks: &[] },
+        Lazy { globals: &["CryptoKey", "SubtleCrypto", "Crypto", "crypto"], hooks: &[] },
     ),
     ("08_headers.js", include_str!("js/08_headers.js"), Lazy { globals: &["Headers"], hooks: &["headers"] }),
     (

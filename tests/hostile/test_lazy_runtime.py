@@ -12,7 +12,7 @@ LAZY_GLOBALS = {
     "clearInterval": "function", "queueMicrotask": "function", "Performance": "function", "performance": "object",
     "TextEncoder": "function", "TextDecoder": "function", "atob": "function", "btoa": "function",
     "Event": "function", "CustomEvent": "function", "EventTarget": "function", "AbortSignal": "function",
-    "AbortController": "function", "URL": "function", "URLSearchParams": "function", "SubtleCrypto": "function",
+    "AbortController": "function", "URL": "function", "URLSearchParams": "function", "CryptoKey": "function", "SubtleCrypto": "function",
     "Crypto": "function", "crypto": "object", "Headers": "function", "Request": "function", "Response": "function",
     "structuredClone": "function", "Navigator": "function", "navigator": "object", "self": "object", "fetch": "function",
     "Blob": "function", "File": "function", "FormData": "function", "reportError": "function", "Scheduler": "function",

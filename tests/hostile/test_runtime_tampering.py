@@ -136,9 +136,23 @@ const checks = {
     return `${h.get('x-a')}|${req.method}|${req.headers.get('content-type')}|${await req.text()}|${hex(new Uint8Array(buf))}|${res.status}|${await res.text()}|${json}|${res.bodyUsed}`
   },
   async crypto() {
-    const digest = await crypto.subtle.digest('sha-256', new TextEncoder().encode('abc'))
+    const s = crypto.subtle
+    const digest = await s.digest('sha-256', new TextEncoder().encode('abc'))
     const random = crypto.getRandomValues(new Uint8Array(8))
-    return `${hex(new Uint8Array(digest))}|${lengthOf(random)}|${crypto.randomUUID().length}`
+    // Every member the algorithm dictionaries have is given, so none is read from a prototype.
+    const mac = await s.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify'])
+    const tag = await s.sign('HMAC', mac, new Uint8Array(3))
+    const ok = await s.verify('HMAC', mac, tag, new Uint8Array(3))
+    const aes = await s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt', 'decrypt'])
+    const ct = await s.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, aes, new Uint8Array(5))
+    const pt = await s.decrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, aes, ct)
+    const seed = new Uint8Array(32)
+    const pkcs8 = new Uint8Array(48)
+    const prefix = [48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 112, 4, 34, 4, 32]
+    for (let i = 0; i < 16; i++) pkcs8[i] = prefix[i]
+    const ed = await s.importKey('pkcs8', pkcs8, 'Ed25519', false, ['sign'])
+    const sig = await s.sign('Ed25519', ed, seed)
+    return `${hex(new Uint8Array(digest))}|${lengthOf(random)}|${crypto.randomUUID().length}|${hex(new Uint8Array(tag))}|${ok}|${hex(new Uint8Array(ct))}|${lengthOf(new Uint8Array(pt))}|${hex(new Uint8Array(sig))}`
   },
   async blobsAndForms() {
     const fd = new FormData()
