@@ -30,7 +30,11 @@ GLOBALS = [
     "structuredClone", "TextEncoder", "TextDecoder", "atob", "btoa", "URL", "URLSearchParams",
     "Event", "CustomEvent", "EventTarget", "AbortController", "AbortSignal", "DOMException",
     "Headers", "Request", "Response", "crypto", "Crypto", "SubtleCrypto", "performance",
-    "navigator", "self",
+    "navigator", "self", "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
+    "ReadableStreamDefaultController", "ReadableByteStreamController", "ReadableStreamBYOBRequest",
+    "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream",
+    "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
+    "TextEncoderStream", "TextDecoderStream",
 ]  # fmt: skip
 
 

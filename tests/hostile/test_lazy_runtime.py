@@ -15,6 +15,12 @@ LAZY_GLOBALS = {
     "AbortController": "function", "URL": "function", "URLSearchParams": "function", "SubtleCrypto": "function",
     "Crypto": "function", "crypto": "object", "Headers": "function", "Request": "function", "Response": "function",
     "structuredClone": "function", "Navigator": "function", "navigator": "object", "self": "object", "fetch": "function",
+    "ReadableStream": "function", "ReadableStreamDefaultReader": "function", "ReadableStreamBYOBReader": "function",
+    "ReadableStreamDefaultController": "function", "ReadableByteStreamController": "function",
+    "ReadableStreamBYOBRequest": "function", "WritableStream": "function", "WritableStreamDefaultWriter": "function",
+    "WritableStreamDefaultController": "function", "TransformStream": "function",
+    "TransformStreamDefaultController": "function", "ByteLengthQueuingStrategy": "function",
+    "CountQueuingStrategy": "function", "TextEncoderStream": "function", "TextDecoderStream": "function",
 }
 
 
