@@ -1904,8 +1904,10 @@
 
   // "Queue a microtask": the tee's chunk steps run after the read settles, as the spec asks.
   function queueTask(fn) {
-    uponFulfillment(promiseResolvedWith(undefined), fn);
+    uponFulfillment(resolvedUndefined, fn);
   }
+
+  const resolvedUndefined = promiseResolvedWith(undefined);
 
   // --- ReadableStream.from ----------------------------------------------------------------------
 
@@ -2222,35 +2224,34 @@
 
     const pipeStep = (done) => {
       if (done || shuttingDown) return;
-      uponPromise(
-        writer.readyPromise.promise,
-        () => {
-          if (shuttingDown) return;
-          const readRequest = {
-            __proto__: null,
-            // The write runs a microtask later: written at once, a chunk would run down a
-            // chain of pipes (each stage's transform fulfilling the next stage's read) in one
-            // stack. currentWrite covers the chunk from the moment it was read.
-            chunkSteps: (chunk) => {
-              const written = newPromise();
-              currentWrite = written.promise;
-              queueTask(() => {
-                if (writer.stream === undefined) {
-                  resolvePromise(written, undefined);
-                  return;
-                }
-                const settled = () => resolvePromise(written, undefined);
-                uponPromise(WritableStreamDefaultWriterWrite(writer, chunk), settled, settled);
-                pipeStep(false);
-              });
-            },
-            closeSteps: noop,
-            errorSteps: noop,
-          };
-          ReadableStreamDefaultReaderRead(reader, readRequest);
+      // Without backpressure the writer is ready now: read at once rather than a turn later.
+      if (writer.readyPromise.state === "fulfilled") readNext();
+      else uponPromise(writer.readyPromise.promise, readNext, noop);
+    };
+    const readNext = () => {
+      if (shuttingDown) return;
+      const readRequest = {
+        __proto__: null,
+        // The write runs a microtask later: written at once, a chunk would run down a
+        // chain of pipes (each stage's transform fulfilling the next stage's read) in one
+        // stack. currentWrite covers the chunk from the moment it was read.
+        chunkSteps: (chunk) => {
+          const written = newPromise();
+          currentWrite = written.promise;
+          queueTask(() => {
+            if (writer.stream === undefined) {
+              resolvePromise(written, undefined);
+              return;
+            }
+            const settled = () => resolvePromise(written, undefined);
+            uponPromise(WritableStreamDefaultWriterWrite(writer, chunk), settled, settled);
+            pipeStep(false);
+          });
         },
-        noop,
-      );
+        closeSteps: noop,
+        errorSteps: noop,
+      };
+      ReadableStreamDefaultReaderRead(reader, readRequest);
     };
 
     // Errors must be propagated forward, backward, then closing forward, then closing backward.
@@ -2286,7 +2287,8 @@
       if (!preventCancel) shutdownWithAnAction(() => ReadableStreamCancel(source, destClosed), true, destClosed);
       else shutdown(true, destClosed);
     }
-    pipeStep(false);
+    // The first read waits a microtask, as the reference implementation's first wait on `ready`.
+    queueTask(() => pipeStep(false));
     return promise.promise;
   }
 
