@@ -60,7 +60,7 @@ const FILES: &[(&str, &str, Install)] = &[
     (
         "03_encoding.js",
         include_str!("js/03_encoding.js"),
-        Lazy { globals: &["TextEncoder", "TextDecoder"], hooks: &[] },
+        Lazy { globals: &["TextEncoder", "TextDecoder"], hooks: &["encoding"] },
     ),
     ("04_base64.js", include_str!("js/04_base64.js"), Lazy { globals: &["atob", "btoa"], hooks: &[] }),
     (
@@ -106,6 +106,30 @@ const FILES: &[(&str, &str, Install)] = &[
     ("11_workers.js", include_str!("js/11_workers.js"), Hot),
     ("12_fetch.js", include_str!("js/12_fetch.js"), Lazy { globals: &["fetch"], hooks: &["serviceFetch"] }),
     ("13_wasm.js", include_str!("js/13_wasm.js"), Hot),
+    (
+        "14_streams.js",
+        include_str!("js/14_streams.js"),
+        Lazy {
+            globals: &[
+                "ReadableStream",
+                "ReadableStreamDefaultReader",
+                "ReadableStreamBYOBReader",
+                "ReadableStreamDefaultController",
+                "ReadableByteStreamController",
+                "ReadableStreamBYOBRequest",
+                "WritableStream",
+                "WritableStreamDefaultWriter",
+                "WritableStreamDefaultController",
+                "TransformStream",
+                "TransformStreamDefaultController",
+                "ByteLengthQueuingStrategy",
+                "CountQueuingStrategy",
+                "TextEncoderStream",
+                "TextDecoderStream",
+            ],
+            hooks: &["streams"],
+        },
+    ),
     (
         "15_blob.js",
         include_str!("js/15_blob.js"),

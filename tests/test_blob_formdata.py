@@ -165,3 +165,16 @@ def test_form_data_methods(loader):
     } }"""
     with loader.load(main_module="m.js", modules={"m.js": src}) as w:
         assert w.get_entrypoint().f() == ["4", ["4"], False, None, "blob", ["a", "c"], ["atrue", "btrue", "ctrue"], 2]
+
+
+def test_blob_stream_is_a_byte_stream_of_its_contents(loader):
+    src = r"""export default { async f() {
+      const b = new Blob(['stream ', 'me'])
+      const reader = b.stream().getReader({ mode: 'byob' })
+      const { value } = await reader.read(new Uint8Array(64))
+      let text = ''
+      for await (const chunk of new Blob(['x\u00e9']).stream().pipeThrough(new TextDecoderStream())) text += chunk
+      return [new TextDecoder().decode(value), text]
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}) as w:
+        assert w.get_entrypoint().f() == ["stream me", "xé"]

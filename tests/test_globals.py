@@ -31,6 +31,11 @@ GLOBALS = [
     "Event", "CustomEvent", "EventTarget", "AbortController", "AbortSignal", "DOMException",
     "Headers", "Request", "Response", "crypto", "Crypto", "SubtleCrypto", "performance",
     "navigator", "self", "Blob", "File", "FormData", "reportError", "scheduler", "URLPattern",
+    "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
+    "ReadableStreamDefaultController", "ReadableByteStreamController", "ReadableStreamBYOBRequest",
+    "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream",
+    "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
+    "TextEncoderStream", "TextDecoderStream",
 ]  # fmt: skip
 
 

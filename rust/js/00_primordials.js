@@ -53,6 +53,22 @@
   ];
   for (let i = 0; i < globals.length; i++) P[globals[i]] = globalThis[globals[i]];
   P.SharedArrayBuffer = globalThis.SharedArrayBuffer;
+  // Streams (14_streams.js): BYOB views are rebuilt with the constructor of the view given.
+  P.ArrayBuffer = ArrayBuffer;
+  P.DataView = DataView;
+  const typedArrays = [
+    "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array",
+    "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+  ];
+  const typedArrayCtors = { __proto__: null };
+  for (let i = 0; i < typedArrays.length; i++) {
+    const ctor = globalThis[typedArrays[i]];
+    if (ctor !== undefined) typedArrayCtors[typedArrays[i]] = { __proto__: null, ctor, size: ctor.BYTES_PER_ELEMENT };
+  }
+  // { ctor, size } for a typed array's [[TypedArrayName]].
+  P.typedArrayInfo = (name) => typedArrayCtors[name];
+  // %AsyncIteratorPrototype%, for ReadableStream's async iterator.
+  P.AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}.prototype));
   P.globalThis = globalThis;
   P.encodeURIComponent = encodeURIComponent;
   P.parseInt = parseInt;
@@ -69,13 +85,13 @@
     "defineProperty", "freeze", "getOwnPropertyDescriptor",
     "getOwnPropertyNames", "getPrototypeOf", "hasOwn", "is", "keys", "setPrototypeOf", "values",
   ]);
-  copyStatics(P, "Promise", Promise, ["resolve", "withResolvers"]);
+  copyStatics(P, "Promise", Promise, ["reject", "resolve", "withResolvers"]);
   copyStatics(P, "Reflect", Reflect, ["apply", "construct", "ownKeys"]);
   copyStatics(P, "String", String, ["fromCharCode"]);
   copyStatics(P, "Symbol", Symbol, ["asyncIterator", "iterator", "toStringTag"]);
 
   copyPrototype(P, "Array", Array.prototype, ["includes", "indexOf", "join", "pop", "sort"]);
-  copyPrototype(P, "ArrayBuffer", ArrayBuffer.prototype, ["byteLength"]);
+  copyPrototype(P, "ArrayBuffer", ArrayBuffer.prototype, ["byteLength", "detached", "transfer"]);
   copyPrototype(P, "Date", Date.prototype, ["getTime", "toISOString"]);
   copyPrototype(P, "Function", Function.prototype, ["toString", Symbol.hasInstance]);
   copyPrototype(P, "Map", Map.prototype, ["forEach", "size"]);

@@ -138,6 +138,9 @@
     return true;
   }
 
+  // TextDecoderStream (14_streams.js) decodes through the method as made here, not whatever the
+  // tenant later put on TextDecoder.prototype.
+  hooks.encoding = { decode: TextDecoder.prototype.decode };
   exposeClass(TextEncoder);
   exposeClass(TextDecoder);
 });

@@ -315,7 +315,8 @@
   const internal = Symbol("internal");
   let signalAbort;
   let addAbortAlgorithm;
-  let abortState;
+  let removeAbortAlgorithm;
+  let signalState;
   let isAbortSignal;
   let anySignal;
 
@@ -400,10 +401,13 @@
         mark(signal);
         for (let i = 0; i < toAbort.length; i++) runAbortSteps(toAbort[i], setToArray(toAbort[i].#algorithms));
       };
-      abortState = (signal) => ({ __proto__: null, aborted: signal.#aborted, reason: signal.#reason });
       addAbortAlgorithm = (signal, algorithm) => {
         if (!signal.#aborted) signal.#algorithms.add(algorithm);
       };
+      removeAbortAlgorithm = (signal, algorithm) => {
+        signal.#algorithms.delete(algorithm);
+      };
+      signalState = (signal) => ({ __proto__: null, aborted: signal.#aborted, reason: signal.#reason });
       const runAbortSteps = (signal, algorithms) => {
         signal.#algorithms.clear();
         for (let i = 0; i < algorithms.length; i++) algorithms[i]();
@@ -432,8 +436,12 @@
     }
   }
 
-  // For Request (09_request_response.js), without the tenant-replaceable statics and getters.
-  hooks.events = { isAbortSignal, anySignal, addAbortAlgorithm, abortState, newSignal: () => new AbortSignal(internal) };
+  // For Request (09_request_response.js) and streams (14_streams.js), without the
+  // tenant-replaceable statics and getters.
+  hooks.events = {
+    isAbortSignal, anySignal, newSignal: () => new AbortSignal(internal), signalAbort, addAbortAlgorithm,
+    removeAbortAlgorithm, signalState,
+  };
   exposeClass(Event);
   exposeClass(CustomEvent);
   exposeClass(EventTarget);

@@ -50,8 +50,8 @@
         reject(new TypeError("scheduler.wait: options.signal must be an AbortSignal"));
         return promise;
       }
-      if (signal !== undefined && events.abortState(signal).aborted) {
-        reject(events.abortState(signal).reason);
+      if (signal !== undefined && events.signalState(signal).aborted) {
+        reject(events.signalState(signal).reason);
         return promise;
       }
       const setTimeout = hooks.global("setTimeout");
@@ -60,7 +60,7 @@
       if (signal !== undefined) {
         events.addAbortAlgorithm(signal, () => {
           clearTimeout(id);
-          reject(events.abortState(signal).reason);
+          reject(events.signalState(signal).reason);
         });
       }
       return promise;

@@ -109,17 +109,15 @@
       return copy(this.#bytes);
     }
 
+    // A byte stream of one chunk, made through the streams file's internal API (a controller
+    // record, not the tenant-replaceable controller prototype).
     stream() {
       const bytes = copy(this.#bytes);
-      const ReadableStream = hooks.global("ReadableStream");
-      return new ReadableStream({
-        __proto__: null,
-        type: "bytes",
-        pull(controller) {
-          if (TypedArrayPrototypeGetLength(bytes) > 0) controller.enqueue(bytes);
-          controller.close();
-        },
-      });
+      const pull = (controller) => {
+        if (TypedArrayPrototypeGetLength(bytes) > 0) controller.enqueue(bytes);
+        controller.close();
+      };
+      return hooks.streams.readableFromPull(pull, undefined, { __proto__: null, bytes: true });
     }
   }
 

@@ -17,6 +17,12 @@ LAZY_GLOBALS = {
     "structuredClone": "function", "Navigator": "function", "navigator": "object", "self": "object", "fetch": "function",
     "Blob": "function", "File": "function", "FormData": "function", "reportError": "function", "Scheduler": "function",
     "scheduler": "object", "URLPattern": "function",
+    "ReadableStream": "function", "ReadableStreamDefaultReader": "function", "ReadableStreamBYOBReader": "function",
+    "ReadableStreamDefaultController": "function", "ReadableByteStreamController": "function",
+    "ReadableStreamBYOBRequest": "function", "WritableStream": "function", "WritableStreamDefaultWriter": "function",
+    "WritableStreamDefaultController": "function", "TransformStream": "function",
+    "TransformStreamDefaultController": "function", "ByteLengthQueuingStrategy": "function",
+    "CountQueuingStrategy": "function", "TextEncoderStream": "function", "TextDecoderStream": "function",
 }
 
 

@@ -190,6 +190,18 @@ const checks = {
     }
     return `${total <= 32 << 20}`
   },
+  async streams() {
+    // A TextEncoderStream piped through into a reader: chunks, backpressure, closing.
+    const source = new ReadableStream({ start(c) { c.enqueue('h\u00e9'); c.enqueue('\ud83d'); c.enqueue('\ude00'); c.close() } })
+    const reader = source.pipeThrough(new TextEncoderStream()).getReader()
+    let out = ''
+    for (;;) {
+      const step = await reader.read()
+      if (step.done) break
+      out += hex(step.value) + ','
+    }
+    return `${out}|${source.locked}`
+  },
   async errors() {
     // Errors from the globals carry runtime frames (workerbox:runtime/…), never a host path.
     let stacks = ''
@@ -204,7 +216,7 @@ const checks = {
     return `${apply(includes, stacks, ['workerbox:runtime/'])}|leaks:${found}`
   },
 }
-const names = ['console', 'timers', 'encoding', 'base64', 'url', 'headersAndBodies', 'blobsAndForms', 'crypto', 'structuredClone', 'events', 'webassembly', 'errors']
+const names = ['console', 'timers', 'encoding', 'base64', 'url', 'headersAndBodies', 'blobsAndForms', 'crypto', 'structuredClone', 'events', 'webassembly', 'streams', 'errors']
 """
 
 
