@@ -405,7 +405,7 @@ def test_js_keys_work_in_cryptography(w):
         step("exportKey", "jwk", ref("ec.privateKey")),
     )
     ec_pub = serialization.load_der_public_key(got[1])
-    r, s = int.from_bytes(got[2][:32]), int.from_bytes(got[2][32:])
+    r, s = int.from_bytes(got[2][:32], "big"), int.from_bytes(got[2][32:], "big")
     ec_pub.verify(encode_dss_signature(r, s), b"hello", ec.ECDSA(hashes.SHA256()))
     ed_priv = serialization.load_der_private_key(got[4], None)
     ed_priv.public_key().verify(got[5], b"hello")
@@ -413,8 +413,8 @@ def test_js_keys_work_in_cryptography(w):
     pad = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
     assert oaep_priv.decrypt(got[8], pad) == b"for python"
     jwk = got[9]
-    d = int.from_bytes(unb64u(jwk["d"]))
-    assert ec.derive_private_key(d, ec.SECP256R1()).public_key().public_numbers().x == int.from_bytes(unb64u(jwk["x"]))
+    d = int.from_bytes(unb64u(jwk["d"]), "big")
+    assert ec.derive_private_key(d, ec.SECP256R1()).public_key().public_numbers().x == int.from_bytes(unb64u(jwk["x"]), "big")
 
 
 def test_cryptography_keys_work_in_js(w):
@@ -436,14 +436,14 @@ def test_cryptography_keys_work_in_js(w):
         step("encrypt", {"name": "RSA-OAEP"}, ref("oa"), b"to python"),
     )
     sig = got[1]
-    ec_key.public_key().verify(encode_dss_signature(int.from_bytes(sig[:48]), int.from_bytes(sig[48:])), b"data", ec.ECDSA(hashes.SHA384()))
+    ec_key.public_key().verify(encode_dss_signature(int.from_bytes(sig[:48], "big"), int.from_bytes(sig[48:], "big")), b"data", ec.ECDSA(hashes.SHA384()))
     ed_key.public_key().verify(got[3], b"data")
     rsa_key.public_key().verify(got[5], b"data", padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
     pad = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
     assert rsa_key.decrypt(got[7], pad) == b"to python"
     # A signature made by `cryptography`, verified in JS.
     r, s = decode_dss_signature(ec_key.sign(b"data", ec.ECDSA(hashes.SHA384())))
-    raw_sig = r.to_bytes(48) + s.to_bytes(48)
+    raw_sig = r.to_bytes(48, "big") + s.to_bytes(48, "big")
     assert one(
         w,
         step("importKey", "spki", ec_key.public_key().public_bytes(der, spki), {"name": "ECDSA", "namedCurve": "P-384"}, False, ["verify"], as_="k"),
@@ -458,8 +458,8 @@ def test_ecdsa_other_hash_verifies_signatures_from_cryptography(w):
     got = run(
         w,
         step("importKey", "spki", spki, {"name": "ECDSA", "namedCurve": "P-256"}, False, ["verify"], as_="k"),
-        step("verify", {"name": "ECDSA", "hash": "SHA-512"}, ref("k"), r.to_bytes(32) + s.to_bytes(32), b"m"),
-        step("verify", {"name": "ECDSA", "hash": "SHA-512"}, ref("k"), r.to_bytes(32) + s.to_bytes(32), b"n"),
+        step("verify", {"name": "ECDSA", "hash": "SHA-512"}, ref("k"), r.to_bytes(32, "big") + s.to_bytes(32, "big"), b"m"),
+        step("verify", {"name": "ECDSA", "hash": "SHA-512"}, ref("k"), r.to_bytes(32, "big") + s.to_bytes(32, "big"), b"n"),
     )
     assert got[1:] == [True, False]
 
@@ -505,23 +505,23 @@ def test_jwt_verification_as_a_user_writes_it(load):
 
     def es256(m):
         r, s = decode_dss_signature(ec_key.sign(m, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32) + s.to_bytes(32)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
     nums = ec_key.public_key().public_numbers()
-    ec_jwk = {"kty": "EC", "crv": "P-256", "x": b64u(nums.x.to_bytes(32)), "y": b64u(nums.y.to_bytes(32))}
+    ec_jwk = {"kty": "EC", "crv": "P-256", "x": b64u(nums.x.to_bytes(32, "big")), "y": b64u(nums.y.to_bytes(32, "big"))}
     assert verifier.verify(_jwt({"alg": "ES256"}, payload, es256), ec_jwk) == payload
 
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     rs = _jwt({"alg": "RS256"}, payload, lambda m: rsa_key.sign(m, padding.PKCS1v15(), hashes.SHA256()))
     pn = rsa_key.public_key().public_numbers()
-    rsa_jwk = {"kty": "RSA", "n": b64u(pn.n.to_bytes(256)), "e": b64u(pn.e.to_bytes(3)), "alg": "RS256"}
+    rsa_jwk = {"kty": "RSA", "n": b64u(pn.n.to_bytes(256, "big")), "e": b64u(pn.e.to_bytes(3, "big")), "alg": "RS256"}
     assert verifier.verify(rs, rsa_jwk) == payload
 
 
 def test_rsa_private_jwk_from_cryptography_imports_and_signs(w):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     n = key.private_numbers()
-    i = lambda v: b64u(v.to_bytes((v.bit_length() + 7) // 8))  # noqa: E731
+    i = lambda v: b64u(v.to_bytes((v.bit_length() + 7) // 8, "big"))  # noqa: E731
     jwk = {
         "kty": "RSA", "n": i(n.public_numbers.n), "e": i(n.public_numbers.e), "d": i(n.d), "p": i(n.p), "q": i(n.q),
         "dp": i(n.dmp1), "dq": i(n.dmq1), "qi": i(n.iqmp),
