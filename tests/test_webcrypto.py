@@ -1,7 +1,6 @@
 """crypto.subtle against published vectors and Python's `cryptography`: every algorithm, every
 key format it allows, keys crossing both ways, and the errors the Web Cryptography spec names."""
 
-import base64
 import json
 
 import pytest
@@ -10,24 +9,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from webcrypto_harness import RUNNER, one, ref, run, step
+from webcrypto_harness import RUNNER, b64u, one, ref, run, step, unb64u, w  # noqa: F401 (w is a fixture)
 
 H = bytes.fromhex
-
-
-@pytest.fixture(scope="module")
-def w(loader):
-    worker = loader.load(main_module="main.js", modules={"main.js": RUNNER})
-    yield worker
-    worker.close()
-
-
-def b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64u(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def err(result):

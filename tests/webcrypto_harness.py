@@ -2,6 +2,10 @@
 call each), keeps keys by name, and returns each result (bytes for buffers, a plain description
 for keys, `{"error": name, "message": ...}` for a rejection)."""
 
+import base64
+
+import pytest
+
 RUNNER = r"""
 const present = (v) => {
   if (v instanceof ArrayBuffer) return new Uint8Array(v)
@@ -61,3 +65,19 @@ def run(worker, *steps):
 def one(worker, *steps):
     """The last step's result."""
     return run(worker, *steps)[-1]
+
+
+@pytest.fixture(scope="module")
+def w(loader):
+    """A worker running RUNNER, shared by a test module."""
+    worker = loader.load(main_module="main.js", modules={"main.js": RUNNER})
+    yield worker
+    worker.close()
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64u(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

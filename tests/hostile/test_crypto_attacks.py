@@ -3,14 +3,13 @@ sizes, derived lengths) is refused up front; hostile key bytes and JWKs get type
 crash; key material cannot be read back out of a CryptoKey; tampered intrinsics do not change
 what the runtime does; the memory budget holds."""
 
-import base64
 import logging
 import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from webcrypto_harness import RUNNER, one, ref, run, step
+from webcrypto_harness import RUNNER, b64u, one, ref, run, step, w  # noqa: F401 (w is a fixture)
 
 import workerbox as wb
 
@@ -19,17 +18,6 @@ from .test_runtime_tampering import PRELUDE, TAMPERS
 # The errors a malformed key may get. Not NotSupportedError: every algorithm and format fuzzed
 # here is supported, so that error would mean the import never looked at the bytes.
 TYPED = {"DataError", "SyntaxError", "TypeError", "OperationError", "InvalidAccessError"}
-
-
-@pytest.fixture(scope="module")
-def w(loader):
-    worker = loader.load(main_module="main.js", modules={"main.js": RUNNER})
-    yield worker
-    worker.close()
-
-
-def b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def timed(worker, *steps):
