@@ -13,9 +13,14 @@
 //! the next look, so the cap is approached in smaller and smaller re-measured steps. The reserve
 //! is for what grows after a look: busy isolates' heaps, thread stacks, the rest of the process.
 //! `WORKERBOX_MAX_ISOLATES` lowers the cap (for a process that wants fewer, or for tests).
+//!
+//! Closing a worker is asynchronous (its isolate is disposed on an isolate thread), yet whoever
+//! closed one expects its place to be free for the next load. So each accepted close holds a
+//! `Release` until its isolate is gone, and a load refused at the cap while any are pending waits
+//! its turn again instead of failing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -96,6 +101,32 @@ impl Drop for Slot {
     }
 }
 
+/// Closes in flight for one loader: places under the cap promised back but not yet free.
+#[derive(Default)]
+pub struct Releases(Arc<AtomicUsize>);
+
+/// One close's promise: held from the moment the close is accepted until its isolate (if it had
+/// one) is disposed, so dropped after the worker it frees.
+pub struct Release(Arc<AtomicUsize>);
+
+impl Releases {
+    pub fn promise(&self) -> Release {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        Release(self.0.clone())
+    }
+
+    /// Whether some close accepted earlier has yet to free its place.
+    pub fn pending(&self) -> bool {
+        self.0.load(Ordering::Acquire) > 0
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Measures the process's mappings and sets the allowance from them.
 fn look(gauge: &mut Gauge) {
     let live = LIVE.load(Ordering::Acquire);
@@ -167,6 +198,16 @@ mod tests {
         assert_eq!(room(65_530, 1_000, 5), 11_596);
         assert_eq!(room(65_530, 70_000, 5), 0);
         assert_eq!(room(1_000_000, 0, 0), 900_000);
+    }
+
+    #[test]
+    fn a_release_is_pending_until_dropped() {
+        let releases = Releases::default();
+        let (a, b) = (releases.promise(), releases.promise());
+        drop(a);
+        assert!(releases.pending());
+        drop(b);
+        assert!(!releases.pending());
     }
 
     #[test]

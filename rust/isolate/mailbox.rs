@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use super::capacity::Slot;
+use super::capacity::{Release, Slot};
 use super::sched::Scheduler;
 use super::worker::Worker;
 use super::{Call, Done, Reply};
@@ -35,6 +35,8 @@ pub enum Command {
     Close {
         /// Set to dispose the isolate now, not at idle time, and answer once it is gone.
         disposed: Option<Reply<()>>,
+        /// Pending until the isolate is disposed (dropped with the command if it is refused).
+        release: Release,
     },
     /// A host call made by the worker was answered.
     HostDone {
@@ -49,8 +51,8 @@ impl Command {
         match self {
             Command::Load { reply, .. } => reply.send(Done::early(Err(e))),
             Command::Call { reply, .. } => reply.send(Done::early(Err(e))),
-            Command::Close { disposed: Some(reply) } => reply.send(Done::early(Ok(()))),
-            Command::Close { disposed: None } | Command::HostDone { .. } => {}
+            Command::Close { disposed: Some(reply), .. } => reply.send(Done::early(Ok(()))),
+            Command::Close { disposed: None, .. } | Command::HostDone { .. } => {}
         }
     }
 }

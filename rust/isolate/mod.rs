@@ -258,7 +258,8 @@ impl WorkerHandle {
         self.mailbox.termination.set(reason);
         self.mailbox.interrupt();
         // A closed mailbox acknowledges at once (see `Command::refuse`).
-        self.mailbox.send(&self.sched, Command::Close { disposed });
+        let release = self.sched.releases.promise();
+        self.mailbox.send(&self.sched, Command::Close { disposed, release });
     }
 
     /// Closes the worker and waits until its isolate is disposed (its place under the process's

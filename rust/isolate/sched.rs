@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::capacity::{Release, Releases};
 use super::mailbox::Mailbox;
 use super::polling::OnCpu;
 use super::worker::Worker;
@@ -53,7 +54,7 @@ pub const MAX_RETIRED: usize = 16;
 pub enum Next {
     Run(Arc<Mailbox>),
     /// Dispose of a closed worker's isolate.
-    Dispose(Box<Worker>),
+    Dispose(Box<Retired>),
     /// Make a blank isolate for the pool, if there is room under the isolate cap.
     Refill,
     /// Give back the memory of a worker idle since its trim deadline, if it still is.
@@ -78,6 +79,21 @@ pub struct Scheduler {
     pool_target: usize,
     /// How long a worker stays idle before it is trimmed; None: never.
     pub trim_after: Option<Duration>,
+    /// Closes accepted whose isolates are not yet disposed.
+    pub releases: Releases,
+}
+
+/// A closed worker awaiting disposal, with the close's promise to free its place: fields drop
+/// in order, so the promise is kept until the isolate is gone.
+pub struct Retired {
+    _worker: Worker,
+    _release: Release,
+}
+
+impl Retired {
+    pub fn new(worker: Worker, release: Release) -> Self {
+        Retired { _worker: worker, _release: release }
+    }
 }
 
 struct State {
@@ -89,7 +105,7 @@ struct State {
     /// Every open worker, so shutdown can reach them all.
     mailboxes: HashMap<u64, Arc<Mailbox>>,
     pool: Vec<Worker>,
-    retired: Vec<Worker>,
+    retired: Vec<Retired>,
     /// At the isolate cap: no refilling until a worker closes.
     starved: bool,
     /// When the clock means to wake next, so an earlier deadline can wake it sooner.
@@ -145,6 +161,7 @@ impl Scheduler {
             host,
             pool_target: pool_size * base,
             trim_after,
+            releases: Releases::default(),
         }
     }
 
@@ -337,8 +354,8 @@ impl Scheduler {
     /// The next chore: disposal first (it frees a place under the cap), then the pool (callers
     /// wait on it), then trimming.
     fn take_chore(&self, st: &mut State, now: Instant) -> Option<Next> {
-        if let Some(worker) = st.retired.pop() {
-            return Some(Next::Dispose(Box::new(worker)));
+        if let Some(retired) = st.retired.pop() {
+            return Some(Next::Dispose(Box::new(retired)));
         }
         if !st.starved && st.pool.len() < self.pool_target {
             return Some(Next::Refill);
@@ -381,17 +398,17 @@ impl Scheduler {
     }
 
     /// Keeps a closed worker for disposal at idle time; gives it back when too many wait.
-    pub fn retire(&self, worker: Worker) -> Option<Worker> {
+    pub fn retire(&self, retired: Retired) -> Option<Retired> {
         let mut st = self.lock();
         if st.retired.len() >= MAX_RETIRED {
-            return Some(worker);
+            return Some(retired);
         }
-        st.retired.push(worker);
+        st.retired.push(retired);
         None
     }
 
     /// Closed isolates awaiting disposal, handed back to make room at the isolate cap.
-    pub fn take_retired(&self) -> Vec<Worker> {
+    pub fn take_retired(&self) -> Vec<Retired> {
         std::mem::take(&mut self.lock().retired)
     }
 
@@ -549,7 +566,7 @@ mod tests {
     use crate::isolate::mailbox::Command;
 
     fn mailbox(id: u64) -> Arc<Mailbox> {
-        Mailbox::new(id, Command::Close { disposed: None })
+        Mailbox::new(id, Command::Close { disposed: None, release: Releases::default().promise() })
     }
 
     #[test]

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::capacity::Slot;
+use super::capacity::{Release, Slot};
 use super::mailbox::{Command, Mailbox, State, Status};
 use super::polling::OnCpu;
-use super::sched::{Next, Scheduler};
+use super::sched::{Next, Retired, Scheduler};
 use super::worker::Worker;
 use super::{Call, Done, Reply};
 use crate::code::WorkerCode;
@@ -69,8 +69,18 @@ fn run_batch(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
         state.worker.take()
     };
     loop {
-        if let Batch::Closed = run_commands(sched, mailbox, &mut worker) {
-            return;
+        match run_commands(sched, mailbox, &mut worker) {
+            Batch::Ran => {}
+            Batch::Closed => return,
+            Batch::Deferred => {
+                let mut state = mailbox.lock();
+                state.status = Status::Queued;
+                sched.requeue(mailbox);
+                drop(state);
+                // The close it waits for may need this core.
+                std::thread::yield_now();
+                return;
+            }
         }
         run_timers(sched, mailbox, &mut worker);
         let mut state = mailbox.lock();
@@ -139,6 +149,8 @@ fn trim(seat: usize, sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) {
 enum Batch {
     Ran,
     Closed,
+    /// The load waits for closes in flight to free a place under the isolate cap.
+    Deferred,
 }
 
 /// Runs up to `BATCH` of the mailbox's commands, or `SLICE` of time, whichever ends first.
@@ -147,7 +159,10 @@ fn run_commands(sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>, worker: &mut Opt
     for _ in 0..BATCH {
         let Some(command) = mailbox.lock().commands.pop_front() else { break };
         match command {
-            Command::Load { code, reply, slot } => *worker = load(sched, mailbox, code, reply, slot),
+            Command::Load { code, reply, slot } => match load(sched, mailbox, code, reply, slot) {
+                Ok(loaded) => *worker = loaded,
+                Err(Deferred) => return Batch::Deferred,
+            },
             Command::Call { call, reply } => match worker.as_mut() {
                 Some(w) => call_worker(w, call, reply),
                 None => reply.send(Done::early(Err(Error::Closed("the worker is closed".into())))),
@@ -160,8 +175,8 @@ fn run_commands(sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>, worker: &mut Opt
                     });
                 }
             }
-            Command::Close { disposed } => {
-                close(sched, mailbox, worker.take(), disposed);
+            Command::Close { disposed, release } => {
+                close(sched, mailbox, worker.take(), disposed, release);
                 return Batch::Closed;
             }
         }
@@ -191,6 +206,10 @@ fn run_timers(sched: &Scheduler, mailbox: &Arc<Mailbox>, worker: &mut Option<Wor
     sched.set_deadline(mailbox, next);
 }
 
+/// At the isolate cap with closes in flight, the load went back to the front of its mailbox, to
+/// run again once they are done.
+struct Deferred;
+
 /// Makes the mailbox's worker from a blank isolate (pooled if one fits) and starts its load.
 fn load(
     sched: &Arc<Scheduler>,
@@ -198,9 +217,12 @@ fn load(
     code: WorkerCode,
     reply: Reply<()>,
     slot: Option<Slot>,
-) -> Option<Worker> {
+) -> Result<Option<Worker>, Deferred> {
     let limits = code.limits;
     let heap = limits.or_defaults().heap_bytes();
+    // Read before trying for a place: a close's release is dropped only after its place is free,
+    // so if none was pending then, a refusal below is the cap's final word.
+    let closes_in_flight = sched.releases.pending();
     let blank = sched.take_blank(heap).map(Ok).unwrap_or_else(|| {
         let slot = slot.map(Ok).unwrap_or_else(|| {
             Slot::take().or_else(|_| {
@@ -213,10 +235,17 @@ fn load(
     });
     let mut worker = match blank {
         Ok(blank) => blank,
+        // A close accepted before this load may not have reached its isolate thread yet (or be
+        // disposing on another): its place is as good as free, so the load waits its turn again
+        // (unless this worker is being closed itself: its own close waits behind the load).
+        Err(_) if closes_in_flight && mailbox.is_alive() && !sched.closing() => {
+            mailbox.lock().commands.push_front(Command::Load { code, reply, slot: None });
+            return Err(Deferred);
+        }
         Err(e) => {
             mailbox.alive.store(false, std::sync::atomic::Ordering::Release);
             reply.send(Done::early(Err(e)));
-            return None;
+            return Ok(None);
         }
     };
     mailbox.lock().isolate = Some(worker.thread_safe_handle());
@@ -225,7 +254,7 @@ fn load(
         turn(w, Some(limits), |w| w.load(reply));
         turn(w, None, Worker::settle);
     });
-    Some(worker)
+    Ok(Some(worker))
 }
 
 fn call_worker(worker: &mut Worker, call: Call, reply: Reply<Value>) {
@@ -238,7 +267,13 @@ fn call_worker(worker: &mut Worker, call: Call, reply: Reply<Value>) {
 
 /// Ends the worker: calls in flight end with the handle's reason, queued commands are refused,
 /// and the isolate is disposed now (`disposed`) or at idle time.
-fn close(sched: &Scheduler, mailbox: &Arc<Mailbox>, worker: Option<Worker>, disposed: Option<Reply<()>>) {
+fn close(
+    sched: &Scheduler,
+    mailbox: &Arc<Mailbox>,
+    worker: Option<Worker>,
+    disposed: Option<Reply<()>>,
+    release: Release,
+) {
     let queued = {
         let mut state = mailbox.lock();
         state.status = Status::Closed;
@@ -253,9 +288,10 @@ fn close(sched: &Scheduler, mailbox: &Arc<Mailbox>, worker: Option<Worker>, disp
         worker.locked(|w| w.condemn(reason, true));
         // Disposal is the slow half of a sandbox's life; it waits for idle time unless closed
         // isolates pile up under sustained load.
+        let retired = Retired::new(worker, release);
         let dispose_now = match disposed {
-            Some(_) => Some(worker),
-            None => sched.retire(worker),
+            Some(_) => Some(retired),
+            None => sched.retire(retired),
         };
         drop(dispose_now);
     }

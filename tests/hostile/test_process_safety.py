@@ -126,6 +126,37 @@ def test_isolates_past_the_process_cap_are_refused_not_fatal():
     assert proc.stdout.split() == ["refused:", "True", "next:", "1"]
 
 
+def test_a_closed_workers_place_under_the_cap_is_free_for_the_next_load():
+    # close() returns before the isolate thread has disposed of the isolate, and with two
+    # threads the next load can run before the close does. A caller who closed a worker at the
+    # cap must still get the next load, however the threads interleave, busy worker or idle.
+    proc = run_isolated(
+        """
+        import threading, workerbox as wb
+
+        def spin(worker):
+            try:
+                worker.get_entrypoint().spin()
+            except wb.WorkerError:
+                pass
+
+        m = {"m.js": "export default { f() { return 1 }, spin() { for (;;) {} } }"}
+        with wb.Loader(threads=2, pool_size=0) as loader:
+            ws = [loader.load(main_module="m.js", modules=m) for _ in range(3)]
+            for i in range(200):
+                victim = ws.pop(0)
+                if i % 4 == 0:
+                    threading.Thread(target=spin, args=(victim,), daemon=True).start()
+                victim.close()
+                ws.append(loader.load(main_module="m.js", modules=m))
+            print("sum:", sum(w.get_entrypoint().f() for w in ws))
+        """,
+        env={"WORKERBOX_MAX_ISOLATES": "3"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["sum:", "3"]
+
+
 def test_a_process_short_of_mappings_refuses_isolates_instead_of_aborting():
     # Something else in the process (here: one-page mappings of alternating protection, which
     # the kernel cannot merge) has taken most of vm.max_map_count. The cap is measured from what
