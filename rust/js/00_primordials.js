@@ -345,6 +345,9 @@
     return capability;
   };
 
+  // A native promise the runtime made (an async function's, say), made safe to `await`.
+  P.SafeAwaitable = pin;
+
   // Calls onFulfilled/onRejected when a runtime-owned native promise settles, without `then`,
   // `catch` or species (all replaceable by the tenant). Returns nothing: chaining belongs in
   // the callbacks.

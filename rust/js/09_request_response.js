@@ -1,7 +1,6 @@
-// Request and Response with whole-buffer bodies (no ReadableStream).
-//
-// `body` is a minimal read-once stream (getReader, async iteration, cancel) so that streaming
-// code and `new Response(other.body)` work; it is not a global ReadableStream.
+// Request and Response. A body is held as bytes until something asks for `body`, which makes it a
+// ReadableStream (a byte stream, as in Workers); a body given as a ReadableStream stays one. The
+// readers (text(), json(), ...) take bytes as they are, or read the stream to its end.
 //
 // fetch() is not defined here: the host's outbound layer installs it in a later bootstrap file,
 // built on `hooks.http` = { requestToWire, responseFromWire }, the only way to give a Response
@@ -16,7 +15,7 @@
   const Headers = hooks.global("Headers");
   const {
     ArrayBufferIsView, JSONParse, JSONStringify, MathTrunc, Number, ObjectDefineProperty, SafeGetOwnPropertyDescriptor,
-    ObjectHasOwn, ObjectKeys, PromiseResolve, RangeError, SafeRegExp, SafeRegExpTest, SafeSet, SafeWeakMap,
+    ObjectHasOwn, ObjectKeys, PromiseReject, PromiseResolve, RangeError, SafeAwaitable, SafeRegExp, SafeRegExpTest, SafeSet, SafeWeakMap,
     StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToUpperCase, StringPrototypeToWellFormed,
     SymbolAsyncIterator, Symbol, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetLength,
     TypedArrayPrototypeSet, Uint8Array, isArrayBuffer, isSharedArrayBuffer,
@@ -37,8 +36,9 @@
     return out;
   }
 
-  // Request and Response -> { bytes: Uint8Array | null, used, stream }. Clones share `bytes`,
-  // which is never written after extraction; readers get copies.
+  // Request and Response -> { bytes, stream, used }: a body is bytes (a Uint8Array never written
+  // after extraction, which clones share; readers get copies) or a ReadableStream, or neither (no
+  // body). `used` marks bytes read without a stream; a stream's own `disturbed` says it for streams.
   const bodies = new SafeWeakMap();
 
   function bodyState(owner) {
@@ -47,142 +47,134 @@
     return state;
   }
 
-  function newBodyState(bytes) {
-    return { __proto__: null, bytes, used: false, stream: null };
+  function newBodyState(bytes, stream = null) {
+    return { __proto__: null, bytes, stream, used: false };
   }
 
-  // Returns { bytes, type }: the Fetch Standard's "extract a body" for the types we have. Blobs
-  // and FormData exist only once their file installed, so a body is checked for them only then.
+  function hasBody(state) {
+    return state.bytes !== null || state.stream !== null;
+  }
+
+  function isUsed(state) {
+    return state.used || (state.stream !== null && hooks.streams.isDisturbed(state.stream));
+  }
+
+  // A ReadableStream, if the streams file is installed (none can exist before it is).
+  function isStream(value) {
+    const streams = hooks.installed("streams");
+    return streams !== undefined && streams.isReadableStream(value);
+  }
+
+  // Returns { bytes, stream, type }: the Fetch Standard's "extract a body" for the types we have.
+  // Blobs and FormData exist only once their file installed, so a body is checked for them only
+  // then.
   function extractBody(init) {
-    if (isBodyStream(init)) return { __proto__: null, bytes: takeStream(init), type: null };
-    const blob = hooks.installed("blob");
-    if (blob !== undefined && blob.isBlob(init)) return { __proto__: null, bytes: blob.bytesOf(init), type: blob.typeOf(init) || null };
-    if (blob !== undefined && blob.isFormData(init)) return blob.encodeFormData(init);
-    if (isParams(init)) return { __proto__: null, bytes: ops.utf8Encode(serializeParams(init)), type: "application/x-www-form-urlencoded;charset=UTF-8" };
-    if (ArrayBufferIsView(init) || isArrayBuffer(init) || isSharedArrayBuffer(init)) {
-      return { __proto__: null, bytes: copyBytes(toBytes(init, "body")), type: null };
+    if (isStream(init)) {
+      if (hooks.streams.isLocked(init) || hooks.streams.isDisturbed(init)) {
+        throw new TypeError("The body's ReadableStream is locked or has been read from");
+      }
+      return { __proto__: null, bytes: null, stream: init, type: null };
     }
-    return { __proto__: null, bytes: ops.utf8Encode(`${init}`), type: "text/plain;charset=UTF-8" };
+    const blob = hooks.installed("blob");
+    if (blob !== undefined && blob.isBlob(init)) return bytesBody(blob.bytesOf(init), blob.typeOf(init) || null);
+    if (blob !== undefined && blob.isFormData(init)) {
+      const encoded = blob.encodeFormData(init);
+      return bytesBody(encoded.bytes, encoded.type);
+    }
+    if (isParams(init)) return bytesBody(ops.utf8Encode(serializeParams(init)), "application/x-www-form-urlencoded;charset=UTF-8");
+    if (ArrayBufferIsView(init) || isArrayBuffer(init) || isSharedArrayBuffer(init)) {
+      return bytesBody(copyBytes(toBytes(init, "body")), null);
+    }
+    return bytesBody(ops.utf8Encode(`${init}`), "text/plain;charset=UTF-8");
+  }
+
+  function bytesBody(bytes, type) {
+    return { __proto__: null, bytes, stream: null, type };
   }
 
   function setBody(owner, extracted, headers) {
-    bodies.set(owner, newBodyState(extracted?.bytes ?? null));
+    bodies.set(owner, newBodyState(extracted?.bytes ?? null, extracted?.stream ?? null));
     if (extracted?.type && !hasHeader(headers, "content-type")) appendHeader(headers, "content-type", extracted.type);
   }
 
-  // A body is read once. Reading a null body yields no bytes and does not count as a use.
+  // The body as a ReadableStream, made from the bytes on first ask; null with no body.
+  function bodyStream(state) {
+    if (state.stream === null && state.bytes !== null) {
+      const bytes = state.bytes;
+      const used = state.used;
+      const pull = (controller) => {
+        if (TypedArrayPrototypeGetLength(bytes) > 0) controller.enqueue(copyBytes(bytes));
+        controller.close();
+      };
+      state.stream = hooks.streams.readableFromPull(pull, undefined, { __proto__: null, bytes: true });
+      state.bytes = null;
+      // Bytes already read leave a stream that reads as used, as the Fetch Standard's would.
+      if (used) hooks.streams.readAll(state.stream);
+    }
+    return state.stream;
+  }
+
+  // "Consume body": the whole body as a fresh Uint8Array. A body is read once; reading a null body
+  // yields no bytes and does not count as a use. Returns a promise the runtime may await.
   function consume(owner) {
-    const state = bodyState(owner);
-    if (state.used) throw new TypeError("Body has already been used");
-    if (state.stream !== null && isLocked(state.stream)) throw new TypeError("Body is locked by a reader");
-    if (state.bytes === null) return new Uint8Array(0);
+    let state;
+    try {
+      state = bodyState(owner);
+      if (isUsed(state)) throw new TypeError("Body has already been used");
+      if (state.stream !== null && hooks.streams.isLocked(state.stream)) throw new TypeError("Body is locked by a reader");
+    } catch (error) {
+      return PromiseReject(error);
+    }
+    if (state.stream !== null) return hooks.streams.readAll(state.stream);
+    if (state.bytes === null) return PromiseResolve(new Uint8Array(0));
     state.used = true;
-    return copyBytes(state.bytes);
+    return PromiseResolve(copyBytes(state.bytes));
   }
 
-  // A stream's one chunk (all the bytes), or null once read or when there are none.
-  function takeChunk(owner) {
-    const state = bodyState(owner);
-    if (state.used) return null;
-    state.used = true;
-    return TypedArrayPrototypeGetLength(state.bytes) === 0 ? null : copyBytes(state.bytes);
+  // A clone's body: bytes are shared; a stream is teed, one branch staying here.
+  function cloneBody(state) {
+    if (state.stream === null) return newBodyState(state.bytes);
+    if (hooks.streams.isLocked(state.stream)) throw new TypeError("clone: the body is locked by a reader");
+    const branches = hooks.streams.tee(state.stream);
+    state.stream = branches[0];
+    return newBodyState(null, branches[1]);
   }
 
-  let takeStream;
-  let isBodyStream;
-  let isLocked;
-
-  class BodyStream {
-    #owner;
-    #locked = false;
-
-    constructor(key, owner) {
-      if (key !== internal) throw new TypeError("Illegal constructor");
-      this.#owner = owner;
-    }
-
-    static {
-      takeStream = (stream) => {
-        if (stream.#locked) throw new TypeError("The body is locked by a reader");
-        return consume(stream.#owner);
-      };
-      isBodyStream = (value) => value !== null && typeof value === "object" && #owner in value;
-      isLocked = (stream) => stream.#locked;
-    }
-
-    get locked() {
-      return this.#locked;
-    }
-
-    getReader() {
-      if (this.#locked) throw new TypeError("The body is already locked by a reader");
-      this.#locked = true;
-      const owner = this.#owner;
-      const release = () => {
-        this.#locked = false;
-      };
-      return {
-        async read() {
-          const chunk = takeChunk(owner);
-          return chunk === null ? { done: true, value: undefined } : { done: false, value: chunk };
-        },
-        releaseLock: release,
-        async cancel() {
-          bodyState(owner).used = true;
-        },
-        closed: PromiseResolve(),
-      };
-    }
-
-    async cancel() {
-      if (this.#locked) throw new TypeError("The body is locked by a reader");
-      bodyState(this.#owner).used = true;
-    }
-
-    // Reads through the body's state, not through a reader the tenant's prototypes could change.
-    async *[SymbolAsyncIterator]() {
-      if (this.#locked) throw new TypeError("The body is already locked by a reader");
-      this.#locked = true;
-      try {
-        for (let chunk = takeChunk(this.#owner); chunk !== null; chunk = takeChunk(this.#owner)) yield chunk;
-      } finally {
-        this.#locked = false;
-      }
-    }
-  }
-
-  // The Body mixin, shared by Request and Response.
+  // The Body mixin, shared by Request and Response. Each reader awaits its bytes before using
+  // them: returning the promise would have it resolved through a `then` the tenant can replace.
   const bodyMixin = {
     get body() {
-      const state = bodyState(this);
-      if (state.bytes === null) return null;
-      state.stream ??= new BodyStream(internal, this);
-      return state.stream;
+      return bodyStream(bodyState(this));
     },
     get bodyUsed() {
-      return bodyState(this).used;
+      return isUsed(bodyState(this));
     },
     async arrayBuffer() {
-      return TypedArrayPrototypeGetBuffer(consume(this));
+      return TypedArrayPrototypeGetBuffer(await SafeAwaitable(consume(this)));
     },
     async bytes() {
-      return consume(this);
+      return await SafeAwaitable(consume(this));
     },
     async text() {
-      return ops.utf8Decode(consume(this), false, false);
+      return ops.utf8Decode(await SafeAwaitable(consume(this)), false, false);
     },
     async json() {
-      return JSONParse(ops.utf8Decode(consume(this), false, false));
+      return JSONParse(ops.utf8Decode(await SafeAwaitable(consume(this)), false, false));
     },
     async blob() {
       const type = contentType(this);
-      return hooks.blob.newBlob(consume(this), type ?? "");
+      return hooks.blob.newBlob(await SafeAwaitable(consume(this)), type ?? "");
     },
     async formData() {
       const type = contentType(this);
-      return hooks.blob.parseFormData(consume(this), type);
+      return hooks.blob.parseFormData(await SafeAwaitable(consume(this)), type);
     },
   };
+
+  // The wire form's body: the bytes (read to the end if a stream), or null with no body.
+  async function wireBody(owner) {
+    return hasBody(bodyState(owner)) ? await SafeAwaitable(consume(owner)) : null;
+  }
 
   // The Content-Type of a Request or Response, read from its own headers list.
   function contentType(owner) {
@@ -253,14 +245,22 @@
 
       const initBody = options.body ?? null;
       const sourceState = source ? bodyState(source) : null;
-      if ((initBody !== null || sourceState?.bytes) && (this.#method === "GET" || this.#method === "HEAD")) {
+      if ((initBody !== null || (sourceState !== null && hasBody(sourceState))) && (this.#method === "GET" || this.#method === "HEAD")) {
         throw new TypeError("Request with GET/HEAD method cannot have body");
       }
       if (initBody !== null) {
         setBody(this, extractBody(initBody), this.#headers);
-      } else {
+      } else if (sourceState !== null && hasBody(sourceState)) {
         // The source's body moves into the new request, which leaves the source used.
-        setBody(this, sourceState?.bytes ? { __proto__: null, bytes: consume(source), type: null } : null, this.#headers);
+        if (isUsed(sourceState)) throw new TypeError("Request: the source request's body has already been used");
+        if (sourceState.stream !== null && hooks.streams.isLocked(sourceState.stream)) {
+          throw new TypeError("Request: the source request's body is locked by a reader");
+        }
+        bodies.set(this, newBodyState(sourceState.bytes, sourceState.stream));
+        // Still a body, but used, as the Fetch Standard leaves it.
+        bodies.set(source, { __proto__: null, bytes: new Uint8Array(0), stream: null, used: true });
+      } else {
+        setBody(this, null, this.#headers);
       }
     }
 
@@ -286,24 +286,28 @@
 
     clone() {
       const state = bodyState(this);
-      if (state.used) throw new TypeError("Request.clone: the body has already been used");
+      if (isUsed(state)) throw new TypeError("Request.clone: the body has already been used");
       const init = { __proto__: null, method: this.#method, headers: this.#headers, redirect: this.#redirect, signal: this.#signal };
       const copy = new Request(this.#url, init);
-      bodies.set(copy, newBodyState(state.bytes));
+      bodies.set(copy, cloneBody(state));
       return copy;
     }
 
     static {
       isRequest = (value) => value !== null && typeof value === "object" && #method in value;
       requestHeaders = (request) => request.#headers;
-      requestToWire = (request) => ({
-        method: request.#method,
-        url: request.#url,
-        headers: rawList(request.#headers),
-        body: bodyState(request).bytes === null ? null : consume(request),
-        redirect: request.#redirect,
-        signal: request.#signal,
-      });
+      // A promise the runtime may await: a streamed body is read to its end first.
+      requestToWire = (request) =>
+        SafeAwaitable(
+          (async () => ({
+            method: request.#method,
+            url: request.#url,
+            headers: rawList(request.#headers),
+            body: await SafeAwaitable(wireBody(request)),
+            redirect: request.#redirect,
+            signal: request.#signal,
+          }))(),
+        );
     }
   }
 
@@ -394,7 +398,7 @@
 
     clone() {
       const state = bodyState(this);
-      if (state.used) throw new TypeError("Response.clone: the body has already been used");
+      if (isUsed(state)) throw new TypeError("Response.clone: the body has already been used");
       const copy = new Response(null);
       setResponseFields(copy, {
         __proto__: null,
@@ -405,7 +409,7 @@
         statusText: this.#statusText,
         headers: cloneHeaders(this.#headers),
       });
-      bodies.set(copy, newBodyState(state.bytes));
+      bodies.set(copy, cloneBody(state));
       return copy;
     }
 
@@ -420,13 +424,17 @@
         if (ObjectHasOwn(fields, "statusText")) response.#statusText = fields.statusText;
         if (ObjectHasOwn(fields, "headers")) response.#headers = fields.headers;
       };
-      responseToWire = (response) => ({
-        __proto__: null,
-        status: response.#status,
-        statusText: response.#statusText,
-        headers: combinedList(response.#headers),
-        body: consume(response),
-      });
+      // A promise the runtime may await: a streamed body is read to its end first.
+      responseToWire = (response) =>
+        SafeAwaitable(
+          (async () => ({
+            __proto__: null,
+            status: response.#status,
+            statusText: response.#statusText,
+            headers: combinedList(response.#headers),
+            body: await SafeAwaitable(consume(response)),
+          }))(),
+        );
     }
   }
 

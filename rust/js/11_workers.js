@@ -65,7 +65,7 @@
     if (!isResponse(response)) {
       throw new TypeError("The fetch handler must return a Response (or a promise of one)");
     }
-    return responseToWire(response);
+    return await responseToWire(response);
   }
 
   hooks.serveFetch = serveFetch;

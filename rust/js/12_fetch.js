@@ -14,7 +14,7 @@
 
   async function fetch(input, init = undefined) {
     const request = new Request(input, init);
-    const { signal, ...wire } = requestToWire(request);
+    const { signal, ...wire } = await requestToWire(request);
     signal.throwIfAborted();
     const outbound = hooks.outbound;
     if (typeof outbound !== "function") {
@@ -40,7 +40,7 @@
   hooks.serviceFetch = (send) =>
     async function fetch(input, init = undefined) {
       const request = new Request(input, init);
-      const { signal, ...wire } = requestToWire(request);
+      const { signal, ...wire } = await requestToWire(request);
       signal.throwIfAborted();
       const left = ops.takeSubrequest();
       if (left < 0) {

@@ -3632,6 +3632,10 @@
     readableFromChunks,
     readableFromPull,
     readAll,
+    tee: (pubStream) => {
+      const branches = ReadableStreamTee(readableRecord(pubStream), true);
+      return [branches[0].pub, branches[1].pub];
+    },
   };
 
   exposeClass(ReadableStream);

@@ -1,0 +1,169 @@
+"""Request and Response bodies are ReadableStreams: `body` is one, a stream can be a body, and the
+readers, clone(), the fetch handler's answer and fetch() all work through it."""
+
+import pytest
+
+import workerbox as wb
+
+STREAMS = """
+const enc = new TextEncoder()
+const chunks = (...parts) => new ReadableStream({
+  start(c) { for (const p of parts) c.enqueue(enc.encode(p)); c.close() },
+})
+async function drain(stream) {
+  const reader = stream.getReader(), out = []
+  for (;;) { const { done, value } = await reader.read(); if (done) return out; out.push(value) }
+}
+export default {
+  async bodyIsAByteStream() {
+    const body = new Response('hello').body
+    const reader = body.getReader({ mode: 'byob' })
+    const { value } = await reader.read(new Uint8Array(16))
+    return [body instanceof ReadableStream, new TextDecoder().decode(value)]
+  },
+  async noBodyIsNull() {
+    return [new Response(null).body, new Request('https://x.test/').body]
+  },
+  async streamBodyText() {
+    return await new Response(chunks('a', 'b', 'c')).text()
+  },
+  async pipedThroughEncoder() {
+    const text = new ReadableStream({ start(c) { c.enqueue('hé'); c.enqueue('llo'); c.close() } })
+    return await new Response(text.pipeThrough(new TextEncoderStream())).text()
+  },
+  async readerMarksUsed() {
+    const r = new Response('abc')
+    await r.body.getReader().read()
+    let error = null
+    try { await r.text() } catch (e) { error = e.name + ': ' + e.message }
+    return [r.bodyUsed, error]
+  },
+  async lockedBody() {
+    const r = new Response(chunks('x'))
+    r.body.getReader()
+    try { await r.text(); return 'read' } catch (e) { return e.name }
+  },
+  lockedStreamAsBody() {
+    const s = chunks('x')
+    s.getReader()
+    try { new Response(s); return 'accepted' } catch (e) { return e.name }
+  },
+  async cloneOfAStream() {
+    const r = new Response(chunks('one ', 'two'))
+    const c = r.clone()
+    return [await r.text(), await c.text(), r.bodyUsed, c.bodyUsed]
+  },
+  async cloneAfterBodyAsked() {
+    const r = new Response('bytes')
+    const body = r.body
+    const c = r.clone()
+    return [await c.text(), (await drain(r.body)).length, body !== r.body]
+  },
+  async requestMovesItsStream() {
+    const a = new Request('https://x.test/', { method: 'POST', body: chunks('moved') })
+    const b = new Request(a)
+    let again = null
+    try { new Request(a) } catch (e) { again = e.name }
+    return [await b.text(), a.bodyUsed, again]
+  },
+  async wrongChunkType() {
+    const s = new ReadableStream({ start(c) { c.enqueue('not bytes'); c.close() } })
+    try { await new Response(s).text(); return 'read' } catch (e) { return e.name }
+  },
+  async erroredStream() {
+    const s = new ReadableStream({ pull(c) { c.error(new RangeError('source broke')) } })
+    try { await new Response(s).arrayBuffer(); return 'read' } catch (e) { return e.name + ': ' + e.message }
+  },
+  async formDataFromAStream() {
+    const form = await new Response(chunks('a=1&b=', 'two'), { headers: { 'content-type': 'application/x-www-form-urlencoded' } }).formData()
+    return [form.get('a'), form.get('b')]
+  },
+  async blobFromAStream() {
+    const blob = await new Response(chunks('12', '345')).blob()
+    return [blob.size, await blob.text()]
+  },
+  async fetch(request) {
+    const url = new URL(request.url)
+    if (url.pathname === '/stream') return new Response(chunks('streamed ', 'in ', 'parts'), { headers: { 'x-kind': 'stream' } })
+    if (url.pathname === '/echo') return new Response(request.body)
+    if (url.pathname === '/broken') {
+      return new Response(new ReadableStream({ pull(c) { c.error(new TypeError('mid-body failure')) } }))
+    }
+    return new Response('plain')
+  },
+  async postStream(body) {
+    const r = await fetch('https://api.test/upload', { method: 'POST', body: chunks(...body), duplex: 'half' })
+    return await r.text()
+  },
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def ep(loader):
+    seen = []
+
+    def outbound(request):
+        seen.append(request.body)
+        return wb.Response(b"got " + request.body)
+
+    with loader.load(main_module="s.js", modules={"s.js": STREAMS}, global_outbound=outbound) as w:
+        entry = w.get_entrypoint()
+        entry.seen = seen
+        yield entry
+
+
+def test_a_body_is_a_readable_byte_stream(ep):
+    assert ep.bodyIsAByteStream() == [True, "hello"]
+    assert ep.noBodyIsNull() == [None, None]
+
+
+def test_a_stream_is_a_body_and_reads_to_its_end(ep):
+    assert ep.streamBodyText() == "abc"
+    assert ep.pipedThroughEncoder() == "héllo"
+    assert ep.formDataFromAStream() == ["1", "two"]
+    assert ep.blobFromAStream() == [5, "12345"]
+
+
+def test_a_body_read_through_its_stream_is_used(ep):
+    assert ep.readerMarksUsed() == [True, "TypeError: Body has already been used"]
+
+
+def test_a_locked_body_or_stream_is_refused(ep):
+    assert ep.lockedBody() == "TypeError"
+    assert ep.lockedStreamAsBody() == "TypeError"
+
+
+def test_clone_tees_a_stream_body(ep):
+    assert ep.cloneOfAStream() == ["one two", "one two", True, True]
+    text, chunk_count, replaced = ep.cloneAfterBodyAsked()
+    assert (text, chunk_count, replaced) == ("bytes", 1, True)
+
+
+def test_a_request_made_from_another_takes_its_body(ep):
+    assert ep.requestMovesItsStream() == ["moved", True, "TypeError"]
+
+
+def test_bad_chunks_and_errors_reach_the_reader(ep):
+    assert ep.wrongChunkType() == "TypeError"
+    assert ep.erroredStream() == "RangeError: source broke"
+
+
+def test_the_fetch_handler_may_answer_with_a_stream(ep):
+    r = ep.fetch(wb.Request("https://app.test/stream"))
+    assert (r.status, r.headers["x-kind"], r.text()) == (200, "stream", "streamed in parts")
+
+
+def test_a_request_body_can_be_echoed_as_a_stream(ep):
+    r = ep.fetch(wb.Request("https://app.test/echo", method="POST", body=b"\x00\x01round trip"))
+    assert r.body == b"\x00\x01round trip"
+
+
+def test_a_body_failing_mid_stream_is_the_callers_error(ep):
+    with pytest.raises(wb.JSError, match="mid-body failure"):
+        ep.fetch(wb.Request("https://app.test/broken"))
+
+
+def test_fetch_sends_a_stream_body(ep):
+    assert ep.postStream(["up", "lo", "ad"]) == "got upload"
+    assert ep.seen[-1] == b"upload"
