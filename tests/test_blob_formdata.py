@@ -178,3 +178,20 @@ def test_blob_stream_is_a_byte_stream_of_its_contents(loader):
     } }"""
     with loader.load(main_module="m.js", modules={"m.js": src}) as w:
         assert w.get_entrypoint().f() == ["stream me", "xé"]
+
+
+def test_structured_clone_copies_blobs_and_files_keeping_identity(loader):
+    src = r"""export default { async f() {
+      const b = new Blob(['hello'], { type: 'text/plain' })
+      const f = new File(['file body'], 'a.txt', { type: 'text/x', lastModified: 1234 })
+      const c = structuredClone({ b, f, list: [b, b], slice: b.slice(1, 3), n: 1 })
+      return [
+        c.b instanceof Blob && c.b !== b, await c.b.text(), c.b.type,
+        c.f instanceof File, c.f.name, c.f.lastModified, c.f.type, await c.f.text(),
+        c.list[0] === c.list[1] && c.list[0] === c.b, await c.slice.text(), c.n,
+      ]
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}) as w:
+        assert w.get_entrypoint().f() == [
+            True, "hello", "text/plain", True, "a.txt", 1234, "text/x", "file body", True, "el", 1,
+        ]

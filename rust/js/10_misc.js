@@ -7,7 +7,8 @@
   const { Error, MathMax, Number, SafeArrayFrom, SafePromiseWithResolvers, Symbol, TypeError, instanceOf } = hooks.primordials;
 
   // ops.structuredClone signals an uncloneable value with an error named DataCloneError; other
-  // exceptions (a getter that throws while being serialized) propagate unchanged.
+  // exceptions (a getter that throws while being serialized) propagate unchanged. Blobs and Files
+  // are copied through the blob file's hooks, if it is installed (else none exist).
   function structuredClone(value, options = undefined) {
     if (arguments.length === 0) throw new TypeError("structuredClone: 1 argument required, but only 0 present");
     const transfer = options?.transfer;
@@ -15,7 +16,7 @@
       throw new DOMException("structuredClone: transferring objects is not supported", "DataCloneError");
     }
     try {
-      return ops.structuredClone(value);
+      return ops.structuredClone(value, hooks.installed("blob"));
     } catch (error) {
       if (instanceOf(error, Error) && error.name === "DataCloneError" && !instanceOf(error, DOMException)) {
         throw new DOMException(error.message, "DataCloneError");

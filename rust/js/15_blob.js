@@ -1,7 +1,7 @@
 // Blob, File and FormData (File API, XHR's FormData), and the multipart/form-data encoding the
 // Fetch Standard uses for FormData bodies.
 //
-// Sets `hooks.blob` = { isBlob, bytesOf, typeOf, newBlob, isFormData, encodeFormData,
+// Sets `hooks.blob` = { isBlob, cloneBlob, bytesOf, typeOf, newBlob, isFormData, encodeFormData,
 // parseFormData } for Request/Response bodies (09_request_response.js). A blob's bytes are one
 // Uint8Array the runtime made and never writes after, so slices and bodies share it.
 (function (ops, hooks) {
@@ -156,6 +156,7 @@
 
   let isFile;
   let nameOf;
+  let lastModifiedOf;
 
   class File extends Blob {
     #name;
@@ -164,9 +165,17 @@
     static {
       isFile = (value) => value !== null && typeof value === "object" && #name in value;
       nameOf = (file) => file.#name;
+      lastModifiedOf = (file) => file.#lastModified;
     }
 
     constructor(fileBits, fileName, options = undefined) {
+      if (fileBits === internal) {
+        // The runtime's own copy: { bytes, type, name, lastModified }, taken as they are.
+        super(internal, fileName);
+        this.#name = fileName.name;
+        this.#lastModified = fileName.lastModified;
+        return;
+      }
       if (arguments.length < 2) throw new TypeError(`File: 2 arguments required, but only ${arguments.length} present`);
       super(fileBits, options);
       const init = dictionary(options, "File");
@@ -185,6 +194,15 @@
 
   function newBlob(bytes, type) {
     return new Blob(internal, { __proto__: null, bytes, type: normalizeType(type) });
+  }
+
+  // structuredClone's copy of a Blob or File: the bytes are never written, so the copy shares them.
+  function cloneBlob(blob) {
+    const fields = { __proto__: null, bytes: bytesOf(blob), type: typeOf(blob) };
+    if (!isFile(blob)) return new Blob(internal, fields);
+    fields.name = nameOf(blob);
+    fields.lastModified = lastModifiedOf(blob);
+    return new File(internal, fields);
   }
 
   function newFile(bytes, name, type) {
@@ -348,7 +366,7 @@
   const MULTIPART = SafeRegExp(/^\s*multipart\/form-data\s*;/);
   const URLENCODED = SafeRegExp(/^\s*application\/x-www-form-urlencoded\s*(;|$)/);
 
-  hooks.blob = { isBlob, bytesOf, typeOf, newBlob, isFormData, encodeFormData, parseFormData };
+  hooks.blob = { isBlob, cloneBlob, bytesOf, typeOf, newBlob, isFormData, encodeFormData, parseFormData };
   exposeClass(Blob);
   exposeClass(File);
   exposeClass(FormData);

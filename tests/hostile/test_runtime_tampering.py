@@ -379,3 +379,36 @@ def test_a_setter_on_error_prototype_does_not_run_inside_host_answers(loader):
     } }"""
     with loader.load(main_module="h.js", modules={"h.js": src}, env={"boom": boom}) as w:
         assert w.get_entrypoint().f() == {"seen": [], "names": ["KeyError", "DataCloneError"]}
+
+
+def test_structured_clone_of_blobs_ignores_a_tampered_blob_prototype(loader):
+    # The copy is made from the Blob's internal state; a tenant's getters and a Blob subclass
+    # that lies about its contents change nothing, and a Proxy of a Blob is not a Blob.
+    src = r"""export default { async f() {
+      class Liar extends Blob { get size() { return 99 } text() { return 'lie' } }
+      Object.defineProperty(Blob.prototype, 'type', { get() { return 'tampered' } })
+      Blob.prototype.slice = () => { throw new Error('slice called') }
+      Blob.prototype.arrayBuffer = () => { throw new Error('arrayBuffer called') }
+      const c = structuredClone([new Liar(['truth'])])[0]
+      let proxy
+      try { structuredClone(new Proxy(new Blob(['x']), {})); proxy = 'cloned' } catch (e) { proxy = e.name }
+      return [Object.getPrototypeOf(c) === Blob.prototype, c.size, await Blob.prototype.text.call(c), proxy]
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}) as w:
+        assert w.get_entrypoint().f() == [True, 5, "truth", "DataCloneError"]
+
+
+def test_structured_clone_of_many_blobs_is_bounded_by_the_limits(loader):
+    # Each Blob met is copied while serializing; a graph of them stops at the CPU limit like any
+    # other JavaScript, and the worker's neighbours are unaffected.
+    src = r"""export default { f() {
+      const b = new Blob(['x'])
+      const list = []
+      for (let i = 0; i < 2_000_000; i++) list.push(b)
+      for (;;) structuredClone(list)
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}, limits=wb.Limits(cpu_ms=300, memory_mb=256)) as w:
+        with pytest.raises((wb.CpuLimitExceeded, wb.MemoryLimitExceeded)):
+            w.get_entrypoint().f()
+    with loader.load(main_module="n.js", modules={"n.js": "export default { f() { return structuredClone([1]) } }"}) as w:
+        assert w.get_entrypoint().f() == [1]
