@@ -1,6 +1,8 @@
 """Request and Response bodies are ReadableStreams: `body` is one, a stream can be a body, and the
 readers, clone(), the fetch handler's answer and fetch() all work through it."""
 
+import asyncio
+
 import pytest
 
 import workerbox as wb
@@ -167,3 +169,105 @@ def test_a_body_failing_mid_stream_is_the_callers_error(ep):
 def test_fetch_sends_a_stream_body(ep):
     assert ep.postStream(["up", "lo", "ad"]) == "got upload"
     assert ep.seen[-1] == b"upload"
+
+
+PRODUCER = """
+let pulls = 0, cancelled = null
+const enc = new TextEncoder()
+export default {
+  fetch(request) {
+    const url = new URL(request.url)
+    const n = Number(url.searchParams.get('n') ?? 3)
+    const delay = Number(url.searchParams.get('delay') ?? 0)
+    let i = 0
+    pulls = 0
+    cancelled = null
+    return new Response(new ReadableStream({
+      async pull(c) {
+        pulls++
+        if (delay) await new Promise((r) => setTimeout(r, delay))
+        if (i < n) c.enqueue(enc.encode(`chunk${i++};`))
+        else c.close()
+      },
+      cancel(reason) { cancelled = String(reason) },
+    }, { highWaterMark: 0 }), { status: 203, headers: { 'x-streamed': 'yes' } })
+  },
+  state() { return { pulls, cancelled } },
+}
+"""
+
+
+@pytest.fixture
+def producer(loader):
+    with loader.load(main_module="p.js", modules={"p.js": PRODUCER}) as w:
+        yield w.get_entrypoint()
+
+
+def test_a_streamed_response_answers_before_its_body_is_complete(producer):
+    r = producer.fetch(wb.Request("https://app.test/?n=3&delay=100"), stream=True)
+    # The head is here; the producer has not been asked for more than it had to give.
+    assert (r.status, r.headers["x-streamed"], r.streamed) == (203, "yes", True)
+    assert producer.state()["pulls"] <= 1
+    assert [bytes(c) for c in r] == [b"chunk0;", b"chunk1;", b"chunk2;"]
+
+
+def test_the_host_pulls_the_body_chunk_by_chunk(producer):
+    # highWaterMark 0: the source is pulled only as the host reads, never ahead of it.
+    r = producer.fetch(wb.Request("https://app.test/?n=100"), stream=True)
+    chunks = iter(r)
+    for expected in range(5):
+        assert next(chunks) == f"chunk{expected};".encode()
+        assert producer.state()["pulls"] <= expected + 2
+    r.close()
+
+
+def test_closing_a_streamed_response_cancels_the_workers_stream(producer):
+    r = producer.fetch(wb.Request("https://app.test/?n=100"), stream=True)
+    assert next(iter(r)) == b"chunk0;"
+    r.close()
+    assert producer.state()["cancelled"] == "TypeError: The host stopped reading the response body"
+    assert list(r) == []
+
+
+def test_dropping_a_streamed_response_cancels_the_workers_stream(producer):
+    r = producer.fetch(wb.Request("https://app.test/?n=100"), stream=True)
+    del r
+    assert producer.state()["cancelled"] is not None
+
+
+def test_a_streamed_response_reads_whole_through_body_text_json(producer):
+    r = producer.fetch(wb.Request("https://app.test/?n=2"), stream=True)
+    assert (r.body, r.text()) == (b"chunk0;chunk1;", "chunk0;chunk1;")
+    assert list(r) == [b"chunk0;chunk1;"]
+
+
+def test_a_whole_response_iterates_as_one_chunk(producer):
+    r = producer.fetch(wb.Request("https://app.test/?n=2"))
+    assert (r.streamed, list(r)) == (False, [b"chunk0;chunk1;"])
+    assert list(wb.Response(b"")) == []
+
+
+def test_stream_is_an_option_of_fetch_only(producer):
+    with pytest.raises(TypeError, match="fetch"):
+        producer.state(stream=True)
+
+
+def test_a_streamed_response_cannot_be_an_outbound_answer(loader, producer):
+    streamed = producer.fetch(wb.Request("https://app.test/?n=2"), stream=True)
+    src = "export default { async f() { try { await fetch('https://x.test/') } catch (e) { return e.message } } }"
+    with loader.load(main_module="m.js", modules={"m.js": src}, global_outbound=lambda request: streamed) as w:
+        assert "streamed response" in w.get_entrypoint().f()
+
+
+def test_async_for_over_a_streamed_response():
+    async def main():
+        async with wb.AsyncLoader() as loader:
+            w = await loader.load(main_module="p.js", modules={"p.js": PRODUCER})
+            r = await w.get_entrypoint().fetch(wb.Request("https://app.test/?n=3&delay=5"), stream=True)
+            streamed = [chunk async for chunk in r]
+            whole = await w.get_entrypoint().fetch(wb.Request("https://app.test/?n=1"))
+            return streamed, [chunk async for chunk in whole]
+
+    streamed, whole = asyncio.run(asyncio.wait_for(main(), 60))
+    assert streamed == [b"chunk0;", b"chunk1;", b"chunk2;"]
+    assert whole == [b"chunk0;"]

@@ -8,6 +8,7 @@ model's TypeScript plan against Python tools. See the README for the security mo
 from . import codemode
 from ._workerbox import (
     AsyncLoader,
+    BodyIterator,
     ClosedError,
     CodeError,
     ConversionError,
@@ -35,6 +36,7 @@ from ._workerbox import (
 __all__ = [
     "codemode",
     "AsyncLoader",
+    "BodyIterator",
     "ClosedError",
     "CodeError",
     "ConversionError",

@@ -223,9 +223,37 @@ class Response:
     @property
     def ok(self) -> bool: ...
     @property
-    def body(self) -> bytes: ...
+    def body(self) -> bytes:
+        """The whole body. A streamed body is read to its end first (what is left of it, if
+        iteration began); it raises what ended the stream (the stream's error, a limit)."""
     def text(self) -> str: ...
     def json(self) -> Any: ...
+    @property
+    def streamed(self) -> bool:
+        """True when the body is still in the worker (``ep.fetch(..., stream=True)``)."""
+    def __iter__(self) -> BodyIterator:
+        """The body's chunks as the worker produces them; a body that came whole is one chunk.
+        The worker's stream is pulled only as chunks are asked for."""
+    def __aiter__(self) -> BodyIterator: ...
+    def close(self) -> None:
+        """Stops reading a streamed body: the worker's stream is cancelled (its source's
+        ``cancel`` runs) and the call ends. Dropping the response does the same."""
+    def __enter__(self) -> Response: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+
+class BodyIterator:
+    """A response body's chunks: ``for chunk in response`` (blocking while the worker produces
+    the next one) or ``async for chunk in response`` (an :class:`AsyncLoader`'s worker)."""
+
+    def __iter__(self) -> BodyIterator: ...
+    def __next__(self) -> bytes: ...
+    def __aiter__(self) -> BodyIterator: ...
+    def __anext__(self) -> Awaitable[bytes]: ...
 
 class WorkerCode:
     """The code of a worker: its modules, which one is the entry point, and its ``env``.
@@ -456,7 +484,10 @@ class Entrypoint:
     """An export of a worker. ``ep.method(*args)`` calls ``method`` on it in the isolate and
     returns the result, awaiting it if it is a promise. Names starting with ``_`` are not
     forwarded. ``ep.fetch(Request(...))`` calls the fetch handler and returns a
-    :class:`Response`."""
+    :class:`Response`; ``ep.fetch(Request(...), stream=True)`` returns as soon as the handler's
+    Response exists, and a body that is a ``ReadableStream`` is then read as it comes (iterate the
+    response, or ``async for`` with an :class:`AsyncLoader`'s worker). The call stays open, its
+    ``cpu_ms`` and ``wall_ms`` counting, until the body ends or the response is closed."""
 
     def __getattr__(self, name: str) -> EntrypointMethod: ...
 
@@ -464,4 +495,5 @@ class EntrypointMethod:
     """One method of an entrypoint, ready to call. For a worker of an :class:`AsyncLoader` the
     call returns an awaitable."""
 
-    def __call__(self, *args: Any) -> Any: ...
+    def __call__(self, *args: Any, stream: bool = False) -> Any:
+        """``stream`` is for ``fetch`` only (``TypeError`` otherwise)."""

@@ -3,9 +3,9 @@
 //! converted under one budget, and `fetch` adapted through the runtime's `serveFetch`. Isolate
 //! thread only; `Worker::call` runs it inside the worker's context.
 
-use super::Call;
 use super::exception;
 use super::worker::JsState;
+use super::{Call, CallKind};
 use crate::convert::{self, Budget, ConversionError};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -14,7 +14,8 @@ use crate::ops::hook_in as hook;
 /// Starts `call` in the worker's context. As in Workers, an object export's method gets
 /// `(...args, env, ctx)`; a class export (a `WorkerEntrypoint`) is constructed per call with
 /// `(ctx, env)` and its method gets `args`; a fetch goes through the runtime's `serveFetch`,
-/// which adapts Request and Response. The result, adopted as a promise, is what `settle` awaits.
+/// which adapts Request and Response; a body read goes to the runtime's table of streamed
+/// bodies. The result, adopted as a promise, is what `settle` awaits.
 pub(super) fn begin_call<'s>(
     tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
     js: &JsState,
@@ -22,6 +23,9 @@ pub(super) fn begin_call<'s>(
     limits: Limits,
     what: &str,
 ) -> Result<v8::Global<v8::Promise>> {
+    if let CallKind::Body { id, cancel } = call.kind {
+        return body_call(tc, js, id, cancel);
+    }
     let export = call.export.as_deref().unwrap_or("default");
     let Some(main) = js.main.as_ref() else {
         return Err(Error::Worker("the worker has not finished loading".into()));
@@ -72,14 +76,15 @@ pub(super) fn begin_call<'s>(
         )));
     };
     let mut this: v8::Local<v8::Value> = receiver.into();
-    if call.fetch {
-        // serveFetch(receiver, wire request, [env, ctx] or []).
+    if let CallKind::Fetch { streamed } = call.kind {
+        // serveFetch(receiver, wire request, [env, ctx] or [], streamed).
         let Some(serve) = hook(tc, hooks, "serveFetch") else { return Err(exception::take(tc)) };
         let extra = v8::Array::new_with_elements(tc, &extra);
         argv = vec![
             receiver.into(),
             argv.first().copied().unwrap_or_else(|| v8::undefined(tc).into()),
             extra.into(),
+            v8::Boolean::new(tc, streamed).into(),
         ];
         (func, this) = (serve, hooks.into());
     } else {
@@ -88,16 +93,42 @@ pub(super) fn begin_call<'s>(
     let Some(result) = func.call(tc, this, &argv) else {
         return Err(exception::take(tc));
     };
-    let promise = match v8::Local::<v8::Promise>::try_from(result) {
-        Ok(p) => p,
-        // Thenables are adopted like `await` would; plain values settle at once.
+    let promise = adopt(tc, result)?;
+    Ok(v8::Global::new(tc, promise))
+}
+
+/// `hooks.http.readHostBody(id)` or `cancelHostBody(id)`: a promise of the next chunk (or null).
+fn body_call<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    js: &JsState,
+    id: u64,
+    cancel: bool,
+) -> Result<v8::Global<v8::Promise>> {
+    let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
+    let name = if cancel { "cancelHostBody" } else { "readHostBody" };
+    let http = v8::String::new(tc, "http").unwrap();
+    let http = hooks.get(tc, http.into()).and_then(|h| v8::Local::<v8::Object>::try_from(h).ok());
+    let Some(func) = http.and_then(|http| hook(tc, http, name)) else { return Err(exception::take(tc)) };
+    // Ids are small counters; a number holds them exactly.
+    let id = v8::Number::new(tc, id as f64);
+    let Some(result) = func.call(tc, hooks.into(), &[id.into()]) else { return Err(exception::take(tc)) };
+    let promise = adopt(tc, result)?;
+    Ok(v8::Global::new(tc, promise))
+}
+
+/// `result` as a promise: thenables are adopted like `await` would; plain values settle at once.
+fn adopt<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    result: v8::Local<'s, v8::Value>,
+) -> Result<v8::Local<'s, v8::Promise>> {
+    match v8::Local::<v8::Promise>::try_from(result) {
+        Ok(p) => Ok(p),
         Err(_) => {
             let Some(resolver) = v8::PromiseResolver::new(tc) else { return Err(exception::take(tc)) };
             resolver.resolve(tc, result);
-            resolver.get_promise(tc)
+            Ok(resolver.get_promise(tc))
         }
-    };
-    Ok(v8::Global::new(tc, promise))
+    }
 }
 
 /// The most of an export's or method's name an error message quotes, in bytes.

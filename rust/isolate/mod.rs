@@ -41,9 +41,23 @@ pub struct Call {
     pub props: Value,
     /// The caller's limits for this call; they can only tighten the worker's own.
     pub limits: Limits,
-    /// A `fetch(request)` call: `args[0]` is a request in wire form (url, method, headers,
-    /// body); the handler's Response comes back in wire form (status, statusText, headers, body).
-    pub fetch: bool,
+    pub kind: CallKind,
+}
+
+/// What a call does in the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    /// A method called over RPC: `args` in, its converted value out.
+    Method,
+    /// A fetch handler call: `args[0]` is a request in wire form (url, method, headers, body);
+    /// the handler's Response comes back in wire form (status, statusText, headers, body). With
+    /// `streamed`, a body that is a stream stays in the worker (the wire's `stream` names it, and
+    /// `body` is null), the host reads it with `Body` calls, and the call stays open, its limits
+    /// running, until the body ends.
+    Fetch { streamed: bool },
+    /// The next chunk of streamed body `id` (bytes, or null at its end); with `cancel`, the host
+    /// stops reading it instead.
+    Body { id: u64, cancel: bool },
 }
 
 /// The answer to one command, with the console output the worker produced since the last one.
@@ -292,7 +306,8 @@ impl ServiceTarget for WorkerHandle {
         fetch: bool,
         answer: Answer,
     ) -> Result<()> {
-        let call = Call { export, method, args, props: Value::Undefined, limits: Limits::default(), fetch };
+        let kind = if fetch { CallKind::Fetch { streamed: false } } else { CallKind::Method };
+        let call = Call { export, method, args, props: Value::Undefined, limits: Limits::default(), kind };
         self.call_with(call, Reply::new(move |done: Done<Value>| answer(done.result)))
     }
 }

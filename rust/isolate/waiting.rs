@@ -11,7 +11,15 @@ use crate::value::Value;
 
 pub(super) enum Waiter {
     Load(Reply<()>),
-    Call { reply: Reply<Value>, what: String },
+    /// `streamed`: a fetch whose body, if a stream, stays open as a `Body` waiter.
+    Call {
+        reply: Reply<Value>,
+        what: String,
+        streamed: bool,
+    },
+    /// A streamed response body the host is reading: nobody awaits its end, but the call it
+    /// came from stays open (charged, watched, wall clock running) until it ends.
+    Body,
 }
 
 pub(super) struct Waiting {
@@ -34,6 +42,18 @@ impl Waiting {
         Waiting { promise, waiter, limits, started: Instant::now(), cpu_used: Duration::ZERO }
     }
 
+    /// The same call, now waiting for its streamed body to end (`body`): its limits, start and
+    /// CPU so far carry over.
+    pub fn streaming(&self, body: v8::Global<v8::Promise>) -> Self {
+        Waiting {
+            promise: body,
+            waiter: Waiter::Body,
+            limits: self.limits,
+            started: self.started,
+            cpu_used: self.cpu_used,
+        }
+    }
+
     pub fn wall_deadline(&self) -> Option<Instant> {
         self.limits.wall().map(|w| self.started + w)
     }
@@ -43,6 +63,7 @@ pub(super) fn never_settled(waiter: &Waiter, main_name: &str) -> Error {
     let what = match waiter {
         Waiter::Load(_) => format!("top-level await in {main_name:?}"),
         Waiter::Call { what, .. } => format!("the promise returned by {what}"),
+        Waiter::Body => "a streamed response body".into(),
     };
     Error::Worker(format!("{what} never settled: nothing is left that could resolve it"))
 }

@@ -15,7 +15,7 @@ use super::capacity::Slot;
 use super::entry::{begin_call, conversion_error};
 use super::exception;
 use super::waiting::{Waiter, Waiting, answer, answer_with};
-use super::{Call, Reply, Usage};
+use super::{Call, CallKind, Reply, Usage};
 use crate::code::{Outbound, WorkerCode};
 use crate::convert::{self, Budget, ConversionError};
 use crate::error::Error;
@@ -321,7 +321,10 @@ impl Worker {
         let started = Instant::now();
         let begun = in_context!(self, |tc, js| { begin_call(tc, js, &call, limits, &what) });
         match begun {
-            Ok(promise) => self.js.waiting.push(Waiting::new(promise, Waiter::Call { reply, what }, limits)),
+            Ok(promise) => {
+                let streamed = call.kind == CallKind::Fetch { streamed: true };
+                self.js.waiting.push(Waiting::new(promise, Waiter::Call { reply, what, streamed }, limits))
+            }
             Err(e) => {
                 if e.is_fatal() {
                     self.condemn(e.clone(), true);
@@ -477,7 +480,9 @@ impl Worker {
     /// Marks the worker dead and answers every waiting call with `e`. `told`: a caller outside
     /// `waiting` hears of it too; when nobody does, the next call gets `e` instead of "closed".
     pub(super) fn condemn(&mut self, e: Error, told: bool) {
-        if self.js.dead.is_none() && self.js.waiting.is_empty() && !told {
+        // A streamed body's reader hears of it on its next read.
+        let nobody_waits = self.js.waiting.iter().all(|w| matches!(w.waiter, Waiter::Body));
+        if self.js.dead.is_none() && nobody_waits && !told {
             self.js.unheard = Some(e.clone());
         }
         self.die(&e);
@@ -487,6 +492,7 @@ impl Worker {
             match w.waiter {
                 Waiter::Load(reply) => answer_with(self.v8(), reply, Err(e.clone()), usage),
                 Waiter::Call { reply, .. } => answer_with(self.v8(), reply, Err(e.clone()), usage),
+                Waiter::Body => {}
             }
         }
     }

@@ -15,7 +15,8 @@
   const Headers = hooks.global("Headers");
   const {
     ArrayBufferIsView, JSONParse, JSONStringify, MathTrunc, Number, ObjectDefineProperty, SafeGetOwnPropertyDescriptor,
-    ObjectHasOwn, ObjectKeys, PromiseReject, PromiseResolve, RangeError, SafeAwaitable, SafeRegExp, SafeRegExpTest, SafeSet, SafeWeakMap,
+    ObjectHasOwn, ObjectKeys, PromiseReject, PromiseResolve, RangeError, SafeAwaitable, SafeMap, SafePromiseThen,
+    SafePromiseWithResolvers, SafeRegExp, SafeRegExpTest, SafeSet, SafeWeakMap,
     StringPrototypeIndexOf, StringPrototypeSlice, StringPrototypeToUpperCase, StringPrototypeToWellFormed,
     SymbolAsyncIterator, Symbol, TypeError, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetLength,
     TypedArrayPrototypeSet, Uint8Array, isArrayBuffer, isSharedArrayBuffer,
@@ -424,16 +425,22 @@
         if (ObjectHasOwn(fields, "statusText")) response.#statusText = fields.statusText;
         if (ObjectHasOwn(fields, "headers")) response.#headers = fields.headers;
       };
-      // A promise the runtime may await: a streamed body is read to its end first.
-      responseToWire = (response) =>
+      // A promise the runtime may await. A body that is a stream is read to its end first,
+      // unless `streamed`: then it stays a stream, which the host reads by id (`stream`).
+      responseToWire = (response, streamed) =>
         SafeAwaitable(
-          (async () => ({
-            __proto__: null,
-            status: response.#status,
-            statusText: response.#statusText,
-            headers: combinedList(response.#headers),
-            body: await SafeAwaitable(consume(response)),
-          }))(),
+          (async () => {
+            const state = bodyState(response);
+            const keep = streamed && state.stream !== null && !isUsed(state);
+            return {
+              __proto__: null,
+              status: response.#status,
+              statusText: response.#statusText,
+              headers: combinedList(response.#headers),
+              body: keep ? null : await SafeAwaitable(consume(response)),
+              stream: keep ? openHostBody(state.stream) : null,
+            };
+          })(),
         );
     }
   }
@@ -462,9 +469,55 @@
     return response;
   }
 
+  // Response bodies the host reads chunk by chunk, by id: the reader, and a promise that settles
+  // when the body ends (fulfilled), fails or is cancelled (the host's call stays open till then).
+  const hostBodies = new SafeMap();
+  let lastBodyId = 0;
+
+  function openHostBody(stream) {
+    if (hooks.streams.isLocked(stream)) throw new TypeError("The response body is locked by a reader");
+    const id = ++lastBodyId;
+    hostBodies.set(id, { __proto__: null, reader: hooks.streams.hostReader(stream), done: SafePromiseWithResolvers() });
+    return id;
+  }
+
+  function closeHostBody(id, entry, error) {
+    hostBodies.delete(id);
+    if (error === undefined) entry.done.resolve(undefined);
+    else entry.done.reject(error);
+  }
+
+  // The next chunk of body `id`: a promise of a Uint8Array, or of null once it ended.
+  function readHostBody(id) {
+    const entry = hostBodies.get(id);
+    if (entry === undefined) return PromiseReject(new TypeError("The response body is closed"));
+    const chunk = hooks.streams.readBytes(entry.reader);
+    SafePromiseThen(
+      chunk,
+      (value) => {
+        if (value === null) closeHostBody(id, entry, undefined);
+      },
+      (error) => closeHostBody(id, entry, error),
+    );
+    return chunk;
+  }
+
+  // The host stopped reading body `id`: its source's cancel runs, and the call ends.
+  function cancelHostBody(id) {
+    const entry = hostBodies.get(id);
+    if (entry === undefined) return PromiseResolve(null);
+    closeHostBody(id, entry, undefined);
+    hooks.streams.cancelReader(entry.reader, new TypeError("The host stopped reading the response body"));
+    return PromiseResolve(null);
+  }
+
+  function hostBodyDone(id) {
+    return hostBodies.get(id)?.done.promise ?? PromiseResolve(undefined);
+  }
+
   mixBody(Request);
   mixBody(Response);
-  hooks.http = { requestToWire, responseFromWire, responseToWire, isResponse };
+  hooks.http = { requestToWire, responseFromWire, responseToWire, isResponse, readHostBody, cancelHostBody, hostBodyDone };
   exposeClass(Request);
   exposeClass(Response);
 });

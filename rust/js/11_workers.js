@@ -47,10 +47,11 @@
   }
 
   // The host's `ep.fetch(request)`: builds a Request from the wire form, calls the entrypoint's
-  // fetch handler, and reads the Response back into the wire form.
+  // fetch handler, and reads the Response back into the wire form; `streamed` keeps a body that
+  // is a stream in the worker, for the host to read chunk by chunk (hooks.http.readHostBody).
   // The response is read through its internal state (responseToWire), so a tenant's getters
   // cannot feed the host something other than what the Response holds.
-  async function serveFetch(receiver, wire, extra) {
+  async function serveFetch(receiver, wire, extra, streamed) {
     const { responseToWire, isResponse } = hooks.http;
     const Request = hooks.global("Request");
     const request = new Request(wire.url, {
@@ -65,7 +66,7 @@
     if (!isResponse(response)) {
       throw new TypeError("The fetch handler must return a Response (or a promise of one)");
     }
-    return await responseToWire(response);
+    return await responseToWire(response, streamed);
   }
 
   hooks.serveFetch = serveFetch;

@@ -3619,6 +3619,47 @@
     return out.promise;
   }
 
+  // A reader for the host, which reads a body chunk by chunk (hooks.streams.readBytes).
+  function hostReader(pubStream) {
+    return AcquireReadableStreamDefaultReader(readableRecord(pubStream));
+  }
+
+  // The reader's next chunk: a promise of a Uint8Array, or of null at the end. A chunk of any
+  // other type cancels the stream and rejects; an errored stream rejects with its error. The
+  // reader is released once the body ends or fails.
+  function readBytes(reader) {
+    const out = newPromise();
+    ReadableStreamDefaultReaderRead(reader, {
+      __proto__: null,
+      chunkSteps: (chunk) => {
+        if (typeName(chunk) !== "Uint8Array") {
+          const error = new TypeError("The stream's chunks must be Uint8Arrays");
+          ReadableStreamCancel(reader.stream, error);
+          ReadableStreamDefaultReaderRelease(reader);
+          rejectPromise(out, error);
+          return;
+        }
+        resolvePromise(out, chunk);
+      },
+      closeSteps: () => {
+        ReadableStreamDefaultReaderRelease(reader);
+        resolvePromise(out, null);
+      },
+      errorSteps: (e) => {
+        ReadableStreamDefaultReaderRelease(reader);
+        rejectPromise(out, e);
+      },
+    });
+    return out.promise;
+  }
+
+  // Cancels what the host was reading (it stopped early); the source's cancel runs.
+  function cancelReader(reader, reason) {
+    if (reader.stream === undefined) return;
+    ReadableStreamReaderGenericCancel(reader, reason);
+    ReadableStreamDefaultReaderRelease(reader);
+  }
+
   function typeName(value) {
     return isTypedArray(value) ? typedArrayName(value) : undefined;
   }
@@ -3632,6 +3673,9 @@
     readableFromChunks,
     readableFromPull,
     readAll,
+    hostReader,
+    readBytes,
+    cancelReader,
     tee: (pubStream) => {
       const branches = ReadableStreamTee(readableRecord(pubStream), true);
       return [branches[0].pub, branches[1].pub];

@@ -196,7 +196,7 @@ impl PyHost {
     ) -> Result<Value, HostError> {
         if outbound {
             return match result.cast::<PyResponse>() {
-                Ok(response) => Ok(response.get().to_wire()),
+                Ok(response) => response.get().to_wire().map_err(|e| sanitize(py, e)),
                 Err(_) => Err(HostError {
                     name: "TypeError".into(),
                     message: "global_outbound must return a workerbox.Response".into(),

@@ -6,6 +6,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
+use std::sync::{Arc, Mutex};
+
+use super::body::{PyBodyIter, StreamedBody};
 use super::convert::binary_bytes;
 use crate::value::Value;
 
@@ -144,7 +147,10 @@ pub struct PyResponse {
     #[pyo3(get)]
     status_text: String,
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    /// The whole body; for a streamed one, what `body` read once it was asked for.
+    body: Mutex<Option<Arc<Vec<u8>>>>,
+    /// A body still in the worker (`ep.fetch(..., stream=True)`).
+    stream: Option<Arc<StreamedBody>>,
 }
 
 #[pymethods]
@@ -164,7 +170,8 @@ impl PyResponse {
             status,
             status_text: status_text.to_string(),
             headers: headers_arg(headers)?,
-            body: body_arg(body)?.unwrap_or_default(),
+            body: Mutex::new(Some(Arc::new(body_arg(body)?.unwrap_or_default()))),
+            stream: None,
         })
     }
 
@@ -188,52 +195,114 @@ impl PyResponse {
         (200..300).contains(&self.status)
     }
 
+    /// The whole body. A streamed body is read to its end first (or what is left of it, if
+    /// iteration began).
     #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
+    fn body<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.bytes(py)?))
     }
 
     /// The body decoded as UTF-8 (invalid bytes replaced).
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+    fn text(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(String::from_utf8_lossy(&self.bytes(py)?).into_owned())
     }
 
     /// The body parsed as JSON.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py.import("json")?.call_method1("loads", (PyBytes::new(py, &self.body),))
+        let bytes = self.bytes(py)?;
+        py.import("json")?.call_method1("loads", (PyBytes::new(py, &bytes),))
+    }
+
+    /// True for `ep.fetch(..., stream=True)`'s response whose body is still in the worker.
+    #[getter]
+    fn streamed(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The body's chunks as bytes, as the worker produced them (`async for` too, for a response
+    /// from an AsyncLoader's worker). A body that came whole is one chunk.
+    fn __iter__(&self) -> PyBodyIter {
+        let whole = self.body.lock().unwrap().clone();
+        match (&self.stream, whole) {
+            (_, Some(body)) => PyBodyIter::whole(body),
+            (Some(stream), None) => PyBodyIter::streamed(stream.clone()),
+            (None, None) => unreachable!("a response without a body is streamed"),
+        }
+    }
+
+    fn __aiter__(&self) -> PyBodyIter {
+        self.__iter__()
+    }
+
+    /// Stops reading a streamed body: the worker's stream is cancelled and its call ends.
+    fn close(&self) {
+        if let Some(stream) = &self.stream {
+            stream.cancel();
+        }
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(&self, _t: Py<PyAny>, _v: Py<PyAny>, _tb: Py<PyAny>) {
+        self.close();
     }
 
     fn __repr__(&self) -> String {
-        format!("<Response {} ({} bytes)>", self.status, self.body.len())
+        match &*self.body.lock().unwrap() {
+            Some(body) => format!("<Response {} ({} bytes)>", self.status, body.len()),
+            None => format!("<Response {} (streamed)>", self.status),
+        }
     }
 }
 
 impl PyResponse {
     /// The wire form `fetch()` resolves from.
-    pub fn to_wire(&self) -> Value {
-        Value::Object(vec![
+    /// The wire form `fetch()` resolves from. A hook's response is whole; with the GIL held, a
+    /// streamed one would be read here, so it is refused instead.
+    pub fn to_wire(&self) -> PyResult<Value> {
+        let body = self.body.lock().unwrap().clone().ok_or_else(|| {
+            PyTypeError::new_err("a streamed response cannot be passed on; read its body first")
+        })?;
+        Ok(Value::Object(vec![
             ("status".into(), Value::Number(self.status as f64)),
             ("statusText".into(), Value::String(self.status_text.clone())),
             ("headers".into(), headers_value(&self.headers)),
-            ("body".into(), Value::Bytes(self.body.clone())),
-        ])
+            ("body".into(), Value::Bytes(body.to_vec())),
+        ]))
     }
 
-    /// The wire form the engine returns from a fetch handler.
-    pub fn from_wire(wire: Value) -> PyResult<Self> {
+    /// The wire form the engine returns from a fetch handler. A `stream` id names a body left in
+    /// the worker, which `open` turns into the reader.
+    pub fn from_wire(wire: Value, open: impl FnOnce(u64) -> Arc<StreamedBody>) -> PyResult<Self> {
         let bad = || PyTypeError::new_err("the fetch handler's response could not be read");
         let Value::Object(fields) = wire else { return Err(bad()) };
-        let mut response =
-            PyResponse { status: 200, status_text: String::new(), headers: Vec::new(), body: Vec::new() };
+        let (mut status, mut status_text, mut headers, mut body, mut stream) =
+            (200, String::new(), Vec::new(), Vec::new(), None);
         for (k, v) in fields {
             match (k.as_str(), v) {
-                ("status", Value::Number(n)) => response.status = n as u16,
-                ("statusText", Value::String(s)) => response.status_text = s,
-                ("body", Value::Bytes(b)) => response.body = b,
-                ("headers", v) => response.headers = headers_from_wire(v),
+                ("status", Value::Number(n)) => status = n as u16,
+                ("statusText", Value::String(s)) => status_text = s,
+                ("body", Value::Bytes(b)) => body = b,
+                ("headers", v) => headers = headers_from_wire(v),
+                ("stream", Value::Number(id)) if id >= 1.0 && id.fract() == 0.0 => stream = Some(id as u64),
                 _ => {}
             }
         }
-        Ok(response)
+        let stream = stream.map(open);
+        let body = Mutex::new(stream.is_none().then(|| Arc::new(body)));
+        Ok(PyResponse { status, status_text, headers, body, stream })
+    }
+
+    /// The whole body, reading a streamed one to its end (once).
+    fn bytes(&self, py: Python<'_>) -> PyResult<Arc<Vec<u8>>> {
+        if let Some(body) = &*self.body.lock().unwrap() {
+            return Ok(body.clone());
+        }
+        let stream = self.stream.as_ref().expect("a response without a body is streamed");
+        let read = Arc::new(stream.read_all(py)?);
+        *self.body.lock().unwrap() = Some(read.clone());
+        Ok(read)
     }
 }

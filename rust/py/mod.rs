@@ -4,6 +4,7 @@
 
 mod aio;
 mod attach;
+mod body;
 mod cache;
 mod code;
 mod convert;
@@ -31,6 +32,7 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<limits::PyLimits>()?;
     m.add_class::<http::PyRequest>()?;
     m.add_class::<http::PyResponse>()?;
+    m.add_class::<body::PyBodyIter>()?;
     m.add_class::<outbound::PyHttpOutbound>()?;
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<worker::PyEntrypoint>()?;

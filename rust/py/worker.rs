@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::aio::{Completer, new_future, stop_on_cancel};
+use super::body::StreamedBody;
 use super::cache::{Loaded, WorkerRef};
 use super::convert::{Registrar, from_value, to_value};
 use super::errors::{IntoPyResult, not_forked, to_pyerr};
@@ -16,7 +17,7 @@ use super::limits::PyLimits;
 use super::trace::{self, Source};
 use super::wait::wait;
 use crate::error::Error;
-use crate::isolate::{Call, WorkerHandle};
+use crate::isolate::{Call, CallKind, WorkerHandle};
 use crate::limits::Limits;
 use crate::value::Value;
 
@@ -201,13 +202,17 @@ pub struct PyMethod {
 
 #[pymethods]
 impl PyMethod {
-    /// Calls the method; with an AsyncLoader's worker, returns an awaitable instead.
-    #[pyo3(signature = (*args))]
-    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+    /// Calls the method; with an AsyncLoader's worker, returns an awaitable instead. `stream`
+    /// (fetch only) answers once the handler's Response exists, its body read as it comes.
+    #[pyo3(signature = (*args, stream=false))]
+    fn __call__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>, stream: bool) -> PyResult<Py<PyAny>> {
         not_forked(py)?;
+        if stream && !self.is_fetch() {
+            return Err(pyo3::exceptions::PyTypeError::new_err("stream= is an option of fetch() only"));
+        }
         if let Some(completer) = &self.completer {
             let future = new_future(py)?;
-            let started = self.start_async(py, completer, args, future.clone().unbind());
+            let started = self.start_async(py, completer, args, stream, future.clone().unbind());
             if let Err(e) = started {
                 future.call_method1("set_exception", (e.into_value(py),))?;
             }
@@ -219,10 +224,10 @@ impl PyMethod {
         };
         let handle = &loaded.handle;
         let args = self.convert_args(handle, args)?;
-        let pending = handle.call(self.call(args)).py(py)?;
+        let pending = handle.call(self.call(args, stream)).py(py)?;
         let done = wait(py, pending, handle)?;
         let result = trace::finish(py, &self.source(py, loaded), done)?;
-        Self::convert_result(self.is_fetch(), py, result)
+        self.result_converter(handle)(py, result)
     }
 
     fn __repr__(&self) -> String {
@@ -239,14 +244,15 @@ impl PyMethod {
         }
     }
 
-    fn call(&self, args: Vec<Value>) -> Call {
+    fn call(&self, args: Vec<Value>, streamed: bool) -> Call {
+        let kind = if self.is_fetch() { CallKind::Fetch { streamed } } else { CallKind::Method };
         Call {
             export: self.export.clone(),
             method: self.method.clone(),
             args,
             props: self.props.clone(),
             limits: self.limits,
-            fetch: self.is_fetch(),
+            kind,
         }
     }
 
@@ -270,12 +276,20 @@ impl PyMethod {
         args.iter().map(|a| to_value(&a, Some(&mut registrar))).collect()
     }
 
-    /// A fetch call answers with a Response; other calls with the converted value.
-    fn convert_result(fetch: bool, py: Python<'_>, value: Value) -> PyResult<Py<PyAny>> {
-        if fetch {
-            return Ok(Py::new(py, PyResponse::from_wire(value)?)?.into_any());
+    /// How the answer becomes Python: a fetch call's is a Response (reading a streamed body from
+    /// `handle`); other calls' the converted value.
+    fn result_converter(
+        &self,
+        handle: &Arc<WorkerHandle>,
+    ) -> impl FnOnce(Python<'_>, Value) -> PyResult<Py<PyAny>> + Send + 'static {
+        let fetch = self.is_fetch().then(|| (handle.clone(), self.label.clone(), self.completer.clone()));
+        move |py, value| match fetch {
+            Some((handle, label, completer)) => {
+                let open = |id| StreamedBody::new(handle, id, label, completer);
+                Ok(Py::new(py, PyResponse::from_wire(value, open)?)?.into_any())
+            }
+            None => from_value(py, value),
         }
-        from_value(py, value)
     }
 
     fn start_async(
@@ -283,6 +297,7 @@ impl PyMethod {
         py: Python<'_>,
         completer: &Arc<Completer>,
         args: &Bound<'_, PyTuple>,
+        stream: bool,
         future: Py<PyAny>,
     ) -> PyResult<()> {
         let loaded = match &self.worker {
@@ -291,11 +306,10 @@ impl PyMethod {
         };
         let handle = &loaded.handle;
         let args = self.convert_args(handle, args)?;
-        let fetch = self.is_fetch();
         let source = self.source(py, loaded);
         let cancellable = future.clone_ref(py);
-        let reply = completer.reply(future, source, move |py, v| Self::convert_result(fetch, py, v));
-        handle.call_with(self.call(args), reply).py(py)?;
+        let reply = completer.reply(future, source, self.result_converter(handle));
+        handle.call_with(self.call(args, stream), reply).py(py)?;
         stop_on_cancel(cancellable.bind(py), handle)
     }
 }

@@ -95,3 +95,92 @@ def test_a_stream_with_a_then_getter_on_its_chunks_reads_as_bytes(loader):
     # `bytes()` resolves its promise with a Uint8Array, whose `then` the spec does read: only
     # that tenant-visible resolution may reach the getter, never the runtime's own plumbing.
     assert reads <= 1
+
+
+def test_a_streamed_call_keeps_its_wall_clock_running_until_the_body_ends(loader, check_alive):
+    # The head comes at once, but the call is open until the body ends: a body that dribbles
+    # past wall_ms ends in WallTimeExceeded on the read that finds it, and the worker with it.
+    src = r"""export default { fetch() {
+      return new Response(new ReadableStream({
+        async pull(c) { await new Promise((r) => setTimeout(r, 100)); c.enqueue(new Uint8Array(8)) },
+      }, { highWaterMark: 0 }))
+    } }"""
+    with hostile(loader, src, limits=wb.Limits(wall_ms=450)) as w:
+        r = w.get_entrypoint().fetch(wb.Request("https://app.test/"), stream=True)
+        got = 0
+        with pytest.raises(wb.WallTimeExceeded):
+            for chunk in r:
+                got += len(chunk)
+        assert 8 <= got <= 40
+        with pytest.raises(wb.ClosedError, match="wall-clock"):
+            w.get_entrypoint().fetch(wb.Request("https://app.test/"))
+
+
+def test_a_streamed_call_is_charged_the_cpu_its_body_takes(loader, check_alive):
+    # Each pull burns CPU; no single read comes near cpu_ms, but the call as a whole does.
+    src = r"""export default { fetch() {
+      return new Response(new ReadableStream({
+        pull(c) { const end = Date.now() + 30; while (Date.now() < end) {} c.enqueue(new Uint8Array(1)) },
+      }, { highWaterMark: 0 }))
+    } }"""
+    with hostile(loader, src, limits=wb.Limits(cpu_ms=200)) as w:
+        r = w.get_entrypoint().fetch(wb.Request("https://app.test/"), stream=True)
+        reads = 0
+        with pytest.raises(wb.CpuLimitExceeded):
+            for _ in r:
+                reads += 1
+        assert 2 <= reads <= 10
+
+
+def test_a_body_failing_mid_stream_raises_from_the_iteration(loader, check_alive):
+    src = r"""export default { fetch() {
+      let n = 0
+      return new Response(new ReadableStream({
+        pull(c) { if (n++ < 2) c.enqueue(new Uint8Array([n])); else c.error(new RangeError('broken source')) },
+      }, { highWaterMark: 0 }))
+    } }"""
+    with hostile(loader, src) as w:
+        r = w.get_entrypoint().fetch(wb.Request("https://app.test/"), stream=True)
+        chunks = iter(r)
+        assert (next(chunks), next(chunks)) == (b"\x01", b"\x02")
+        with pytest.raises(wb.JSError, match="broken source"):
+            next(chunks)
+        assert list(chunks) == []
+        # The worker lives on: a failed body is the caller's error, not a death.
+        assert w.get_entrypoint().fetch(wb.Request("https://app.test/"), stream=True).status == 200
+
+
+def test_non_bytes_in_a_streamed_body_are_refused(loader, check_alive):
+    src = r"""export default { fetch() {
+      return new Response(new ReadableStream({ start(c) { c.enqueue('text, not bytes'); c.close() } }))
+    } }"""
+    with hostile(loader, src) as w:
+        r = w.get_entrypoint().fetch(wb.Request("https://app.test/"), stream=True)
+        with pytest.raises(wb.JSError, match="Uint8Array"):
+            r.body
+
+
+def test_a_gibibyte_streams_through_a_worker_capped_at_64_mib(loader):
+    # Nothing on the way holds more than a chunk: the worker's memory cap never trips, and the
+    # host process grows by far less than the body.
+    src = r"""export default { fetch() {
+      let sent = 0
+      return new Response(new ReadableStream({
+        pull(c) { if (sent++ < 1024) c.enqueue(new Uint8Array(1 << 20).fill(sent & 255)); else c.close() },
+      }, { highWaterMark: 0 }))
+    } }"""
+
+    def rss_mib():
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+    with hostile(loader, src, limits=wb.Limits(memory_mb=64)) as w:
+        before = rss_mib()
+        r = w.get_entrypoint().fetch(wb.Request("https://app.test/"), stream=True)
+        total = peak = 0
+        for i, chunk in enumerate(r):
+            assert chunk[0] == (i + 1) & 255
+            total += len(chunk)
+            peak = max(peak, rss_mib())
+    assert total == 1 << 30
+    assert peak - before < 100

@@ -2,7 +2,7 @@
 //! answered (a load's module namespace kept, a call's value converted back); a worker whose
 //! waiters can no longer settle, or whose turn was ended from outside, is condemned.
 
-use super::Worker;
+use super::{JsState, Worker};
 use crate::convert::{self, Budget};
 use crate::error::{Error, Result};
 use crate::heap::HeapGuard;
@@ -12,6 +12,7 @@ use crate::isolate::exception;
 use crate::isolate::waiting::{Waiter, answer_with, never_settled};
 use crate::limits::LimitKind;
 use crate::ops::OpState;
+use crate::ops::hook_in;
 use crate::value::Value;
 use crate::watchdog::Termination;
 
@@ -51,13 +52,16 @@ impl Worker {
             }
             let can_wake = tc.get_slot::<OpState>().is_some_and(OpState::has_pending_work);
             let mut still = Vec::new();
-            for w in js.waiting.drain(..) {
+            for w in std::mem::take(&mut js.waiting) {
                 let promise = v8::Local::new(tc, &w.promise);
                 let outcome = match promise.state() {
-                    v8::PromiseState::Pending if can_wake => {
+                    // A streamed body waits for the host's reads, which nothing here can see
+                    // coming; however it ends, its reader hears it on its own read.
+                    v8::PromiseState::Pending if can_wake || matches!(w.waiter, Waiter::Body) => {
                         still.push(w);
                         continue;
                     }
+                    _ if matches!(w.waiter, Waiter::Body) => continue,
                     v8::PromiseState::Pending => Err(never_settled(&w.waiter, &js.main_name)),
                     v8::PromiseState::Rejected => {
                         let reason = promise.result(tc);
@@ -83,13 +87,17 @@ impl Worker {
                             js.main = Some(v8::Global::new(tc, ns));
                             Ok(None)
                         }
-                        Waiter::Call { what, .. } => {
+                        Waiter::Call { what, streamed, .. } => {
                             let result = promise.result(tc);
+                            if *streamed && let Some(body) = streamed_body(tc, js, result) {
+                                still.push(w.streaming(body));
+                            }
                             let mut budget = Budget::new(w.limits);
                             convert::from_v8(tc, result, &mut budget)
                                 .map(Some)
                                 .map_err(|e| conversion_error(tc, &format!("return value of {what}"), e))
                         }
+                        Waiter::Body => unreachable!("a streamed body's waiter is never answered"),
                     },
                 };
                 let usage = w.usage(running);
@@ -102,7 +110,7 @@ impl Worker {
         let fatal =
             answers.iter().find_map(|(_, _, outcome)| outcome.as_ref().err().filter(|e| e.is_fatal()));
         if let Some(e) = terminal.err().or_else(|| fatal.cloned()) {
-            let told = !answers.is_empty();
+            let told = answers.iter().any(|(waiter, _, _)| !matches!(waiter, Waiter::Body));
             self.condemn(e, told);
         }
         for (waiter, usage, outcome) in answers {
@@ -115,7 +123,27 @@ impl Worker {
                 Waiter::Call { reply, .. } => {
                     answer_with(isolate, reply, outcome.map(|v| v.unwrap_or(Value::Undefined)), Some(usage))
                 }
+                Waiter::Body => {}
             }
         }
     }
+}
+
+/// For a streamed fetch's answer whose body stayed a stream (the wire's `stream` is its id): the
+/// promise of that body's end, which keeps the call open.
+fn streamed_body(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, '_, v8::HandleScope<'_>>>,
+    js: &JsState,
+    wire: v8::Local<v8::Value>,
+) -> Option<v8::Global<v8::Promise>> {
+    // The wire is the runtime's own null-prototype object, so these reads run no tenant code.
+    let wire = v8::Local::<v8::Object>::try_from(wire).ok()?;
+    let key = v8::String::new(tc, "stream")?;
+    let id = wire.get(tc, key.into()).filter(|id| id.is_number())?;
+    let hooks = v8::Local::new(tc, js.hooks.as_ref()?);
+    let key = v8::String::new(tc, "http")?;
+    let http = v8::Local::<v8::Object>::try_from(hooks.get(tc, key.into())?).ok()?;
+    let done = hook_in(tc, http, "hostBodyDone")?.call(tc, hooks.into(), &[id])?;
+    let done = v8::Local::<v8::Promise>::try_from(done).ok()?;
+    Some(v8::Global::new(tc, done))
 }

@@ -1,0 +1,193 @@
+//! A streamed response body: `ep.fetch(request, stream=True)` answers as soon as the handler's
+//! Response exists, and a body that is a stream stays in the worker, which the `Response` reads
+//! chunk by chunk (one `CallKind::Body` call a chunk, so reading is bounded by the call's limits
+//! like anything else the worker does). Closing or dropping the Response before the end cancels
+//! the stream in the worker (its source's `cancel` runs) and ends the call.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use super::aio::{Completer, new_future};
+use super::errors::IntoPyResult;
+use super::trace::{self, Source};
+use super::wait::wait;
+use crate::isolate::{Call, CallKind, Reply, WorkerHandle};
+use crate::limits::Limits;
+use crate::value::Value;
+
+/// The worker, the body's id there, and whether it has ended (or was cancelled).
+pub struct StreamedBody {
+    handle: Arc<WorkerHandle>,
+    id: u64,
+    label: Arc<str>,
+    completer: Option<Arc<Completer>>,
+    ended: AtomicBool,
+}
+
+impl StreamedBody {
+    pub fn new(
+        handle: Arc<WorkerHandle>,
+        id: u64,
+        label: Arc<str>,
+        completer: Option<Arc<Completer>>,
+    ) -> Arc<Self> {
+        Arc::new(StreamedBody { handle, id, label, completer, ended: AtomicBool::new(false) })
+    }
+
+    fn call(&self, cancel: bool) -> Call {
+        Call {
+            export: None,
+            method: "fetch".into(),
+            args: Vec::new(),
+            props: Value::Undefined,
+            limits: Limits::default(),
+            kind: CallKind::Body { id: self.id, cancel },
+        }
+    }
+
+    /// Console output of the reads goes where the call's went; reads are not traced apart.
+    fn source(&self) -> Source {
+        Source { worker: self.label.to_string(), call: None, on_trace: None }
+    }
+
+    /// A chunk from the worker's answer: bytes, or None at the end.
+    fn chunk(&self, value: Value) -> PyResult<Option<Vec<u8>>> {
+        match value {
+            Value::Bytes(bytes) => Ok(Some(bytes)),
+            Value::Null | Value::Undefined => {
+                self.ended.store(true, Ordering::Release);
+                Ok(None)
+            }
+            _ => Err(PyTypeError::new_err("the response body sent something other than bytes")),
+        }
+    }
+
+    /// The next chunk, waiting for the worker; None once the body ended. An error (the stream
+    /// failed, a limit ended the worker) ends the body too.
+    pub fn next(&self, py: Python<'_>) -> PyResult<Option<Vec<u8>>> {
+        if self.ended.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        let read = (|| {
+            let pending = self.handle.call(self.call(false)).py(py)?;
+            let done = wait(py, pending, &self.handle)?;
+            self.chunk(trace::finish(py, &self.source(), done)?)
+        })();
+        if read.is_err() {
+            self.ended.store(true, Ordering::Release);
+        }
+        read
+    }
+
+    /// The rest of the body.
+    pub fn read_all(&self, py: Python<'_>) -> PyResult<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.next(py)? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// An awaitable of the next chunk as bytes; StopAsyncIteration at the end.
+    pub fn next_async(self: &Arc<Self>, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let Some(completer) = &self.completer else {
+            return Err(PyTypeError::new_err(
+                "async iteration needs a response from an AsyncLoader's worker; iterate this one with `for`",
+            ));
+        };
+        let future = new_future(py)?;
+        if self.ended.load(Ordering::Acquire) {
+            future.call_method1("set_exception", (PyStopAsyncIteration::new_err(()).into_value(py),))?;
+            return Ok(future.unbind());
+        }
+        let me = self.clone();
+        let reply =
+            completer.reply(future.clone().unbind(), self.source(), move |py, value| match me.chunk(value) {
+                Ok(Some(bytes)) => Ok(PyBytes::new(py, &bytes).into_any().unbind()),
+                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+                Err(e) => {
+                    me.ended.store(true, Ordering::Release);
+                    Err(e)
+                }
+            });
+        self.handle.call_with(self.call(false), reply).py(py)?;
+        Ok(future.unbind())
+    }
+
+    /// Stops reading: the worker cancels the stream and the call ends. Idempotent.
+    pub fn cancel(&self) {
+        if !self.ended.swap(true, Ordering::AcqRel) {
+            // Nobody waits for the answer; a closed or dead worker has nothing left to cancel.
+            let _ = self.handle.call_with(self.call(true), Reply::new(|_| {}));
+        }
+    }
+
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for StreamedBody {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// `iter(response)` / `aiter(response)`: the body's chunks as bytes.
+#[pyclass(name = "BodyIterator", module = "workerbox", frozen)]
+pub struct PyBodyIter {
+    source: Chunks,
+}
+
+enum Chunks {
+    Streamed(Arc<StreamedBody>),
+    /// A body that came whole: one chunk (none if empty), then the end.
+    Whole(Mutex<Option<Arc<Vec<u8>>>>),
+}
+
+impl PyBodyIter {
+    pub fn streamed(body: Arc<StreamedBody>) -> Self {
+        PyBodyIter { source: Chunks::Streamed(body) }
+    }
+
+    pub fn whole(body: Arc<Vec<u8>>) -> Self {
+        PyBodyIter { source: Chunks::Whole(Mutex::new(Some(body).filter(|b| !b.is_empty()))) }
+    }
+}
+
+#[pymethods]
+impl PyBodyIter {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        match &self.source {
+            Chunks::Streamed(body) => Ok(body.next(py)?.map(|chunk| PyBytes::new(py, &chunk))),
+            Chunks::Whole(chunk) => Ok(chunk.lock().unwrap().take().map(|chunk| PyBytes::new(py, &chunk))),
+        }
+    }
+
+    fn __aiter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match &self.source {
+            Chunks::Streamed(body) => body.next_async(py),
+            Chunks::Whole(_) => {
+                let future = new_future(py)?;
+                match self.__next__(py)? {
+                    Some(chunk) => future.call_method1("set_result", (chunk,))?,
+                    None => future
+                        .call_method1("set_exception", (PyStopAsyncIteration::new_err(()).into_value(py),))?,
+                };
+                Ok(future.unbind())
+            }
+        }
+    }
+}
