@@ -136,6 +136,11 @@ const FILES: &[(&str, &str, Install)] = &[
         Lazy { globals: &["Blob", "File", "FormData"], hooks: &["blob"] },
     ),
     ("16_urlpattern.js", include_str!("js/16_urlpattern.js"), Lazy { globals: &["URLPattern"], hooks: &[] }),
+    (
+        "17_compression.js",
+        include_str!("js/17_compression.js"),
+        Lazy { globals: &["CompressionStream", "DecompressionStream"], hooks: &[] },
+    ),
 ];
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.

@@ -35,7 +35,7 @@ GLOBALS = [
     "ReadableStreamDefaultController", "ReadableByteStreamController", "ReadableStreamBYOBRequest",
     "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream",
     "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
-    "TextEncoderStream", "TextDecoderStream",
+    "TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
 ]  # fmt: skip
 
 

@@ -20,6 +20,12 @@
 //                                               pull returns a promise or undefined; options.bytes
 //                                               makes a byte stream, options.highWaterMark its HWM
 //   readAll(stream)                             promise of a Uint8Array of every chunk (byte chunks only)
+//   hostReader(stream), readBytes(reader),      the host reading a body chunk by chunk: a promise
+//     cancelReader(reader, reason)              of a Uint8Array, or of null at the end
+//   tee(stream)                                 ReadableStreamTee with cloneForBranch2, as [a, b]
+//   transformFromAlgorithms(transform, flush, cancel)
+//                                               { readable, writable } of a TransformStream run by
+//                                               runtime code (CompressionStream)
 (function (ops, hooks) {
   "use strict";
   const { exposeClass, toBytes } = hooks.webidl;
@@ -3664,6 +3670,34 @@
     return isTypedArray(value) ? typedArrayName(value) : undefined;
   }
 
+  // A transform stream whose algorithms are runtime code, as { readable, writable }: transform(chunk,
+  // handle) and flush(handle) return undefined or a promise from SafePromiseWithResolvers, and may
+  // throw (the stream errors with it); cancel(reason) runs on the readable side's cancel or the
+  // writable side's abort. handle.enqueue(chunk) passes a chunk on; handle.ready() is undefined
+  // while the readable side wants more, else a promise settling when it next does.
+  function transformFromAlgorithms(transform, flush, cancel) {
+    let stream;
+    const handle = {
+      __proto__: null,
+      enqueue: (chunk) => TransformStreamDefaultControllerEnqueue(stream.controller, chunk),
+      ready: () => (stream.backpressure ? stream.backpressureChangePromise.promise : undefined),
+    };
+    const promiseOf = (call) => {
+      try {
+        const result = call();
+        return result === undefined ? promiseResolvedWith(undefined) : known(result);
+      } catch (error) {
+        return promiseRejectedWith(error);
+      }
+    };
+    stream = CreateTransformStream(
+      (controller, chunk) => promiseOf(() => transform(chunk, handle)),
+      () => promiseOf(() => flush(handle)),
+      (reason) => promiseOf(() => cancel(reason)),
+    );
+    return { __proto__: null, readable: stream.readable.pub, writable: stream.writable.pub };
+  }
+
   hooks.streams = {
     __proto__: null,
     isReadableStream,
@@ -3680,6 +3714,7 @@
       const branches = ReadableStreamTee(readableRecord(pubStream), true);
       return [branches[0].pub, branches[1].pub];
     },
+    transformFromAlgorithms,
   };
 
   exposeClass(ReadableStream);

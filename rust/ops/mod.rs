@@ -6,6 +6,7 @@
 //! startup snapshot) registering them as external references.
 
 mod clone;
+mod compression;
 mod console;
 mod crypto;
 mod encoding;
@@ -56,6 +57,8 @@ pub struct OpState {
     pub buffers: Option<std::sync::Arc<crate::heap::BufferBudget>>,
     /// Streaming TextDecoders of encodings other than UTF-8, between chunks.
     pub decoders: encoding::Decoders,
+    /// Open CompressionStreams and DecompressionStreams: codecs and their pending input.
+    pub compression: compression::Streams,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -78,6 +81,7 @@ impl OpState {
             hooks: None,
             buffers: None,
             decoders: Default::default(),
+            compression: Default::default(),
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,
@@ -151,6 +155,10 @@ ops! {
     "textDecode" => encoding::op_text_decode,
     "decoderOpen" => encoding::op_decoder_open,
     "decoderDecode" => encoding::op_decoder_decode,
+    "compressionOpen" => compression::op_compression_open,
+    "compressionWrite" => compression::op_compression_write,
+    "compressionPull" => compression::op_compression_pull,
+    "compressionClose" => compression::op_compression_close,
     "urlParse" => url::op_url_parse,
     "urlPatternParse" => urlpattern::op_url_pattern_parse,
     "urlPatternInput" => urlpattern::op_url_pattern_input,

@@ -23,6 +23,7 @@ LAZY_GLOBALS = {
     "WritableStreamDefaultController": "function", "TransformStream": "function",
     "TransformStreamDefaultController": "function", "ByteLengthQueuingStrategy": "function",
     "CountQueuingStrategy": "function", "TextEncoderStream": "function", "TextDecoderStream": "function",
+    "CompressionStream": "function", "DecompressionStream": "function",
 }
 
 

@@ -1,0 +1,562 @@
+//! The ops behind `CompressionStream` and `DecompressionStream` (js/17_compression.js): gzip,
+//! zlib ("deflate") and raw deflate through flate2 on its zlib-rs backend. A stream's codec stays
+//! here between chunks, by id (JS holds only the id), with the input it has not consumed yet; both
+//! are charged to the worker's off-heap budget until the stream ends, fails or is cancelled.
+//! Nothing frees them otherwise (there are no finalizers), so abandoned streams run into the
+//! tenant's memory limit, not the host's.
+//!
+//! Native code is out of the CPU watchdog's reach, and a few bytes can inflate to gigabytes, so
+//! no call does more than one step: at most `IN_STEP` bytes in and `OUT_STEP` bytes out. JS
+//! pulls step by step and enqueues each piece as the stream's reader asks for it; a reader that
+//! keeps every piece of a bomb runs into its own memory limit. Runs on the isolate's thread.
+
+use std::collections::HashMap;
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+use super::{contents_mut, new_buffer, state, throw_range_error, throw_type_error};
+
+/// The most input one step hands the codec: about a millisecond of deflate at level 6.
+const IN_STEP: usize = 64 << 10;
+/// The most output one step produces (and the largest chunk a stream enqueues).
+const OUT_STEP: usize = 64 << 10;
+
+/// What a codec's state holds natively, charged for the codec's life. zlib-rs allocates it all
+/// when the codec is made (level 6, a 32 KiB window); the unit tests check these against what it
+/// really allocates.
+const COMPRESSOR_HOLDS: usize = 384 << 10;
+const DECOMPRESSOR_HOLDS: usize = 48 << 10;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Format {
+    Gzip,
+    Deflate,
+    DeflateRaw,
+}
+
+impl Format {
+    fn parse(name: &str) -> Option<Format> {
+        match name {
+            "gzip" => Some(Format::Gzip),
+            "deflate" => Some(Format::Deflate),
+            "deflate-raw" => Some(Format::DeflateRaw),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Gzip => "gzip",
+            Format::Deflate => "deflate",
+            Format::DeflateRaw => "deflate-raw",
+        }
+    }
+}
+
+enum Codec {
+    Compress(Compress),
+    Decompress(Decompress),
+    /// The compressed stream is complete (written, or read to its end); the state is gone.
+    Ended,
+}
+
+#[derive(Debug, PartialEq)]
+enum Failure {
+    Corrupt(String),
+    Trailing,
+    Truncated,
+}
+
+/// One stream's codec and the input written to it and not yet consumed.
+struct Stream {
+    format: Format,
+    decompress: bool,
+    codec: Codec,
+    input: Vec<u8>,
+    /// How much of `input` the codec has consumed.
+    at: usize,
+}
+
+impl Stream {
+    fn new(format: Format, decompress: bool) -> Stream {
+        let level = Compression::default();
+        let codec = match (format, decompress) {
+            (Format::Gzip, false) => Codec::Compress(Compress::new_gzip(level, 15)),
+            (Format::Gzip, true) => Codec::Decompress(Decompress::new_gzip(15)),
+            (_, false) => Codec::Compress(Compress::new(level, format == Format::Deflate)),
+            (_, true) => Codec::Decompress(Decompress::new(format == Format::Deflate)),
+        };
+        Stream { format, decompress, codec, input: Vec::new(), at: 0 }
+    }
+
+    /// The bytes this stream holds natively: its codec's state and its input buffer.
+    fn holds(&self) -> usize {
+        let codec = match self.codec {
+            Codec::Compress(_) => COMPRESSOR_HOLDS,
+            Codec::Decompress(_) => DECOMPRESSOR_HOLDS,
+            Codec::Ended => 0,
+        };
+        codec + self.input.capacity()
+    }
+
+    /// Room for `len` more bytes of input, for the caller to fill; what was consumed is dropped
+    /// first, so the buffer holds exactly the input still to come.
+    fn extend(&mut self, len: usize) -> Result<&mut [u8], Failure> {
+        if matches!(self.codec, Codec::Ended) && len > 0 {
+            return Err(Failure::Trailing);
+        }
+        let rest = self.input.len() - self.at;
+        let mut input = Vec::with_capacity(rest + len);
+        input.extend_from_slice(&self.input[self.at..]);
+        input.resize(rest + len, 0);
+        self.input = input;
+        self.at = 0;
+        Ok(&mut self.input[rest..])
+    }
+
+    /// One bounded step: Some(output, possibly empty) when it made progress, None when there is
+    /// nothing more to do until more input comes (or, with `finish`, at all: the stream is done).
+    fn step(&mut self, finish: bool) -> Result<Option<Vec<u8>>, Failure> {
+        let end = self.input.len().min(self.at + IN_STEP);
+        let last = end == self.input.len();
+        let chunk = &self.input[self.at..end];
+        let mut out = Vec::new();
+        let (consumed, ended) = match &mut self.codec {
+            // Only a decompressor ends before its input does.
+            Codec::Ended if !chunk.is_empty() => return Err(Failure::Trailing),
+            Codec::Ended => return Ok(None),
+            _ if chunk.is_empty() && !finish => return Ok(None),
+            Codec::Compress(codec) => {
+                out.reserve_exact(OUT_STEP);
+                let flush = if finish && last { FlushCompress::Finish } else { FlushCompress::None };
+                let before = codec.total_in();
+                let status = codec
+                    .compress_vec(chunk, &mut out, flush)
+                    .map_err(|e| Failure::Corrupt(e.to_string()))?;
+                ((codec.total_in() - before) as usize, status == Status::StreamEnd)
+            }
+            Codec::Decompress(codec) => {
+                out.reserve_exact(OUT_STEP);
+                let before = codec.total_in();
+                let status = codec.decompress_vec(chunk, &mut out, FlushDecompress::None).map_err(|e| {
+                    Failure::Corrupt(e.message().unwrap_or("invalid compressed data").to_owned())
+                })?;
+                ((codec.total_in() - before) as usize, status == Status::StreamEnd)
+            }
+        };
+        if consumed == 0 && out.is_empty() && !ended {
+            // A decompressor that makes no progress at the end of its input wants more of it.
+            return if finish { Err(Failure::Truncated) } else { Ok(None) };
+        }
+        self.at += consumed;
+        if self.at == self.input.len() {
+            self.input = Vec::new();
+            self.at = 0;
+        }
+        if ended {
+            self.codec = Codec::Ended;
+        }
+        Ok(Some(out))
+    }
+
+    fn what(&self) -> &'static str {
+        if self.decompress { "DecompressionStream" } else { "CompressionStream" }
+    }
+
+    fn message(&self, failure: &Failure) -> String {
+        let (what, format) = (self.what(), self.format.name());
+        match failure {
+            Failure::Corrupt(why) => format!("{what}: the {format} data is invalid ({why})"),
+            Failure::Trailing => format!("{what}: there is data after the end of the {format} stream"),
+            Failure::Truncated => format!("{what}: the input ended before the end of the {format} stream"),
+        }
+    }
+}
+
+/// An open stream and what it is charged to the budget now.
+struct Open {
+    stream: Stream,
+    charged: usize,
+}
+
+/// A worker's open (de)compression streams by id.
+#[derive(Default)]
+pub struct Streams {
+    open: HashMap<u32, Open>,
+    next: u32,
+}
+
+/// Brings `open`'s charge to what its stream holds; false (charge unchanged) when the growth
+/// does not fit the budget.
+fn recharge(budget: &crate::heap::BufferBudget, open: &mut Open) -> bool {
+    let holds = open.stream.holds();
+    if holds > open.charged && !budget.reserve(holds - open.charged) {
+        return false;
+    }
+    if holds < open.charged {
+        budget.release(open.charged - holds);
+    }
+    open.charged = holds;
+    true
+}
+
+type Budget = std::sync::Arc<crate::heap::BufferBudget>;
+
+/// Takes stream `id` out of the worker's table, with the budget it is charged to; a TypeError
+/// when it is not open. An op puts it back with `keep` unless the stream is done.
+fn take(scope: &mut v8::PinScope, id: u32) -> Option<(Budget, Open)> {
+    let state = state(scope);
+    let taken = state.buffers.clone().zip(state.compression.open.remove(&id));
+    if taken.is_none() {
+        throw_type_error(scope, "The compression stream is closed");
+    }
+    taken
+}
+
+fn keep(scope: &mut v8::PinScope, id: u32, open: Open) {
+    state(scope).compression.open.insert(id, open);
+}
+
+/// `ops.compressionOpen(format, decompress)`: a new stream's id, its codec charged to the
+/// budget; a TypeError for a format the Compression Standard does not name.
+pub fn op_compression_open(
+    scope: &mut v8::PinScope,
+    args: v8::FunctionCallbackArguments,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let name = args.get(0).to_rust_string_lossy(scope);
+    let decompress = args.get(1).is_true();
+    let what = if decompress { "DecompressionStream" } else { "CompressionStream" };
+    let Some(format) = Format::parse(&name) else {
+        return throw_type_error(scope, &format!("{what}: unsupported compression format '{name}'"));
+    };
+    let state = state(scope);
+    let mut open = Open { stream: Stream::new(format, decompress), charged: 0 };
+    if !state.buffers.as_ref().is_some_and(|budget| recharge(budget, &mut open)) {
+        return throw_range_error(
+            scope,
+            &format!("{what}: a new stream would exceed this worker's memory limit"),
+        );
+    }
+    let streams = &mut state.compression;
+    loop {
+        streams.next = streams.next.wrapping_add(1).max(1);
+        if !streams.open.contains_key(&streams.next) {
+            break;
+        }
+    }
+    let id = streams.next;
+    streams.open.insert(id, open);
+    rv.set(v8::Integer::new_from_unsigned(scope, id).into());
+}
+
+/// A chunk as the WebIDL BufferSource the standard asks for: an ArrayBuffer or a view of one,
+/// neither shared nor resizable.
+enum Source<'s> {
+    View(v8::Local<'s, v8::ArrayBufferView>),
+    Buffer(v8::Local<'s, v8::ArrayBuffer>),
+}
+
+fn buffer_source<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    value: v8::Local<'s, v8::Value>,
+) -> Option<Source<'s>> {
+    let plain = |store: v8::SharedRef<v8::BackingStore>| {
+        !store.is_shared() && !store.is_resizable_by_user_javascript()
+    };
+    if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
+        // A view without a buffer of its own yet is a small, plain one; asking for its buffer
+        // would allocate one.
+        if view.has_buffer() && !view.buffer(scope).is_some_and(|b| plain(b.get_backing_store())) {
+            return None;
+        }
+        return Some(Source::View(view));
+    }
+    let buffer = v8::Local::<v8::ArrayBuffer>::try_from(value).ok()?;
+    plain(buffer.get_backing_store()).then_some(Source::Buffer(buffer))
+}
+
+impl Source<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Source::View(view) => view.byte_length(),
+            Source::Buffer(buffer) => buffer.byte_length(),
+        }
+    }
+
+    /// Copies the bytes into `dest`, which is `len()` long.
+    fn copy_to(&self, dest: &mut [u8]) {
+        match self {
+            Source::View(view) => {
+                view.copy_contents(dest);
+            }
+            Source::Buffer(buffer) => {
+                if let Some(data) = buffer.data() {
+                    // SAFETY: a live, non-shared ArrayBuffer holds `byte_length() == dest.len()`
+                    // initialised bytes at `data`; no JS runs during the copy, so nothing
+                    // detaches or resizes it, and `dest` is Rust memory that cannot alias it.
+                    let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, dest.len()) };
+                    dest.copy_from_slice(bytes);
+                }
+            }
+        }
+    }
+}
+
+/// `ops.compressionWrite(id, chunk)`: copies a chunk into stream `id`'s input, charged to the
+/// budget until consumed. Any failure throws and closes the stream.
+pub fn op_compression_write<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    _rv: v8::ReturnValue<v8::Value>,
+) {
+    let id = args.get(0).uint32_value(scope).unwrap_or(0);
+    let source = buffer_source(scope, args.get(1));
+    let Some((budget, mut open)) = take(scope, id) else { return };
+    let what = open.stream.what();
+    let Some(source) = source else {
+        budget.release(open.charged);
+        return throw_type_error(
+            scope,
+            &format!(
+                "{what}: a chunk must be an ArrayBuffer or ArrayBufferView (neither shared nor resizable)"
+            ),
+        );
+    };
+    let len = source.len();
+    if !budget.reserve(len) {
+        budget.release(open.charged);
+        return throw_range_error(
+            scope,
+            &format!("{what}: the chunk would exceed this worker's memory limit"),
+        );
+    }
+    open.charged += len;
+    match open.stream.extend(len) {
+        Ok(dest) => source.copy_to(dest),
+        Err(failure) => {
+            budget.release(open.charged);
+            return throw_type_error(scope, &open.stream.message(&failure));
+        }
+    }
+    // Only shrinks: the input buffer grew by at most `len`.
+    recharge(&budget, &mut open);
+    keep(scope, id, open);
+}
+
+/// `ops.compressionPull(id, finish)`: one step of stream `id`. Returns a Uint8Array of output,
+/// null when the step made progress but no output, or undefined when nothing is left to do
+/// until the next chunk; with `finish` (the writable side closed), undefined means the stream
+/// is complete and closed. A corrupt, truncated or overlong compressed stream throws a
+/// TypeError; any failure closes the stream.
+pub fn op_compression_pull(
+    scope: &mut v8::PinScope,
+    args: v8::FunctionCallbackArguments,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let id = args.get(0).uint32_value(scope).unwrap_or(0);
+    let finish = args.get(1).is_true();
+    let Some((budget, mut open)) = take(scope, id) else { return };
+    let step = open.stream.step(finish);
+    recharge(&budget, &mut open);
+    let out = match step {
+        Ok(Some(out)) => out,
+        Ok(None) if finish => return budget.release(open.charged),
+        Ok(None) => return keep(scope, id, open),
+        Err(failure) => {
+            budget.release(open.charged);
+            return throw_type_error(scope, &open.stream.message(&failure));
+        }
+    };
+    if out.is_empty() {
+        keep(scope, id, open);
+        return rv.set_null();
+    }
+    let Some(buffer) = new_buffer(scope, out.len()) else {
+        return budget.release(open.charged);
+    };
+    contents_mut(buffer).copy_from_slice(&out);
+    keep(scope, id, open);
+    if let Some(array) = v8::Uint8Array::new(scope, buffer, 0, out.len()) {
+        rv.set(array.into());
+    }
+}
+
+/// `ops.compressionClose(id)`: forgets stream `id` (cancelled, aborted or failed), if open.
+pub fn op_compression_close(
+    scope: &mut v8::PinScope,
+    args: v8::FunctionCallbackArguments,
+    _rv: v8::ReturnValue<v8::Value>,
+) {
+    let id = args.get(0).uint32_value(scope).unwrap_or(0);
+    let state = state(scope);
+    if let Some(open) = state.compression.open.remove(&id)
+        && let Some(budget) = &state.buffers
+    {
+        budget.release(open.charged);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    use super::*;
+
+    thread_local! {
+        /// Bytes this thread allocated and has not freed.
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn count(delta: isize) {
+        let _ = LIVE.try_with(|live| live.set(live.get() + delta));
+    }
+
+    /// The system allocator, counting per thread, so a test can see what a codec really holds.
+    struct Counting;
+
+    // SAFETY: every call is passed to the system allocator unchanged; counting only reads the
+    // layout and touches a const-initialised thread local, which never allocates.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            count(layout.size() as isize);
+            // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which is System's.
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            count(layout.size() as isize);
+            // SAFETY: as for `alloc`.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            count(-(layout.size() as isize));
+            // SAFETY: `ptr` came from this allocator, which is System underneath, with `layout`.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static COUNTING: Counting = Counting;
+
+    const FORMATS: [Format; 3] = [Format::Gzip, Format::Deflate, Format::DeflateRaw];
+
+    /// Writes `input` in `chunk`-sized pieces, then finishes; every step's output, in order.
+    fn run(stream: &mut Stream, input: &[u8], chunk: usize) -> Result<Vec<Vec<u8>>, Failure> {
+        let mut pieces = Vec::new();
+        for part in input.chunks(chunk.max(1)) {
+            stream.extend(part.len())?.copy_from_slice(part);
+            while let Some(out) = stream.step(false)? {
+                pieces.push(out);
+            }
+        }
+        while let Some(out) = stream.step(true)? {
+            pieces.push(out);
+        }
+        Ok(pieces)
+    }
+
+    fn text(len: usize) -> Vec<u8> {
+        let words = ["stream ", "gzip ", "deflate ", "worker ", "isolate ", "budget "];
+        let mut out = Vec::with_capacity(len + 16);
+        let mut seed = 12345u32;
+        while out.len() < len {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            out.extend_from_slice(words[(seed >> 16) as usize % words.len()].as_bytes());
+            out.extend_from_slice(&seed.to_le_bytes()[..(seed as usize % 3)]);
+        }
+        out.truncate(len);
+        out
+    }
+
+    fn compress(format: Format, input: &[u8]) -> Vec<u8> {
+        run(&mut Stream::new(format, false), input, input.len()).unwrap().concat()
+    }
+
+    #[test]
+    fn every_format_round_trips_in_any_chunking() {
+        let input = text(300_000);
+        for format in FORMATS {
+            for chunk in [1usize << 20, 4096, 7] {
+                let packed = run(&mut Stream::new(format, false), &input, chunk).unwrap().concat();
+                assert!(packed.len() < input.len() / 2, "{format:?}");
+                let back = run(&mut Stream::new(format, true), &packed, chunk).unwrap().concat();
+                assert!(back == input, "{format:?} in chunks of {chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_step_is_bounded_in_and_out() {
+        // A bomb: 64 MiB of zeros is about 64 KiB of deflate.
+        let bomb = compress(Format::Gzip, &vec![0u8; 64 << 20]);
+        let mut stream = Stream::new(Format::Gzip, true);
+        stream.extend(bomb.len()).unwrap().copy_from_slice(&bomb);
+        let (mut steps, mut total) = (0, 0);
+        while let Some(out) = stream.step(false).unwrap() {
+            assert!(out.len() <= OUT_STEP);
+            total += out.len();
+            steps += 1;
+        }
+        assert_eq!(total, 64 << 20);
+        assert!(steps >= (64 << 20) / OUT_STEP);
+        // Compression consumes at most IN_STEP a step.
+        let mut stream = Stream::new(Format::Deflate, false);
+        stream.extend(1 << 20).unwrap().fill(7);
+        let before = stream.input.len();
+        stream.step(false).unwrap();
+        assert!(before - (stream.input.len() - stream.at) <= IN_STEP);
+    }
+
+    #[test]
+    fn corrupt_trailing_and_truncated_data_fail() {
+        for format in FORMATS {
+            let packed = compress(format, b"hello hello hello");
+            let mut corrupt = packed.clone();
+            corrupt[0] ^= 0xff;
+            let failure = run(&mut Stream::new(format, true), &corrupt, 4096).unwrap_err();
+            assert!(matches!(failure, Failure::Corrupt(_) | Failure::Truncated), "{format:?}: {failure:?}");
+            let mut trailing = packed.clone();
+            trailing.push(0);
+            assert_eq!(run(&mut Stream::new(format, true), &trailing, 4096).unwrap_err(), Failure::Trailing);
+            // Trailing bytes in a later chunk fail too; an empty one after the end does not.
+            assert_eq!(
+                run(&mut Stream::new(format, true), &trailing, packed.len()).unwrap_err(),
+                Failure::Trailing
+            );
+            let mut stream = Stream::new(format, true);
+            assert!(run(&mut stream, &packed, 4096).is_ok());
+            assert!(stream.extend(0).is_ok());
+            let truncated = &packed[..packed.len() - 1];
+            assert_eq!(run(&mut Stream::new(format, true), truncated, 4096).unwrap_err(), Failure::Truncated);
+            assert_eq!(run(&mut Stream::new(format, true), b"", 1).unwrap_err(), Failure::Truncated);
+        }
+    }
+
+    #[test]
+    fn the_charge_covers_what_a_codec_allocates() {
+        let input = text(200_000);
+        for decompress in [false, true] {
+            for format in FORMATS {
+                let before = LIVE.with(Cell::get);
+                let mut stream = Stream::new(format, decompress);
+                let holds = stream.holds();
+                let codec = (LIVE.with(Cell::get) - before) as usize;
+                assert!(
+                    codec <= holds && holds < codec + codec / 4,
+                    "{format:?} {decompress}: {codec} vs {holds}"
+                );
+                if !decompress {
+                    // Working does not make it grow.
+                    stream.extend(input.len()).unwrap().copy_from_slice(&input);
+                    while stream.step(false).unwrap().is_some() {}
+                    assert!((LIVE.with(Cell::get) - before) as usize <= holds + stream.input.capacity());
+                }
+                drop(stream);
+                assert_eq!(LIVE.with(Cell::get), before);
+            }
+        }
+    }
+}
