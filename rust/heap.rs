@@ -79,6 +79,11 @@ impl BufferBudget {
     }
 
     /// Bytes left in the budget.
+    /// The whole budget: what no amount of freeing could make room beyond.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
     pub fn room(&self) -> usize {
         self.limit.saturating_sub(self.used.load(Ordering::SeqCst))
     }

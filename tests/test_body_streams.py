@@ -271,3 +271,84 @@ def test_async_for_over_a_streamed_response():
     streamed, whole = asyncio.run(asyncio.wait_for(main(), 60))
     assert streamed == [b"chunk0;", b"chunk1;", b"chunk2;"]
     assert whole == [b"chunk0;"]
+
+
+CONSUMER = """export default {
+  async fetch(request) {
+    const sizes = []
+    for await (const chunk of request.body) sizes.push(chunk.length)
+    return Response.json(sizes)
+  },
+}"""
+
+
+@pytest.fixture
+def consumer(loader):
+    with loader.load(main_module="c.js", modules={"c.js": CONSUMER}) as w:
+        yield w.get_entrypoint()
+
+
+def test_a_python_iterator_is_a_streamed_request_body(consumer):
+    def chunks():
+        yield b"ab"
+        yield "cé"  # str chunks are UTF-8
+        yield b""  # skipped: a byte stream has no empty chunks
+        yield bytearray(b"xyz")
+        yield memoryview(b"12345")[1:3]
+
+    r = consumer.fetch(wb.Request("https://app.test/", method="POST", body=chunks()))
+    assert r.json() == [2, 3, 3, 2]
+
+
+def test_the_worker_pulls_a_python_iterator_only_as_it_reads(loader):
+    pulled = []
+
+    def chunks():
+        for i in range(100):
+            pulled.append(i)
+            yield b"x"
+
+    src = """export default { async fetch(request) {
+      const reader = request.body.getReader()
+      await reader.read(); await reader.read()
+      return new Response('read two')
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}) as w:
+        assert w.get_entrypoint().fetch(wb.Request("https://app.test/", method="POST", body=chunks())).text() == "read two"
+    assert len(pulled) <= 3
+
+
+def test_a_request_body_iterator_is_sent_once(consumer):
+    request = wb.Request("https://app.test/", method="POST", body=iter([b"1", b"2"]))
+    assert request.body is None
+    assert consumer.fetch(request).json() == [1, 1]
+    with pytest.raises(ValueError, match="already sent"):
+        consumer.fetch(request)
+
+
+def test_a_failing_iterator_or_a_bad_chunk_fails_the_workers_read(consumer):
+    def broken():
+        yield b"ok"
+        raise ValueError("iterator broke")
+
+    with pytest.raises(wb.JSError, match="ValueError: iterator broke"):
+        consumer.fetch(wb.Request("https://app.test/", method="POST", body=broken()))
+    with pytest.raises(wb.JSError, match="must be bytes or str"):
+        consumer.fetch(wb.Request("https://app.test/", method="POST", body=iter([1, 2])))
+    with pytest.raises(TypeError, match="iterator"):
+        wb.Request("https://app.test/", method="POST", body=42)
+
+
+def test_an_async_iterator_is_a_streamed_request_body():
+    async def chunks():
+        for i in range(3):
+            await asyncio.sleep(0.005)
+            yield f"part{i}"
+
+    async def main():
+        async with wb.AsyncLoader() as loader:
+            w = await loader.load(main_module="c.js", modules={"c.js": CONSUMER})
+            r = await w.get_entrypoint().fetch(wb.Request("https://app.test/", method="POST", body=chunks()))
+            return r.json()
+
+    assert asyncio.run(asyncio.wait_for(main(), 60)) == [5, 5, 5]

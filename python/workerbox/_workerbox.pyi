@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Iterable, Literal, Mapping, Optional, Sequence, Type, Union
+from typing import Any, AsyncIterable, Awaitable, Callable, Iterable, Literal, Mapping, Optional, Sequence, Type, Union
 
 from typing_extensions import Self, TypedDict
 
@@ -187,7 +187,12 @@ class RpcTarget:
     """
 
 class Request:
-    """An HTTP request for a worker's fetch handler: ``ep.fetch(Request(url, ...))``."""
+    """An HTTP request for a worker's fetch handler: ``ep.fetch(Request(url, ...))``.
+
+    ``body`` is whole (str, bytes-like) or streamed: an iterator or async iterator of str or
+    bytes-like chunks, which the worker's ``request.body`` pulls as it reads (``None`` ends it;
+    empty chunks are skipped). Such a request can be sent once. The iterator runs on a host
+    thread (an async one on the loop it was made on), so a slow one delays only its worker."""
 
     url: str
     method: str
@@ -197,12 +202,22 @@ class Request:
         *,
         method: str = "GET",
         headers: Optional[Union[Mapping[str, str], Iterable[tuple[str, str]]]] = None,
-        body: Optional[Union[str, bytes, bytearray, memoryview]] = None,
+        body: Optional[
+            Union[
+                str,
+                bytes,
+                bytearray,
+                memoryview,
+                Iterable[Union[str, bytes, bytearray, memoryview]],
+                AsyncIterable[Union[str, bytes, bytearray, memoryview]],
+            ]
+        ] = None,
     ) -> None: ...
     @property
     def headers(self) -> list[tuple[str, str]]: ...
     @property
-    def body(self) -> Optional[bytes]: ...
+    def body(self) -> Optional[bytes]:
+        """The whole body; None without one, or for a streamed one."""
 
 class Response:
     """An HTTP response, as returned by ``ep.fetch()``."""

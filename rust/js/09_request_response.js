@@ -511,13 +511,52 @@
     return PromiseResolve(null);
   }
 
+  // A request body the host streams: every pull calls `next`, a host function answering the next
+  // chunk (bytes or a string) or null at the end. An empty chunk asks again: a byte stream takes
+  // no empty chunk, and a pull that enqueues nothing is not repeated.
+  function streamFromHost(next) {
+    const pull = (controller) => {
+      const pulled = SafePromiseWithResolvers();
+      const ask = () => {
+        try {
+          // A host function answers with a promise of the runtime's own.
+          SafePromiseThen(next(), take, pulled.reject);
+        } catch (error) {
+          pulled.reject(error);
+        }
+      };
+      const take = (chunk) => {
+        let bytes;
+        try {
+          if (chunk === null || chunk === undefined) {
+            controller.close();
+            return pulled.resolve(undefined);
+          }
+          if (typeof chunk === "string") bytes = ops.utf8Encode(chunk);
+          else if (ArrayBufferIsView(chunk) || isArrayBuffer(chunk)) bytes = copyBytes(toBytes(chunk, "body chunk"));
+          else throw new TypeError("A request body's chunks must be bytes or str");
+          if (TypedArrayPrototypeGetLength(bytes) === 0) return ask();
+          controller.enqueue(bytes);
+          pulled.resolve(undefined);
+        } catch (error) {
+          pulled.reject(error);
+        }
+      };
+      ask();
+      return pulled.promise;
+    };
+    return hooks.streams.readableFromPull(pull, undefined, { __proto__: null, bytes: true });
+  }
+
   function hostBodyDone(id) {
     return hostBodies.get(id)?.done.promise ?? PromiseResolve(undefined);
   }
 
   mixBody(Request);
   mixBody(Response);
-  hooks.http = { requestToWire, responseFromWire, responseToWire, isResponse, readHostBody, cancelHostBody, hostBodyDone };
+  hooks.http = {
+    requestToWire, responseFromWire, responseToWire, isResponse, readHostBody, cancelHostBody, hostBodyDone, streamFromHost,
+  };
   exposeClass(Request);
   exposeClass(Response);
 });

@@ -52,14 +52,12 @@
   // The response is read through its internal state (responseToWire), so a tenant's getters
   // cannot feed the host something other than what the Response holds.
   async function serveFetch(receiver, wire, extra, streamed) {
-    const { responseToWire, isResponse } = hooks.http;
+    const { responseToWire, isResponse, streamFromHost } = hooks.http;
     const Request = hooks.global("Request");
-    const request = new Request(wire.url, {
-      __proto__: null,
-      method: wire.method,
-      headers: wire.headers,
-      body: wire.body === null || wire.method === "GET" || wire.method === "HEAD" ? null : wire.body,
-    });
+    // A body given in Python as an iterator arrives as a host function for its chunks.
+    let body = wire.body === null || wire.method === "GET" || wire.method === "HEAD" ? null : wire.body;
+    if (typeof body === "function") body = streamFromHost(body);
+    const request = new Request(wire.url, { __proto__: null, method: wire.method, headers: wire.headers, body });
     const args = [request];
     for (let i = 0; i < extra.length; i++) SafeArrayPush(args, extra[i]);
     const response = await ReflectApply(receiver.fetch, receiver, args);

@@ -105,6 +105,16 @@ pub fn op_structured_clone<'s>(
         return;
     }
     let bytes = serializer.release();
+    // The copy's buffers come to no more than the serialized bytes: room for those is made (or
+    // refused, catchably) now, as the deserializer cannot be stopped halfway.
+    if !super::has_room(scope, bytes.len()) {
+        let message = format!(
+            "structuredClone: a copy of {} bytes would exceed this worker's memory limit",
+            bytes.len()
+        );
+        super::throw_range_error(scope, &message);
+        return;
+    }
     let deserializer = v8::ValueDeserializer::new(scope, Box::new(Deserializer(shared)), &bytes);
     if deserializer.read_header(context) != Some(true) {
         return;

@@ -302,8 +302,7 @@ pub fn new_buffer<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     len: usize,
 ) -> Option<v8::Local<'s, v8::ArrayBuffer>> {
-    let room = state(scope).buffers.as_ref().map_or(0, |b| b.room());
-    if len > room {
+    if !has_room(scope, len) {
         throw_range_error(
             scope,
             &format!("Array buffer allocation failed: {len} bytes would exceed this worker's memory limit"),
@@ -311,6 +310,22 @@ pub fn new_buffer<'s>(
         return None;
     }
     Some(v8::ArrayBuffer::new(scope, len))
+}
+
+/// Whether the worker's off-heap budget has room for `len` more bytes. Buffers the sandbox has
+/// dropped hold their share until a GC frees them, so a refusal first collects garbage and looks
+/// again, as V8 does before it gives up on an ArrayBuffer of its own.
+pub fn has_room(scope: &mut v8::PinScope<'_, '_>, len: usize) -> bool {
+    let room = |scope: &mut v8::PinScope<'_, '_>| state(scope).buffers.as_ref().map_or(0, |b| b.room());
+    if len <= room(scope) {
+        return true;
+    }
+    // More than the whole budget never fits: no collection for it.
+    if state(scope).buffers.as_ref().is_none_or(|b| len > b.limit()) {
+        return false;
+    }
+    scope.low_memory_notification();
+    len <= room(scope)
 }
 
 /// An ArrayBuffer holding a copy of `bytes`, drawn from the worker's off-heap budget like
@@ -321,8 +336,7 @@ pub fn buffer_from<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     bytes: &[u8],
 ) -> Option<v8::Local<'s, v8::ArrayBuffer>> {
-    let room = state(scope).buffers.as_ref().map_or(0, |b| b.room());
-    if bytes.len() > room {
+    if !has_room(scope, bytes.len()) {
         return None;
     }
     let buffer = v8::ArrayBuffer::new(scope, bytes.len());

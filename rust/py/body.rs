@@ -191,3 +191,58 @@ impl PyBodyIter {
         }
     }
 }
+
+/// A request body given as an iterator or async iterator: the worker sees a `ReadableStream`
+/// whose every pull calls this object as a host function, getting the next chunk (bytes or str)
+/// or None at the end. It runs on a host thread (or, async, on the loop it was registered from),
+/// like any binding, so a slow iterator delays only the worker that reads it.
+#[pyclass(module = "workerbox", frozen)]
+pub struct RequestChunks {
+    iterator: Py<PyAny>,
+    is_async: bool,
+}
+
+impl RequestChunks {
+    /// The chunk source for `body`, if it is an iterable other than str and bytes-like (which are
+    /// whole bodies), or an async iterable.
+    pub fn from_body(body: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+        if body.hasattr("__aiter__")? {
+            let iterator = body.call_method0("__aiter__")?.unbind();
+            return Ok(Some(RequestChunks { iterator, is_async: true }));
+        }
+        match body.try_iter() {
+            Ok(iterator) => {
+                Ok(Some(RequestChunks { iterator: iterator.into_any().unbind(), is_async: false }))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+#[pymethods]
+impl RequestChunks {
+    fn __call__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let iterator = self.iterator.bind(py);
+        if self.is_async {
+            // A coroutine, which the host awaits on the iterator's loop (`anext` alone returns
+            // an awaitable that is not one).
+            return Ok(next_chunk_coroutine(py)?.call1((iterator,))?.unbind());
+        }
+        match iterator.call_method0("__next__") {
+            Ok(chunk) => Ok(chunk.unbind()),
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyStopIteration>(py) => Ok(py.None()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// `async def next_chunk(it): return await anext(it, None)`, compiled once.
+fn next_chunk_coroutine(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static NEXT: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    NEXT.get_or_try_init(py, || {
+        let code = c"async def next_chunk(it):\n    return await anext(it, None)\n";
+        let module = PyModule::from_code(py, code, c"<workerbox request body>", c"workerbox_request_body")?;
+        Ok(module.getattr("next_chunk")?.unbind())
+    })
+    .map(|f| f.bind(py))
+}

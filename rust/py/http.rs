@@ -8,8 +8,8 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 
 use std::sync::{Arc, Mutex};
 
-use super::body::{PyBodyIter, StreamedBody};
-use super::convert::binary_bytes;
+use super::body::{PyBodyIter, RequestChunks, StreamedBody};
+use super::convert::{Registrar, binary_bytes, to_value};
 use crate::value::Value;
 
 /// Header pairs from a dict, or an iterable of (name, value) pairs.
@@ -27,6 +27,11 @@ fn headers_arg(headers: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, Stri
         out.push((name, value));
     }
     Ok(out)
+}
+
+/// A body given whole: str or bytes-like (both iterable, but not chunk sources).
+fn is_whole_body(body: &Bound<'_, PyAny>) -> bool {
+    body.is_none() || body.cast::<PyString>().is_ok() || binary_bytes(body).is_ok_and(|b| b.is_some())
 }
 
 fn body_arg(body: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
@@ -55,6 +60,9 @@ pub struct PyRequest {
     method: String,
     headers: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    /// A body given as an iterator, handed to the worker as a stream once (then None).
+    chunks: Mutex<Option<Py<RequestChunks>>>,
+    chunked: bool,
 }
 
 #[pymethods]
@@ -62,6 +70,7 @@ impl PyRequest {
     #[new]
     #[pyo3(signature = (url, *, method="GET", headers=None, body=None))]
     fn new(
+        py: Python<'_>,
         url: String,
         method: &str,
         headers: Option<&Bound<'_, PyAny>>,
@@ -70,11 +79,23 @@ impl PyRequest {
         if url::Url::parse(&url).is_err() {
             return Err(PyValueError::new_err(format!("Request url must be an absolute URL, not {url:?}")));
         }
+        let chunks = match body.filter(|b| !is_whole_body(b)) {
+            Some(b) => Some(RequestChunks::from_body(b)?.ok_or_else(|| {
+                PyTypeError::new_err(
+                    "body must be str, bytes, an iterator of them, an async iterator, or None",
+                )
+            })?),
+            None => None,
+        };
+        let body = if chunks.is_some() { None } else { body_arg(body)? };
+        let chunks = chunks.map(|c| Py::new(py, c)).transpose()?;
         Ok(PyRequest {
             url,
             method: method.to_ascii_uppercase(),
             headers: headers_arg(headers)?,
-            body: body_arg(body)?,
+            body,
+            chunked: chunks.is_some(),
+            chunks: Mutex::new(chunks),
         })
     }
 
@@ -84,6 +105,7 @@ impl PyRequest {
         self.headers.clone()
     }
 
+    /// The body's bytes; None without a body, or for one given as an iterator.
     #[getter]
     fn body<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
         self.body.as_deref().map(|b| PyBytes::new(py, b))
@@ -115,8 +137,14 @@ impl PyRequest {
         let Value::Object(fields) = wire else {
             return Err(PyTypeError::new_err("fetch() sent a malformed request"));
         };
-        let mut request =
-            PyRequest { url: String::new(), method: "GET".into(), headers: Vec::new(), body: None };
+        let mut request = PyRequest {
+            url: String::new(),
+            method: "GET".into(),
+            headers: Vec::new(),
+            body: None,
+            chunks: Mutex::new(None),
+            chunked: false,
+        };
         for (k, v) in fields {
             match (k.as_str(), v) {
                 ("url", Value::String(s)) => request.url = s,
@@ -129,13 +157,24 @@ impl PyRequest {
         Ok(request)
     }
 
-    pub fn to_wire(&self) -> Value {
-        Value::Object(vec![
+    /// The wire form a fetch handler is called with; a body given as an iterator becomes a host
+    /// function registered through `registrar` (usable once: the iterator is consumed).
+    pub fn to_wire(&self, py: Python<'_>, registrar: &mut Registrar<'_>) -> PyResult<Value> {
+        let body = match self.chunks.lock().unwrap().take() {
+            Some(chunks) => to_value(chunks.bind(py).as_any(), Some(registrar))?,
+            None if self.chunked => {
+                return Err(PyValueError::new_err(
+                    "this Request's body iterator was already sent; make a new Request",
+                ));
+            }
+            None => self.body.clone().map_or(Value::Null, Value::Bytes),
+        };
+        Ok(Value::Object(vec![
             ("url".into(), Value::String(self.url.clone())),
             ("method".into(), Value::String(self.method.clone())),
             ("headers".into(), headers_value(&self.headers)),
-            ("body".into(), self.body.clone().map_or(Value::Null, Value::Bytes)),
-        ])
+            ("body".into(), body),
+        ]))
     }
 }
 

@@ -263,16 +263,14 @@ impl PyMethod {
 
     /// Arguments may carry host objects (callbacks, RpcTargets); they belong to this worker.
     fn convert_args(&self, handle: &WorkerHandle, args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
-        if self.is_fetch() {
-            let request = match args.len() {
-                1 => args.get_item(0)?.cast::<PyRequest>().ok().map(|r| r.get().to_wire()),
-                _ => None,
-            };
-            return request.map(|r| vec![r]).ok_or_else(|| {
-                pyo3::exceptions::PyTypeError::new_err("fetch() takes one workerbox.Request")
-            });
-        }
         let mut registrar = Registrar { host: &self.host, worker: Some(handle.id()), ids: Vec::new() };
+        if self.is_fetch() {
+            let first = args.get_item(0).ok().filter(|_| args.len() == 1);
+            let request = first.as_ref().and_then(|a| a.cast::<PyRequest>().ok()).ok_or_else(|| {
+                pyo3::exceptions::PyTypeError::new_err("fetch() takes one workerbox.Request")
+            })?;
+            return Ok(vec![request.get().to_wire(args.py(), &mut registrar)?]);
+        }
         args.iter().map(|a| to_value(&a, Some(&mut registrar))).collect()
     }
 

@@ -184,3 +184,44 @@ def test_a_gibibyte_streams_through_a_worker_capped_at_64_mib(loader):
             peak = max(peak, rss_mib())
     assert total == 1 << 30
     assert peak - before < 100
+
+
+def test_an_endless_python_request_body_read_whole_hits_the_memory_limit(loader, check_alive):
+    def endless():
+        chunk = b"x" * (1 << 20)
+        while True:
+            yield chunk
+
+    src = "export default { async fetch(request) { return new Response(String((await request.text()).length)) } }"
+    w = hostile(loader, src, limits=wb.Limits(memory_mb=32, cpu_ms=20_000))
+    try:
+        with pytest.raises(wb.MemoryLimitExceeded):
+            w.get_entrypoint().fetch(wb.Request("https://app.test/", method="POST", body=endless()))
+    finally:
+        w.close()
+
+
+def test_a_slow_python_request_body_is_bounded_by_the_wall_limit(loader, check_alive):
+    import time
+
+    def slow():
+        while True:
+            time.sleep(0.05)
+            yield b"."
+
+    src = "export default { async fetch(request) { await request.text(); return new Response('done') } }"
+    with hostile(loader, src, limits=wb.Limits(wall_ms=300)) as w:
+        with pytest.raises(wb.WallTimeExceeded):
+            w.get_entrypoint().fetch(wb.Request("https://app.test/", method="POST", body=slow()))
+
+
+def test_a_gibibyte_python_request_body_streams_through_a_worker_capped_at_64_mib(loader):
+    chunk = b"y" * (1 << 20)
+    src = """export default { async fetch(request) {
+      let total = 0
+      for await (const c of request.body) total += c.length
+      return new Response(String(total))
+    } }"""
+    with hostile(loader, src, limits=wb.Limits(memory_mb=64)) as w:
+        r = w.get_entrypoint().fetch(wb.Request("https://app.test/", method="POST", body=(chunk for _ in range(1024))))
+    assert r.text() == str(1 << 30)

@@ -330,6 +330,20 @@ def test_buffers_made_for_the_sandbox_are_charged(loader, make):
     assert name in ("RangeError", "Error") and kept <= 4  # 4 x 16 MiB fill the 64 MiB budget
 
 
+@pytest.mark.parametrize("make", sorted(BUFFER_MAKERS))
+def test_buffers_the_sandbox_dropped_do_not_refuse_new_ones(loader, make):
+    # The same makers, each result dropped at once: garbage holds the budget only until a GC,
+    # which a refusal runs first, so 64 x 16 MiB pass through a 64 MiB budget.
+    src = f"""export default {{ async f() {{
+      const big = 'x'.repeat(16 << 20)
+      let total = 0
+      for (let i = 0; i < 64; i++) total += ({BUFFER_MAKERS[make]}).byteLength
+      return total
+    }} }}"""
+    with loader.load(main_module="h.js", modules={"h.js": src}, limits=wb.Limits(memory_mb=64, cpu_ms=60_000)) as w:
+        assert w.get_entrypoint().f() == 64 * (16 << 20)
+
+
 def test_a_refused_encode_is_a_catchable_range_error_and_the_worker_goes_on(loader):
     src = """export default {
       f() {
