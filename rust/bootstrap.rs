@@ -141,6 +141,11 @@ const FILES: &[(&str, &str, Install)] = &[
         include_str!("js/17_compression.js"),
         Lazy { globals: &["CompressionStream", "DecompressionStream"], hooks: &[] },
     ),
+    (
+        "18_messaging.js",
+        include_str!("js/18_messaging.js"),
+        Lazy { globals: &["MessageEvent", "MessagePort", "MessageChannel"], hooks: &[] },
+    ),
 ];
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.

@@ -36,6 +36,7 @@ GLOBALS = [
     "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream",
     "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy",
     "TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream",
+    "MessageChannel", "MessagePort", "MessageEvent",
 ]  # fmt: skip
 
 

@@ -438,9 +438,17 @@
 
   // For Request (09_request_response.js) and streams (14_streams.js), without the
   // tenant-replaceable statics and getters.
+  // The runtime firing an event it made (a MessagePort's message): trusted, and dispatched
+  // without the tenant-replaceable dispatchEvent.
+  function dispatchTrusted(target, event) {
+    listenersOf(target);
+    stateOf(event).trusted = true;
+    return dispatch(target, event);
+  }
+
   hooks.events = {
     isAbortSignal, anySignal, newSignal: () => new AbortSignal(internal), signalAbort, addAbortAlgorithm,
-    removeAbortAlgorithm, signalState,
+    removeAbortAlgorithm, signalState, dispatchTrusted, defineEventHandler,
   };
   exposeClass(Event);
   exposeClass(CustomEvent);

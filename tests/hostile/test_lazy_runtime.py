@@ -24,6 +24,7 @@ LAZY_GLOBALS = {
     "TransformStreamDefaultController": "function", "ByteLengthQueuingStrategy": "function",
     "CountQueuingStrategy": "function", "TextEncoderStream": "function", "TextDecoderStream": "function",
     "CompressionStream": "function", "DecompressionStream": "function",
+    "MessageChannel": "function", "MessagePort": "function", "MessageEvent": "function",
 }
 
 
