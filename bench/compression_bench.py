@@ -1,5 +1,5 @@
 """CompressionStream/DecompressionStream throughput in a worker against Python's zlib, on 10 MiB
-of JSON lines (made here, deterministic); prints markdown. Not part of bench/run.py.
+of JSON lines (made here, deterministic); prints markdown (a side table of bench/run.py).
 
     .venv/bin/python bench/compression_bench.py [--repeats N]
 

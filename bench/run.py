@@ -111,7 +111,7 @@ def main() -> None:
     args = ap.parse_args()
     iterations = 5 if args.smoke else args.iterations
     density = [50] if args.smoke else [1000, 10000]
-    bar = Progress(1 + len(all_setups()) + 3)
+    bar = Progress(1 + len(all_setups()) + 5)
     ours, raw = workerbox_rows(bar, iterations, density)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
@@ -148,6 +148,8 @@ def main() -> None:
     body += "\n\n## Outbound overhead\n\n" + side_table(bar, "outbound_bench.py", "--fetches", "20" if args.smoke else "200")
     body += "\n\n## Scheduling: neighbours of CPU hogs (2 threads)\n\n" + side_table(
         bar, "scheduling_bench.py", "--samples", "10" if args.smoke else "200")
+    body += "\n\n## Streamed bodies\n\n" + side_table(bar, "streaming_bench.py", "--mib", "64" if args.smoke else "1024")
+    body += "\n\n## Compression streams\n\n" + side_table(bar, "compression_bench.py", "--repeats", "1" if args.smoke else "5")
     body += migration_line(2000 if args.smoke else 20000)
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")
     drew = chart(rows, results / f"{stamp}.png")
