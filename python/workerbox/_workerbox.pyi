@@ -41,6 +41,11 @@ class HttpOutbound:
     ``Proxy-*`` headers: ``ValueError``). The sandbox's own values for those headers are dropped
     and TRACE, TRACK and CONNECT are refused. ``resolve`` pins names to addresses (like curl's
     ``--resolve``); pinned addresses are still checked.
+
+    A response body longer than 64 KiB is read as the sandbox reads ``response.body`` (its
+    first 64 KiB come with the head), so a download may exceed the worker's ``memory_mb``;
+    ``max_response_bytes`` caps it in all, and ``timeout_s`` the whole exchange. A worker may
+    leave at most 64 such bodies unread (each holds a connection); cancelling one closes it.
     """
 
     def __init__(

@@ -451,11 +451,41 @@
     return ObjectHasOwn(wire, key) && wire[key] !== undefined ? wire[key] : fallback;
   }
 
-  // `body` is a Uint8Array the response may keep, or null; `headers` a list of [name, value].
+  // A fetch() response body still on the wire (HttpOutbound): its first piece, then the rest a
+  // piece at a time as the reader asks (ops.httpBodyRead); cancelling drops the connection.
+  function httpBodyStream(first, id) {
+    let pending = first;
+    const pull = (controller) => {
+      if (pending !== null) {
+        const piece = pending;
+        pending = null;
+        if (TypedArrayPrototypeGetLength(piece) > 0) controller.enqueue(piece);
+        return undefined;
+      }
+      const pulled = SafePromiseWithResolvers();
+      const take = (piece) => {
+        try {
+          if (piece === null) controller.close();
+          else controller.enqueue(piece);
+          pulled.resolve(undefined);
+        } catch (error) {
+          pulled.reject(error);
+        }
+      };
+      SafePromiseThen(ops.httpBodyRead(id), take, pulled.reject);
+      return pulled.promise;
+    };
+    return hooks.streams.readableFromPull(pull, () => ops.httpBodyCancel(id), { __proto__: null, bytes: true });
+  }
+
+  // `body` is a Uint8Array the response may keep, or null; `stream` names the rest of a body
+  // still on the wire; `headers` a list of [name, value].
   // The url drops its fragment, as Response.url does.
   function responseFromWire(wire) {
     const response = new Response(null, { __proto__: null, status: 200, headers: field(wire, "headers", []) });
-    bodies.set(response, newBodyState(field(wire, "body", null)));
+    const body = field(wire, "body", null);
+    const stream = field(wire, "stream", null);
+    bodies.set(response, typeof stream === "number" ? newBodyState(null, httpBodyStream(body, stream)) : newBodyState(body));
     const url = `${field(wire, "url", "")}`;
     const hashAt = StringPrototypeIndexOf(url, "#");
     setResponseFields(response, {

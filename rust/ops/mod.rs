@@ -59,6 +59,8 @@ pub struct OpState {
     pub decoders: encoding::Decoders,
     /// Open CompressionStreams and DecompressionStreams: codecs and their pending input.
     pub compression: compression::Streams,
+    /// Response bodies of `fetch()` through HttpOutbound still being read, by id.
+    pub http_bodies: outbound::OpenBodies,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -82,6 +84,7 @@ impl OpState {
             buffers: None,
             decoders: Default::default(),
             compression: Default::default(),
+            http_bodies: Default::default(),
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,
@@ -177,6 +180,8 @@ ops! {
     "deriveBits" => crypto::op_derive_bits,
     "structuredClone" => clone::op_structured_clone,
     "normalizeMethod" => fetch::op_normalize_method,
+    "httpBodyRead" => outbound::op_body_read,
+    "httpBodyCancel" => outbound::op_body_cancel,
     "multipartParse" => multipart::op_multipart_parse,
     "takeSubrequest" => op_take_subrequest,
     "enqueueMicrotask" => op_enqueue_microtask,

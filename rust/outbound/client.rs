@@ -19,6 +19,10 @@ use crate::value::HostError;
 /// Redirects followed before giving up, as in browsers.
 const MAX_REDIRECTS: usize = 20;
 
+/// A response body up to this size comes with its head; the rest of a longer one is read as the
+/// worker asks for it, in pieces of about this size, so a worker holds no more than it reads.
+pub const BODY_PIECE: usize = 64 << 10;
+
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub allow: Vec<HostPattern>,
@@ -48,14 +52,47 @@ pub struct WireRequest {
     pub redirect: RedirectMode,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WireResponse {
     pub status: u16,
     pub status_text: String,
     pub headers: Vec<(String, String)>,
+    /// The body, or its first piece when `rest` is left.
     pub body: Vec<u8>,
+    pub rest: Option<BodyReader>,
     pub url: String,
     pub redirected: bool,
+}
+
+/// The rest of a response body, still on the wire; `max_response_bytes` bounds it in all.
+#[derive(Debug)]
+pub struct BodyReader {
+    response: reqwest::Response,
+    url: url::Url,
+    read: usize,
+    limit: usize,
+}
+
+impl BodyReader {
+    /// The next piece of at least `BODY_PIECE` bytes (less at the end), or None at the end.
+    pub async fn next(&mut self) -> Result<Option<Vec<u8>>, HostError> {
+        let mut piece = Vec::new();
+        while piece.len() < BODY_PIECE {
+            let Some(chunk) = self.response.chunk().await.map_err(|e| describe(&self.url, &e))? else {
+                break;
+            };
+            self.read += chunk.len();
+            if self.read > self.limit {
+                return Err(too_large(&self.url, self.limit));
+            }
+            piece.extend_from_slice(&chunk);
+        }
+        Ok((!piece.is_empty()).then_some(piece))
+    }
+}
+
+fn too_large(url: &url::Url, limit: usize) -> HostError {
+    type_error(format!("fetch to {url}: the response is larger than max_response_bytes ({limit})"))
 }
 
 pub struct HttpOutbound {
@@ -188,9 +225,10 @@ impl HttpOutbound {
         Err(type_error(format!("fetch to {} followed too many redirects", request.url)))
     }
 
+    /// The head and the body's first piece; a body longer than that keeps its reader.
     async fn read(
         &self,
-        mut response: reqwest::Response,
+        response: reqwest::Response,
         url: url::Url,
         redirected: bool,
     ) -> Result<WireResponse, HostError> {
@@ -200,21 +238,16 @@ impl HttpOutbound {
             .iter()
             .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
             .collect();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| describe(&url, &e))? {
-            if body.len() + chunk.len() > self.config.max_response_bytes {
-                return Err(type_error(format!(
-                    "fetch to {url}: the response is larger than max_response_bytes ({})",
-                    self.config.max_response_bytes
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let mut reader =
+            BodyReader { response, url: url.clone(), read: 0, limit: self.config.max_response_bytes };
+        let body = reader.next().await?.unwrap_or_default();
+        let rest = (body.len() >= BODY_PIECE).then_some(reader);
         Ok(WireResponse {
             status: status.as_u16(),
             status_text: status.canonical_reason().unwrap_or("").to_string(),
             headers,
             body,
+            rest,
             url: url.to_string(),
             redirected,
         })

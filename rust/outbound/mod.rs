@@ -8,5 +8,5 @@ pub mod client;
 pub mod policy;
 pub mod request;
 
-pub use client::{HttpConfig, HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};
+pub use client::{BodyReader, HttpConfig, HttpOutbound, RedirectMode, WireRequest, WireResponse, runtime};
 pub use policy::HostPattern;
