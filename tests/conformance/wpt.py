@@ -105,14 +105,21 @@ if (typeof fetch === "function") {
 """
 
 COLLECTOR = r"""
+// Names and messages may hold lone surrogates (tests of UTF-16 handling), which cannot cross
+// into Python: make them well-formed.
+function __wpt_str(x) {
+  if (x == null) return null;
+  const s = String(x);
+  return s.toWellFormed ? s.toWellFormed() : s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+}
 var __wpt_results = [];
 var __wpt_done;
 var __wpt_finished = new Promise(resolve => { __wpt_done = resolve; });
 add_result_callback(t => {
-  __wpt_results.push({ name: String(t.name), status: t.status, message: t.message == null ? null : String(t.message) });
+  __wpt_results.push({ name: __wpt_str(t.name), status: t.status, message: __wpt_str(t.message) });
 });
 add_completion_callback((tests, harness) => {
-  __wpt_done({ status: harness.status, message: harness.message == null ? null : String(harness.message) });
+  __wpt_done({ status: harness.status, message: __wpt_str(harness.message) });
 });
 """
 
@@ -126,7 +133,7 @@ __WPT_HARNESS__
 __WPT_COLLECTOR__
 __WPT_SCRIPTS__
 } catch (e) {
-  __wpt_load_error = String(e && e.stack || e);
+  __wpt_load_error = __wpt_str(e && e.stack || e);
   try { done(); } catch (_) {}
 }
 module.exports = {
