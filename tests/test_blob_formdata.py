@@ -195,3 +195,14 @@ def test_structured_clone_copies_blobs_and_files_keeping_identity(loader):
         assert w.get_entrypoint().f() == [
             True, "hello", "text/plain", True, "a.txt", 1234, "text/x", "file body", True, "el", 1,
         ]
+
+
+def test_slice_positions_are_clamped_and_rounded_half_to_even(loader):
+    # WebIDL [Clamp] long long: 1.5 -> 2, 2.5 -> 2, -1.5 -> -2, NaN -> 0, ±Infinity -> the ends.
+    src = r"""export default { async f() {
+      const b = new Blob(['0123456789'])
+      const cut = async (...a) => await b.slice(...a).text()
+      return [await cut(1.5), await cut(2.5), await cut(-1.5), await cut(NaN, 3), await cut(-Infinity, Infinity), await cut(0.5, 3.5)]
+    } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}) as w:
+        assert w.get_entrypoint().f() == ["23456789", "23456789", "89", "012", "0123456789", "0123"]

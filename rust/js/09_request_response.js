@@ -451,31 +451,51 @@
     return ObjectHasOwn(wire, key) && wire[key] !== undefined ? wire[key] : fallback;
   }
 
-  // A fetch() response body still on the wire (HttpOutbound): its first piece, then the rest a
-  // piece at a time as the reader asks (ops.httpBodyRead); cancelling drops the connection.
-  function httpBodyStream(first, id) {
-    let pending = first;
+  // A byte stream fed from outside the sandbox: each pull calls `next()`, a promise (of the
+  // runtime's own) of the next chunk, or of null at the end; `bytesOf(chunk)` makes it bytes.
+  // An empty chunk asks again: a byte stream takes none, and a pull that enqueues nothing is not
+  // repeated. `cancel` tells the source the reader stopped.
+  function streamFrom(next, bytesOf, cancel) {
     const pull = (controller) => {
-      if (pending !== null) {
-        const piece = pending;
-        pending = null;
-        if (TypedArrayPrototypeGetLength(piece) > 0) controller.enqueue(piece);
-        return undefined;
-      }
       const pulled = SafePromiseWithResolvers();
-      const take = (piece) => {
+      const ask = () => {
         try {
-          if (piece === null) controller.close();
-          else controller.enqueue(piece);
+          SafePromiseThen(next(), take, pulled.reject);
+        } catch (error) {
+          pulled.reject(error);
+        }
+      };
+      const take = (chunk) => {
+        try {
+          if (chunk === null || chunk === undefined) {
+            controller.close();
+          } else {
+            const bytes = bytesOf(chunk);
+            if (TypedArrayPrototypeGetLength(bytes) === 0) return ask();
+            controller.enqueue(bytes);
+          }
           pulled.resolve(undefined);
         } catch (error) {
           pulled.reject(error);
         }
       };
-      SafePromiseThen(ops.httpBodyRead(id), take, pulled.reject);
+      ask();
       return pulled.promise;
     };
-    return hooks.streams.readableFromPull(pull, () => ops.httpBodyCancel(id), { __proto__: null, bytes: true });
+    return hooks.streams.readableFromPull(pull, cancel, { __proto__: null, bytes: true });
+  }
+
+  // A fetch() response body still on the wire (HttpOutbound): its first piece, then the rest a
+  // piece at a time as the reader asks (ops.httpBodyRead); cancelling drops the connection.
+  function httpBodyStream(first, id) {
+    let pending = first;
+    const next = () => {
+      if (pending === null) return ops.httpBodyRead(id);
+      const piece = pending;
+      pending = null;
+      return PromiseResolve(piece);
+    };
+    return streamFrom(next, (piece) => piece, () => ops.httpBodyCancel(id));
   }
 
   // `body` is a Uint8Array the response may keep, or null; `stream` names the rest of a body
@@ -541,41 +561,15 @@
     return PromiseResolve(null);
   }
 
-  // A request body the host streams: every pull calls `next`, a host function answering the next
-  // chunk (bytes or a string) or null at the end. An empty chunk asks again: a byte stream takes
-  // no empty chunk, and a pull that enqueues nothing is not repeated.
+  // A request body the host streams: `next` is a host function answering each chunk (bytes or
+  // a string) or null at the end.
   function streamFromHost(next) {
-    const pull = (controller) => {
-      const pulled = SafePromiseWithResolvers();
-      const ask = () => {
-        try {
-          // A host function answers with a promise of the runtime's own.
-          SafePromiseThen(next(), take, pulled.reject);
-        } catch (error) {
-          pulled.reject(error);
-        }
-      };
-      const take = (chunk) => {
-        let bytes;
-        try {
-          if (chunk === null || chunk === undefined) {
-            controller.close();
-            return pulled.resolve(undefined);
-          }
-          if (typeof chunk === "string") bytes = ops.utf8Encode(chunk);
-          else if (ArrayBufferIsView(chunk) || isArrayBuffer(chunk)) bytes = copyBytes(toBytes(chunk, "body chunk"));
-          else throw new TypeError("A request body's chunks must be bytes or str");
-          if (TypedArrayPrototypeGetLength(bytes) === 0) return ask();
-          controller.enqueue(bytes);
-          pulled.resolve(undefined);
-        } catch (error) {
-          pulled.reject(error);
-        }
-      };
-      ask();
-      return pulled.promise;
+    const bytesOf = (chunk) => {
+      if (typeof chunk === "string") return ops.utf8Encode(chunk);
+      if (ArrayBufferIsView(chunk) || isArrayBuffer(chunk)) return copyBytes(toBytes(chunk, "body chunk"));
+      throw new TypeError("A request body's chunks must be bytes or str");
     };
-    return hooks.streams.readableFromPull(pull, undefined, { __proto__: null, bytes: true });
+    return streamFrom(next, bytesOf, undefined);
   }
 
   function hostBodyDone(id) {

@@ -8,7 +8,7 @@
   "use strict";
   const { exposeClass, toBytes } = hooks.webidl;
   const {
-    ArrayBufferIsView, DateNow, MathMax, MathMin, MathTrunc, Number, NumberIsFinite, ReflectApply, SafeArrayFrom,
+    ArrayBufferIsView, DateNow, MathFloor, MathMax, MathMin, MathTrunc, Number, ReflectApply, SafeArrayFrom,
     SafeArrayPush, SafeArrayRemoveAt, SafeRegExp, SafeRegExpTest, SafeStringReplace, StringPrototypeToLowerCase,
     StringPrototypeToWellFormed, Symbol, SymbolIterator, TypeError, TypedArrayPrototypeGetBuffer,
     TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetLength, TypedArrayPrototypeSet, Uint8Array, isArrayBuffer,
@@ -124,9 +124,18 @@
   // slice()'s start and end: negative counts from the end, clamped to [0, size].
   function relative(value, size, fallback) {
     if (value === undefined) return fallback;
-    let n = MathTrunc(Number(value));
-    if (!NumberIsFinite(n)) n = n > 0 ? size : 0;
+    const n = clampLongLong(value);
     return n < 0 ? MathMax(size + n, 0) : MathMin(n, size);
+  }
+
+  // WebIDL's `[Clamp] long long`: NaN is 0, the rest clamped and rounded half to even.
+  function clampLongLong(value) {
+    const x = MathMin(MathMax(Number(value), -9223372036854775808), 9223372036854775807);
+    if (x !== x) return 0;
+    const floor = MathFloor(x);
+    const fraction = x - floor;
+    const rounded = fraction > 0.5 || (fraction === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
+    return rounded === 0 ? 0 : rounded;
   }
 
   // The File API's "process blob parts": strings as UTF-8 (line endings made native if asked),
