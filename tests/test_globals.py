@@ -690,3 +690,27 @@ def test_scheduler_wait_and_report_error(js, caplog):
             return [waited, aborted, pre, bad, caught(() => reportError()), caught(() => new Scheduler())];
         """) == [True, "AbortError", "AbortError", "TypeError", "TypeError", "TypeError"]
     assert any("Uncaught RangeError: reported" in r.getMessage() for r in caplog.records)
+
+
+def test_headers_params_and_form_data_iterate_as_webidl_pair_iterators(load):
+    src = """export default { f() {
+      const h = new Headers({ b: '2', a: '1' })
+      const it = h.entries()
+      const iteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))
+      const out = [Object.prototype.toString.call(it), Object.getPrototypeOf(Object.getPrototypeOf(it)) === iteratorProto,
+        [...h.keys()], h[Symbol.iterator] === h.entries]
+      h.append('c', '3')
+      out.push([...it].length)  // live: sees what was appended before its first step
+      const p = new URLSearchParams('x=1&y=2')
+      const fd = new FormData(); fd.append('k', 'v')
+      out.push(Object.prototype.toString.call(p.keys()), [...p.values()], Object.prototype.toString.call(fd.entries()), [...fd])
+      let threw; try { h.entries().next.call({}) } catch (e) { threw = e.name }
+      const custom = new Headers({ q: '1' }); custom[Symbol.iterator] = function* () { yield ['custom', 'yes'] }
+      out.push(threw, [...new Headers(custom)])
+      return out
+    } }"""
+    assert load(src).get_entrypoint().f() == [
+        "[object Headers Iterator]", True, ["a", "b"], True, 3,
+        "[object URLSearchParams Iterator]", ["1", "2"], "[object FormData Iterator]", [["k", "v"]],
+        "TypeError", [["custom", "yes"]],
+    ]

@@ -67,6 +67,8 @@
   }
   // { ctor, size } for a typed array's [[TypedArrayName]].
   P.typedArrayInfo = (name) => typedArrayCtors[name];
+  // %IteratorPrototype%, for WebIDL's iterator objects (hooks.webidl.pairIterable).
+  P.IteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
   // %AsyncIteratorPrototype%, for ReadableStream's async iterator.
   P.AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}.prototype));
   P.globalThis = globalThis;

@@ -13,8 +13,8 @@
 (function (ops, hooks) {
   "use strict";
   const {
-    Error, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectValues, ReflectApply, SafeGetOwnPropertyDescriptor, String,
-    SymbolToStringTag, TypeError, Uint8Array,
+    Error, IteratorPrototype, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectSetPrototypeOf, ObjectValues, ReflectApply,
+    SafeGetOwnPropertyDescriptor, String, SymbolIterator, SymbolToStringTag, TypeError, Uint8Array,
     SafeWeakSet, ArrayBufferIsView, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset,
     TypedArrayPrototypeGetByteLength, DataViewPrototypeGetBuffer, DataViewPrototypeGetByteOffset,
     DataViewPrototypeGetByteLength, isArrayBuffer, isSharedArrayBuffer, isTypedArray, globalThis,
@@ -191,7 +191,61 @@
     ObjectDefineProperty(DOMException.prototype, codes[i][0], desc);
   }
 
-  hooks.webidl = { expose, exposeClass, toBytes, isPlatformObject };
+  // WebIDL's `iterable<K, V>` on `cls`: entries/keys/values (and @@iterator, the same function as
+  // entries) return iterator objects whose prototype is the class's own "Name Iterator" (from
+  // %IteratorPrototype%). They are live, as the platform's are: each step asks `pairAt(target,
+  // index)` for the [key, value] pair there as the list is then (undefined past its end), which
+  // also brand-checks the target.
+  function pairIterable(cls, pairAt) {
+    const name = cls.name;
+    class PairIterator {
+      #target;
+      #kind;
+      #index = 0;
+
+      constructor(target, kind) {
+        this.#target = target;
+        this.#kind = kind;
+      }
+
+      next() {
+        if (this === null || typeof this !== "object" || !(#target in this)) {
+          throw new TypeError(`next() called on something other than a ${name} Iterator`);
+        }
+        const pair = pairAt(this.#target, this.#index);
+        if (pair === undefined) return { value: undefined, done: true };
+        this.#index++;
+        const kind = this.#kind;
+        return { value: kind === "key" ? pair[0] : kind === "value" ? pair[1] : [pair[0], pair[1]], done: false };
+      }
+    }
+    const proto = PairIterator.prototype;
+    ObjectSetPrototypeOf(proto, IteratorPrototype);
+    delete proto.constructor;
+    ObjectDefineProperty(proto, SymbolToStringTag, { __proto__: null, value: `${name} Iterator`, configurable: true });
+    const methods = {
+      entries() {
+        pairAt(this, 0);
+        return new PairIterator(this, "key+value");
+      },
+      keys() {
+        pairAt(this, 0);
+        return new PairIterator(this, "key");
+      },
+      values() {
+        pairAt(this, 0);
+        return new PairIterator(this, "value");
+      },
+    };
+    const define = (key, value) =>
+      ObjectDefineProperty(cls.prototype, key, { __proto__: null, value, writable: true, enumerable: true, configurable: true });
+    define("entries", methods.entries);
+    define("keys", methods.keys);
+    define("values", methods.values);
+    ObjectDefineProperty(cls.prototype, SymbolIterator, { __proto__: null, value: methods.entries, writable: true, configurable: true });
+  }
+
+  hooks.webidl = { expose, exposeClass, toBytes, isPlatformObject, pairIterable };
   hooks.global = global;
   hooks.installed = installed;
   hooks.lazyGroup = lazyGroup;

@@ -5,7 +5,7 @@
 // result does not parse changes nothing, as the URL Standard's setters do on failure.
 (function (ops, hooks) {
   "use strict";
-  const { exposeClass } = hooks.webidl;
+  const { exposeClass, pairIterable } = hooks.webidl;
   const {
     ArrayPrototypeJoin, ArrayPrototypeSort, Number, ObjectHasOwn, ObjectKeys, NumberPrototypeToString, ReflectApply,
     SafeArrayFilter, SafeArrayFind, SafeArrayFindIndex, SafeArrayFrom, SafeArrayMap, SafeArrayPush, SafeArraySlice,
@@ -350,6 +350,8 @@
     return SafeArrayMap(ObjectKeys(init), (key) => [usvString(key), usvString(init[key])]);
   }
 
+  let paramAt;
+
   class URLSearchParams {
     #list;
     // Called with the new query (or null) when this object belongs to a URL.
@@ -435,21 +437,9 @@
       for (let i = 0; i < this.#list.length; i++) ReflectApply(callback, thisArg, [this.#list[i][1], this.#list[i][0], this]);
     }
 
-    // Iterators are live, like the platform's: they read the list by index as it is now.
-    *entries() {
-      for (let i = 0; i < this.#list.length; i++) yield [this.#list[i][0], this.#list[i][1]];
-    }
-
-    *keys() {
-      for (let i = 0; i < this.#list.length; i++) yield this.#list[i][0];
-    }
-
-    *values() {
-      for (let i = 0; i < this.#list.length; i++) yield this.#list[i][1];
-    }
-
-    [SymbolIterator]() {
-      return this.entries();
+    static {
+      // Iterators are live, like the platform's: they read the list by index as it is now.
+      paramAt = (params, index) => (index < params.#list.length ? params.#list[index] : undefined);
     }
 
     toString() {
@@ -472,5 +462,6 @@
   // For bodies (09_request_response.js) and console.log, without the tenant-replaceable methods.
   hooks.urlSearchParams = { isParams, serializeParams, paramsList };
   exposeClass(URL);
+  pairIterable(URLSearchParams, paramAt);
   exposeClass(URLSearchParams);
 });

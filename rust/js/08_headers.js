@@ -4,7 +4,7 @@
 // that bypass the tenant-replaceable prototype) for 09_request_response.js and the host's fetch.
 (function (ops, hooks) {
   "use strict";
-  const { exposeClass } = hooks.webidl;
+  const { exposeClass, pairIterable } = hooks.webidl;
   const {
     ArrayPrototypeIncludes, ArrayPrototypeJoin, ArrayPrototypeSort, JSONStringify, ObjectKeys, ReflectApply,
     SafeArrayFilter, SafeArrayFind, SafeArrayFindIndex, SafeArrayFrom, SafeArrayMap, SafeArrayPush, SafeArraySlice,
@@ -58,6 +58,8 @@
   let hasHeader;
   let appendHeader;
 
+  let pairAt;
+
   class Headers {
     // [lower-cased name, value] pairs in insertion order: the Fetch Standard's header list.
     #list = [];
@@ -65,7 +67,7 @@
 
     constructor(init = undefined) {
       if (init === undefined) return;
-      if (isHeaders(init)) {
+      if (isHeaders(init) && init[SymbolIterator] === ownIterator) {
         this.#list = copyList(init.#list);
       } else if (init === null || (typeof init !== "object" && typeof init !== "function")) {
         throw new TypeError("Headers: init must be a Headers object, an iterable of pairs or a record");
@@ -166,35 +168,18 @@
       }
     }
 
-    // Live like the platform's iterator: each step sorts and combines the list as it is then.
-    *entries() {
-      for (let i = 0; ; i++) {
-        const pairs = sortAndCombine(this.#list);
-        if (i >= pairs.length) return;
-        yield pairs[i];
-      }
-    }
-
-    *keys() {
-      for (let i = 0; ; i++) {
-        const pairs = sortAndCombine(this.#list);
-        if (i >= pairs.length) return;
-        yield pairs[i][0];
-      }
-    }
-
-    *values() {
-      for (let i = 0; ; i++) {
-        const pairs = sortAndCombine(this.#list);
-        if (i >= pairs.length) return;
-        yield pairs[i][1];
-      }
-    }
-
-    [SymbolIterator]() {
-      return this.entries();
+    static {
+      // Each step sorts and combines the list as it is then.
+      pairAt = (headers, index) => {
+        const pairs = sortAndCombine(headers.#list);
+        return index < pairs.length ? pairs[index] : undefined;
+      };
     }
   }
+
+  pairIterable(Headers, pairAt);
+  // A Headers init is iterated as a sequence, unless its iterator is still the class's own.
+  const ownIterator = Headers.prototype[SymbolIterator];
 
   hooks.headers = { isHeaders, makeImmutable, isImmutable, rawList, combinedList, hasHeader, appendHeader };
   exposeClass(Headers);

@@ -6,7 +6,7 @@
 // Uint8Array the runtime made and never writes after, so slices and bodies share it.
 (function (ops, hooks) {
   "use strict";
-  const { exposeClass, toBytes } = hooks.webidl;
+  const { exposeClass, pairIterable, toBytes } = hooks.webidl;
   const {
     ArrayBufferIsView, DateNow, MathFloor, MathMax, MathMin, MathTrunc, Number, ReflectApply, SafeArrayFrom,
     SafeArrayPush, SafeArrayRemoveAt, SafeRegExp, SafeRegExpTest, SafeStringReplace, StringPrototypeToLowerCase,
@@ -236,6 +236,8 @@
     return { __proto__: null, name: key, value: new File([value], fileName, { __proto__: null, type: typeOf(value) }) };
   }
 
+  let entryAt;
+
   class FormData {
     #entries = [];
 
@@ -295,22 +297,16 @@
       }
     }
 
-    *entries() {
-      for (let i = 0; i < this.#entries.length; i++) yield [this.#entries[i].name, this.#entries[i].value];
-    }
-
-    *keys() {
-      for (let i = 0; i < this.#entries.length; i++) yield this.#entries[i].name;
-    }
-
-    *values() {
-      for (let i = 0; i < this.#entries.length; i++) yield this.#entries[i].value;
-    }
-
-    [SymbolIterator]() {
-      return this.entries();
+    static {
+      entryAt = (form, index) => {
+        if (index >= form.#entries.length) return undefined;
+        const entry = form.#entries[index];
+        return [entry.name, entry.value];
+      };
     }
   }
+
+  pairIterable(FormData, entryAt);
 
   function findIndex(entries, name) {
     for (let i = 0; i < entries.length; i++) if (entries[i].name === name) return i;

@@ -129,7 +129,9 @@ def test_a_streamed_call_is_charged_the_cpu_its_body_takes(loader, check_alive):
         with pytest.raises(wb.CpuLimitExceeded):
             for _ in r:
                 reads += 1
-        assert 2 <= reads <= 10
+        # Each pull spins 30 ms of wall time; on a loaded machine that is less CPU, so only the
+        # floor and a generous ceiling are certain.
+        assert 2 <= reads < 200
 
 
 def test_a_body_failing_mid_stream_raises_from_the_iteration(loader, check_alive):

@@ -472,3 +472,18 @@ def test_endless_ping_pong_between_ports_hits_the_cpu_limit(loader):
     with loader.load(main_module="m.js", modules={"m.js": src}, limits=wb.Limits(cpu_ms=200)) as w:
         with pytest.raises(wb.CpuLimitExceeded):
             w.get_entrypoint().f()
+
+
+def test_pair_iterators_end_where_the_list_ends_whatever_array_prototype_holds(loader):
+    # An index getter on Array.prototype past the list's end must not become an extra pair.
+    src = r"""
+      for (let i = 0; i < 8; i++) Object.defineProperty(Array.prototype, i, { get() { return ['fake', 'pair'] }, configurable: true })
+      export default { f() {
+        const h = new Headers(); h.append('a', '1')
+        const p = new URLSearchParams(); p.append('b', '2')
+        const fd = new FormData(); fd.append('c', '3')
+        const count = (it) => { let n = 0; for (let s = it.next(); !s.done; s = it.next()) n++; return n }
+        return [count(h.entries()), count(p.entries()), count(fd.entries())]
+      } }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}) as w:
+        assert w.get_entrypoint().f() == [1, 1, 1]
