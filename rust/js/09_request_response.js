@@ -172,6 +172,13 @@
     },
   };
 
+  // A body's stream for a reader outside the body mixin, with the checks its readers make.
+  function unreadStream(state) {
+    if (isUsed(state)) throw new TypeError("Body has already been used");
+    if (hooks.streams.isLocked(state.stream)) throw new TypeError("Body is locked by a reader");
+    return state.stream;
+  }
+
   // The wire form's body: the bytes (read to the end if a stream), or null with no body.
   async function wireBody(owner) {
     return hasBody(bodyState(owner)) ? await SafeAwaitable(consume(owner)) : null;
@@ -297,17 +304,24 @@
     static {
       isRequest = (value) => value !== null && typeof value === "object" && #method in value;
       requestHeaders = (request) => request.#headers;
-      // A promise the runtime may await: a streamed body is read to its end first.
-      requestToWire = (request) =>
+      // A promise the runtime may await. A body that is a stream is read to its end first, unless
+      // `streamed`: then the stream itself is handed over (`stream`, checked and left to the caller
+      // to read, which disturbs it as reading would).
+      requestToWire = (request, streamed = false) =>
         SafeAwaitable(
-          (async () => ({
-            method: request.#method,
-            url: request.#url,
-            headers: rawList(request.#headers),
-            body: await SafeAwaitable(wireBody(request)),
-            redirect: request.#redirect,
-            signal: request.#signal,
-          }))(),
+          (async () => {
+            const state = bodyState(request);
+            const keep = streamed && state.stream !== null;
+            return {
+              method: request.#method,
+              url: request.#url,
+              headers: rawList(request.#headers),
+              body: keep ? null : await SafeAwaitable(wireBody(request)),
+              stream: keep ? unreadStream(state) : null,
+              redirect: request.#redirect,
+              signal: request.#signal,
+            };
+          })(),
         );
     }
   }

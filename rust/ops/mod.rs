@@ -61,6 +61,8 @@ pub struct OpState {
     pub compression: compression::Streams,
     /// Response bodies of `fetch()` through HttpOutbound still being read, by id.
     pub http_bodies: outbound::OpenBodies,
+    /// Request bodies of `fetch()` through HttpOutbound still streaming out, by id.
+    pub http_uploads: outbound::OpenUploads,
     /// Outbound requests made by the calls in flight, and the tightest limit among them.
     pub subrequests: u64,
     pub subrequest_limit: Option<u64>,
@@ -85,6 +87,7 @@ impl OpState {
             decoders: Default::default(),
             compression: Default::default(),
             http_bodies: Default::default(),
+            http_uploads: Default::default(),
             subrequests: 0,
             subrequest_limit: None,
             subrequests_exceeded: None,
@@ -182,6 +185,9 @@ ops! {
     "normalizeMethod" => fetch::op_normalize_method,
     "httpBodyRead" => outbound::op_body_read,
     "httpBodyCancel" => outbound::op_body_cancel,
+    "httpUploadOpen" => outbound::op_upload_open,
+    "httpUploadWrite" => outbound::op_upload_write,
+    "httpUploadEnd" => outbound::op_upload_end,
     "multipartParse" => multipart::op_multipart_parse,
     "takeSubrequest" => op_take_subrequest,
     "enqueueMicrotask" => op_enqueue_microtask,
@@ -243,7 +249,7 @@ pub fn reject(
 }
 
 /// Throws a JS `TypeError` with `message`.
-fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
+pub(crate) fn throw_type_error(scope: &mut v8::PinScope<'_, '_>, message: &str) {
     let msg = error_message(scope, message);
     let exc = v8::Exception::type_error(scope, msg);
     scope.throw_exception(exc);

@@ -43,13 +43,21 @@ pub enum RedirectMode {
     Manual,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WireRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
+    pub body: Option<RequestBody>,
     pub redirect: RedirectMode,
+}
+
+#[derive(Debug)]
+pub enum RequestBody {
+    Bytes(Vec<u8>),
+    /// Still being read from the worker's stream: it can be sent once, so a redirect that would
+    /// send it again is refused, as browsers refuse it.
+    Streamed(super::Upload),
 }
 
 #[derive(Debug)]
@@ -180,25 +188,22 @@ impl HttpOutbound {
         let mut method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| type_error(format!("Invalid method: {:?}", request.method)))?;
         let mut body = request.body;
+        // A streamed body leaves `body` when it is first sent; the flag remembers that it existed.
+        let streamed = matches!(body, Some(RequestBody::Streamed(_)));
         let mut redirected = false;
         for _ in 0..=MAX_REDIRECTS {
             self.check(&url)?;
-            let mut builder = self.client.request(method.clone(), url.clone());
-            let injected: Vec<&(String, String)> =
-                self.config.inject.iter().filter(|(p, _)| p.matches(&url)).flat_map(|(_, h)| h).collect();
-            for (name, value) in &request.headers {
-                if !is_forbidden_header(name, value)
-                    && !injected.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
-                {
-                    builder = builder.header(name, value);
+            let builder =
+                self.with_headers(self.client.request(method.clone(), url.clone()), &url, &request.headers);
+            let builder = match body.take() {
+                Some(RequestBody::Bytes(b)) => {
+                    let builder = builder.body(b.clone());
+                    body = Some(RequestBody::Bytes(b));
+                    builder
                 }
-            }
-            for (name, value) in injected {
-                builder = builder.header(name, value);
-            }
-            if let Some(b) = &body {
-                builder = builder.body(b.clone());
-            }
+                Some(RequestBody::Streamed(upload)) => builder.body(reqwest::Body::wrap(upload)),
+                None => builder,
+            };
             let response = builder.send().await.map_err(|e| describe(&url, &e))?;
             let status = response.status();
             let location = response.headers().get(reqwest::header::LOCATION).and_then(|l| l.to_str().ok());
@@ -215,6 +220,10 @@ impl HttpOutbound {
                 if status == 303 || (method == reqwest::Method::POST && (status == 301 || status == 302)) {
                     method = reqwest::Method::GET;
                     body = None;
+                } else if streamed {
+                    return Err(type_error(format!(
+                        "fetch to {url} was redirected ({status}) and its body was a stream, which cannot be sent twice"
+                    )));
                 }
                 url = next;
                 redirected = true;
@@ -223,6 +232,29 @@ impl HttpOutbound {
             return self.read(response, url, redirected).await;
         }
         Err(type_error(format!("fetch to {} followed too many redirects", request.url)))
+    }
+
+    /// The sandbox's headers that may be sent, then the ones injected for this URL, which replace
+    /// same-named ones from the sandbox.
+    fn with_headers(
+        &self,
+        mut builder: reqwest::RequestBuilder,
+        url: &url::Url,
+        headers: &[(String, String)],
+    ) -> reqwest::RequestBuilder {
+        let injected: Vec<&(String, String)> =
+            self.config.inject.iter().filter(|(p, _)| p.matches(url)).flat_map(|(_, h)| h).collect();
+        for (name, value) in headers {
+            if !is_forbidden_header(name, value)
+                && !injected.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                builder = builder.header(name, value);
+            }
+        }
+        for (name, value) in injected {
+            builder = builder.header(name, value);
+        }
+        builder
     }
 
     /// The head and the body's first piece; a body longer than that keeps its reader.
@@ -414,7 +446,7 @@ mod tests {
         let out = HttpOutbound::new(config(&["api.test"], true)).unwrap();
         let mut request = get(format!("http://api.test:{port}/echo"));
         request.method = "post".into();
-        request.body = Some(b"hello".to_vec());
+        request.body = Some(RequestBody::Bytes(b"hello".to_vec()));
         request.headers = [
             ("Host", "admin.internal"),
             ("content-length", "0"),
