@@ -54,6 +54,8 @@ impl Format {
 }
 
 enum Codec {
+    /// Not made until the first write or pull: a stream nobody writes to holds and costs nothing.
+    Unstarted,
     Compress(Compress),
     Decompress(Decompress),
     /// The compressed stream is complete (written, or read to its end); the state is gone.
@@ -79,14 +81,22 @@ struct Stream {
 
 impl Stream {
     fn new(format: Format, decompress: bool) -> Stream {
+        Stream { format, decompress, codec: Codec::Unstarted, input: Vec::new(), at: 0 }
+    }
+
+    /// Makes the codec if it is not yet made; true when it was made now.
+    fn start(&mut self) -> bool {
+        if !matches!(self.codec, Codec::Unstarted) {
+            return false;
+        }
         let level = Compression::default();
-        let codec = match (format, decompress) {
+        self.codec = match (self.format, self.decompress) {
             (Format::Gzip, false) => Codec::Compress(Compress::new_gzip(level, 15)),
             (Format::Gzip, true) => Codec::Decompress(Decompress::new_gzip(15)),
-            (_, false) => Codec::Compress(Compress::new(level, format == Format::Deflate)),
-            (_, true) => Codec::Decompress(Decompress::new(format == Format::Deflate)),
+            (format, false) => Codec::Compress(Compress::new(level, format == Format::Deflate)),
+            (format, true) => Codec::Decompress(Decompress::new(format == Format::Deflate)),
         };
-        Stream { format, decompress, codec, input: Vec::new(), at: 0 }
+        true
     }
 
     /// The bytes this stream holds natively: its codec's state and its input buffer.
@@ -94,9 +104,10 @@ impl Stream {
         let codec = match self.codec {
             Codec::Compress(_) => COMPRESSOR_HOLDS,
             Codec::Decompress(_) => DECOMPRESSOR_HOLDS,
-            Codec::Ended => 0,
+            Codec::Unstarted | Codec::Ended => 0,
         };
-        codec + self.input.capacity()
+        // The table entry itself, so streams opened and never used are bounded too.
+        std::mem::size_of::<Open>() + codec + self.input.capacity()
     }
 
     /// Room for `len` more bytes of input, for the caller to fill; what was consumed is dropped
@@ -117,6 +128,7 @@ impl Stream {
     /// One bounded step: Some(output, possibly empty) when it made progress, None when there is
     /// nothing more to do until more input comes (or, with `finish`, at all: the stream is done).
     fn step(&mut self, finish: bool) -> Result<Option<Vec<u8>>, Failure> {
+        self.start();
         let end = self.input.len().min(self.at + IN_STEP);
         let last = end == self.input.len();
         let chunk = &self.input[self.at..end];
@@ -126,6 +138,8 @@ impl Stream {
             Codec::Ended if !chunk.is_empty() => return Err(Failure::Trailing),
             Codec::Ended => return Ok(None),
             _ if chunk.is_empty() && !finish => return Ok(None),
+            // Made by `start` above.
+            Codec::Unstarted => return Ok(None),
             Codec::Compress(codec) => {
                 out.reserve_exact(OUT_STEP);
                 let flush = if finish && last { FlushCompress::Finish } else { FlushCompress::None };
@@ -202,6 +216,12 @@ fn recharge(budget: &crate::heap::BufferBudget, open: &mut Open) -> bool {
 
 type Budget = std::sync::Arc<crate::heap::BufferBudget>;
 
+/// Makes the stream's codec on its first write or pull and charges it; false when the budget has
+/// no room for it.
+fn started(budget: &crate::heap::BufferBudget, open: &mut Open) -> bool {
+    !open.stream.start() || recharge(budget, open)
+}
+
 /// Takes stream `id` out of the worker's table, with the budget it is charged to; a TypeError
 /// when it is not open. An op puts it back with `keep` unless the stream is done.
 fn take(scope: &mut v8::PinScope, id: u32) -> Option<(Budget, Open)> {
@@ -217,8 +237,8 @@ fn keep(scope: &mut v8::PinScope, id: u32, open: Open) {
     state(scope).compression.open.insert(id, open);
 }
 
-/// `ops.compressionOpen(format, decompress)`: a new stream's id, its codec charged to the
-/// budget; a TypeError for a format the Compression Standard does not name.
+/// `ops.compressionOpen(format, decompress)`: a new stream's id, its entry charged to the budget
+/// (its codec is charged when made, on first use); a TypeError for a format the Compression Standard does not name.
 pub fn op_compression_open(
     scope: &mut v8::PinScope,
     args: v8::FunctionCallbackArguments,
@@ -323,6 +343,13 @@ pub fn op_compression_write<'s>(
             ),
         );
     };
+    if !started(&budget, &mut open) {
+        budget.release(open.charged);
+        return throw_range_error(
+            scope,
+            &format!("{what}: its state would exceed this worker's memory limit"),
+        );
+    }
     let len = source.len();
     if !budget.reserve(len) {
         budget.release(open.charged);
@@ -357,6 +384,14 @@ pub fn op_compression_pull(
     let id = args.get(0).uint32_value(scope).unwrap_or(0);
     let finish = args.get(1).is_true();
     let Some((budget, mut open)) = take(scope, id) else { return };
+    if !started(&budget, &mut open) {
+        budget.release(open.charged);
+        let what = open.stream.what();
+        return throw_range_error(
+            scope,
+            &format!("{what}: its state would exceed this worker's memory limit"),
+        );
+    }
     let step = open.stream.step(finish);
     recharge(&budget, &mut open);
     let out = match step {
@@ -542,6 +577,10 @@ mod tests {
             for format in FORMATS {
                 let before = LIVE.with(Cell::get);
                 let mut stream = Stream::new(format, decompress);
+                // Unused, a stream holds no codec.
+                assert_eq!(LIVE.with(Cell::get), before);
+                assert!(stream.holds() < 1024);
+                assert!(stream.start() && !stream.start());
                 let holds = stream.holds();
                 let codec = (LIVE.with(Cell::get) - before) as usize;
                 assert!(

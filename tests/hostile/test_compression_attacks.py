@@ -136,13 +136,18 @@ def test_a_huge_chunk_compressed_under_a_small_cpu_limit_ends_in_the_cpu_limit(l
 
 
 def test_abandoned_streams_are_charged_until_the_memory_limit_refuses_more(loader, check_alive):
-    # A compressor holds about 380 KiB natively, a decompressor about 47 KiB: charged, 64 MiB
-    # fits some 170 and 1360 of them, and the next is refused with a RangeError.
+    # Once written to, a compressor holds about 380 KiB natively, a decompressor about 47 KiB:
+    # charged, 64 MiB fits some 170 and 1360 of them, and the next is refused with a RangeError.
     src = r"""export default {
-      open(Kind) {
+      async open(Kind) {
         const kept = []
         try {
-          for (;;) kept.push(new globalThis[Kind]('gzip'))
+          for (;;) {
+            const stream = new globalThis[Kind]('gzip')
+            stream.readable.getReader().read()
+            await stream.writable.getWriter().write(new Uint8Array([0x1f]))
+            kept.push(stream)
+          }
         } catch (e) { return [e.name, kept.length] }
       },
       after() { return new Uint8Array(1 << 20).length },
@@ -154,6 +159,25 @@ def test_abandoned_streams_are_charged_until_the_memory_limit_refuses_more(loade
             # Still charged: the tenant's own buffers now find the budget spent.
             with pytest.raises((wb.JSError, wb.MemoryLimitExceeded)):
                 w.get_entrypoint().after()
+
+
+def test_streams_never_written_to_hold_no_codec(loader):
+    # Unused, a stream is charged only its table entry, so many fit where few written ones do;
+    # the first write then makes and charges its codec.
+    src = r"""export default {
+      async f() {
+        const kept = []
+        for (let i = 0; i < 1000; i++) kept.push(new CompressionStream('gzip'), new DecompressionStream('gzip'))
+        const cs = kept[0], out = cs.readable.getReader(), w = cs.writable.getWriter()
+        w.write(new TextEncoder().encode('still works')); w.close()
+        const parts = []
+        for (let r; !(r = await out.read()).done;) parts.push(r.value)
+        const back = new Blob(parts).stream().pipeThrough(new DecompressionStream('gzip'))
+        return [kept.length, await new Response(back).text()]
+      },
+    }"""
+    with loader.load(main_module="m.js", modules={"m.js": src}, limits=wb.Limits(memory_mb=64)) as w:
+        assert w.get_entrypoint().f() == [2000, "still works"]
 
 
 def test_finished_and_cancelled_streams_give_their_charge_back(loader):
