@@ -146,7 +146,21 @@ const FILES: &[(&str, &str, Install)] = &[
         include_str!("js/18_messaging.js"),
         Lazy { globals: &["MessageEvent", "MessagePort", "MessageChannel"], hooks: &[] },
     ),
+    // The `node:*` modules (node.rs): each file sets the hook `node:NAME` to its exports.
+    (
+        "node/path.js",
+        include_str!("js/node/path.js"),
+        Lazy { globals: &[], hooks: &["node:path", "node:path/posix"] },
+    ),
 ];
+
+/// The `node:*` modules the runtime has, by name without the scheme.
+pub fn node_modules() -> impl Iterator<Item = &'static str> {
+    FILES.iter().flat_map(|(_, _, install)| match install {
+        Lazy { hooks, .. } => hooks.iter().filter_map(|h| h.strip_prefix("node:")).collect(),
+        Eager | Hot => Vec::new(),
+    })
+}
 
 /// Installs the globals; returns `hooks`. An error here is a bug in the runtime, not user input.
 pub fn run<'s>(

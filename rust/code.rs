@@ -66,6 +66,8 @@ pub struct WorkerCode {
     pub limits: Limits,
     /// Where the sandbox's `fetch()` goes.
     pub outbound: Outbound,
+    /// Workers' compatibility flags; `nodejs_compat` makes the `node:*` modules importable.
+    pub compatibility_flags: Vec<String>,
 }
 
 /// Where a worker's `fetch()` goes.
@@ -92,6 +94,12 @@ impl PartialEq for Outbound {
 }
 
 impl WorkerCode {
+    /// Whether the `node:*` modules are importable, as `nodejs_compat` (or its `_v2`) makes them
+    /// in Workers.
+    pub fn node_compat(&self) -> bool {
+        self.compatibility_flags.iter().any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2")
+    }
+
     /// Checks everything that can be checked without V8, naming the bad field in the message.
     pub fn validate(&self) -> Result<()> {
         if self.modules.is_empty() {
@@ -158,6 +166,7 @@ mod tests {
             env: Value::Undefined,
             limits: Limits::default(),
             outbound: Outbound::Closed,
+            compatibility_flags: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod heap;
 pub mod isolate;
 pub mod limits;
 pub mod modules;
+pub mod node;
 pub mod platform;
 pub mod rpc;
 pub mod snapshot;

@@ -24,8 +24,9 @@ const MAX_QUOTED_SPECIFIER: usize = 256;
 
 /// Resolves `specifier` as imported from the module named `referrer` to a module name of `code`.
 /// Relative specifiers (`./`, `../`) resolve against the referrer's directory, a leading `/` is
-/// the bundle root, anything else is a bare module name. URLs and `node:`-style schemes are
-/// refused outright.
+/// the bundle root, anything else is a bare module name. `node:*` modules (and their bare names
+/// where the bundle has no such module) are the runtime's, under `nodejs_compat` (`node.rs`);
+/// URLs and other schemes are refused outright.
 pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> Result<String> {
     let refused = |why: &str| {
         // `require` takes any string the sandbox makes, up to V8's maximum length.
@@ -36,6 +37,9 @@ pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> 
     };
     if BUILTIN_MODULES.contains(&specifier) {
         return Ok(specifier.to_string());
+    }
+    if let Some(node) = crate::node::resolve(code, referrer, specifier) {
+        return node;
     }
     let candidate = if specifier.starts_with("./") || specifier.starts_with("../") {
         let dir = referrer.rsplit_once('/').map_or("", |(d, _)| d);
@@ -84,6 +88,8 @@ enum DefaultExport {
     Value(v8::Global<v8::Value>),
     /// Run the CommonJS module when the synthetic module evaluates; export `module.exports`.
     Cjs(String),
+    /// A `node:*` module: export the object as `default` and each of its properties by name.
+    Node(v8::Global<v8::Object>),
 }
 
 impl ModuleMap {
@@ -199,6 +205,18 @@ impl ModuleMap {
                 module
             }
             (None, None) if BUILTIN_MODULES.contains(&name) => builtin_module(scope, name),
+            (None, None) if name.starts_with("node:") => {
+                let Some(object) = crate::node::exports(scope, name) else { return Ok(None) };
+                let Some(names) = crate::node::export_names(scope, object) else { return Ok(None) };
+                let module_name = v8_name(scope, name)?;
+                let module =
+                    v8::Module::create_synthetic_module(scope, module_name, &names, evaluate_default);
+                self.defaults.push((
+                    v8::Global::new(scope, module),
+                    DefaultExport::Node(v8::Global::new(scope, object)),
+                ));
+                module
+            }
             (None, None) => return Err(Error::Code(format!("module {name:?} is not one of the modules"))),
         };
         self.by_name.insert(name.to_string(), v8::Global::new(scope, module));
@@ -317,11 +335,18 @@ fn evaluate_default<'s>(
     let map = module_map(scope)?;
     let entry = map.defaults.iter().find(|(m, _)| v8::Local::new(scope, m) == module).map(|(_, d)| d)?;
     let value = match entry {
-        DefaultExport::Value(v) => v8::Local::new(scope, v),
-        DefaultExport::Cjs(name) => require_module(scope, map, name)?,
+        DefaultExport::Value(v) => Some(v8::Local::new(scope, v)),
+        DefaultExport::Cjs(name) => Some(require_module(scope, map, name)?),
+        DefaultExport::Node(object) => {
+            let object = v8::Local::new(scope, object);
+            crate::node::fill(scope, module, object)?;
+            None
+        }
     };
-    let default = v8::String::new(scope, "default").unwrap();
-    module.set_synthetic_module_export(scope, default, value)?;
+    if let Some(value) = value {
+        let default = v8::String::new(scope, "default").unwrap();
+        module.set_synthetic_module_export(scope, default, value)?;
+    }
     let resolver = v8::PromiseResolver::new(scope)?;
     let undefined = v8::undefined(scope);
     resolver.resolve(scope, undefined.into());
@@ -348,6 +373,9 @@ fn require_module<'s>(
     if let Some(module) = map.cjs.borrow().get(name) {
         let module = v8::Local::new(scope, module);
         return module.get(scope, exports_key.into());
+    }
+    if name.starts_with("node:") && map.code.get(name).is_none() {
+        return crate::node::exports(scope, name).map(Into::into);
     }
     let source = match map.code.get(name) {
         Some(ModuleSource::Cjs(src)) => src,
@@ -455,6 +483,58 @@ fn builtin_exports<'s>(
     Some(resolver.get_promise(scope).into())
 }
 
+/// V8's `HostImportModuleDynamicallyCallback` (`import()`): hands the request to the runtime's
+/// `hooks.dynamicImport`, which waits a microtask before asking `ops.importModule` for the module,
+/// so the module map is never changed while a caller (a `require`, an evaluation) is using it.
+pub fn dynamic_import<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    _options: v8::Local<'s, v8::Data>,
+    referrer: v8::Local<'s, v8::Value>,
+    specifier: v8::Local<'s, v8::String>,
+    _attributes: v8::Local<'s, v8::FixedArray>,
+) -> Option<v8::Local<'s, v8::Promise>> {
+    let Some(hook) = crate::ops::hook(scope, "dynamicImport") else {
+        crate::ops::throw_error(scope, "import() is not available before the runtime is");
+        return None;
+    };
+    let undefined = v8::undefined(scope);
+    hook.call(scope, undefined.into(), &[specifier.into(), referrer])?.try_into().ok()
+}
+
+/// `ops.importModule(specifier, referrer)`: compiles, instantiates and evaluates the module
+/// `specifier` names as imported from `referrer`; returns `[namespace, evaluation promise]`. A
+/// specifier outside the bundle throws a `TypeError`; a compile error throws the module's own.
+pub fn op_import_module<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    args: v8::FunctionCallbackArguments<'s>,
+    mut rv: v8::ReturnValue<v8::Value>,
+) {
+    let specifier = args.get(0).to_rust_string_lossy(scope);
+    let referrer = args.get(1).to_rust_string_lossy(scope);
+    let Some(map) = scope.get_slot_mut::<ModuleMap>().map(|m| m as *mut ModuleMap) else {
+        return crate::ops::throw_type_error(scope, "import(): this worker has no modules");
+    };
+    // SAFETY: the slot outlives this call; `dynamicImport` calls this from a microtask of its
+    // own, never while another borrow of the map is live (see `dynamic_import`).
+    let map = unsafe { &mut *map };
+    let compiled =
+        resolve_specifier(&map.code, &referrer, &specifier).and_then(|name| map.compile(scope, &name));
+    let module = match compiled {
+        Ok(Some(module)) => module,
+        // The compile error is pending: it is what import() rejects with.
+        Ok(None) => return,
+        Err(e) => return crate::ops::throw_type_error(scope, &e.to_string()),
+    };
+    if module.get_status() == v8::ModuleStatus::Uninstantiated
+        && module.instantiate_module(scope, resolve_callback) != Some(true)
+    {
+        return;
+    }
+    let Some(evaluated) = module.evaluate(scope) else { return };
+    let namespace = module.get_module_namespace();
+    rv.set(v8::Array::new_with_elements(scope, &[namespace, evaluated]).into());
+}
+
 /// V8's `ResolveModuleCallback`: every module was compiled by `ModuleMap::compile` before
 /// instantiation, so this only looks modules up; a miss throws a JS `Error`.
 pub fn resolve_callback<'s>(
@@ -484,11 +564,11 @@ pub fn resolve_callback<'s>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A worker whose modules are `names` (the first is the main one), all empty.
-    pub(super) fn bundle<S: AsRef<str>>(names: &[S]) -> WorkerCode {
+    pub(crate) fn bundle<S: AsRef<str>>(names: &[S]) -> WorkerCode {
         WorkerCode {
             main_module: names[0].as_ref().into(),
             modules: names
@@ -498,6 +578,7 @@ mod tests {
             env: crate::value::Value::Undefined,
             limits: crate::limits::Limits::default(),
             outbound: crate::code::Outbound::Closed,
+            compatibility_flags: Vec::new(),
         }
     }
 

@@ -312,7 +312,11 @@ class WorkerCode:
     def compatibility_date(self) -> Optional[str]:
         """Recorded as in Workers (``YYYY-MM-DD``); no behaviour depends on it yet."""
     @property
-    def compatibility_flags(self) -> list[str]: ...
+    def compatibility_flags(self) -> list[str]:
+        """Workers' compatibility flags. ``"nodejs_compat"`` makes the runtime's ``node:*``
+        modules importable (``node:path`` and the others listed in the README), as ``node:NAME``
+        or, where the bundle has no module of that name, as ``NAME``; without it, importing one
+        is a :class:`CodeError` naming the flag."""
     @property
     def limits(self) -> Limits: ...
     @property

@@ -123,6 +123,7 @@ impl Worker {
         }
         let mut isolate = v8::Isolate::new(params);
         isolate.set_microtasks_policy(v8::MicrotasksPolicy::Explicit);
+        isolate.set_host_import_module_dynamically_callback(crate::modules::dynamic_import);
         // As in Workers: `Atomics.wait` throws. A blocked thread burns no CPU, so no CPU limit
         // would end the wait, and every worker sharing the thread would stall behind it.
         isolate.set_allow_atomics_wait(false);

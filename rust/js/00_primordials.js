@@ -103,7 +103,7 @@
   copyPrototype(P, "Set", Set.prototype, ["forEach", "size"]);
   copyPrototype(P, "SharedArrayBuffer", (globalThis.SharedArrayBuffer ?? ArrayBuffer).prototype, ["byteLength"]);
   copyPrototype(P, "String", String.prototype, [
-    "charCodeAt", "includes", "indexOf", "padStart", "repeat", "slice", "startsWith", "toLowerCase", "toUpperCase",
+    "charCodeAt", "endsWith", "includes", "indexOf", "lastIndexOf", "padStart", "repeat", "slice", "startsWith", "toLowerCase", "toUpperCase",
     "toWellFormed", "valueOf",
   ]);
   copyPrototype(P, "Symbol", Symbol.prototype, ["valueOf"]);

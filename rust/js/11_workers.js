@@ -2,7 +2,7 @@
 // exports them from a built-in module and passes `ctx` to entrypoint methods.
 (function (ops, hooks) {
   "use strict";
-  const { ObjectFreeze, ReflectApply, SafeArrayPush, TypeError } = hooks.primordials;
+  const { ObjectFreeze, ReflectApply, SafeArrayPush, SafeAwaitable, TypeError } = hooks.primordials;
   // Request, Response and console are installed on first use (00_webidl.js), so they are looked
   // up when needed: a worker that never serves fetch never installs them.
 
@@ -67,6 +67,14 @@
     return await responseToWire(response, streamed);
   }
 
+  // import(): one microtask later (so the module map is never changed under a caller using it),
+  // the module is resolved, compiled and evaluated natively; the namespace once evaluation ends.
+  hooks.dynamicImport = async (specifier, referrer) => {
+    await null;
+    const [namespace, evaluated] = ops.importModule(specifier, referrer);
+    await SafeAwaitable(evaluated);
+    return namespace;
+  };
   hooks.serveFetch = serveFetch;
   hooks.WorkerEntrypoint = WorkerEntrypoint;
   hooks.RpcTarget = RpcTarget;

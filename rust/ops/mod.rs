@@ -190,6 +190,7 @@ ops! {
     "httpUploadEnd" => outbound::op_upload_end,
     "multipartParse" => multipart::op_multipart_parse,
     "takeSubrequest" => op_take_subrequest,
+    "importModule" => crate::modules::op_import_module,
     "enqueueMicrotask" => op_enqueue_microtask,
     "wasmMemoryDescriptor" => wasm::op_memory_descriptor,
     "wasmCompile" => wasm::op_compile,

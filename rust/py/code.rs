@@ -20,9 +20,8 @@ pub struct PyWorkerCode {
     pub env: Option<Py<PyAny>>,
     /// Called with a record of every call on workers of this code.
     pub on_trace: Option<Py<PyAny>>,
-    /// Recorded as in Workers; no behaviour depends on them yet.
+    /// Recorded as in Workers; no behaviour depends on it yet.
     compatibility_date: Option<String>,
-    compatibility_flags: Vec<String>,
     /// Where the sandbox's `fetch()` goes: None (nowhere) or a callable taking a Request.
     pub outbound: Option<Py<PyAny>>,
 }
@@ -50,6 +49,7 @@ impl PyWorkerCode {
             env: Value::Undefined,
             limits: limits::of(limits),
             outbound: Outbound::Closed,
+            compatibility_flags,
         };
         code.validate().py(modules.py())?;
         Ok(PyWorkerCode {
@@ -57,7 +57,6 @@ impl PyWorkerCode {
             env: check_env(env)?,
             on_trace: check_callable("on_trace", on_trace)?,
             compatibility_date,
-            compatibility_flags,
             outbound: check_outbound(global_outbound)?,
         })
     }
@@ -69,7 +68,7 @@ impl PyWorkerCode {
 
     #[getter]
     fn compatibility_flags(&self) -> Vec<String> {
-        self.compatibility_flags.clone()
+        self.code.compatibility_flags.clone()
     }
 
     #[getter]
