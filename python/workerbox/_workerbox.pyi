@@ -241,6 +241,9 @@ class Response:
     def headers(self) -> dict[str, str]:
         """Lower-cased names; repeated headers joined with ", "."""
     @property
+    def header_list(self) -> list[tuple[str, str]]:
+        """The headers as set, in order, each ``Set-Cookie`` on its own (what a server sends)."""
+    @property
     def ok(self) -> bool: ...
     @property
     def body(self) -> bytes:
@@ -496,6 +499,9 @@ class Worker:
     @property
     def id(self) -> Optional[str]:
         """The id given to :meth:`Loader.get`, or None for a worker from :meth:`Loader.load`."""
+    @property
+    def is_async(self) -> bool:
+        """True for a worker of an :class:`AsyncLoader`: its entrypoint calls return awaitables."""
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

@@ -194,25 +194,34 @@ impl PyBodyIter {
 
 /// A request body given as an iterator or async iterator: the worker sees a `ReadableStream`
 /// whose every pull calls this object as a host function, getting the next chunk (bytes or str)
-/// or None at the end. It runs on a host thread (or, async, on the loop it was registered from),
-/// like any binding, so a slow iterator delays only the worker that reads it.
+/// or None at the end. It runs on a host thread, like any binding, so a slow iterator delays only
+/// the worker that reads it. An async iterator's steps all run on the loop it was made on: an
+/// async generator belongs to one loop, and a private loop per step would finalize it after the
+/// first chunk.
 #[pyclass(module = "workerbox", frozen)]
 pub struct RequestChunks {
     iterator: Py<PyAny>,
-    is_async: bool,
+    /// The running loop when an async iterator was given; None for a sync iterator.
+    event_loop: Option<Py<PyAny>>,
 }
 
 impl RequestChunks {
     /// The chunk source for `body`, if it is an iterable other than str and bytes-like (which are
-    /// whole bodies), or an async iterable.
+    /// whole bodies), or an async iterable (made where an event loop runs).
     pub fn from_body(body: &Bound<'_, PyAny>) -> PyResult<Option<Self>> {
+        let py = body.py();
         if body.hasattr("__aiter__")? {
+            let Ok(event_loop) = py.import("asyncio")?.call_method0("get_running_loop") else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "an async iterator body must be given where an event loop runs (make the Request in a coroutine)",
+                ));
+            };
             let iterator = body.call_method0("__aiter__")?.unbind();
-            return Ok(Some(RequestChunks { iterator, is_async: true }));
+            return Ok(Some(RequestChunks { iterator, event_loop: Some(event_loop.unbind()) }));
         }
         match body.try_iter() {
             Ok(iterator) => {
-                Ok(Some(RequestChunks { iterator: iterator.into_any().unbind(), is_async: false }))
+                Ok(Some(RequestChunks { iterator: iterator.into_any().unbind(), event_loop: None }))
             }
             Err(_) => Ok(None),
         }
@@ -223,10 +232,10 @@ impl RequestChunks {
 impl RequestChunks {
     fn __call__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let iterator = self.iterator.bind(py);
-        if self.is_async {
-            // A coroutine, which the host awaits on the iterator's loop (`anext` alone returns
-            // an awaitable that is not one).
-            return Ok(next_chunk_coroutine(py)?.call1((iterator,))?.unbind());
+        if let Some(event_loop) = &self.event_loop {
+            // A coroutine the host awaits wherever it awaits coroutines, waiting on the step that
+            // runs on the iterator's own loop.
+            return Ok(helper(py, "on_loop")?.call1((iterator, event_loop.bind(py)))?.unbind());
         }
         match iterator.call_method0("__next__") {
             Ok(chunk) => Ok(chunk.unbind()),
@@ -236,13 +245,24 @@ impl RequestChunks {
     }
 }
 
-/// `async def next_chunk(it): return await anext(it, None)`, compiled once.
-fn next_chunk_coroutine(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static NEXT: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-    NEXT.get_or_try_init(py, || {
-        let code = c"async def next_chunk(it):\n    return await anext(it, None)\n";
-        let module = PyModule::from_code(py, code, c"<workerbox request body>", c"workerbox_request_body")?;
-        Ok(module.getattr("next_chunk")?.unbind())
-    })
-    .map(|f| f.bind(py))
+/// Python helpers for async iterator bodies, compiled once.
+fn helper<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    static MODULE: pyo3::sync::PyOnceLock<Py<PyModule>> = pyo3::sync::PyOnceLock::new();
+    let module = MODULE.get_or_try_init(py, || {
+        let code = c"import asyncio
+
+async def next_chunk(it):
+    return await anext(it, None)
+
+async def _wait(step):
+    return await asyncio.wrap_future(step)
+
+def on_loop(it, loop):
+    return _wait(asyncio.run_coroutine_threadsafe(next_chunk(it), loop))
+";
+        Ok::<_, PyErr>(
+            PyModule::from_code(py, code, c"<workerbox request body>", c"workerbox_request_body")?.unbind(),
+        )
+    })?;
+    module.bind(py).getattr(name)
 }

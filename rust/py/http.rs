@@ -229,6 +229,13 @@ impl PyResponse {
         Ok(dict)
     }
 
+    /// The headers as the worker set them, in order, with each `Set-Cookie` on its own (which
+    /// the `headers` dict cannot keep apart).
+    #[getter]
+    fn header_list(&self) -> Vec<(String, String)> {
+        self.headers.clone()
+    }
+
     #[getter]
     fn ok(&self) -> bool {
         (200..300).contains(&self.status)

@@ -99,6 +99,12 @@ impl PyWorker {
 
     /// True once the worker can run no more calls: closed (here, or through another `get()` of
     /// its id), or dead (a limit, a termination).
+    /// True for a worker of an AsyncLoader: its calls return awaitables.
+    #[getter]
+    fn is_async(&self) -> bool {
+        self.completer.is_some()
+    }
+
     #[getter]
     fn closed(&self, py: Python<'_>) -> PyResult<bool> {
         not_forked(py)?;
