@@ -1,0 +1,155 @@
+//! The content-addressed package cache on disk, shared by every process: `content-v1/<algo>/<hex>/`
+//! holds one unpacked tarball, keyed by its integrity, and `packuments-v1/` the last registry
+//! metadata seen (what an offline install resolves from). Writers fill a private directory under
+//! `tmp/` on the same filesystem, sync it, and rename it into place in one step, so a reader sees a
+//! whole package or none; when two writers race, the loser's rename fails and it uses the
+//! winner's copy. Entries are never modified after the rename.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+
+use super::error::NpmError;
+use super::integrity::Integrity;
+
+#[derive(Clone, Debug)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+impl Cache {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Cache { root: root.into() }
+    }
+
+    /// `$XDG_CACHE_HOME/workerbox/npm`, else `$HOME/.cache/workerbox/npm`, else a directory under
+    /// the system temp dir.
+    pub fn default_root() -> PathBuf {
+        let env_dir = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        env_dir("XDG_CACHE_HOME")
+            .or_else(|| env_dir("HOME").map(|home| home.join(".cache")))
+            .unwrap_or_else(std::env::temp_dir)
+            .join("workerbox")
+            .join("npm")
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn content_dir(&self, integrity: &Integrity) -> PathBuf {
+        let (algo, hex) = integrity.cache_key();
+        self.root.join("content-v1").join(algo).join(hex)
+    }
+
+    /// The unpacked package with this integrity, if the cache has it.
+    pub fn get(&self, integrity: &Integrity) -> Option<PathBuf> {
+        let dir = self.content_dir(integrity);
+        dir.is_dir().then_some(dir)
+    }
+
+    /// Fills a fresh directory with `fill` and publishes it under `integrity`; returns where the
+    /// package now is (the winner's copy if another writer got there first).
+    pub fn insert<T>(
+        &self,
+        integrity: &Integrity,
+        fill: impl FnOnce(&Path) -> Result<T, NpmError>,
+    ) -> Result<(PathBuf, Option<T>), NpmError> {
+        let dest = self.content_dir(integrity);
+        if dest.is_dir() {
+            return Ok((dest, None));
+        }
+        let tmp = self.private_dir()?;
+        let filled = fill(&tmp).and_then(|value| {
+            sync_tree(&tmp).map_err(|e| NpmError::cache(&tmp, e))?;
+            Ok(value)
+        });
+        let value = match filled {
+            Ok(value) => value,
+            Err(e) => {
+                let _ = fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        };
+        self.publish(&tmp, &dest)?;
+        Ok((dest, Some(value)))
+    }
+
+    fn publish(&self, tmp: &Path, dest: &Path) -> Result<(), NpmError> {
+        let parent = dest.parent().unwrap_or(&self.root);
+        fs::create_dir_all(parent).map_err(|e| NpmError::cache(parent, e))?;
+        match fs::rename(tmp, dest) {
+            Ok(()) => {
+                sync_dir(parent).map_err(|e| NpmError::cache(parent, e))?;
+                Ok(())
+            }
+            // Another writer published the same content first: theirs is as good as ours.
+            Err(_) if dest.is_dir() => {
+                let _ = fs::remove_dir_all(tmp);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = fs::remove_dir_all(tmp);
+                Err(NpmError::cache(dest, e))
+            }
+        }
+    }
+
+    /// A new directory only this writer uses, on the cache's filesystem.
+    fn private_dir(&self) -> Result<PathBuf, NpmError> {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let tmp_root = self.root.join("tmp");
+        fs::create_dir_all(&tmp_root).map_err(|e| NpmError::cache(&tmp_root, e))?;
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+        let name = format!("{}-{}-{nanos}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
+        let dir = tmp_root.join(name);
+        fs::create_dir(&dir).map_err(|e| NpmError::cache(&dir, e))?;
+        Ok(dir)
+    }
+
+    fn packument_path(&self, url: &str) -> PathBuf {
+        let hex: String = Sha256::digest(url.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        self.root.join("packuments-v1").join(format!("{hex}.json"))
+    }
+
+    /// The metadata last fetched from `url`, if any.
+    pub fn packument(&self, url: &str) -> Option<Vec<u8>> {
+        fs::read(self.packument_path(url)).ok()
+    }
+
+    /// Records metadata fetched from `url` (whole-file replace: readers see old or new).
+    pub fn store_packument(&self, url: &str, body: &[u8]) -> Result<(), NpmError> {
+        let path = self.packument_path(url);
+        let tmp = self.private_dir()?;
+        let file = tmp.join("packument.json");
+        let written = fs::write(&file, body)
+            .and_then(|()| fs::File::open(&file)?.sync_all())
+            .and_then(|()| fs::create_dir_all(path.parent().unwrap_or(&self.root)))
+            .and_then(|()| fs::rename(&file, &path));
+        let _ = fs::remove_dir_all(&tmp);
+        written.map_err(|e| NpmError::cache(&path, e))
+    }
+}
+
+/// Syncs every directory of a freshly written tree (files were synced as they were written), so
+/// the rename that publishes it cannot land before its contents after a crash.
+fn sync_tree(root: &Path) -> std::io::Result<()> {
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                dirs.push(entry.path());
+            }
+        }
+        sync_dir(&dir)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}

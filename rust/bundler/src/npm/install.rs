@@ -1,0 +1,183 @@
+//! The entry point: `package.json` dependencies (and a lock, if one was kept) in, an `Installed`
+//! tree on disk and the lock that reproduces it out. A lock that still satisfies the
+//! dependencies is used as is (no metadata requests); only tarballs missing from the cache are
+//! fetched, in parallel, by their locked URL and integrity.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::cache::Cache;
+use super::config::RegistryConfig;
+use super::error::NpmError;
+use super::fetch::Fetcher;
+use super::graph::{Installed, Package, PkgId};
+use super::limits::{Budget, Deadline, NpmLimits};
+use super::lock::{Lock, LockedPackage, LockedRoot};
+use super::metadata::Metadata;
+use super::registry::Registry;
+use super::resolve;
+
+#[derive(Clone, Debug)]
+pub struct InstallOptions {
+    pub config: RegistryConfig,
+    /// Default: `Cache::default_root()`.
+    pub cache_dir: PathBuf,
+    /// Use only the cache; fail naming the first package it lacks.
+    pub offline: bool,
+    pub limits: NpmLimits,
+    /// Tarballs downloaded at once.
+    pub concurrency: usize,
+}
+
+impl InstallOptions {
+    pub fn new(config: RegistryConfig) -> Self {
+        InstallOptions {
+            config,
+            cache_dir: Cache::default_root(),
+            offline: false,
+            limits: NpmLimits::default(),
+            concurrency: 8,
+        }
+    }
+}
+
+/// Resolves `deps` (name → spec, as `package.json` `dependencies` says), fetches and verifies
+/// every package into the cache, and returns the tree with its lock. Blocking.
+pub fn install(
+    deps: &BTreeMap<String, String>,
+    lock: Option<&Lock>,
+    opts: &InstallOptions,
+) -> Result<(Installed, Lock), NpmError> {
+    let deadline = Deadline::after(opts.limits.timeout);
+    let budget = Budget::new(opts.limits.max_total_bytes);
+    let cache = Cache::new(&opts.cache_dir);
+    let registry = match opts.offline {
+        true => None,
+        false => Some(Registry::new(opts.config.clone(), &opts.limits)?),
+    };
+    let mut warnings = Vec::new();
+    let lock = match lock {
+        Some(lock) if usable(lock, deps)? => for_deps(lock, deps),
+        _ => {
+            let mut meta =
+                Metadata::new(&opts.config, registry.as_ref(), &cache, &opts.limits, &budget, deadline);
+            let resolved = resolve::resolve(deps, &mut meta, opts.limits.max_packages)?;
+            warnings = resolved.warnings;
+            resolved.lock
+        }
+    };
+    lock.validate()?;
+    if lock.packages.len() > opts.limits.max_packages {
+        return Err(NpmError::CapExceeded {
+            cap: "packages per install",
+            limit: opts.limits.max_packages as u64,
+            package: "the lock".into(),
+        });
+    }
+    let fetcher = Fetcher {
+        registry: registry.as_ref(),
+        cache: &cache,
+        limits: &opts.limits,
+        budget: &budget,
+        deadline,
+    };
+    let (dirs, skipped) = fetch_all(&fetcher, &lock, opts.concurrency)?;
+    warnings.extend(skipped);
+    Ok((installed(&lock, dirs, warnings), lock))
+}
+
+fn usable(lock: &Lock, deps: &BTreeMap<String, String>) -> Result<bool, NpmError> {
+    lock.validate()?;
+    Ok(lock.satisfies(deps))
+}
+
+/// The part of `lock` that `deps` reaches, with the specs as `package.json` now writes them.
+fn for_deps(lock: &Lock, deps: &BTreeMap<String, String>) -> Lock {
+    let mut out = Lock::default();
+    let mut todo = Vec::new();
+    for (alias, spec) in deps {
+        if let Some(root) = lock.root.get(alias) {
+            let package = root.package.clone();
+            todo.push(package.clone());
+            let spec = spec.clone();
+            out.root.insert(alias.clone(), LockedRoot { spec, package });
+        }
+    }
+    while let Some(key) = todo.pop() {
+        if out.packages.contains_key(&key) {
+            continue;
+        }
+        if let Some(package) = lock.packages.get(&key) {
+            todo.extend(package.dependencies.values().cloned());
+            out.packages.insert(key, package.clone());
+        }
+    }
+    out
+}
+
+type Dirs = BTreeMap<String, PathBuf>;
+
+/// Every locked package onto disk, `concurrency` at a time; the first error stops the rest.
+fn fetch_all(
+    fetcher: &Fetcher<'_>,
+    lock: &Lock,
+    concurrency: usize,
+) -> Result<(Dirs, Vec<String>), NpmError> {
+    let todo: Vec<(&String, &LockedPackage)> = lock.packages.iter().collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let done = Mutex::new((Dirs::new(), Vec::new(), None::<NpmError>));
+    let worker = || {
+        while !failed.load(Ordering::Relaxed) {
+            let Some((key, package)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                return;
+            };
+            let result = fetcher.fetch(package);
+            let mut done = done.lock().unwrap_or_else(|p| p.into_inner());
+            match result {
+                Ok(fetched) => {
+                    done.0.insert((*key).clone(), fetched.dir);
+                    done.1.extend(fetched.skipped);
+                }
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    done.2.get_or_insert(e);
+                }
+            }
+        }
+    };
+    let threads = concurrency.clamp(1, todo.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(worker);
+        }
+    });
+    let (dirs, skipped, error) = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    match error {
+        Some(e) => Err(e),
+        None => Ok((dirs, skipped)),
+    }
+}
+
+fn installed(lock: &Lock, mut dirs: Dirs, warnings: Vec<String>) -> Installed {
+    let id = |key: &String| {
+        lock.packages.get(key).map(|p| PkgId { name: p.name.clone(), version: p.version.clone() })
+    };
+    let root = lock.root.iter().filter_map(|(alias, r)| Some((alias.clone(), id(&r.package)?))).collect();
+    let packages = lock
+        .packages
+        .iter()
+        .filter_map(|(key, package)| {
+            let deps = package
+                .dependencies
+                .iter()
+                .filter_map(|(alias, dep)| Some((alias.clone(), id(dep)?)))
+                .collect();
+            let dir = dirs.remove(key)?;
+            Some((id(key)?, Package { dir, deps }))
+        })
+        .collect();
+    Installed { root, packages, warnings }
+}

@@ -1,0 +1,129 @@
+//! The registry client: packuments (abbreviated metadata) and tarballs over HTTP(S). TLS trusts the
+//! operating system's store (rustls-platform-verifier) plus `cafile`; `HTTP_PROXY`/`HTTPS_PROXY`/
+//! `NO_PROXY` apply through reqwest's environment proxy matcher. Every response is bounded: size
+//! caps checked against `Content-Length` and while reading, a per-request timeout no later than
+//! the install's deadline. Blocking: call it from a plain thread, not from inside an async runtime.
+
+use std::io::Read;
+use std::sync::Once;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::header::{ACCEPT, AUTHORIZATION};
+use url::Url;
+
+use super::config::{Auth, RegistryConfig};
+use super::error::NpmError;
+use super::limits::{Deadline, NpmLimits};
+
+const ABBREVIATED: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8";
+
+pub struct Registry {
+    client: Client,
+    config: RegistryConfig,
+}
+
+/// What a GET answered.
+pub enum Fetched {
+    Body(Vec<u8>),
+    NotFound,
+}
+
+impl Registry {
+    pub fn new(config: RegistryConfig, limits: &NpmLimits) -> Result<Self, NpmError> {
+        static PROVIDER: Once = Once::new();
+        // The engine's outbound client installs the same provider; whichever runs first wins.
+        PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let mut builder = Client::builder()
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.request_timeout)
+            .user_agent(concat!("workerbox-bundler/", env!("CARGO_PKG_VERSION")))
+            .danger_accept_invalid_certs(!config.strict_ssl);
+        if let Some(path) = &config.cafile {
+            let pem = std::fs::read(path)
+                .map_err(|e| NpmError::Config { detail: format!("cafile {}: {e}", path.display()) })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| NpmError::Config { detail: format!("cafile {}: {e}", path.display()) })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder.build().map_err(|e| NpmError::Config { detail: format!("HTTP client: {e}") })?;
+        Ok(Registry { client, config })
+    }
+
+    pub fn get(
+        &self,
+        package: &str,
+        url: &Url,
+        accept: Option<&str>,
+        max_bytes: u64,
+        deadline: &Deadline,
+    ) -> Result<Fetched, NpmError> {
+        let mut request = self.client.get(url.clone()).timeout(deadline.remaining(package)?);
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT, accept);
+        }
+        let response = self.authorize(request, url).send().map_err(|e| network(package, describe(e, url)))?;
+        match response.status() {
+            StatusCode::NOT_FOUND => return Ok(Fetched::NotFound),
+            status if !status.is_success() => {
+                return Err(network(package, format!("HTTP {status} from {}", redacted(url))));
+            }
+            _ => {}
+        }
+        if response.content_length().is_some_and(|len| len > max_bytes) {
+            return Err(too_big(package, max_bytes));
+        }
+        let mut body = Vec::new();
+        response
+            .take(max_bytes + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| network(package, format!("reading {}: {e}", redacted(url))))?;
+        if body.len() as u64 > max_bytes {
+            return Err(too_big(package, max_bytes));
+        }
+        Ok(Fetched::Body(body))
+    }
+
+    pub fn packument_accept() -> &'static str {
+        ABBREVIATED
+    }
+
+    fn authorize(&self, request: RequestBuilder, url: &Url) -> RequestBuilder {
+        match self.config.auth_for(url) {
+            Some(Auth::Bearer(token)) => request.header(AUTHORIZATION, format!("Bearer {}", token.expose())),
+            Some(Auth::Basic(basic)) => request.header(AUTHORIZATION, format!("Basic {}", basic.expose())),
+            None => request,
+        }
+    }
+}
+
+fn too_big(package: &str, limit: u64) -> NpmError {
+    NpmError::CapExceeded { cap: "bytes per registry response", limit, package: package.to_string() }
+}
+
+fn network(package: &str, detail: impl std::fmt::Display) -> NpmError {
+    NpmError::Network { package: package.to_string(), detail: detail.to_string() }
+}
+
+/// A request error and its causes, with the URL printed our way (reqwest would print userinfo).
+fn describe(err: reqwest::Error, url: &Url) -> String {
+    let err = err.without_url();
+    let mut text = format!("{err} for {}", redacted(url));
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// A URL fit for an error message: no userinfo, no query.
+fn redacted(url: &Url) -> String {
+    let mut clean = url.clone();
+    let _ = clean.set_username("");
+    let _ = clean.set_password(None);
+    clean.set_query(None);
+    clean.to_string()
+}

@@ -1,0 +1,219 @@
+//! Builds the dependency tree from the root `dependencies`, breadth first, into a `Lock`. A
+//! dependency reuses a version already in the tree when it satisfies the range (one version per
+//! name where ranges allow, as npm dedupes), else adds the highest matching version beside it.
+//! Cycles need nothing special: the second visit finds the package already there.
+//! `optionalDependencies` that fail to resolve are skipped with a warning, and so are optional
+//! ones restricted by `os`/`cpu` (native binaries, useless in a worker). `peerDependencies` are
+//! linked after the regular tree is built: to a version in the tree that satisfies them, else
+//! installed (as npm 7+), unless marked optional in `peerDependenciesMeta`.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use nodejs_semver::Version;
+
+use super::error::NpmError;
+use super::integrity::Integrity;
+use super::lock::{self, Lock, LockedPackage, LockedRoot};
+use super::metadata::Metadata;
+use super::packument::Manifest;
+use super::semver;
+use super::spec::{self, DepSpec};
+
+pub struct Resolved {
+    pub lock: Lock,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Required,
+    Optional,
+    Peer { optional: bool },
+}
+
+struct Edge {
+    /// The dependent's lock key; `None` for the tenant's own dependencies.
+    from: Option<String>,
+    dep: DepSpec,
+    kind: Kind,
+}
+
+pub fn resolve(
+    deps: &BTreeMap<String, String>,
+    meta: &mut Metadata<'_>,
+    max_packages: usize,
+) -> Result<Resolved, NpmError> {
+    let mut resolver = Resolver {
+        meta,
+        max_packages,
+        lock: Lock::default(),
+        versions: HashMap::new(),
+        queue: VecDeque::new(),
+        peers: VecDeque::new(),
+        warnings: Vec::new(),
+    };
+    for (alias, text) in deps {
+        let dep = spec::parse(alias, text)?;
+        resolver.queue.push_back(Edge { from: None, dep, kind: Kind::Required });
+    }
+    resolver.run()?;
+    Ok(Resolved { lock: resolver.lock, warnings: resolver.warnings })
+}
+
+struct Resolver<'m, 'a> {
+    meta: &'m mut Metadata<'a>,
+    max_packages: usize,
+    lock: Lock,
+    /// Package name → versions in the tree.
+    versions: HashMap<String, Vec<String>>,
+    queue: VecDeque<Edge>,
+    peers: VecDeque<Edge>,
+    warnings: Vec<String>,
+}
+
+impl Resolver<'_, '_> {
+    fn run(&mut self) -> Result<(), NpmError> {
+        while let Some(edge) = self.queue.pop_front().or_else(|| self.peers.pop_front()) {
+            let who = edge.from.as_deref().unwrap_or(&edge.dep.alias).to_string();
+            self.meta.deadline.remaining(&who)?;
+            match (self.follow(&edge), edge.kind) {
+                (Ok(()), _) => {}
+                (Err(e), Kind::Optional) => self.warnings.push(format!(
+                    "optional dependency {}@{} of {who} skipped: {e}",
+                    edge.dep.alias, edge.dep.text
+                )),
+                (Err(e), _) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn follow(&mut self, edge: &Edge) -> Result<(), NpmError> {
+        if let Some(key) = self.in_tree(&edge.dep) {
+            self.link(edge, key);
+            return Ok(());
+        }
+        if edge.kind == (Kind::Peer { optional: true }) {
+            return Ok(());
+        }
+        let dep = &edge.dep;
+        let packument = self.meta.get(&dep.name)?;
+        let version = semver::pick(&packument, &dep.want).ok_or_else(|| NpmError::NoMatchingVersion {
+            package: dep.name.clone(),
+            spec: dep.text.clone(),
+        })?;
+        let manifest = packument.versions.get(version).cloned().unwrap_or_default();
+        if edge.kind == Kind::Optional && manifest.is_platform_specific() {
+            let why = "platform-specific (os/cpu) optional dependency";
+            self.warnings.push(format!("{}@{version} skipped: {why}", dep.name));
+            return Ok(());
+        }
+        let key = lock::key(&dep.name, version);
+        if !self.lock.packages.contains_key(&key) {
+            self.add(&dep.name, version, &manifest)?;
+        }
+        self.link(edge, key);
+        Ok(())
+    }
+
+    /// The highest version already in the tree that `dep` accepts.
+    fn in_tree(&self, dep: &DepSpec) -> Option<String> {
+        let packument = self.meta.loaded(&dep.name);
+        self.versions
+            .get(&dep.name)?
+            .iter()
+            .filter(|v| semver::satisfies(packument, v, &dep.want))
+            .max_by_key(|v| Version::parse(v).ok())
+            .map(|v| lock::key(&dep.name, v))
+    }
+
+    fn link(&mut self, edge: &Edge, key: String) {
+        let alias = edge.dep.alias.clone();
+        match &edge.from {
+            None => {
+                let spec = edge.dep.text.clone();
+                self.lock.root.insert(alias, LockedRoot { spec, package: key });
+            }
+            Some(from) => {
+                if let Some(package) = self.lock.packages.get_mut(from) {
+                    package.dependencies.insert(alias, key);
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, name: &str, version: &str, manifest: &Manifest) -> Result<(), NpmError> {
+        let key = lock::key(name, version);
+        if self.lock.packages.len() >= self.max_packages {
+            return Err(NpmError::CapExceeded {
+                cap: "packages per install",
+                limit: self.max_packages as u64,
+                package: key,
+            });
+        }
+        let (tarball, integrity) = dist(&key, manifest)?;
+        self.lock.packages.insert(
+            key.clone(),
+            LockedPackage {
+                name: name.to_string(),
+                version: version.to_string(),
+                tarball,
+                integrity,
+                dependencies: BTreeMap::new(),
+            },
+        );
+        self.versions.entry(name.to_string()).or_default().push(version.to_string());
+        self.enqueue(&key, manifest)
+    }
+
+    fn enqueue(&mut self, key: &str, manifest: &Manifest) -> Result<(), NpmError> {
+        let required = manifest
+            .dependencies
+            .iter()
+            .filter(|(alias, _)| !manifest.optional_dependencies.contains_key(*alias));
+        for (alias, text) in required {
+            self.push(key, alias, text, Kind::Required)?;
+        }
+        for (alias, text) in &manifest.optional_dependencies {
+            self.push(key, alias, text, Kind::Optional)?;
+        }
+        for (alias, text) in &manifest.peer_dependencies {
+            let optional = manifest.peer_dependencies_meta.get(alias).is_some_and(|m| m.optional);
+            self.push(key, alias, text, Kind::Peer { optional })?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, from: &str, alias: &str, text: &str, kind: Kind) -> Result<(), NpmError> {
+        let dep = match spec::parse(alias, text) {
+            Ok(dep) => dep,
+            Err(e) if kind != Kind::Required => {
+                self.warnings.push(format!("{from}: {e}; skipped"));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let edge = Edge { from: Some(from.to_string()), dep, kind };
+        match kind {
+            Kind::Peer { .. } => self.peers.push_back(edge),
+            _ => self.queue.push_back(edge),
+        }
+        Ok(())
+    }
+}
+
+/// The tarball URL and the strongest integrity the registry published for a version.
+fn dist(key: &str, manifest: &Manifest) -> Result<(String, String), NpmError> {
+    let Some(dist) = &manifest.dist else {
+        return Err(NpmError::BadMetadata {
+            package: key.to_string(),
+            detail: "no dist (tarball) in the registry's metadata".into(),
+        });
+    };
+    let integrity =
+        dist.integrity.as_deref().and_then(Integrity::parse).ok_or_else(|| NpmError::IntegrityMismatch {
+            package: key.to_string(),
+            detail: "the registry publishes no sha512 integrity (SHA-1 alone is not trusted)".into(),
+        })?;
+    Ok((dist.tarball.clone(), integrity.to_sri()))
+}
