@@ -4,8 +4,8 @@
 //! Cycles need nothing special: the second visit finds the package already there.
 //! `optionalDependencies` that fail to resolve are skipped with a warning, and so are optional
 //! ones restricted by `os`/`cpu` (native binaries, useless in a worker). `peerDependencies` are
-//! linked after the regular tree is built: to a version in the tree that satisfies them, else
-//! installed (as npm 7+), unless marked optional in `peerDependenciesMeta`.
+//! linked after the regular tree is built: to the tenant's own copy when it satisfies them, else
+//! to another in the tree, else installed (as npm 7+), unless optional in `peerDependenciesMeta`.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -89,7 +89,9 @@ impl Resolver<'_, '_> {
     }
 
     fn follow(&mut self, edge: &Edge) -> Result<(), NpmError> {
-        if let Some(key) = self.in_tree(&edge.dep) {
+        let peer = matches!(edge.kind, Kind::Peer { .. });
+        let tenants = peer.then(|| self.tenants(&edge.dep)).flatten();
+        if let Some(key) = tenants.or_else(|| self.in_tree(&edge.dep)) {
             self.link(edge, key);
             return Ok(());
         }
@@ -114,6 +116,16 @@ impl Resolver<'_, '_> {
         }
         self.link(edge, key);
         Ok(())
+    }
+
+    /// The version the tenant's own dependencies chose, if `dep` accepts it: a peer dependency
+    /// means the copy its dependent's parent sees, which here is the tenant's.
+    fn tenants(&self, dep: &DepSpec) -> Option<String> {
+        let key = &self.lock.root.get(&dep.alias)?.package;
+        let package = self.lock.packages.get(key)?;
+        let packument = self.meta.loaded(&dep.name);
+        let ok = package.name == dep.name && semver::satisfies(packument, &package.version, &dep.want);
+        ok.then(|| key.clone())
     }
 
     /// The highest version already in the tree that `dep` accepts.

@@ -1,0 +1,312 @@
+//! npm installs against a registry served by the test on 127.0.0.1.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use support::{Registry, TempDir, deps, options, read};
+use workerbox_bundler::npm::{Installed, Lock, NpmError, PkgId, install};
+
+fn id(name: &str, version: &str) -> PkgId {
+    PkgId { name: name.into(), version: version.into() }
+}
+
+fn dep_of(installed: &Installed, pkg: &PkgId, dep: &str) -> Option<PkgId> {
+    installed.packages.get(pkg)?.deps.get(dep).cloned()
+}
+
+#[test]
+fn esm_cjs_and_exports_map_packages_install_with_their_files() {
+    let reg = Registry::start();
+    reg.publish(
+        "esm-pkg",
+        "1.0.0",
+        json!({"type": "module", "module": "index.js"}),
+        &[("index.js", "export const x = 1;")],
+    );
+    reg.publish(
+        "cjs-pkg",
+        "2.0.0",
+        json!({"main": "lib/main.js"}),
+        &[("lib/main.js", "module.exports = 2;")],
+    );
+    reg.publish(
+        "cond-pkg",
+        "3.0.0",
+        json!({"exports": {".": {"workerd": "./worker.js", "import": "./esm.mjs", "default": "./cjs.cjs"}}}),
+        &[
+            ("worker.js", "export default 'w'"),
+            ("esm.mjs", "export default 'e'"),
+            ("cjs.cjs", "module.exports='c'"),
+        ],
+    );
+    let cache = TempDir::new("kinds");
+    let want = deps(&[("esm-pkg", "^1.0.0"), ("cjs-pkg", "2"), ("cond-pkg", "latest")]);
+    let (installed, lock) = install(&want, None, &options(&reg, &cache)).unwrap();
+    assert_eq!(installed.root["esm-pkg"], id("esm-pkg", "1.0.0"));
+    assert_eq!(installed.root["cond-pkg"], id("cond-pkg", "3.0.0"));
+    let esm = &installed.packages[&id("esm-pkg", "1.0.0")];
+    assert_eq!(read(esm.dir.join("index.js")), "export const x = 1;");
+    let cjs = &installed.packages[&id("cjs-pkg", "2.0.0")];
+    assert_eq!(read(cjs.dir.join("lib/main.js")), "module.exports = 2;");
+    let cond = &installed.packages[&id("cond-pkg", "3.0.0")];
+    assert!(read(cond.dir.join("package.json")).contains("\"workerd\""));
+    assert!(cond.dir.starts_with(&cache.0));
+    assert_eq!(lock.packages.len(), 3);
+    assert_eq!(lock.root["cond-pkg"].spec, "latest");
+}
+
+#[test]
+fn transitive_dependency_gets_the_highest_matching_version() {
+    let reg = Registry::start();
+    for v in ["1.0.0", "1.2.0", "1.10.0", "2.0.0", "1.11.0-beta.1"] {
+        reg.publish("b", v, json!({}), &[("v.txt", v)]);
+    }
+    reg.publish("a", "1.0.0", json!({"dependencies": {"b": "^1.0.0"}}), &[]);
+    let cache = TempDir::new("highest");
+    let (installed, _) = install(&deps(&[("a", "1")]), None, &options(&reg, &cache)).unwrap();
+    let b = dep_of(&installed, &id("a", "1.0.0"), "b").unwrap();
+    assert_eq!(b, id("b", "1.10.0"));
+    assert_eq!(read(installed.packages[&b].dir.join("v.txt")), "1.10.0");
+    assert!(!installed.root.contains_key("b"));
+}
+
+#[test]
+fn one_version_per_name_where_ranges_allow_else_several() {
+    let reg = Registry::start();
+    for v in ["1.0.0", "1.5.0", "2.0.0"] {
+        reg.publish("c", v, json!({}), &[]);
+    }
+    reg.publish("wants-c1", "1.0.0", json!({"dependencies": {"c": "^1.0.0"}}), &[]);
+    reg.publish("wants-c2", "1.0.0", json!({"dependencies": {"c": "^2.0.0"}}), &[]);
+    let cache = TempDir::new("dedupe");
+    let want = deps(&[("c", "~1.5.0"), ("wants-c1", "*"), ("wants-c2", "*")]);
+    let (installed, _) = install(&want, None, &options(&reg, &cache)).unwrap();
+    assert_eq!(installed.root["c"], id("c", "1.5.0"));
+    assert_eq!(dep_of(&installed, &id("wants-c1", "1.0.0"), "c"), Some(id("c", "1.5.0")));
+    assert_eq!(dep_of(&installed, &id("wants-c2", "1.0.0"), "c"), Some(id("c", "2.0.0")));
+    let versions: Vec<_> = installed.packages.keys().filter(|p| p.name == "c").collect();
+    assert_eq!(versions.len(), 2);
+}
+
+#[test]
+fn dependency_cycle_installs() {
+    let reg = Registry::start();
+    reg.publish("cyc-a", "1.0.0", json!({"dependencies": {"cyc-b": "^1"}}), &[]);
+    reg.publish("cyc-b", "1.0.0", json!({"dependencies": {"cyc-a": "^1"}}), &[]);
+    let cache = TempDir::new("cycle");
+    let (installed, _) = install(&deps(&[("cyc-a", "^1")]), None, &options(&reg, &cache)).unwrap();
+    let (a, b) = (id("cyc-a", "1.0.0"), id("cyc-b", "1.0.0"));
+    assert_eq!(dep_of(&installed, &a, "cyc-b"), Some(b.clone()));
+    assert_eq!(dep_of(&installed, &b, "cyc-a"), Some(a));
+}
+
+#[test]
+fn optional_dependencies_that_fail_or_are_native_are_skipped_with_a_warning() {
+    let reg = Registry::start();
+    reg.publish("native-bin", "1.0.0", json!({"os": ["darwin"], "cpu": ["arm64"]}), &[]);
+    reg.publish("host", "1.0.0", json!({"optionalDependencies": {"gone": "^1", "native-bin": "^1"}}), &[]);
+    let cache = TempDir::new("optional");
+    let (installed, _) = install(&deps(&[("host", "1")]), None, &options(&reg, &cache)).unwrap();
+    assert!(installed.packages[&id("host", "1.0.0")].deps.is_empty());
+    assert_eq!(installed.packages.len(), 1);
+    let warnings = installed.warnings.join("\n");
+    assert!(warnings.contains("gone") && warnings.contains("native-bin"), "{warnings}");
+}
+
+#[test]
+fn peer_dependencies_link_to_the_tree_or_are_installed() {
+    let reg = Registry::start();
+    for v in ["17.0.0", "18.2.0", "18.3.1"] {
+        reg.publish("react", v, json!({}), &[]);
+    }
+    reg.publish("ui", "1.0.0", json!({"peerDependencies": {"react": ">=17"}}), &[]);
+    reg.publish(
+        "hooks",
+        "1.0.0",
+        json!({
+        "peerDependencies": {"react": "^18", "maybe": "^1"},
+        "peerDependenciesMeta": {"maybe": {"optional": true}}}),
+        &[],
+    );
+    let cache = TempDir::new("peers");
+    let want = deps(&[("react", "17"), ("ui", "1"), ("hooks", "1")]);
+    let (installed, _) = install(&want, None, &options(&reg, &cache)).unwrap();
+    // `ui` accepts the tenant's react 17; `hooks` needs 18, so it gets its own.
+    assert_eq!(dep_of(&installed, &id("ui", "1.0.0"), "react"), Some(id("react", "17.0.0")));
+    assert_eq!(dep_of(&installed, &id("hooks", "1.0.0"), "react"), Some(id("react", "18.3.1")));
+    assert_eq!(dep_of(&installed, &id("hooks", "1.0.0"), "maybe"), None);
+}
+
+#[test]
+fn npm_alias_installs_the_real_package_under_the_alias() {
+    let reg = Registry::start();
+    reg.publish("real-name", "4.1.0", json!({}), &[("index.js", "export default 4")]);
+    let cache = TempDir::new("alias");
+    let want = deps(&[("nick", "npm:real-name@^4")]);
+    let (installed, _) = install(&want, None, &options(&reg, &cache)).unwrap();
+    assert_eq!(installed.root["nick"], id("real-name", "4.1.0"));
+}
+
+#[test]
+fn unknown_package_and_unmatched_range_are_typed_errors_naming_the_package() {
+    let reg = Registry::start();
+    reg.publish("exists", "1.0.0", json!({}), &[]);
+    let cache = TempDir::new("errors");
+    let opts = options(&reg, &cache);
+    let err = install(&deps(&[("nope-not-here", "1")]), None, &opts).unwrap_err();
+    assert!(matches!(&err, NpmError::NotFound { package, .. } if package == "nope-not-here"), "{err}");
+    let err = install(&deps(&[("exists", "^2")]), None, &opts).unwrap_err();
+    assert!(
+        matches!(&err, NpmError::NoMatchingVersion { package, spec } if package == "exists" && spec == "^2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn lock_round_trip_second_install_makes_no_requests() {
+    let reg = Registry::start();
+    reg.publish("leaf", "1.0.0", json!({}), &[]);
+    reg.publish("top", "1.0.0", json!({"dependencies": {"leaf": "^1"}}), &[("a.js", "1")]);
+    let cache = TempDir::new("lock");
+    let want = deps(&[("top", "^1")]);
+    let (first, lock) = install(&want, None, &options(&reg, &cache)).unwrap();
+    let text = lock.to_json();
+    let lock = Lock::from_json(&text).unwrap();
+    // A newer leaf must not leak into a locked rebuild.
+    reg.publish("leaf", "1.1.0", json!({}), &[]);
+    let before = reg.requests();
+    let (second, again) = install(&want, Some(&lock), &options(&reg, &cache)).unwrap();
+    assert_eq!(reg.requests(), before, "a locked, cached install made HTTP requests");
+    assert_eq!(again, lock);
+    assert_eq!(first.root, second.root);
+    let dirs = |i: &Installed| {
+        i.packages.iter().map(|(k, p)| (k.clone(), p.dir.clone())).collect::<BTreeMap<_, _>>()
+    };
+    assert_eq!(dirs(&first), dirs(&second));
+}
+
+#[test]
+fn lock_with_an_empty_cache_fetches_only_tarballs_by_locked_url() {
+    let reg = Registry::start();
+    reg.publish("solo", "1.0.0", json!({}), &[]);
+    let (cache1, cache2) = (TempDir::new("lock-a"), TempDir::new("lock-b"));
+    let want = deps(&[("solo", "1")]);
+    let (_, lock) = install(&want, None, &options(&reg, &cache1)).unwrap();
+    let before = reg.requests();
+    install(&want, Some(&lock), &options(&reg, &cache2)).unwrap();
+    assert_eq!(reg.requests() - before, 1, "expected the tarball alone");
+}
+
+#[test]
+fn lock_that_no_longer_satisfies_package_json_is_re_resolved() {
+    let reg = Registry::start();
+    reg.publish("moving", "1.0.0", json!({}), &[]);
+    reg.publish("moving", "2.0.0", json!({}), &[]);
+    let cache = TempDir::new("relock");
+    let (_, lock) = install(&deps(&[("moving", "^1")]), None, &options(&reg, &cache)).unwrap();
+    let (installed, lock2) =
+        install(&deps(&[("moving", "^2")]), Some(&lock), &options(&reg, &cache)).unwrap();
+    assert_eq!(installed.root["moving"], id("moving", "2.0.0"));
+    assert_eq!(lock2.root["moving"].spec, "^2");
+}
+
+#[test]
+fn offline_uses_the_cache_and_names_what_is_missing() {
+    let reg = Registry::start();
+    reg.publish("cached", "1.0.0", json!({}), &[]);
+    reg.publish("never-fetched", "1.0.0", json!({}), &[]);
+    let cache = TempDir::new("offline");
+    let (_, lock) = install(&deps(&[("cached", "1")]), None, &options(&reg, &cache)).unwrap();
+    let mut offline = options(&reg, &cache);
+    offline.offline = true;
+    let before = reg.requests();
+    let (hit, _) = install(&deps(&[("cached", "1")]), Some(&lock), &offline).unwrap();
+    assert_eq!(hit.root["cached"], id("cached", "1.0.0"));
+    // Without a lock, offline resolution reads the packuments the cache kept.
+    let (hit, _) = install(&deps(&[("cached", "^1")]), None, &offline).unwrap();
+    assert_eq!(hit.root["cached"], id("cached", "1.0.0"));
+    let err = install(&deps(&[("never-fetched", "1")]), None, &offline).unwrap_err();
+    assert_eq!(err, NpmError::OfflineMiss { package: "never-fetched".into() });
+    assert!(err.to_string().contains("never-fetched"));
+    assert_eq!(reg.requests(), before);
+}
+
+#[test]
+fn offline_with_a_lock_whose_tarball_is_not_cached_names_package_and_version() {
+    let reg = Registry::start();
+    reg.publish("elsewhere", "3.1.4", json!({}), &[]);
+    let (cache1, cache2) = (TempDir::new("off-a"), TempDir::new("off-b"));
+    let want = deps(&[("elsewhere", "3")]);
+    let (_, lock) = install(&want, None, &options(&reg, &cache1)).unwrap();
+    let mut offline = options(&reg, &cache2);
+    offline.offline = true;
+    let err = install(&want, Some(&lock), &offline).unwrap_err();
+    assert_eq!(err, NpmError::OfflineMiss { package: "elsewhere@3.1.4".into() });
+}
+
+#[test]
+fn two_threads_installing_into_an_empty_cache_share_one_copy() {
+    let reg = Registry::start();
+    let big = "x".repeat(256 * 1024);
+    let files: Vec<(String, String)> = (0..40).map(|i| (format!("f{i}.js"), big.clone())).collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    reg.publish("racy", "1.0.0", json!({}), &files);
+    let cache = TempDir::new("race");
+    let opts = options(&reg, &cache);
+    let want = deps(&[("racy", "1")]);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2).map(|_| s.spawn(|| install(&want, None, &opts))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let dirs: Vec<_> =
+        results.into_iter().map(|r| r.unwrap().0.packages[&id("racy", "1.0.0")].dir.clone()).collect();
+    assert_eq!(dirs[0], dirs[1]);
+    assert_eq!(support::listing(&dirs[0]).len(), 41);
+    assert_eq!(read(dirs[0].join("f39.js")).len(), big.len());
+    let leftovers = std::fs::read_dir(cache.0.join("tmp")).unwrap().count();
+    assert_eq!(leftovers, 0, "the race left a private directory behind");
+}
+
+#[test]
+fn scoped_registry_with_token_from_npmrc() {
+    let public = Registry::start();
+    let private = Registry::start();
+    private.require_token("tok-123");
+    private.publish("@corp/lib", "1.0.0", json!({}), &[("i.js", "1")]);
+    public.publish("open", "1.0.0", json!({"dependencies": {"@corp/lib": "^1"}}), &[]);
+    let project = TempDir::new("npmrc");
+    let host = private.url.trim_start_matches("http:");
+    let npmrc = format!("@corp:registry={}\n{host}:_authToken=${{CORP_TOKEN_FOR_TEST}}\n", private.url);
+    std::fs::write(project.0.join(".npmrc"), npmrc).unwrap();
+    let env = deps(&[("CORP_TOKEN_FOR_TEST", "tok-123")]);
+    let text = std::fs::read_to_string(project.0.join(".npmrc")).unwrap();
+    let config =
+        workerbox_bundler::npm::RegistryConfig::from_sources(&[text], &env, Some(&public.url)).unwrap();
+    let cache = TempDir::new("scoped");
+    let mut opts = options(&public, &cache);
+    opts.config = config;
+    let (installed, lock) = install(&deps(&[("open", "1")]), None, &opts).unwrap();
+    assert_eq!(dep_of(&installed, &id("open", "1.0.0"), "@corp/lib"), Some(id("@corp/lib", "1.0.0")));
+    assert!(lock.packages["@corp/lib@1.0.0"].tarball.starts_with(&private.url));
+    assert!(!lock.to_json().contains("tok-123"));
+}
+
+#[test]
+fn registry_refusing_credentials_is_a_network_error_without_the_token() {
+    let reg = Registry::start();
+    reg.require_token("right");
+    reg.publish("guarded", "1.0.0", json!({}), &[]);
+    let cache = TempDir::new("badtoken");
+    let host = reg.url.trim_start_matches("http:");
+    let npmrc = format!("{host}:_authToken=wrong-secret\n");
+    let config =
+        workerbox_bundler::npm::RegistryConfig::from_sources(&[npmrc], &BTreeMap::new(), Some(&reg.url))
+            .unwrap();
+    let mut opts = options(&reg, &cache);
+    opts.config = config;
+    let err = install(&deps(&[("guarded", "1")]), None, &opts).unwrap_err();
+    assert!(matches!(err, NpmError::Network { .. }), "{err}");
+    assert!(err.to_string().contains("401") && !err.to_string().contains("wrong-secret"), "{err}");
+}
