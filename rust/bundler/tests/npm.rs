@@ -249,7 +249,7 @@ fn offline_with_a_lock_whose_tarball_is_not_cached_names_package_and_version() {
 #[test]
 fn two_threads_installing_into_an_empty_cache_share_one_copy() {
     let reg = Registry::start();
-    let big = "x".repeat(256 * 1024);
+    let big = "x".repeat(16 * 1024);
     let files: Vec<(String, String)> = (0..40).map(|i| (format!("f{i}.js"), big.clone())).collect();
     let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     reg.publish("racy", "1.0.0", json!({}), &files);

@@ -177,10 +177,12 @@ fn parse_npmrc(text: &str) -> Vec<(String, String)> {
 }
 
 fn unquote(value: &str) -> String {
-    if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
-        if let Ok(s) = serde_json::from_str::<String>(value) {
-            return s;
-        }
+    if value.len() >= 2
+        && value.starts_with('"')
+        && value.ends_with('"')
+        && let Ok(s) = serde_json::from_str::<String>(value)
+    {
+        return s;
     }
     value.to_string()
 }

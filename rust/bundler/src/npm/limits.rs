@@ -62,6 +62,22 @@ impl Deadline {
         Deadline { at: Instant::now() + limit, limit }
     }
 
+    /// The time cap error if the deadline is (within timer precision) past: a request timed out
+    /// by its deadline can wake a moment before it.
+    pub fn passed(&self, package: &str) -> Option<NpmError> {
+        let slack = Duration::from_millis(50);
+        let left = self.at.saturating_duration_since(Instant::now());
+        (left <= slack).then(|| self.cap(package))
+    }
+
+    fn cap(&self, package: &str) -> NpmError {
+        NpmError::CapExceeded {
+            cap: "install time (seconds)",
+            limit: self.limit.as_secs(),
+            package: package.to_string(),
+        }
+    }
+
     /// Time left, or the time cap error naming what was being done.
     pub fn remaining(&self, package: &str) -> Result<Duration, NpmError> {
         self.at.checked_duration_since(Instant::now()).filter(|left| !left.is_zero()).ok_or_else(|| {

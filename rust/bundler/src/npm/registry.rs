@@ -64,7 +64,8 @@ impl Registry {
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
         }
-        let response = self.authorize(request, url).send().map_err(|e| network(package, describe(e, url)))?;
+        let response =
+            self.authorize(request, url).send().map_err(|e| failed(package, describe(e, url), deadline))?;
         match response.status() {
             StatusCode::NOT_FOUND => return Ok(Fetched::NotFound),
             status if !status.is_success() => {
@@ -79,7 +80,7 @@ impl Registry {
         response
             .take(max_bytes + 1)
             .read_to_end(&mut body)
-            .map_err(|e| network(package, format!("reading {}: {e}", redacted(url))))?;
+            .map_err(|e| failed(package, format!("reading {}: {e}", redacted(url)), deadline))?;
         if body.len() as u64 > max_bytes {
             return Err(too_big(package, max_bytes));
         }
@@ -101,6 +102,11 @@ impl Registry {
 
 fn too_big(package: &str, limit: u64) -> NpmError {
     NpmError::CapExceeded { cap: "bytes per registry response", limit, package: package.to_string() }
+}
+
+/// A request that failed because the install ran out of time is the time cap, not the network.
+fn failed(package: &str, detail: String, deadline: &Deadline) -> NpmError {
+    deadline.passed(package).unwrap_or_else(|| network(package, detail))
 }
 
 fn network(package: &str, detail: impl std::fmt::Display) -> NpmError {

@@ -20,10 +20,10 @@ pub fn pick<'p>(packument: &'p Packument, want: &Want) -> Option<&'p str> {
 
 fn pick_in_range<'p>(packument: &'p Packument, range: &Range) -> Option<&'p str> {
     let latest = packument.dist_tags.get("latest");
-    if let Some((key, _)) = latest.and_then(|v| packument.versions.get_key_value(v)) {
-        if Version::parse(key).is_ok_and(|v| range.satisfies(&v)) {
-            return Some(key);
-        }
+    if let Some((key, _)) = latest.and_then(|v| packument.versions.get_key_value(v))
+        && Version::parse(key).is_ok_and(|v| range.satisfies(&v))
+    {
+        return Some(key);
     }
     packument
         .versions

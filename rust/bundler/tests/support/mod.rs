@@ -165,10 +165,10 @@ fn serve(mut stream: TcpStream, count: &AtomicUsize, state: &Mutex<State>) {
             if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
                 break;
             }
-            if let Some((k, v)) = header.split_once(':') {
-                if k.eq_ignore_ascii_case("authorization") {
-                    auth = Some(v.trim().to_string());
-                }
+            if let Some((k, v)) = header.split_once(':')
+                && k.eq_ignore_ascii_case("authorization")
+            {
+                auth = Some(v.trim().to_string());
             }
         }
         count.fetch_add(1, Ordering::SeqCst);
@@ -197,10 +197,10 @@ fn answer(
         None => target.to_string(),
     };
     let state = state.lock().unwrap();
-    if let Some(token) = &state.token {
-        if auth != Some(format!("Bearer {token}").as_str()) {
-            return ("401 Unauthorized", b"{}".to_vec(), None);
-        }
+    if let Some(token) = &state.token
+        && auth != Some(format!("Bearer {token}").as_str())
+    {
+        return ("401 Unauthorized", b"{}".to_vec(), None);
     }
     if let Some(tgz) = state.tarballs.get(&path) {
         return ("200 OK", tgz.clone(), state.stall);
