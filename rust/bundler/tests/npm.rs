@@ -310,3 +310,21 @@ fn registry_refusing_credentials_is_a_network_error_without_the_token() {
     assert!(matches!(err, NpmError::Network { .. }), "{err}");
     assert!(err.to_string().contains("401") && !err.to_string().contains("wrong-secret"), "{err}");
 }
+
+#[test]
+fn a_level_of_packuments_and_the_tarballs_are_fetched_in_parallel() {
+    let reg = Registry::start();
+    let names: Vec<String> = (0..8).map(|i| format!("slow{i}")).collect();
+    for name in &names {
+        reg.publish(name, "1.0.0", json!({}), &[]);
+    }
+    reg.stall(std::time::Duration::from_millis(400));
+    let cache = TempDir::new("parallel");
+    let want: BTreeMap<String, String> = names.iter().map(|n| (n.clone(), "1".into())).collect();
+    let started = std::time::Instant::now();
+    let (installed, _) = install(&want, None, &options(&reg, &cache)).unwrap();
+    let took = started.elapsed();
+    assert_eq!(installed.packages.len(), 8);
+    // One after another would take 16 × 400 ms.
+    assert!(took < std::time::Duration::from_millis(3000), "{took:?}");
+}

@@ -153,3 +153,46 @@ fn sync_tree(root: &Path) -> std::io::Result<()> {
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn integrity() -> Integrity {
+        Integrity::parse("sha512-AAAA").unwrap()
+    }
+
+    #[test]
+    fn the_loser_of_a_publish_race_uses_the_winners_copy() {
+        let root = std::env::temp_dir().join(format!("wb-npm-cache-race-{}", std::process::id()));
+        let cache = Cache::new(&root);
+        // The outer writer is still filling when the inner one publishes the same content.
+        let (outer_dir, _) = cache
+            .insert(&integrity(), |tmp| {
+                fs::write(tmp.join("who"), "outer").map_err(|e| NpmError::cache(tmp, e))?;
+                let (inner_dir, _) = cache.insert(&integrity(), |tmp| {
+                    fs::write(tmp.join("who"), "inner").map_err(|e| NpmError::cache(tmp, e))
+                })?;
+                assert_eq!(fs::read_to_string(inner_dir.join("who")).unwrap(), "inner");
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(fs::read_to_string(outer_dir.join("who")).unwrap(), "inner");
+        assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_failed_fill_leaves_nothing_behind() {
+        let root = std::env::temp_dir().join(format!("wb-npm-cache-fail-{}", std::process::id()));
+        let cache = Cache::new(&root);
+        let err = cache.insert(&integrity(), |tmp| {
+            fs::write(tmp.join("half"), "written").map_err(|e| NpmError::cache(tmp, e))?;
+            Err::<(), _>(NpmError::BadTarball { package: "x@1.0.0".into(), detail: "truncated".into() })
+        });
+        assert!(err.is_err());
+        assert!(cache.get(&integrity()).is_none());
+        assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
+        let _ = fs::remove_dir_all(&root);
+    }
+}

@@ -157,6 +157,15 @@ impl RegistryConfig {
     }
 }
 
+/// A URL fit for an error message: no userinfo, no query.
+pub fn redacted(url: &Url) -> String {
+    let mut clean = url.clone();
+    let _ = clean.set_username("");
+    let _ = clean.set_password(None);
+    clean.set_query(None);
+    clean.to_string()
+}
+
 fn read_npmrc(path: &Path) -> Result<String, NpmError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text),

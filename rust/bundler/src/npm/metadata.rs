@@ -1,15 +1,18 @@
-//! Packuments for one install: each fetched once (then kept in memory), recorded in the cache,
-//! and, offline, read only from the cache.
+//! Packuments for one install: each fetched once (then kept in memory, failures included),
+//! recorded in the cache, and, offline, read only from the cache. The resolver asks for the
+//! names of a whole breadth-first level at once, and those are fetched in parallel.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::cache::Cache;
-use super::config::RegistryConfig;
+use super::config::{RegistryConfig, redacted};
 use super::error::NpmError;
 use super::limits::{Budget, Deadline, NpmLimits};
 use super::packument::{self, Packument};
 use super::registry::{Fetched, Registry};
+
+type Loaded = Result<Arc<Packument>, NpmError>;
 
 pub struct Metadata<'a> {
     pub config: &'a RegistryConfig,
@@ -19,7 +22,9 @@ pub struct Metadata<'a> {
     pub limits: &'a NpmLimits,
     pub budget: &'a Budget,
     pub deadline: Deadline,
-    seen: HashMap<String, Arc<Packument>>,
+    /// Requests in flight at once while prefetching.
+    pub concurrency: usize,
+    seen: HashMap<String, Loaded>,
 }
 
 impl<'a> Metadata<'a> {
@@ -31,22 +36,55 @@ impl<'a> Metadata<'a> {
         budget: &'a Budget,
         deadline: Deadline,
     ) -> Self {
-        Metadata { config, registry, cache, limits, budget, deadline, seen: HashMap::new() }
+        Metadata { config, registry, cache, limits, budget, deadline, concurrency: 8, seen: HashMap::new() }
     }
 
     /// The packument already loaded for `name`, if any.
     pub fn loaded(&self, name: &str) -> Option<&Packument> {
-        self.seen.get(name).map(Arc::as_ref)
+        self.seen.get(name)?.as_deref().ok()
     }
 
-    pub fn get(&mut self, name: &str) -> Result<Arc<Packument>, NpmError> {
+    pub fn get(&mut self, name: &str) -> Loaded {
         if let Some(known) = self.seen.get(name) {
-            return Ok(known.clone());
+            return known.clone();
         }
+        let loaded = self.load(name);
+        self.seen.insert(name.to_string(), loaded.clone());
+        loaded
+    }
+
+    /// Loads every name not yet seen, `concurrency` at a time; `get` then answers from memory.
+    pub fn prefetch<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) {
+        let mut todo: Vec<&str> = names.into_iter().filter(|n| !self.seen.contains_key(*n)).collect();
+        todo.sort_unstable();
+        todo.dedup();
+        if todo.len() < 2 {
+            return;
+        }
+        let queue = Mutex::new(todo.into_iter());
+        let done = Mutex::new(Vec::new());
+        let this = &*self;
+        let worker = || {
+            loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                let Some(name) = next else { return };
+                let loaded = this.load(name);
+                let mut done = done.lock().unwrap_or_else(|p| p.into_inner());
+                done.push((name.to_string(), loaded));
+            }
+        };
+        std::thread::scope(|s| {
+            for _ in 0..this.concurrency.max(1) {
+                s.spawn(worker);
+            }
+        });
+        let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        self.seen.extend(done);
+    }
+
+    fn load(&self, name: &str) -> Loaded {
         let body = self.body(name)?;
-        let parsed = Arc::new(packument::parse(name, &body)?);
-        self.seen.insert(name.to_string(), parsed.clone());
-        Ok(parsed)
+        Ok(Arc::new(packument::parse(name, &body)?))
     }
 
     fn body(&self, name: &str) -> Result<Vec<u8>, NpmError> {
@@ -62,7 +100,7 @@ impl<'a> Metadata<'a> {
         match registry.get(name, &url, accept, max, &self.deadline)? {
             Fetched::NotFound => Err(NpmError::NotFound {
                 package: name.to_string(),
-                registry: self.config.registry_for(name).to_string(),
+                registry: redacted(self.config.registry_for(name)),
             }),
             Fetched::Body(body) => {
                 self.budget.charge(name, body.len() as u64)?;

@@ -12,7 +12,7 @@ use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use url::Url;
 
-use super::config::{Auth, RegistryConfig};
+use super::config::{Auth, RegistryConfig, redacted};
 use super::error::NpmError;
 use super::limits::{Deadline, NpmLimits};
 
@@ -123,13 +123,4 @@ fn describe(err: reqwest::Error, url: &Url) -> String {
         source = cause.source();
     }
     text
-}
-
-/// A URL fit for an error message: no userinfo, no query.
-fn redacted(url: &Url) -> String {
-    let mut clean = url.clone();
-    let _ = clean.set_username("");
-    let _ = clean.set_password(None);
-    clean.set_query(None);
-    clean.to_string()
 }

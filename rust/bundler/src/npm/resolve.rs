@@ -74,6 +74,9 @@ struct Resolver<'m, 'a> {
 impl Resolver<'_, '_> {
     fn run(&mut self) -> Result<(), NpmError> {
         while let Some(edge) = self.queue.pop_front().or_else(|| self.peers.pop_front()) {
+            if self.meta.loaded(&edge.dep.name).is_none() {
+                self.prefetch_level(&edge);
+            }
             let who = edge.from.as_deref().unwrap_or(&edge.dep.alias).to_string();
             self.meta.deadline.remaining(&who)?;
             match (self.follow(&edge), edge.kind) {
@@ -86,6 +89,16 @@ impl Resolver<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Fetches, in parallel, the metadata of every package the queue will ask about next.
+    fn prefetch_level(&mut self, edge: &Edge) {
+        let names = std::iter::once(&edge.dep)
+            .chain(self.queue.iter().map(|e| &e.dep))
+            .filter(|dep| self.in_tree(dep).is_none())
+            .map(|dep| dep.name.clone())
+            .collect::<Vec<_>>();
+        self.meta.prefetch(names.iter().map(String::as_str));
     }
 
     fn follow(&mut self, edge: &Edge) -> Result<(), NpmError> {

@@ -242,7 +242,7 @@ fn huge_packument_is_cut_off() {
 #[test]
 fn malformed_packument_is_bad_metadata() {
     let reg = Registry::start();
-    reg.raw_packument("garbled", json!({"versions": {"1.0.0": {"dependencies": ["not", "a", "map"]}}}));
+    reg.raw_packument("garbled", json!({"versions": ["not", "a", "map"]}));
     let cache = TempDir::new("garbled");
     let err = install(&deps(&[("garbled", "1")]), None, &options(&reg, &cache)).unwrap_err();
     assert!(matches!(&err, NpmError::BadMetadata { package, .. } if package == "garbled"), "{err}");
