@@ -328,3 +328,21 @@ fn a_level_of_packuments_and_the_tarballs_are_fetched_in_parallel() {
     // One after another would take 16 × 400 ms.
     assert!(took < std::time::Duration::from_millis(3000), "{took:?}");
 }
+
+#[test]
+fn unreadable_cafile_is_a_config_error_naming_it() {
+    let reg = Registry::start();
+    let cache = TempDir::new("cafile");
+    let npmrc = "cafile=/nonexistent/corp-root.pem\n".to_string();
+    let config =
+        workerbox_bundler::npm::RegistryConfig::from_sources(&[npmrc], &BTreeMap::new(), Some(&reg.url))
+            .unwrap();
+    let mut opts = options(&reg, &cache);
+    opts.config = config;
+    let err = install(&deps(&[("x", "1")]), None, &opts).unwrap_err();
+    assert!(matches!(&err, NpmError::Config { detail } if detail.contains("corp-root.pem")), "{err}");
+    let pem = cache.0.join("not-a-cert.pem");
+    std::fs::write(&pem, "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n").unwrap();
+    opts.config.cafile = Some(pem);
+    assert!(matches!(install(&deps(&[("x", "1")]), None, &opts), Err(NpmError::Config { .. })));
+}

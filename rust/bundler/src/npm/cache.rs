@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
@@ -98,6 +98,21 @@ impl Cache {
         }
     }
 
+    /// Removes private directories left by writers that died mid-fill: any older than `age`
+    /// (longer than an install may run, so none is still being written).
+    pub fn sweep(&self, age: Duration) {
+        let Ok(entries) = fs::read_dir(self.root.join("tmp")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let modified = entry.metadata().and_then(|m| m.modified());
+            let stale = modified.is_ok_and(|t| t.elapsed().is_ok_and(|e| e > age));
+            if stale {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+
     /// A new directory only this writer uses, on the cache's filesystem.
     fn private_dir(&self) -> Result<PathBuf, NpmError> {
         static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -179,6 +194,18 @@ mod tests {
             .unwrap();
         assert_eq!(fs::read_to_string(outer_dir.join("who")).unwrap(), "inner");
         assert_eq!(fs::read_dir(root.join("tmp")).unwrap().count(), 0);
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn sweep_removes_only_stale_private_dirs() {
+        let root = std::env::temp_dir().join(format!("wb-npm-cache-sweep-{}", std::process::id()));
+        let cache = Cache::new(&root);
+        let fresh = cache.private_dir().unwrap();
+        cache.sweep(Duration::from_secs(3600));
+        assert!(fresh.is_dir());
+        cache.sweep(Duration::ZERO);
+        assert!(!fresh.exists());
         let _ = fs::remove_dir_all(&root);
     }
 

@@ -310,6 +310,17 @@ mod tests {
     }
 
     #[test]
+    fn load_reads_the_project_npmrc() {
+        let dir = std::env::temp_dir().join(format!("wb-npm-npmrc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(".npmrc"), "@p:registry=https://p.example/\n").unwrap();
+        let c = RegistryConfig::load(Some(&dir), Some("https://arg.example/")).unwrap();
+        assert_eq!(c.registry_for("@p/x").as_str(), "https://p.example/");
+        assert_eq!(c.registry.as_str(), "https://arg.example/");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn non_http_registry_is_refused() {
         let err = RegistryConfig::from_sources(&[], &env(&[]), Some("file:///etc")).unwrap_err();
         assert!(matches!(err, NpmError::Config { .. }));

@@ -24,20 +24,20 @@ pub struct Fetcher<'a> {
 }
 
 /// Where a package landed, and what extraction left out.
-pub struct Fetched1 {
+pub struct Landed {
     pub dir: PathBuf,
     pub skipped: Vec<String>,
 }
 
 impl Fetcher<'_> {
-    pub fn fetch(&self, package: &LockedPackage) -> Result<Fetched1, NpmError> {
+    pub fn fetch(&self, package: &LockedPackage) -> Result<Landed, NpmError> {
         let key = lock::key(&package.name, &package.version);
         let integrity = Integrity::parse(&package.integrity).ok_or_else(|| NpmError::IntegrityMismatch {
             package: key.clone(),
             detail: "no sha256/384/512 integrity".into(),
         })?;
         if let Some(dir) = self.cache.get(&integrity) {
-            return Ok(Fetched1 { dir, skipped: Vec::new() });
+            return Ok(Landed { dir, skipped: Vec::new() });
         }
         let Some(registry) = self.registry else {
             return Err(NpmError::OfflineMiss { package: key });
@@ -53,7 +53,7 @@ impl Fetcher<'_> {
             self.cache.insert(&integrity, |tmp| extract::extract(&key, &tgz, tmp, self.limits))?;
         let unpacked = unpacked.unwrap_or_default();
         self.budget.charge(&key, unpacked.bytes)?;
-        Ok(Fetched1 { dir, skipped: unpacked.skipped })
+        Ok(Landed { dir, skipped: unpacked.skipped })
     }
 
     fn download(&self, registry: &Registry, key: &str, tarball: &str) -> Result<Vec<u8>, NpmError> {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use super::cache::Cache;
 use super::config::RegistryConfig;
@@ -18,6 +19,10 @@ use super::lock::{Lock, LockedPackage, LockedRoot};
 use super::metadata::Metadata;
 use super::registry::Registry;
 use super::resolve;
+
+/// A cache writer's private directory this old belongs to a dead process (other installs sharing
+/// the cache may run with longer timeouts than this one, hence a floor).
+const STALE_PRIVATE_DIR: Duration = Duration::from_secs(3600);
 
 #[derive(Clone, Debug)]
 pub struct InstallOptions {
@@ -53,6 +58,7 @@ pub fn install(
     let deadline = Deadline::after(opts.limits.timeout);
     let budget = Budget::new(opts.limits.max_total_bytes);
     let cache = Cache::new(&opts.cache_dir);
+    cache.sweep((opts.limits.timeout * 2).max(STALE_PRIVATE_DIR));
     let registry = match opts.offline {
         true => None,
         false => Some(Registry::new(opts.config.clone(), &opts.limits)?),

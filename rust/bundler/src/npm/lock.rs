@@ -89,6 +89,9 @@ impl Lock {
                 return Err(bad(format!("{k} depends on {missing}, which the lock lacks")));
             }
         }
+        for alias in self.root.keys() {
+            spec::check_name(alias).map_err(bad)?;
+        }
         match self.root.values().find(|r| !self.packages.contains_key(&r.package)) {
             Some(missing) => Err(bad(format!("root entry {} is not locked", missing.package))),
             None => Ok(()),
