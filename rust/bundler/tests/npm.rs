@@ -346,3 +346,31 @@ fn unreadable_cafile_is_a_config_error_naming_it() {
     opts.config.cafile = Some(pem);
     assert!(matches!(install(&deps(&[("x", "1")]), None, &opts), Err(NpmError::Config { .. })));
 }
+
+#[test]
+fn https_registry_is_trusted_through_cafile_and_not_without_it() {
+    let reg = Registry::start_tls();
+    reg.publish("secure", "1.0.0", json!({}), &[("index.js", "1")]);
+    let want = deps(&[("secure", "1")]);
+    let config = |npmrc: &str| {
+        workerbox_bundler::npm::RegistryConfig::from_sources(
+            &[npmrc.to_string()],
+            &BTreeMap::new(),
+            Some(&reg.url),
+        )
+        .unwrap()
+    };
+    let cache = TempDir::new("tls");
+    let mut opts = options(&reg, &cache);
+    opts.config = config("");
+    let err = install(&want, None, &opts).unwrap_err();
+    assert!(matches!(err, NpmError::Network { .. }), "{err}");
+    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    opts.config = config(&format!("cafile={}\n", support::TEST_CA));
+    let (installed, _) = install(&want, None, &opts).unwrap();
+    assert_eq!(installed.root["secure"], id("secure", "1.0.0"));
+    let insecure = TempDir::new("tls-insecure");
+    let mut opts = options(&reg, &insecure);
+    opts.config = config("strict-ssl=false\n");
+    install(&want, None, &opts).unwrap();
+}

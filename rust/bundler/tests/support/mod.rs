@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -47,17 +47,53 @@ pub enum Entry<'a> {
     RawName(&'a str, &'a [u8]),
 }
 
+/// The test CA (its key was discarded after signing) and the registry's certificate for
+/// 127.0.0.1, made with `openssl req -x509 … -addext basicConstraints=critical,CA:TRUE` and
+/// `openssl x509 -req … subjectAltName=IP:127.0.0.1`.
+pub const TEST_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/tls/ca.pem");
+const SERVER_CERT: &[u8] = include_bytes!("tls/server.pem");
+const SERVER_KEY: &[u8] = include_bytes!("tls/server.key");
+
 impl Registry {
     pub fn start() -> Self {
+        Self::listen(None)
+    }
+
+    /// The same registry over HTTPS, with a certificate only `TEST_CA` vouches for.
+    pub fn start_tls() -> Self {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<_> = CertificateDer::pem_slice_iter(SERVER_CERT).collect::<Result<_, _>>().unwrap();
+        let key = PrivateKeyDer::from_pem_slice(SERVER_KEY).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        Self::listen(Some(Arc::new(config)))
+    }
+
+    fn listen(tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}/", listener.local_addr().expect("addr"));
         let requests = Arc::new(AtomicUsize::new(0));
         let state = Arc::new(Mutex::new(State::default()));
         let (count, shared) = (requests.clone(), state.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (count, shared) = (count.clone(), shared.clone());
-                std::thread::spawn(move || serve(stream, &count, &shared));
+                let (count, shared, tls) = (count.clone(), shared.clone(), tls.clone());
+                std::thread::spawn(move || match tls {
+                    None => serve(stream, &count, &shared),
+                    Some(config) => {
+                        let Ok(conn) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        serve(rustls::StreamOwned::new(conn, stream), &count, &shared);
+                    }
+                });
             }
         });
         Registry { url, requests, state }
@@ -150,9 +186,8 @@ pub fn sri(bytes: &[u8]) -> String {
     format!("sha512-{}", STANDARD.encode(Sha512::digest(bytes)))
 }
 
-fn serve(mut stream: TcpStream, count: &AtomicUsize, state: &Mutex<State>) {
-    let Ok(clone) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(clone);
+fn serve<S: Read + Write>(stream: S, count: &AtomicUsize, state: &Mutex<State>) {
+    let mut reader = BufReader::new(stream);
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -180,7 +215,9 @@ fn serve(mut stream: TcpStream, count: &AtomicUsize, state: &Mutex<State>) {
             "HTTP/1.1 {status}\r\ncontent-length: {}\r\ncontent-type: application/octet-stream\r\n\r\n",
             body.len()
         );
-        if stream.write_all(head.as_bytes()).is_err() || stream.write_all(&body).is_err() {
+        let stream = reader.get_mut();
+        let sent = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+        if sent.and_then(|()| stream.flush()).is_err() {
             return;
         }
     }
