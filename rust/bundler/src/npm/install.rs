@@ -19,6 +19,7 @@ use super::lock::{Lock, LockedPackage, LockedRoot};
 use super::metadata::Metadata;
 use super::registry::Registry;
 use super::resolve;
+use super::spec;
 
 /// A cache writer's private directory this old belongs to a dead process (other installs sharing
 /// the cache may run with longer timeouts than this one, hence a floor).
@@ -55,6 +56,9 @@ pub fn install(
     lock: Option<&Lock>,
     opts: &InstallOptions,
 ) -> Result<(Installed, Lock), NpmError> {
+    for (alias, text) in deps {
+        spec::parse(alias, text)?;
+    }
     let deadline = Deadline::after(opts.limits.timeout);
     let budget = Budget::new(opts.limits.max_total_bytes);
     let cache = Cache::new(&opts.cache_dir);

@@ -294,3 +294,14 @@ fn lock_with_forged_integrity_is_refused_on_fetch() {
     assert!(matches!(err, NpmError::IntegrityMismatch { .. }), "{err}");
     assert_nothing_published(&fresh);
 }
+
+#[test]
+fn file_spec_is_refused_even_when_a_lock_claims_it() {
+    let reg = Registry::start();
+    reg.publish("fine", "1.0.0", json!({}), &[]);
+    let cache = TempDir::new("lockspec");
+    let (_, mut lock) = install(&deps(&[("fine", "1")]), None, &options(&reg, &cache)).unwrap();
+    lock.root.get_mut("fine").unwrap().spec = "file:../../etc".into();
+    let err = install(&deps(&[("fine", "file:../../etc")]), Some(&lock), &options(&reg, &cache)).unwrap_err();
+    assert!(matches!(err, NpmError::RefusedSpec { .. }), "{err}");
+}
