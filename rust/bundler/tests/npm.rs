@@ -374,3 +374,26 @@ fn https_registry_is_trusted_through_cafile_and_not_without_it() {
     opts.config = config("strict-ssl=false\n");
     install(&want, None, &opts).unwrap();
 }
+
+#[test]
+fn npmrc_proxy_carries_requests_and_noproxy_bypasses_it() {
+    let proxy = Registry::start();
+    proxy.publish("proxied", "1.0.0", json!({}), &[]);
+    let cache = TempDir::new("npmrc-proxy");
+    let npmrc = format!("registry=http://registry.invalid/\nproxy={}\n", proxy.url);
+    let config =
+        workerbox_bundler::npm::RegistryConfig::from_sources(&[npmrc.clone()], &BTreeMap::new(), None)
+            .unwrap();
+    assert!(!format!("{config:?}").contains(&proxy.url));
+    let mut opts = options(&proxy, &cache);
+    opts.config = config;
+    let (installed, _) = install(&deps(&[("proxied", "1")]), None, &opts).unwrap();
+    assert_eq!(installed.root["proxied"], id("proxied", "1.0.0"));
+    let direct = TempDir::new("npmrc-noproxy");
+    let npmrc = format!("{npmrc}noproxy=registry.invalid\n");
+    opts.config =
+        workerbox_bundler::npm::RegistryConfig::from_sources(&[npmrc], &BTreeMap::new(), None).unwrap();
+    opts.cache_dir = direct.0.clone();
+    let err = install(&deps(&[("proxied", "1")]), None, &opts).unwrap_err();
+    assert!(matches!(err, NpmError::Network { .. }), "{err}");
+}

@@ -50,7 +50,16 @@ pub struct RegistryConfig {
     pub cafile: Option<PathBuf>,
     /// `strict-ssl=false` accepts any certificate, as npm does.
     pub strict_ssl: bool,
+    /// `proxy=`: for http requests, and https ones when `https-proxy` is unset. When neither is
+    /// set, `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` from the environment apply instead.
+    pub proxy: Option<Secret>,
+    pub https_proxy: Option<Secret>,
+    /// `noproxy=`: hosts (comma-separated, as `NO_PROXY`) reached directly.
+    pub noproxy: Option<String>,
 }
+
+/// The settings without a scope or registry path in their key that we read.
+const PLAIN_SETTINGS: [&str; 6] = ["registry", "cafile", "strict-ssl", "proxy", "https-proxy", "noproxy"];
 
 impl Default for RegistryConfig {
     fn default() -> Self {
@@ -60,6 +69,9 @@ impl Default for RegistryConfig {
             auth: BTreeMap::new(),
             cafile: None,
             strict_ssl: true,
+            proxy: None,
+            https_proxy: None,
+            noproxy: None,
         }
     }
 }
@@ -105,28 +117,35 @@ impl RegistryConfig {
     }
 
     fn apply(&mut self, key: &str, raw: &str, env: &BTreeMap<String, String>) -> Result<(), NpmError> {
-        let is_auth = key.ends_with(":_authToken") || key.ends_with(":_auth");
-        let used = is_auth
-            || matches!(key, "registry" | "cafile" | "strict-ssl")
-            || (key.starts_with('@') && key.ends_with(":registry"));
-        if !used {
+        let scoped = key.starts_with('@') && key.ends_with(":registry");
+        let auth = key.ends_with(":_authToken") || key.ends_with(":_auth");
+        if !(scoped || auth || PLAIN_SETTINGS.contains(&key)) {
             return Ok(());
         }
         let value = expand_env(key, raw, env)?;
+        let unset = matches!(value.as_str(), "" | "null" | "false");
+        match key {
+            "registry" => self.registry = registry_url(&value)?,
+            "cafile" => self.cafile = (!unset).then(|| PathBuf::from(value)),
+            "strict-ssl" => self.strict_ssl = value != "false",
+            "proxy" => self.proxy = (!unset).then_some(Secret(value)),
+            "https-proxy" => self.https_proxy = (!unset).then_some(Secret(value)),
+            "noproxy" => self.noproxy = (!unset).then_some(value),
+            _ if scoped => {
+                let scope = key.trim_end_matches(":registry").to_string();
+                self.scopes.insert(scope, registry_url(&value)?);
+            }
+            _ => self.apply_auth(key, value),
+        }
+        Ok(())
+    }
+
+    fn apply_auth(&mut self, key: &str, value: String) {
         if let Some(nerf) = key.strip_suffix(":_authToken") {
             self.auth.insert(nerf_dart_key(nerf), Auth::Bearer(Secret(value)));
         } else if let Some(nerf) = key.strip_suffix(":_auth") {
             self.auth.insert(nerf_dart_key(nerf), Auth::Basic(Secret(value)));
-        } else if key == "registry" {
-            self.registry = registry_url(&value)?;
-        } else if key == "cafile" {
-            self.cafile = Some(PathBuf::from(value));
-        } else if key == "strict-ssl" {
-            self.strict_ssl = value != "false";
-        } else if let Some(scope) = key.strip_suffix(":registry") {
-            self.scopes.insert(scope.to_string(), registry_url(&value)?);
         }
-        Ok(())
     }
 
     /// The registry a package's metadata comes from (its scope's, else the default).
@@ -196,13 +215,13 @@ fn unquote(value: &str) -> String {
     value.to_string()
 }
 
-/// `npm_config_registry` (any case, `-` spelled `_`) → `registry`; scoped and auth keys cannot be
+/// `npm_config_https_proxy` (any case, `-` spelled `_`) → `https-proxy`; scoped and auth keys cannot be
 /// spelled as environment names, so only plain settings come from there.
 fn env_setting(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     let setting = lower.strip_prefix("npm_config_")?;
     let setting = setting.replace('_', "-");
-    matches!(setting.as_str(), "registry" | "cafile" | "strict-ssl").then_some(setting)
+    PLAIN_SETTINGS.contains(&setting.as_str()).then_some(setting)
 }
 
 /// `${NAME}` → the variable's value; `${NAME?}` → empty when unset. An unset `${NAME}` is an

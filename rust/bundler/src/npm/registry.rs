@@ -8,8 +8,9 @@ use std::io::Read;
 use std::sync::Once;
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::blocking::{Client, ClientBuilder, RequestBuilder};
 use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::{NoProxy, Proxy};
 use url::Url;
 
 use super::config::{Auth, RegistryConfig, redacted};
@@ -48,6 +49,7 @@ impl Registry {
                 .map_err(|e| NpmError::Config { detail: format!("cafile {}: {e}", path.display()) })?;
             builder = builder.tls_certs_merge(certs);
         }
+        builder = proxies(builder, &config)?;
         let client = builder.build().map_err(|e| NpmError::Config { detail: format!("HTTP client: {e}") })?;
         Ok(Registry { client, config })
     }
@@ -98,6 +100,22 @@ impl Registry {
             None => request,
         }
     }
+}
+
+/// The `.npmrc` proxies, if any (setting one replaces the environment's, as npm's does). Errors
+/// never print the proxy URL: it may carry credentials.
+fn proxies(mut builder: ClientBuilder, config: &RegistryConfig) -> Result<ClientBuilder, NpmError> {
+    let no_proxy = config.noproxy.as_deref().and_then(NoProxy::from_string);
+    let bad = |which: &str| NpmError::Config { detail: format!("{which} is not a proxy URL") };
+    if let Some(url) = config.https_proxy.as_ref().or(config.proxy.as_ref()) {
+        let proxy = Proxy::https(url.expose()).map_err(|_| bad("https-proxy"))?;
+        builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
+    }
+    if let Some(url) = &config.proxy {
+        let proxy = Proxy::http(url.expose()).map_err(|_| bad("proxy"))?;
+        builder = builder.proxy(proxy.no_proxy(no_proxy));
+    }
+    Ok(builder)
 }
 
 fn too_big(package: &str, limit: u64) -> NpmError {
