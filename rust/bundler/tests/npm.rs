@@ -381,9 +381,12 @@ fn npmrc_proxy_carries_requests_and_noproxy_bypasses_it() {
     proxy.publish("proxied", "1.0.0", json!({}), &[]);
     let cache = TempDir::new("npmrc-proxy");
     let npmrc = format!("registry=http://registry.invalid/\nproxy={}\n", proxy.url);
-    let config =
-        workerbox_bundler::npm::RegistryConfig::from_sources(&[npmrc.clone()], &BTreeMap::new(), None)
-            .unwrap();
+    let config = workerbox_bundler::npm::RegistryConfig::from_sources(
+        std::slice::from_ref(&npmrc),
+        &BTreeMap::new(),
+        None,
+    )
+    .unwrap();
     assert!(!format!("{config:?}").contains(&proxy.url));
     let mut opts = options(&proxy, &cache);
     opts.config = config;
