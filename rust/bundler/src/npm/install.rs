@@ -73,7 +73,7 @@ pub fn install(
         _ => {
             let mut meta =
                 Metadata::new(&opts.config, registry.as_ref(), &cache, &opts.limits, &budget, deadline);
-            let resolved = resolve::resolve(deps, &mut meta, opts.limits.max_packages)?;
+            let resolved = resolve::resolve(deps, &mut meta)?;
             warnings = resolved.warnings;
             resolved.lock
         }

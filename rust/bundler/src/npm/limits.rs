@@ -12,6 +12,8 @@ use super::error::NpmError;
 pub struct NpmLimits {
     /// Packages in the resolved tree.
     pub max_packages: usize,
+    /// Dependency edges followed while resolving (bounds a manifest listing thousands).
+    pub max_edges: u64,
     /// Bytes downloaded plus bytes unpacked by one install (cached packages cost nothing).
     pub max_total_bytes: u64,
     /// One registry metadata document.
@@ -37,6 +39,7 @@ impl Default for NpmLimits {
     fn default() -> Self {
         NpmLimits {
             max_packages: 2000,
+            max_edges: 100_000,
             max_total_bytes: 1024 * MIB,
             max_packument_bytes: 64 * MIB,
             max_tarball_bytes: 64 * MIB,

@@ -38,14 +38,10 @@ struct Edge {
     kind: Kind,
 }
 
-pub fn resolve(
-    deps: &BTreeMap<String, String>,
-    meta: &mut Metadata<'_>,
-    max_packages: usize,
-) -> Result<Resolved, NpmError> {
+pub fn resolve(deps: &BTreeMap<String, String>, meta: &mut Metadata<'_>) -> Result<Resolved, NpmError> {
     let mut resolver = Resolver {
         meta,
-        max_packages,
+        edges: 0,
         lock: Lock::default(),
         versions: HashMap::new(),
         queue: VecDeque::new(),
@@ -62,7 +58,8 @@ pub fn resolve(
 
 struct Resolver<'m, 'a> {
     meta: &'m mut Metadata<'a>,
-    max_packages: usize,
+    /// Dependency edges seen so far (a published manifest may list any number).
+    edges: u64,
     lock: Lock,
     /// Package name → versions in the tree.
     versions: HashMap<String, Vec<String>>,
@@ -97,8 +94,14 @@ impl Resolver<'_, '_> {
             .chain(self.queue.iter().map(|e| &e.dep))
             .filter(|dep| self.in_tree(dep).is_none())
             .map(|dep| dep.name.clone())
+            .take(self.room())
             .collect::<Vec<_>>();
         self.meta.prefetch(names.iter().map(String::as_str));
+    }
+
+    /// Packages the tree may still add.
+    fn room(&self) -> usize {
+        self.meta.limits.max_packages.saturating_sub(self.lock.packages.len())
     }
 
     fn follow(&mut self, edge: &Edge) -> Result<(), NpmError> {
@@ -111,7 +114,27 @@ impl Resolver<'_, '_> {
         if edge.kind == (Kind::Peer { optional: true }) {
             return Ok(());
         }
+        let Some((version, manifest)) = self.choose(edge)? else {
+            return Ok(());
+        };
+        let key = lock::key(&edge.dep.name, &version);
+        if !self.lock.packages.contains_key(&key) {
+            self.add(&edge.dep.name, &version, &manifest)?;
+        }
+        self.link(edge, key);
+        Ok(())
+    }
+
+    /// The version a new node for `edge` gets; `None` for an optional native binary, skipped.
+    fn choose(&mut self, edge: &Edge) -> Result<Option<(String, Manifest)>, NpmError> {
         let dep = &edge.dep;
+        if self.room() == 0 {
+            return Err(NpmError::CapExceeded {
+                cap: "packages per install",
+                limit: self.meta.limits.max_packages as u64,
+                package: dep.name.clone(),
+            });
+        }
         let packument = self.meta.get(&dep.name)?;
         let version = semver::pick(&packument, &dep.want).ok_or_else(|| NpmError::NoMatchingVersion {
             package: dep.name.clone(),
@@ -121,14 +144,9 @@ impl Resolver<'_, '_> {
         if edge.kind == Kind::Optional && manifest.is_platform_specific() {
             let why = "platform-specific (os/cpu) optional dependency";
             self.warnings.push(format!("{}@{version} skipped: {why}", dep.name));
-            return Ok(());
+            return Ok(None);
         }
-        let key = lock::key(&dep.name, version);
-        if !self.lock.packages.contains_key(&key) {
-            self.add(&dep.name, version, &manifest)?;
-        }
-        self.link(edge, key);
-        Ok(())
+        Ok(Some((version.to_string(), manifest)))
     }
 
     /// The version the tenant's own dependencies chose, if `dep` accepts it: a peer dependency
@@ -169,13 +187,6 @@ impl Resolver<'_, '_> {
 
     fn add(&mut self, name: &str, version: &str, manifest: &Manifest) -> Result<(), NpmError> {
         let key = lock::key(name, version);
-        if self.lock.packages.len() >= self.max_packages {
-            return Err(NpmError::CapExceeded {
-                cap: "packages per install",
-                limit: self.max_packages as u64,
-                package: key,
-            });
-        }
         let (tarball, integrity) = dist(&key, manifest)?;
         self.lock.packages.insert(
             key.clone(),
@@ -210,6 +221,14 @@ impl Resolver<'_, '_> {
     }
 
     fn push(&mut self, from: &str, alias: &str, text: &str, kind: Kind) -> Result<(), NpmError> {
+        self.edges += 1;
+        if self.edges > self.meta.limits.max_edges {
+            return Err(NpmError::CapExceeded {
+                cap: "dependency edges per install",
+                limit: self.meta.limits.max_edges,
+                package: from.to_string(),
+            });
+        }
         let dep = match spec::parse(alias, text) {
             Ok(dep) => dep,
             Err(e) if kind != Kind::Required => {

@@ -305,3 +305,32 @@ fn file_spec_is_refused_even_when_a_lock_claims_it() {
     let err = install(&deps(&[("fine", "file:../../etc")]), Some(&lock), &options(&reg, &cache)).unwrap_err();
     assert!(matches!(err, NpmError::RefusedSpec { .. }), "{err}");
 }
+
+#[test]
+fn published_manifest_with_a_flood_of_dependencies_is_capped() {
+    let reg = Registry::start();
+    let flood: serde_json::Map<_, _> = (0..500).map(|i| (format!("dep{i}"), json!("1"))).collect();
+    reg.publish("flood", "1.0.0", json!({"dependencies": flood}), &[]);
+    let cache = TempDir::new("flood");
+    let mut opts = options(&reg, &cache);
+    opts.limits.max_edges = 100;
+    let err = install(&deps(&[("flood", "1")]), None, &opts).unwrap_err();
+    assert!(matches!(&err, NpmError::CapExceeded { cap, .. } if cap.contains("edges")), "{err}");
+    assert!(reg.requests() <= 2, "{} requests", reg.requests());
+}
+
+#[test]
+fn package_json_with_more_dependencies_than_the_cap_fetches_no_more_than_the_cap() {
+    let reg = Registry::start();
+    let many: Vec<(String, String)> = (0..40).map(|i| (format!("p{i}"), "1".to_string())).collect();
+    for (name, _) in &many {
+        reg.publish(name, "1.0.0", json!({}), &[]);
+    }
+    let cache = TempDir::new("many");
+    let mut opts = options(&reg, &cache);
+    opts.limits.max_packages = 5;
+    let want = many.into_iter().collect();
+    let err = install(&want, None, &opts).unwrap_err();
+    assert!(matches!(&err, NpmError::CapExceeded { cap, .. } if cap.contains("packages")), "{err}");
+    assert!(reg.requests() <= 5, "{} requests", reg.requests());
+}
