@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
+use super::durable::{sync_dir, sync_tree};
 use super::error::NpmError;
 use super::integrity::Integrity;
 
@@ -135,38 +136,18 @@ impl Cache {
         fs::read(self.packument_path(url)).ok()
     }
 
-    /// Records metadata fetched from `url` (whole-file replace: readers see old or new).
+    /// Records metadata fetched from `url` (whole-file replace: readers see old or new). Not
+    /// synced: a copy lost to a power cut only costs an offline install a re-fetch.
     pub fn store_packument(&self, url: &str, body: &[u8]) -> Result<(), NpmError> {
         let path = self.packument_path(url);
         let tmp = self.private_dir()?;
         let file = tmp.join("packument.json");
         let written = fs::write(&file, body)
-            .and_then(|()| fs::File::open(&file)?.sync_all())
             .and_then(|()| fs::create_dir_all(path.parent().unwrap_or(&self.root)))
             .and_then(|()| fs::rename(&file, &path));
         let _ = fs::remove_dir_all(&tmp);
         written.map_err(|e| NpmError::cache(&path, e))
     }
-}
-
-/// Syncs every directory of a freshly written tree (files were synced as they were written), so
-/// the rename that publishes it cannot land before its contents after a crash.
-fn sync_tree(root: &Path) -> std::io::Result<()> {
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in fs::read_dir(&dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_dir() {
-                dirs.push(entry.path());
-            }
-        }
-        sync_dir(&dir)?;
-    }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]

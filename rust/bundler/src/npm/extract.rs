@@ -107,8 +107,7 @@ impl Extraction<'_> {
         }
         let mut file = fs::File::create(target).map_err(|e| self.bad(e))?;
         io::copy(entry, &mut file).map_err(|e| self.bad(e))?;
-        file.flush().map_err(|e| self.bad(e))?;
-        file.sync_all().map_err(|e| self.bad(e))
+        file.flush().map_err(|e| self.bad(e))
     }
 
     fn bad(&self, detail: impl std::fmt::Display) -> NpmError {

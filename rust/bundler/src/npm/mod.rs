@@ -18,12 +18,14 @@
 //! | `integrity` | SRI parsing and checking |
 //! | `extract` | safe, bounded tarball unpacking |
 //! | `cache` | the on-disk cache: atomic publish, concurrent writers, packuments |
+//! | `durable` | flushing a written tree to disk before it is published |
 //! | `limits` | caps with their defaults, the install deadline, the byte budget |
 //! | `error` | `NpmError` |
 //! | `graph` | `Installed`, what the bundler consumes |
 
 mod cache;
 mod config;
+mod durable;
 mod error;
 mod extract;
 mod fetch;
