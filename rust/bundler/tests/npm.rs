@@ -400,3 +400,14 @@ fn npmrc_proxy_carries_requests_and_noproxy_bypasses_it() {
     let err = install(&deps(&[("proxied", "1")]), None, &opts).unwrap_err();
     assert!(matches!(err, NpmError::Network { .. }), "{err}");
 }
+
+#[test]
+fn mirror_serving_public_tarball_urls_is_fetched_from_the_mirror() {
+    let mirror = Registry::start();
+    mirror.publish("mirrored", "1.0.0", json!({}), &[]);
+    mirror.name_public_tarballs("mirrored");
+    let cache = TempDir::new("mirror");
+    let (_, lock) = install(&deps(&[("mirrored", "1")]), None, &options(&mirror, &cache)).unwrap();
+    assert!(lock.packages["mirrored@1.0.0"].tarball.starts_with(&mirror.url));
+    assert_eq!(mirror.requests(), 2);
+}

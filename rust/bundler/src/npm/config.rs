@@ -165,6 +165,17 @@ impl RegistryConfig {
             .map_err(|e| NpmError::Config { detail: format!("registry URL for {package}: {e}") })
     }
 
+    /// A tarball URL as published, moved to the configured registry when it names the public one
+    /// (npm's `replace-registry-host=npmjs`): mirrors often serve the public registry's metadata
+    /// unchanged, and behind their firewall the public host is unreachable.
+    pub fn tarball_url(&self, package: &str, published: &str) -> String {
+        let registry = self.registry_for(package);
+        match published.strip_prefix(DEFAULT_REGISTRY) {
+            Some(rest) if registry.as_str() != DEFAULT_REGISTRY => format!("{registry}{rest}"),
+            _ => published.to_string(),
+        }
+    }
+
     /// Credentials for `url`: the longest configured nerf dart that prefixes it, as npm matches.
     pub fn auth_for(&self, url: &Url) -> Option<&Auth> {
         let target = nerf_dart(url);
@@ -337,6 +348,23 @@ mod tests {
         assert_eq!(c.registry_for("@p/x").as_str(), "https://p.example/");
         assert_eq!(c.registry.as_str(), "https://arg.example/");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn urls_under_a_registry_with_a_path() {
+        let mirror = Some("https://art.example/api/npm/npm-remote");
+        let c = RegistryConfig::from_sources(&[], &env(&[]), mirror).unwrap();
+        let url = c.packument_url("@scope/pkg").unwrap();
+        assert_eq!(url.as_str(), "https://art.example/api/npm/npm-remote/@scope%2fpkg");
+        let public = "https://registry.npmjs.org/pkg/-/pkg-1.0.0.tgz";
+        assert_eq!(
+            c.tarball_url("pkg", public),
+            "https://art.example/api/npm/npm-remote/pkg/-/pkg-1.0.0.tgz"
+        );
+        let other = "https://cdn.example/pkg-1.0.0.tgz";
+        assert_eq!(c.tarball_url("pkg", other), other);
+        let default = RegistryConfig::default();
+        assert_eq!(default.tarball_url("pkg", public), public);
     }
 
     #[test]

@@ -188,6 +188,7 @@ impl Resolver<'_, '_> {
     fn add(&mut self, name: &str, version: &str, manifest: &Manifest) -> Result<(), NpmError> {
         let key = lock::key(name, version);
         let (tarball, integrity) = dist(&key, manifest)?;
+        let tarball = self.meta.config.tarball_url(name, &tarball);
         self.lock.packages.insert(
             key.clone(),
             LockedPackage {

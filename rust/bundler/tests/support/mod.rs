@@ -171,6 +171,17 @@ impl Registry {
         self.state.lock().unwrap().tarballs.insert(file, tgz);
     }
 
+    /// Makes `name`'s packument name its tarballs as the public registry would (a mirror's view).
+    pub fn name_public_tarballs(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        let doc = state.packuments.get_mut(name).unwrap();
+        for version in doc["versions"].as_object_mut().unwrap().values_mut() {
+            let url = version["dist"]["tarball"].as_str().unwrap();
+            let public = url.replace(&self.url, "https://registry.npmjs.org/");
+            version["dist"]["tarball"] = json!(public);
+        }
+    }
+
     /// Serves `body` as the packument of `name`, whatever it is.
     pub fn raw_packument(&self, name: &str, body: Value) {
         self.state.lock().unwrap().packuments.insert(name.to_string(), body);
