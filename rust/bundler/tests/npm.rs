@@ -411,3 +411,18 @@ fn mirror_serving_public_tarball_urls_is_fetched_from_the_mirror() {
     assert!(lock.packages["mirrored@1.0.0"].tarball.starts_with(&mirror.url));
     assert_eq!(mirror.requests(), 2);
 }
+
+#[test]
+fn transient_registry_failures_are_retried_and_persistent_ones_reported() {
+    let reg = Registry::start();
+    reg.publish("flaky", "1.0.0", json!({}), &[]);
+    reg.fail_next(2);
+    let cache = TempDir::new("flaky");
+    let (installed, _) = install(&deps(&[("flaky", "1")]), None, &options(&reg, &cache)).unwrap();
+    assert_eq!(installed.root["flaky"], id("flaky", "1.0.0"));
+    assert_eq!(reg.requests(), 4);
+    reg.fail_next(10);
+    let cache = TempDir::new("down");
+    let err = install(&deps(&[("flaky", "1")]), None, &options(&reg, &cache)).unwrap_err();
+    assert!(matches!(&err, NpmError::Network { detail, .. } if detail.contains("503")), "{err}");
+}

@@ -6,6 +6,7 @@
 
 use std::io::Read;
 use std::sync::Once;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, ClientBuilder, RequestBuilder};
@@ -22,6 +23,22 @@ const ABBREVIATED: &str = "application/vnd.npm.install-v1+json; q=1.0, applicati
 pub struct Registry {
     client: Client,
     config: RegistryConfig,
+}
+
+/// Tries after the first, and the pause before the first of them (doubling each time).
+const RETRIES: u32 = 2;
+const BACKOFF: Duration = Duration::from_millis(250);
+
+/// Why an attempt failed: worth another try, or not.
+enum Failure {
+    Transient(NpmError),
+    Final(NpmError),
+}
+
+impl From<NpmError> for Failure {
+    fn from(e: NpmError) -> Self {
+        Failure::Final(e)
+    }
 }
 
 /// What a GET answered.
@@ -54,6 +71,8 @@ impl Registry {
         Ok(Registry { client, config })
     }
 
+    /// GETs `url`, trying again after a transient failure (connection trouble, 429, 5xx), as
+    /// npm's `fetch-retries` does, while the deadline allows.
     pub fn get(
         &self,
         package: &str,
@@ -62,6 +81,31 @@ impl Registry {
         max_bytes: u64,
         deadline: &Deadline,
     ) -> Result<Fetched, NpmError> {
+        let mut tries = 0;
+        loop {
+            match self.attempt(package, url, accept, max_bytes, deadline) {
+                Ok(fetched) => return Ok(fetched),
+                Err(Failure::Transient(e)) if tries < RETRIES => {
+                    let pause = BACKOFF * 2u32.pow(tries);
+                    if deadline.remaining(package)? <= pause {
+                        return Err(e);
+                    }
+                    std::thread::sleep(pause);
+                    tries += 1;
+                }
+                Err(Failure::Transient(e) | Failure::Final(e)) => return Err(e),
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        package: &str,
+        url: &Url,
+        accept: Option<&str>,
+        max_bytes: u64,
+        deadline: &Deadline,
+    ) -> Result<Fetched, Failure> {
         let mut request = self.client.get(url.clone()).timeout(deadline.remaining(package)?);
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
@@ -71,12 +115,14 @@ impl Registry {
         match response.status() {
             StatusCode::NOT_FOUND => return Ok(Fetched::NotFound),
             status if !status.is_success() => {
-                return Err(network(package, format!("HTTP {status} from {}", redacted(url))));
+                let e = network(package, format!("HTTP {status} from {}", redacted(url)));
+                let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                return Err(if transient { Failure::Transient(e) } else { Failure::Final(e) });
             }
             _ => {}
         }
         if response.content_length().is_some_and(|len| len > max_bytes) {
-            return Err(too_big(package, max_bytes));
+            return Err(too_big(package, max_bytes).into());
         }
         let mut body = Vec::new();
         response
@@ -84,7 +130,7 @@ impl Registry {
             .read_to_end(&mut body)
             .map_err(|e| failed(package, format!("reading {}: {e}", redacted(url)), deadline))?;
         if body.len() as u64 > max_bytes {
-            return Err(too_big(package, max_bytes));
+            return Err(too_big(package, max_bytes).into());
         }
         Ok(Fetched::Body(body))
     }
@@ -122,9 +168,13 @@ fn too_big(package: &str, limit: u64) -> NpmError {
     NpmError::CapExceeded { cap: "bytes per registry response", limit, package: package.to_string() }
 }
 
-/// A request that failed because the install ran out of time is the time cap, not the network.
-fn failed(package: &str, detail: String, deadline: &Deadline) -> NpmError {
-    deadline.passed(package).unwrap_or_else(|| network(package, detail))
+/// A request that failed because the install ran out of time is the time cap, not the network
+/// (and final); any other request failure may pass.
+fn failed(package: &str, detail: String, deadline: &Deadline) -> Failure {
+    match deadline.passed(package) {
+        Some(cap) => Failure::Final(cap),
+        None => Failure::Transient(network(package, detail)),
+    }
 }
 
 fn network(package: &str, detail: impl std::fmt::Display) -> NpmError {

@@ -28,6 +28,8 @@ struct State {
     tarballs: HashMap<String, Vec<u8>>,
     token: Option<String>,
     stall: Option<Duration>,
+    /// Requests still to answer 503 before serving.
+    unavailable: usize,
 }
 
 pub struct Registry {
@@ -105,6 +107,10 @@ impl Registry {
 
     pub fn require_token(&self, token: &str) {
         self.state.lock().unwrap().token = Some(token.to_string());
+    }
+
+    pub fn fail_next(&self, requests: usize) {
+        self.state.lock().unwrap().unavailable = requests;
     }
 
     pub fn stall(&self, delay: Duration) {
@@ -244,7 +250,11 @@ fn answer(
         Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]).to_string(),
         None => target.to_string(),
     };
-    let state = state.lock().unwrap();
+    let mut state = state.lock().unwrap();
+    if state.unavailable > 0 {
+        state.unavailable -= 1;
+        return ("503 Service Unavailable", b"{}".to_vec(), None);
+    }
     if let Some(token) = &state.token
         && auth != Some(format!("Bearer {token}").as_str())
     {
