@@ -126,6 +126,14 @@ impl Cache {
         Ok(dir)
     }
 
+    /// A new file only this writer uses, removed when dropped.
+    pub fn temp_file(&self) -> Result<TempFile, NpmError> {
+        let dir = self.private_dir()?;
+        let path = dir.join("download");
+        let file = fs::File::create(&path).map_err(|e| NpmError::cache(&path, e))?;
+        Ok(TempFile { dir, path, file })
+    }
+
     fn packument_path(&self, url: &str) -> PathBuf {
         let hex: String = Sha256::digest(url.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         self.root.join("packuments-v1").join(format!("{hex}.json"))
@@ -147,6 +155,19 @@ impl Cache {
             .and_then(|()| fs::rename(&file, &path));
         let _ = fs::remove_dir_all(&tmp);
         written.map_err(|e| NpmError::cache(&path, e))
+    }
+}
+
+/// A download in progress or awaiting extraction; its private directory goes with it.
+pub struct TempFile {
+    dir: PathBuf,
+    pub path: PathBuf,
+    pub file: fs::File,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -26,7 +26,7 @@ pub struct Unpacked {
     pub skipped: Vec<String>,
 }
 
-pub fn extract(package: &str, tgz: &[u8], dest: &Path, limits: &NpmLimits) -> Result<Unpacked, NpmError> {
+pub fn extract(package: &str, tgz: impl Read, dest: &Path, limits: &NpmLimits) -> Result<Unpacked, NpmError> {
     let over = Rc::new(Cell::new(false));
     let stream = Capped { inner: GzDecoder::new(tgz), left: limits.max_unpacked_bytes, over: over.clone() };
     let mut archive = tar::Archive::new(stream);

@@ -4,6 +4,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use std::io::Write;
+
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,14 +39,6 @@ impl Algo {
             _ => None,
         }
     }
-
-    fn hash(self, bytes: &[u8]) -> Vec<u8> {
-        match self {
-            Algo::Sha256 => Sha256::digest(bytes).to_vec(),
-            Algo::Sha384 => Sha384::digest(bytes).to_vec(),
-            Algo::Sha512 => Sha512::digest(bytes).to_vec(),
-        }
-    }
 }
 
 impl Integrity {
@@ -61,8 +55,19 @@ impl Integrity {
             .max_by_key(|i| i.algo)
     }
 
-    pub fn matches(&self, bytes: &[u8]) -> bool {
-        self.algo.hash(bytes) == self.digest
+    /// A writer passing bytes to `inner` while hashing them with this integrity's algorithm.
+    pub fn checker<W: Write>(&self, inner: W) -> Checker<W> {
+        let hasher = match self.algo {
+            Algo::Sha256 => Hasher::Sha256(Sha256::new()),
+            Algo::Sha384 => Hasher::Sha384(Sha384::new()),
+            Algo::Sha512 => Hasher::Sha512(Sha512::new()),
+        };
+        Checker { inner, hasher }
+    }
+
+    /// Whether what went through `checker` is the content this integrity names.
+    pub fn matches(&self, checker: Checker<impl Write>) -> bool {
+        checker.digest() == self.digest
     }
 
     /// The SRI spelling (`sha512-…`), as locks store it.
@@ -74,6 +79,44 @@ impl Integrity {
     pub fn cache_key(&self) -> (&'static str, String) {
         let hex = self.digest.iter().map(|b| format!("{b:02x}")).collect();
         (self.algo.name(), hex)
+    }
+}
+
+enum Hasher {
+    Sha256(Sha256),
+    Sha384(Sha384),
+    Sha512(Sha512),
+}
+
+/// Hashes what it writes through.
+pub struct Checker<W> {
+    inner: W,
+    hasher: Hasher,
+}
+
+impl<W> Checker<W> {
+    fn digest(self) -> Vec<u8> {
+        match self.hasher {
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+            Hasher::Sha384(h) => h.finalize().to_vec(),
+            Hasher::Sha512(h) => h.finalize().to_vec(),
+        }
+    }
+}
+
+impl<W: Write> Write for Checker<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        match &mut self.hasher {
+            Hasher::Sha256(h) => h.update(&buf[..n]),
+            Hasher::Sha384(h) => h.update(&buf[..n]),
+            Hasher::Sha512(h) => h.update(&buf[..n]),
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -92,8 +135,13 @@ mod tests {
         );
         let parsed = Integrity::parse(&sri).unwrap();
         assert_eq!(parsed.algo, Algo::Sha512);
-        assert!(parsed.matches(bytes));
-        assert!(!parsed.matches(b"other"));
+        let check = |data: &[u8]| {
+            let mut checker = parsed.checker(std::io::sink());
+            checker.write_all(data).unwrap();
+            parsed.matches(checker)
+        };
+        assert!(check(bytes));
+        assert!(!check(b"other"));
         assert_eq!(Integrity::parse(&format!("sha1-{}", STANDARD.encode([0u8; 20]))), None);
         assert_eq!(Integrity::parse("sha512-not base64!"), None);
     }

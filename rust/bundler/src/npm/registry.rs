@@ -4,12 +4,12 @@
 //! caps checked against `Content-Length` and while reading, a per-request timeout no later than
 //! the install's deadline. Blocking: call it from a plain thread, not from inside an async runtime.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::sync::Once;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, ClientBuilder, RequestBuilder};
+use reqwest::blocking::{Client, ClientBuilder, RequestBuilder, Response};
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{NoProxy, Proxy};
 use url::Url;
@@ -47,6 +47,36 @@ pub enum Fetched {
     NotFound,
 }
 
+/// A response body not yet read, and the bounds reading it obeys.
+pub struct Body<'d> {
+    response: Response,
+    package: String,
+    url: Url,
+    max_bytes: u64,
+    deadline: &'d Deadline,
+}
+
+impl Body<'_> {
+    /// Streams the body into `sink`, failing past `max_bytes`; returns the bytes written.
+    pub fn copy_to(self, sink: &mut impl Write) -> Result<u64, NpmError> {
+        let (package, max) = (self.package.as_str(), self.max_bytes);
+        if self.response.content_length().is_some_and(|len| len > max) {
+            return Err(too_big(package, max));
+        }
+        let copied = std::io::copy(&mut self.response.take(max + 1), sink);
+        let copied = copied.map_err(|e| {
+            let detail = format!("reading {}: {e}", redacted(&self.url));
+            match failed(package, detail, self.deadline) {
+                Failure::Transient(e) | Failure::Final(e) => e,
+            }
+        })?;
+        if copied > max {
+            return Err(too_big(package, max));
+        }
+        Ok(copied)
+    }
+}
+
 impl Registry {
     pub fn new(config: RegistryConfig, limits: &NpmLimits) -> Result<Self, NpmError> {
         static PROVIDER: Once = Once::new();
@@ -71,8 +101,7 @@ impl Registry {
         Ok(Registry { client, config })
     }
 
-    /// GETs `url`, trying again after a transient failure (connection trouble, 429, 5xx), as
-    /// npm's `fetch-retries` does, while the deadline allows.
+    /// GETs `url` whole (metadata).
     pub fn get(
         &self,
         package: &str,
@@ -81,10 +110,34 @@ impl Registry {
         max_bytes: u64,
         deadline: &Deadline,
     ) -> Result<Fetched, NpmError> {
+        match self.open(package, url, accept, max_bytes, deadline)? {
+            Some(body) => {
+                let mut bytes = Vec::new();
+                body.copy_to(&mut bytes)?;
+                Ok(Fetched::Body(bytes))
+            }
+            None => Ok(Fetched::NotFound),
+        }
+    }
+
+    /// Sends a GET and returns its body unread (`None`: 404), trying again after a transient
+    /// failure (connection trouble, 429, 5xx), as npm's `fetch-retries` does, while the deadline
+    /// allows.
+    pub fn open<'d>(
+        &self,
+        package: &str,
+        url: &Url,
+        accept: Option<&str>,
+        max_bytes: u64,
+        deadline: &'d Deadline,
+    ) -> Result<Option<Body<'d>>, NpmError> {
         let mut tries = 0;
         loop {
-            match self.attempt(package, url, accept, max_bytes, deadline) {
-                Ok(fetched) => return Ok(fetched),
+            match self.attempt(package, url, accept, deadline) {
+                Ok(response) => {
+                    let (package, url) = (package.to_string(), url.clone());
+                    return Ok(response.map(|response| Body { response, package, url, max_bytes, deadline }));
+                }
                 Err(Failure::Transient(e)) if tries < RETRIES => {
                     let pause = BACKOFF * 2u32.pow(tries);
                     if deadline.remaining(package)? <= pause {
@@ -103,9 +156,8 @@ impl Registry {
         package: &str,
         url: &Url,
         accept: Option<&str>,
-        max_bytes: u64,
         deadline: &Deadline,
-    ) -> Result<Fetched, Failure> {
+    ) -> Result<Option<Response>, Failure> {
         let mut request = self.client.get(url.clone()).timeout(deadline.remaining(package)?);
         if let Some(accept) = accept {
             request = request.header(ACCEPT, accept);
@@ -113,26 +165,14 @@ impl Registry {
         let response =
             self.authorize(request, url).send().map_err(|e| failed(package, describe(e, url), deadline))?;
         match response.status() {
-            StatusCode::NOT_FOUND => return Ok(Fetched::NotFound),
+            StatusCode::NOT_FOUND => Ok(None),
             status if !status.is_success() => {
                 let e = network(package, format!("HTTP {status} from {}", redacted(url)));
                 let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-                return Err(if transient { Failure::Transient(e) } else { Failure::Final(e) });
+                Err(if transient { Failure::Transient(e) } else { Failure::Final(e) })
             }
-            _ => {}
+            _ => Ok(Some(response)),
         }
-        if response.content_length().is_some_and(|len| len > max_bytes) {
-            return Err(too_big(package, max_bytes).into());
-        }
-        let mut body = Vec::new();
-        response
-            .take(max_bytes + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| failed(package, format!("reading {}: {e}", redacted(url)), deadline))?;
-        if body.len() as u64 > max_bytes {
-            return Err(too_big(package, max_bytes).into());
-        }
-        Ok(Fetched::Body(body))
     }
 
     pub fn packument_accept() -> &'static str {

@@ -38,10 +38,10 @@ fn pick_in_range<'p>(packument: &'p Packument, range: &Range) -> Option<&'p str>
 }
 
 /// Whether `version` satisfies `want` (a tag is satisfied only by the version it names).
-pub fn satisfies(packument_tags: Option<&Packument>, version: &str, want: &Want) -> bool {
+pub fn satisfies(packument: Option<&Packument>, version: &str, want: &Want) -> bool {
     match want {
         Want::Range(range) => Version::parse(version).is_ok_and(|v| range.satisfies(&v)),
-        Want::Tag(tag) => packument_tags.and_then(|p| p.dist_tags.get(tag)).is_some_and(|v| v == version),
+        Want::Tag(tag) => packument.and_then(|p| p.dist_tags.get(tag)).is_some_and(|v| v == version),
     }
 }
 
