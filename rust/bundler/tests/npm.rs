@@ -426,3 +426,32 @@ fn transient_registry_failures_are_retried_and_persistent_ones_reported() {
     let err = install(&deps(&[("flaky", "1")]), None, &options(&reg, &cache)).unwrap_err();
     assert!(matches!(&err, NpmError::Network { detail, .. } if detail.contains("503")), "{err}");
 }
+
+#[test]
+fn optional_dependency_failing_deep_in_its_subtree_is_dropped_whole() {
+    let reg = Registry::start();
+    reg.publish(
+        "broken-leaf-parent",
+        "1.0.0",
+        json!({"dependencies": {"shared": "1", "not-published": "1"}}),
+        &[],
+    );
+    reg.publish("opt", "1.0.0", json!({"dependencies": {"broken-leaf-parent": "1"}}), &[]);
+    reg.publish("shared", "1.0.0", json!({}), &[]);
+    reg.publish(
+        "host",
+        "1.0.0",
+        json!({"optionalDependencies": {"opt": "1"}, "dependencies": {"shared": "1"}}),
+        &[],
+    );
+    let cache = TempDir::new("optional-deep");
+    let (installed, lock) = install(&deps(&[("host", "1")]), None, &options(&reg, &cache)).unwrap();
+    let names: Vec<&str> = installed.packages.keys().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["host", "shared"]);
+    assert!(!lock.packages.contains_key("opt@1.0.0"));
+    assert_eq!(dep_of(&installed, &id("host", "1.0.0"), "opt"), None);
+    assert!(installed.warnings.join("\n").contains("not-published"), "{:?}", installed.warnings);
+    // The same failure under a package the tenant needs outright is the install's error.
+    let err = install(&deps(&[("host", "1"), ("opt", "1")]), None, &options(&reg, &cache)).unwrap_err();
+    assert!(matches!(&err, NpmError::NotFound { package, .. } if package == "not-published"), "{err}");
+}

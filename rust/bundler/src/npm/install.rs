@@ -105,26 +105,15 @@ fn usable(lock: &Lock, deps: &BTreeMap<String, String>) -> Result<bool, NpmError
 
 /// The part of `lock` that `deps` reaches, with the specs as `package.json` now writes them.
 fn for_deps(lock: &Lock, deps: &BTreeMap<String, String>) -> Lock {
-    let mut out = Lock::default();
-    let mut todo = Vec::new();
-    for (alias, spec) in deps {
-        if let Some(root) = lock.root.get(alias) {
-            let package = root.package.clone();
-            todo.push(package.clone());
-            let spec = spec.clone();
-            out.root.insert(alias.clone(), LockedRoot { spec, package });
-        }
-    }
-    while let Some(key) = todo.pop() {
-        if out.packages.contains_key(&key) {
-            continue;
-        }
-        if let Some(package) = lock.packages.get(&key) {
-            todo.extend(package.dependencies.values().cloned());
-            out.packages.insert(key, package.clone());
-        }
-    }
-    out
+    let mut roots = lock.clone();
+    roots.root = deps
+        .iter()
+        .filter_map(|(alias, spec)| {
+            let package = lock.root.get(alias)?.package.clone();
+            Some((alias.clone(), LockedRoot { spec: spec.clone(), package }))
+        })
+        .collect();
+    roots.reachable()
 }
 
 type Dirs = BTreeMap<String, PathBuf>;

@@ -98,6 +98,22 @@ impl Lock {
         }
     }
 
+    /// The lock without the packages its roots no longer reach.
+    pub fn reachable(&self) -> Lock {
+        let mut out = Lock { root: self.root.clone(), ..Lock::default() };
+        let mut todo: Vec<&String> = self.root.values().map(|r| &r.package).collect();
+        while let Some(key) = todo.pop() {
+            if out.packages.contains_key(key) {
+                continue;
+            }
+            if let Some(package) = self.packages.get(key) {
+                todo.extend(package.dependencies.values());
+                out.packages.insert(key.clone(), package.clone());
+            }
+        }
+        out
+    }
+
     /// Whether the lock still answers `deps` (name → spec): every dependency is locked, to a
     /// version its spec (as written now) accepts. Extra locked roots do not matter.
     pub fn satisfies(&self, deps: &BTreeMap<String, String>) -> bool {

@@ -2,8 +2,9 @@
 //! dependency reuses a version already in the tree when it satisfies the range (one version per
 //! name where ranges allow, as npm dedupes), else adds the highest matching version beside it.
 //! Cycles need nothing special: the second visit finds the package already there.
-//! `optionalDependencies` that fail to resolve are skipped with a warning, and so are optional
-//! ones restricted by `os`/`cpu` (native binaries, useless in a worker). `peerDependencies` are
+//! An `optionalDependencies` entry that fails anywhere in its subtree is dropped with that subtree
+//! and a warning, as npm does (unless a package still needed elsewhere is the one that failed);
+//! optional ones restricted by `os`/`cpu` are skipped too (native binaries, useless in a worker). `peerDependencies` are
 //! linked after the regular tree is built: to the tenant's own copy when it satisfies them, else
 //! to another in the tree, else installed (as npm 7+), unless optional in `peerDependenciesMeta`.
 
@@ -36,6 +37,23 @@ struct Edge {
     from: Option<String>,
     dep: DepSpec,
     kind: Kind,
+    /// The optional dependency whose subtree this edge is in, if any.
+    hook: Option<Hook>,
+}
+
+/// An optional dependency edge: what a failure below it drops.
+#[derive(Clone)]
+struct Hook {
+    from: String,
+    alias: String,
+}
+
+/// A failure below an optional dependency, settled once the whole tree is known.
+struct Failure {
+    from: Option<String>,
+    alias: String,
+    hook: Hook,
+    error: NpmError,
 }
 
 pub fn resolve(deps: &BTreeMap<String, String>, meta: &mut Metadata<'_>) -> Result<Resolved, NpmError> {
@@ -44,15 +62,18 @@ pub fn resolve(deps: &BTreeMap<String, String>, meta: &mut Metadata<'_>) -> Resu
         edges: 0,
         lock: Lock::default(),
         versions: HashMap::new(),
+        hooks: HashMap::new(),
+        failures: Vec::new(),
         queue: VecDeque::new(),
         peers: VecDeque::new(),
         warnings: Vec::new(),
     };
     for (alias, text) in deps {
         let dep = spec::parse(alias, text)?;
-        resolver.queue.push_back(Edge { from: None, dep, kind: Kind::Required });
+        resolver.queue.push_back(Edge { from: None, dep, kind: Kind::Required, hook: None });
     }
     resolver.run()?;
+    resolver.drop_failed_subtrees()?;
     Ok(Resolved { lock: resolver.lock, warnings: resolver.warnings })
 }
 
@@ -63,6 +84,9 @@ struct Resolver<'m, 'a> {
     lock: Lock,
     /// Package name → versions in the tree.
     versions: HashMap<String, Vec<String>>,
+    /// Lock key → the optional dependency that brought the package in.
+    hooks: HashMap<String, Hook>,
+    failures: Vec<Failure>,
     queue: VecDeque<Edge>,
     peers: VecDeque<Edge>,
     warnings: Vec<String>,
@@ -76,14 +100,45 @@ impl Resolver<'_, '_> {
             }
             let who = edge.from.as_deref().unwrap_or(&edge.dep.alias).to_string();
             self.meta.deadline.remaining(&who)?;
-            match (self.follow(&edge), edge.kind) {
-                (Ok(()), _) => {}
-                (Err(e), Kind::Optional) => self.warnings.push(format!(
-                    "optional dependency {}@{} of {who} skipped: {e}",
-                    edge.dep.alias, edge.dep.text
-                )),
-                (Err(e), _) => return Err(e),
+            if let Err(error) = self.follow(&edge) {
+                self.fail(edge.from, edge.dep.alias, edge.hook, error)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Records a failure below an optional dependency; any other is the install's error.
+    fn fail(
+        &mut self,
+        from: Option<String>,
+        alias: String,
+        hook: Option<Hook>,
+        error: NpmError,
+    ) -> Result<(), NpmError> {
+        let Some(hook) = hook else {
+            return Err(error);
+        };
+        self.failures.push(Failure { from, alias, hook, error });
+        Ok(())
+    }
+
+    /// Unlinks every optional dependency with a failure below it and drops what only it reached;
+    /// a failed package still reachable otherwise fails the install.
+    fn drop_failed_subtrees(&mut self) -> Result<(), NpmError> {
+        for failure in &self.failures {
+            if let Some(package) = self.lock.packages.get_mut(&failure.hook.from) {
+                package.dependencies.remove(&failure.hook.alias);
+            }
+        }
+        self.lock = self.lock.reachable();
+        for failure in std::mem::take(&mut self.failures) {
+            let Failure { from, alias, hook, error } = failure;
+            let at_hook = from.as_deref() == Some(hook.from.as_str()) && alias == hook.alias;
+            if !at_hook && from.is_some_and(|key| self.lock.packages.contains_key(&key)) {
+                return Err(error);
+            }
+            let Hook { from, alias } = hook;
+            self.warnings.push(format!("optional dependency {alias} of {from} skipped: {error}"));
         }
         Ok(())
     }
@@ -119,6 +174,9 @@ impl Resolver<'_, '_> {
         };
         let key = lock::key(&edge.dep.name, &version);
         if !self.lock.packages.contains_key(&key) {
+            if let Some(hook) = &edge.hook {
+                self.hooks.insert(key.clone(), hook.clone());
+            }
             self.add(&edge.dep.name, &version, &manifest)?;
         }
         self.link(edge, key);
@@ -230,15 +288,19 @@ impl Resolver<'_, '_> {
                 package: from.to_string(),
             });
         }
+        let hook = match kind {
+            Kind::Optional => Some(Hook { from: from.to_string(), alias: alias.to_string() }),
+            _ => self.hooks.get(from).cloned(),
+        };
         let dep = match spec::parse(alias, text) {
             Ok(dep) => dep,
-            Err(e) if kind != Kind::Required => {
-                self.warnings.push(format!("{from}: {e}; skipped"));
+            Err(e) if matches!(kind, Kind::Peer { .. }) => {
+                self.warnings.push(format!("{from}: peer {e}; skipped"));
                 return Ok(());
             }
-            Err(e) => return Err(e),
+            Err(e) => return self.fail(Some(from.to_string()), alias.to_string(), hook, e),
         };
-        let edge = Edge { from: Some(from.to_string()), dep, kind };
+        let edge = Edge { from: Some(from.to_string()), dep, kind, hook };
         match kind {
             Kind::Peer { .. } => self.peers.push_back(edge),
             _ => self.queue.push_back(edge),
