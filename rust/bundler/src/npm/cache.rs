@@ -26,15 +26,25 @@ impl Cache {
         Cache { root: root.into() }
     }
 
-    /// `$XDG_CACHE_HOME/workerbox/npm`, else `$HOME/.cache/workerbox/npm`, else a directory under
-    /// the system temp dir.
+    /// The cache at `root`, created if absent; refused if another user owns it (they could have
+    /// planted packages under integrities we would then trust).
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, NpmError> {
+        let cache = Cache::new(root);
+        fs::create_dir_all(&cache.root).map_err(|e| NpmError::cache(&cache.root, e))?;
+        check_owner(&cache.root)?;
+        Ok(cache)
+    }
+
+    /// `$XDG_CACHE_HOME/workerbox/npm`, else `$HOME/.cache/workerbox/npm`, else a directory of
+    /// this user's under the system temp dir. The cache is trusted as it stands (whoever can
+    /// write it can change packages), so the shared temp dir gets a per-user name.
     pub fn default_root() -> PathBuf {
         let env_dir = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        env_dir("XDG_CACHE_HOME")
-            .or_else(|| env_dir("HOME").map(|home| home.join(".cache")))
-            .unwrap_or_else(std::env::temp_dir)
-            .join("workerbox")
-            .join("npm")
+        let home = env_dir("XDG_CACHE_HOME").or_else(|| env_dir("HOME").map(|home| home.join(".cache")));
+        match home {
+            Some(dir) => dir.join("workerbox").join("npm"),
+            None => std::env::temp_dir().join(format!("workerbox-npm-{}", user_id())),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -156,6 +166,32 @@ impl Cache {
         let _ = fs::remove_dir_all(&tmp);
         written.map_err(|e| NpmError::cache(&path, e))
     }
+}
+
+#[cfg(unix)]
+fn check_owner(root: &Path) -> Result<(), NpmError> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(root).map_err(|e| NpmError::cache(root, e))?;
+    if meta.uid() != user_id() {
+        return Err(NpmError::cache(root, "owned by another user"));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_owner(_root: &Path) -> Result<(), NpmError> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn user_id() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+#[cfg(not(unix))]
+fn user_id() -> String {
+    std::env::var("USERNAME").unwrap_or_default()
 }
 
 /// A download in progress or awaiting extraction; its private directory goes with it.

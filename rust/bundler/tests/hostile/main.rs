@@ -334,3 +334,17 @@ fn package_json_with_more_dependencies_than_the_cap_fetches_no_more_than_the_cap
     assert!(matches!(&err, NpmError::CapExceeded { cap, .. } if cap.contains("packages")), "{err}");
     assert!(reg.requests() <= 5, "{} requests", reg.requests());
 }
+
+#[test]
+fn cache_dir_planted_by_another_user_is_refused() {
+    let reg = Registry::start();
+    let cache = TempDir::new("planted");
+    // Only root can hand a directory to another user; elsewhere there is nothing to plant.
+    if std::os::unix::fs::chown(&cache.0, Some(65534), None).is_err() {
+        eprintln!("skipped: cannot chown (not root)");
+        return;
+    }
+    let err = install(&deps(&[("x", "1")]), None, &options(&reg, &cache)).unwrap_err();
+    assert!(matches!(&err, NpmError::Cache { detail, .. } if detail.contains("another user")), "{err}");
+    assert_eq!(reg.requests(), 0);
+}
