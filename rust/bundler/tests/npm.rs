@@ -455,3 +455,26 @@ fn optional_dependency_failing_deep_in_its_subtree_is_dropped_whole() {
     let err = install(&deps(&[("host", "1"), ("opt", "1")]), None, &options(&reg, &cache)).unwrap_err();
     assert!(matches!(&err, NpmError::NotFound { package, .. } if package == "not-published"), "{err}");
 }
+
+#[test]
+fn limits_at_their_largest_do_not_overflow() {
+    let reg = Registry::start();
+    reg.publish("unbounded", "1.0.0", json!({}), &[("a.js", "1")]);
+    let cache = TempDir::new("unbounded");
+    let mut opts = options(&reg, &cache);
+    opts.limits = workerbox_bundler::npm::NpmLimits {
+        max_packages: usize::MAX,
+        max_edges: u64::MAX,
+        max_total_bytes: u64::MAX,
+        max_packument_bytes: u64::MAX,
+        max_tarball_bytes: u64::MAX,
+        max_unpacked_bytes: u64::MAX,
+        max_file_bytes: u64::MAX,
+        max_entries: u64::MAX,
+        timeout: std::time::Duration::MAX,
+        request_timeout: std::time::Duration::MAX,
+        connect_timeout: std::time::Duration::MAX,
+    };
+    let (installed, _) = install(&deps(&[("unbounded", "1")]), None, &opts).unwrap();
+    assert_eq!(installed.root["unbounded"], id("unbounded", "1.0.0"));
+}

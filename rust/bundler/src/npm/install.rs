@@ -62,7 +62,7 @@ pub fn install(
     let deadline = Deadline::after(opts.limits.timeout);
     let budget = Budget::new(opts.limits.max_total_bytes);
     let cache = Cache::open(&opts.cache_dir)?;
-    cache.sweep((opts.limits.timeout * 2).max(STALE_PRIVATE_DIR));
+    cache.sweep(opts.limits.timeout.saturating_mul(2).max(STALE_PRIVATE_DIR));
     let registry = match opts.offline {
         true => None,
         false => Some(Registry::new(opts.config.clone(), &opts.limits)?),

@@ -53,6 +53,8 @@ impl Default for NpmLimits {
     }
 }
 
+const LONGEST: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// When the install must be over.
 #[derive(Clone, Copy, Debug)]
 pub struct Deadline {
@@ -61,7 +63,9 @@ pub struct Deadline {
 }
 
 impl Deadline {
+    /// `limit` from now; a limit past a year is a year (an `Instant` that far out may overflow).
     pub fn after(limit: Duration) -> Self {
+        let limit = limit.min(LONGEST);
         Deadline { at: Instant::now() + limit, limit }
     }
 

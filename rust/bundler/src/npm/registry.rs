@@ -63,7 +63,7 @@ impl Body<'_> {
         if self.response.content_length().is_some_and(|len| len > max) {
             return Err(too_big(package, max));
         }
-        let copied = std::io::copy(&mut self.response.take(max + 1), sink);
+        let copied = std::io::copy(&mut self.response.take(max.saturating_add(1)), sink);
         let copied = copied.map_err(|e| {
             let detail = format!("reading {}: {e}", redacted(&self.url));
             match failed(package, detail, self.deadline) {
