@@ -17,6 +17,7 @@ use super::graph::{Installed, Package, PkgId};
 use super::limits::{Budget, Deadline, NpmLimits};
 use super::lock::{Lock, LockedPackage, LockedRoot};
 use super::metadata::Metadata;
+use super::parallel;
 use super::registry::Registry;
 use super::resolve;
 use super::spec;
@@ -33,7 +34,7 @@ pub struct InstallOptions {
     /// Use only the cache; fail naming the first package it lacks.
     pub offline: bool,
     pub limits: NpmLimits,
-    /// Tarballs downloaded at once.
+    /// Registry requests (metadata, tarballs) in flight at once.
     pub concurrency: usize,
 }
 
@@ -71,8 +72,15 @@ pub fn install(
     let lock = match lock {
         Some(lock) if usable(lock, deps)? => for_deps(lock, deps),
         _ => {
-            let mut meta =
-                Metadata::new(&opts.config, registry.as_ref(), &cache, &opts.limits, &budget, deadline);
+            let mut meta = Metadata::new(
+                &opts.config,
+                registry.as_ref(),
+                &cache,
+                &opts.limits,
+                &budget,
+                deadline,
+                opts.concurrency,
+            );
             let resolved = resolve::resolve(deps, &mut meta)?;
             warnings = resolved.warnings;
             resolved.lock
@@ -147,12 +155,7 @@ fn fetch_all(
             }
         }
     };
-    let threads = concurrency.clamp(1, todo.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(worker);
-        }
-    });
+    parallel::run(concurrency.clamp(1, todo.len().max(1)), worker);
     let (dirs, skipped, error) = done.into_inner().unwrap_or_else(|p| p.into_inner());
     match error {
         Some(e) => Err(e),

@@ -10,6 +10,7 @@ use super::config::{RegistryConfig, redacted};
 use super::error::NpmError;
 use super::limits::{Budget, Deadline, NpmLimits};
 use super::packument::{self, Packument};
+use super::parallel;
 use super::registry::{Fetched, Registry};
 
 type Loaded = Result<Arc<Packument>, NpmError>;
@@ -35,8 +36,9 @@ impl<'a> Metadata<'a> {
         limits: &'a NpmLimits,
         budget: &'a Budget,
         deadline: Deadline,
+        concurrency: usize,
     ) -> Self {
-        Metadata { config, registry, cache, limits, budget, deadline, concurrency: 8, seen: HashMap::new() }
+        Metadata { config, registry, cache, limits, budget, deadline, concurrency, seen: HashMap::new() }
     }
 
     /// The packument already loaded for `name`, if any.
@@ -73,11 +75,7 @@ impl<'a> Metadata<'a> {
                 done.push((name.to_string(), loaded));
             }
         };
-        std::thread::scope(|s| {
-            for _ in 0..this.concurrency.max(1) {
-                s.spawn(worker);
-            }
-        });
+        parallel::run(this.concurrency.max(1), worker);
         let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
         self.seen.extend(done);
     }

@@ -19,6 +19,7 @@
 //! | `extract` | safe, bounded tarball unpacking |
 //! | `cache` | the on-disk cache: atomic publish, concurrent writers, packuments |
 //! | `durable` | flushing a written tree to disk before it is published |
+//! | `parallel` | running a job on a few threads, the caller's included |
 //! | `limits` | caps with their defaults, the install deadline, the byte budget |
 //! | `error` | `NpmError` |
 //! | `graph` | `Installed`, what the bundler consumes |
@@ -36,6 +37,7 @@ mod limits;
 mod lock;
 mod metadata;
 mod packument;
+mod parallel;
 mod registry;
 mod resolve;
 mod semver;
