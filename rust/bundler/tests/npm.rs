@@ -478,3 +478,21 @@ fn limits_at_their_largest_do_not_overflow() {
     let (installed, _) = install(&deps(&[("unbounded", "1")]), None, &opts).unwrap();
     assert_eq!(installed.root["unbounded"], id("unbounded", "1.0.0"));
 }
+
+#[test]
+fn adding_a_dependency_keeps_the_locked_versions_of_the_others() {
+    let reg = Registry::start();
+    reg.publish("steady", "1.0.0", json!({}), &[]);
+    reg.publish("uses-steady", "1.0.0", json!({"dependencies": {"steady": "^1"}}), &[]);
+    reg.publish("newcomer", "1.0.0", json!({}), &[]);
+    let cache = TempDir::new("keep");
+    let (_, lock) = install(&deps(&[("uses-steady", "1")]), None, &options(&reg, &cache)).unwrap();
+    reg.publish("steady", "1.9.0", json!({}), &[]);
+    let want = deps(&[("uses-steady", "1"), ("newcomer", "1")]);
+    let (installed, lock2) = install(&want, Some(&lock), &options(&reg, &cache)).unwrap();
+    assert_eq!(dep_of(&installed, &id("uses-steady", "1.0.0"), "steady"), Some(id("steady", "1.0.0")));
+    assert!(lock2.packages.contains_key("newcomer@1.0.0"));
+    // Without the old lock, the newer version is picked.
+    let (fresh, _) = install(&want, None, &options(&reg, &cache)).unwrap();
+    assert_eq!(dep_of(&fresh, &id("uses-steady", "1.0.0"), "steady"), Some(id("steady", "1.9.0")));
+}

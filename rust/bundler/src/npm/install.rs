@@ -81,7 +81,7 @@ pub fn install(
                 deadline,
                 opts.concurrency,
             );
-            let resolved = resolve::resolve(deps, &mut meta)?;
+            let resolved = resolve::resolve(deps, &mut meta, lock)?;
             warnings = resolved.warnings;
             resolved.lock
         }

@@ -56,9 +56,20 @@ struct Failure {
     error: NpmError,
 }
 
-pub fn resolve(deps: &BTreeMap<String, String>, meta: &mut Metadata<'_>) -> Result<Resolved, NpmError> {
+/// Resolves `deps`; a `previous` lock's versions are kept wherever the specs still accept them,
+/// so editing one dependency does not move the others.
+pub fn resolve(
+    deps: &BTreeMap<String, String>,
+    meta: &mut Metadata<'_>,
+    previous: Option<&Lock>,
+) -> Result<Resolved, NpmError> {
+    let mut prefer: HashMap<String, Vec<String>> = HashMap::new();
+    for package in previous.iter().flat_map(|lock| lock.packages.values()) {
+        prefer.entry(package.name.clone()).or_default().push(package.version.clone());
+    }
     let mut resolver = Resolver {
         meta,
+        prefer,
         edges: 0,
         lock: Lock::default(),
         versions: HashMap::new(),
@@ -79,6 +90,8 @@ pub fn resolve(deps: &BTreeMap<String, String>, meta: &mut Metadata<'_>) -> Resu
 
 struct Resolver<'m, 'a> {
     meta: &'m mut Metadata<'a>,
+    /// Package name → versions a previous lock chose.
+    prefer: HashMap<String, Vec<String>>,
     /// Dependency edges seen so far (a published manifest may list any number).
     edges: u64,
     lock: Lock,
@@ -194,10 +207,17 @@ impl Resolver<'_, '_> {
             });
         }
         let packument = self.meta.get(&dep.name)?;
-        let version = semver::pick(&packument, &dep.want).ok_or_else(|| NpmError::NoMatchingVersion {
-            package: dep.name.clone(),
-            spec: dep.text.clone(),
-        })?;
+        let previous = self.prefer.get(&dep.name).into_iter().flatten().filter(|v| {
+            packument.versions.contains_key(*v) && semver::satisfies(Some(&packument), v, &dep.want)
+        });
+        let version = previous
+            .max_by_key(|v| Version::parse(v).ok())
+            .map(String::as_str)
+            .or_else(|| semver::pick(&packument, &dep.want))
+            .ok_or_else(|| NpmError::NoMatchingVersion {
+                package: dep.name.clone(),
+                spec: dep.text.clone(),
+            })?;
         let manifest = packument.versions.get(version).cloned().unwrap_or_default();
         if edge.kind == Kind::Optional && manifest.is_platform_specific() {
             let why = "platform-specific (os/cpu) optional dependency";
