@@ -405,7 +405,7 @@ fn npmrc_proxy_carries_requests_and_noproxy_bypasses_it() {
 fn mirror_serving_public_tarball_urls_is_fetched_from_the_mirror() {
     let mirror = Registry::start();
     mirror.publish("mirrored", "1.0.0", json!({}), &[]);
-    mirror.name_public_tarballs("mirrored");
+    mirror.point_tarballs("mirrored", "https://registry.npmjs.org/");
     let cache = TempDir::new("mirror");
     let (_, lock) = install(&deps(&[("mirrored", "1")]), None, &options(&mirror, &cache)).unwrap();
     assert!(lock.packages["mirrored@1.0.0"].tarball.starts_with(&mirror.url));

@@ -348,3 +348,28 @@ fn cache_dir_planted_by_another_user_is_refused() {
     assert!(matches!(&err, NpmError::Cache { detail, .. } if detail.contains("another user")), "{err}");
     assert_eq!(reg.requests(), 0);
 }
+
+#[test]
+fn registry_token_is_not_sent_to_a_tarball_host_elsewhere() {
+    let private = Registry::start();
+    let elsewhere = Registry::start();
+    private.require_token("registry-secret");
+    for reg in [&private, &elsewhere] {
+        reg.publish("leaky", "1.0.0", json!({}), &[("index.js", "1")]);
+    }
+    private.point_tarballs("leaky", &elsewhere.url);
+    let host = private.url.trim_start_matches("http:");
+    let npmrc = format!("{host}:_authToken=registry-secret\n");
+    let config = workerbox_bundler::npm::RegistryConfig::from_sources(
+        &[npmrc],
+        &Default::default(),
+        Some(&private.url),
+    )
+    .unwrap();
+    let cache = TempDir::new("leak");
+    let mut opts = options(&private, &cache);
+    opts.config = config;
+    install(&deps(&[("leaky", "1")]), None, &opts).unwrap();
+    assert_eq!(elsewhere.auth_seen(), [None], "the token reached another host");
+    assert_eq!(private.auth_seen(), [Some("Bearer registry-secret".to_string())]);
+}

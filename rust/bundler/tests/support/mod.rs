@@ -30,6 +30,7 @@ struct State {
     stall: Option<Duration>,
     /// Requests still to answer 503 before serving.
     unavailable: usize,
+    auth_seen: Vec<Option<String>>,
 }
 
 pub struct Registry {
@@ -177,15 +178,20 @@ impl Registry {
         self.state.lock().unwrap().tarballs.insert(file, tgz);
     }
 
-    /// Makes `name`'s packument name its tarballs as the public registry would (a mirror's view).
-    pub fn name_public_tarballs(&self, name: &str) {
+    /// Makes `name`'s packument name its tarballs under `base` instead of this server.
+    pub fn point_tarballs(&self, name: &str, base: &str) {
         let mut state = self.state.lock().unwrap();
         let doc = state.packuments.get_mut(name).unwrap();
         for version in doc["versions"].as_object_mut().unwrap().values_mut() {
             let url = version["dist"]["tarball"].as_str().unwrap();
-            let public = url.replace(&self.url, "https://registry.npmjs.org/");
-            version["dist"]["tarball"] = json!(public);
+            let moved = url.replace(&self.url, base);
+            version["dist"]["tarball"] = json!(moved);
         }
+    }
+
+    /// The `Authorization` header of every request so far (`None` where there was none).
+    pub fn auth_seen(&self) -> Vec<Option<String>> {
+        self.state.lock().unwrap().auth_seen.clone()
     }
 
     /// Serves `body` as the packument of `name`, whatever it is.
@@ -251,6 +257,7 @@ fn answer(
         None => target.to_string(),
     };
     let mut state = state.lock().unwrap();
+    state.auth_seen.push(auth.map(str::to_string));
     if state.unavailable > 0 {
         state.unavailable -= 1;
         return ("503 Service Unavailable", b"{}".to_vec(), None);
