@@ -342,5 +342,12 @@ fn dist(key: &str, manifest: &Manifest) -> Result<(String, String), NpmError> {
             package: key.to_string(),
             detail: "the registry publishes no sha512 integrity (SHA-1 alone is not trusted)".into(),
         })?;
+    let http = url::Url::parse(&dist.tarball).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if !http {
+        return Err(NpmError::BadMetadata {
+            package: key.to_string(),
+            detail: "the tarball URL is not http(s)".into(),
+        });
+    }
     Ok((dist.tarball.clone(), integrity.to_sri()))
 }

@@ -373,3 +373,16 @@ fn registry_token_is_not_sent_to_a_tarball_host_elsewhere() {
     assert_eq!(elsewhere.auth_seen(), [None], "the token reached another host");
     assert_eq!(private.auth_seen(), [Some("Bearer registry-secret".to_string())]);
 }
+
+#[test]
+fn registry_naming_a_local_file_as_tarball_is_refused() {
+    let reg = Registry::start();
+    reg.publish("local-tarball", "1.0.0", json!({}), &[]);
+    reg.point_tarballs("local-tarball", "file:///etc/");
+    let cache = TempDir::new("file-tarball");
+    let err = install(&deps(&[("local-tarball", "1")]), None, &options(&reg, &cache)).unwrap_err();
+    assert!(
+        matches!(&err, NpmError::BadMetadata { package, .. } if package == "local-tarball@1.0.0"),
+        "{err}"
+    );
+}
