@@ -22,7 +22,7 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
+    fn new(root: impl Into<PathBuf>) -> Self {
         Cache { root: root.into() }
     }
 
@@ -45,10 +45,6 @@ impl Cache {
             Some(dir) => dir.join("workerbox").join("npm"),
             None => std::env::temp_dir().join(format!("workerbox-npm-{}", user_id())),
         }
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     fn content_dir(&self, integrity: &Integrity) -> PathBuf {
