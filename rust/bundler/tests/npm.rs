@@ -496,3 +496,24 @@ fn adding_a_dependency_keeps_the_locked_versions_of_the_others() {
     let (fresh, _) = install(&want, None, &options(&reg, &cache)).unwrap();
     assert_eq!(dep_of(&fresh, &id("uses-steady", "1.0.0"), "steady"), Some(id("steady", "1.9.0")));
 }
+
+#[test]
+fn optional_package_whose_tarball_fails_is_left_out_with_what_only_it_needed() {
+    let reg = Registry::start();
+    reg.publish("shared-dep", "1.0.0", json!({}), &[]);
+    reg.publish("opt-child", "1.0.0", json!({}), &[]);
+    reg.publish("opt-pkg", "1.0.0", json!({"dependencies": {"opt-child": "1", "shared-dep": "1"}}), &[]);
+    let manifest = json!({"dependencies": {"shared-dep": "1"}, "optionalDependencies": {"opt-pkg": "1"}});
+    reg.publish("main-pkg", "1.0.0", manifest, &[]);
+    reg.tamper("opt-pkg", "1.0.0", support::tgz(&[support::Entry::File("package/x", b"swapped")]));
+    let cache = TempDir::new("optional-fetch");
+    let (installed, lock) = install(&deps(&[("main-pkg", "1")]), None, &options(&reg, &cache)).unwrap();
+    let names: Vec<&str> = installed.packages.keys().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["main-pkg", "shared-dep"]);
+    assert_eq!(dep_of(&installed, &id("main-pkg", "1.0.0"), "opt-pkg"), None);
+    assert!(installed.warnings.join("\n").contains("opt-pkg@1.0.0"), "{:?}", installed.warnings);
+    // The lock keeps the whole resolution: a later build may fetch it after all.
+    assert!(lock.packages["opt-pkg@1.0.0"].optional && lock.packages["opt-child@1.0.0"].optional);
+    assert!(!lock.packages["shared-dep@1.0.0"].optional);
+    assert!(lock.to_json().contains("\"optional\": true"));
+}

@@ -1,7 +1,8 @@
 //! The entry point: `package.json` dependencies (and a lock, if one was kept) in, an `Installed`
 //! tree on disk and the lock that reproduces it out. A lock that still satisfies the
 //! dependencies is used as is (no metadata requests); only tarballs missing from the cache are
-//! fetched, in parallel, by their locked URL and integrity.
+//! fetched, in parallel, by their locked URL and integrity. A package only optional dependencies
+//! reach that cannot be fetched is left out of the tree (with a warning), not of the lock.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -101,9 +102,16 @@ pub fn install(
         budget: &budget,
         deadline,
     };
-    let (dirs, skipped) = fetch_all(&fetcher, &lock, opts.concurrency)?;
-    warnings.extend(skipped);
-    Ok((installed(&lock, dirs, warnings), lock))
+    let fetched = fetch_all(&fetcher, &lock, opts.concurrency)?;
+    warnings.extend(fetched.skipped);
+    let mut tree = lock.clone();
+    if !fetched.dropped.is_empty() {
+        for (key, error) in &fetched.dropped {
+            warnings.push(format!("optional package {key} left out: {error}"));
+        }
+        tree = lock.without_optional(fetched.dropped.into_keys().collect());
+    }
+    Ok((installed(&tree, fetched.dirs, warnings), lock))
 }
 
 fn usable(lock: &Lock, deps: &BTreeMap<String, String>) -> Result<bool, NpmError> {
@@ -126,16 +134,23 @@ fn for_deps(lock: &Lock, deps: &BTreeMap<String, String>) -> Lock {
 
 type Dirs = BTreeMap<String, PathBuf>;
 
-/// Every locked package onto disk, `concurrency` at a time; the first error stops the rest.
-fn fetch_all(
-    fetcher: &Fetcher<'_>,
-    lock: &Lock,
-    concurrency: usize,
-) -> Result<(Dirs, Vec<String>), NpmError> {
+/// What fetching the lock's packages gave.
+#[derive(Default)]
+struct Fetched {
+    dirs: Dirs,
+    /// Entries extraction left out.
+    skipped: Vec<String>,
+    /// Optional packages that could not be fetched, and why.
+    dropped: BTreeMap<String, NpmError>,
+}
+
+/// Every locked package onto disk, `concurrency` at a time; the first error for a package that
+/// is not optional stops the rest.
+fn fetch_all(fetcher: &Fetcher<'_>, lock: &Lock, concurrency: usize) -> Result<Fetched, NpmError> {
     let todo: Vec<(&String, &LockedPackage)> = lock.packages.iter().collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let done = Mutex::new((Dirs::new(), Vec::new(), None::<NpmError>));
+    let done = Mutex::new((Fetched::default(), None::<NpmError>));
     let worker = || {
         while !failed.load(Ordering::Relaxed) {
             let Some((key, package)) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
@@ -144,22 +159,24 @@ fn fetch_all(
             let result = fetcher.fetch(package);
             let mut done = done.lock().unwrap_or_else(|p| p.into_inner());
             match result {
-                Ok(fetched) => {
-                    done.0.insert((*key).clone(), fetched.dir);
-                    done.1.extend(fetched.skipped);
+                Ok(landed) => {
+                    done.0.dirs.insert((*key).clone(), landed.dir);
+                    done.0.skipped.extend(landed.skipped);
+                }
+                Err(e) if package.optional => {
+                    done.0.dropped.insert((*key).clone(), e);
                 }
                 Err(e) => {
                     failed.store(true, Ordering::Relaxed);
-                    done.2.get_or_insert(e);
+                    done.1.get_or_insert(e);
                 }
             }
         }
     };
     parallel::run(concurrency.clamp(1, todo.len().max(1)), worker);
-    let (dirs, skipped, error) = done.into_inner().unwrap_or_else(|p| p.into_inner());
-    match error {
-        Some(e) => Err(e),
-        None => Ok((dirs, skipped)),
+    match done.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        (_, Some(e)) => Err(e),
+        (fetched, None) => Ok(fetched),
     }
 }
 

@@ -11,7 +11,7 @@
 //!     "integrity": "sha512-…", "dependencies": {}}}}
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +52,10 @@ pub struct LockedPackage {
     /// Dependency name as imported → a key of `Lock::packages`.
     #[serde(default)]
     pub dependencies: BTreeMap<String, String>,
+    /// Reached only through optional dependencies: a failure to fetch it drops it, with what
+    /// only it served, instead of failing the install.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
 }
 
 pub fn key(name: &str, version: &str) -> String {
@@ -112,6 +116,30 @@ impl Lock {
             }
         }
         out
+    }
+
+    /// The lock less `failed` optional packages, the optional ones that depend on them, and
+    /// whatever that leaves unreachable.
+    pub fn without_optional(&self, mut failed: BTreeSet<String>) -> Lock {
+        loop {
+            let dependents: Vec<String> = self
+                .packages
+                .iter()
+                .filter(|(key, p)| p.optional && !failed.contains(*key))
+                .filter(|(_, p)| p.dependencies.values().any(|d| failed.contains(d)))
+                .map(|(key, _)| key.clone())
+                .collect();
+            if dependents.is_empty() {
+                break;
+            }
+            failed.extend(dependents);
+        }
+        let mut out = self.clone();
+        out.packages.retain(|key, _| !failed.contains(key));
+        for package in out.packages.values_mut() {
+            package.dependencies.retain(|_, dep| !failed.contains(dep));
+        }
+        out.reachable()
     }
 
     /// Whether the lock still answers `deps` (name → spec): every dependency is locked, to a

@@ -8,7 +8,7 @@
 //! linked after the regular tree is built: to the tenant's own copy when it satisfies them, else
 //! to another in the tree, else installed (as npm 7+), unless optional in `peerDependenciesMeta`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use nodejs_semver::Version;
 
@@ -75,6 +75,7 @@ pub fn resolve(
         versions: HashMap::new(),
         hooks: HashMap::new(),
         failures: Vec::new(),
+        optional_edges: HashSet::new(),
         queue: VecDeque::new(),
         peers: VecDeque::new(),
         warnings: Vec::new(),
@@ -85,6 +86,7 @@ pub fn resolve(
     }
     resolver.run()?;
     resolver.drop_failed_subtrees()?;
+    resolver.mark_optional();
     Ok(Resolved { lock: resolver.lock, warnings: resolver.warnings })
 }
 
@@ -100,6 +102,8 @@ struct Resolver<'m, 'a> {
     /// Lock key → the optional dependency that brought the package in.
     hooks: HashMap<String, Hook>,
     failures: Vec<Failure>,
+    /// (dependent's lock key, dependency name) of every optional edge linked.
+    optional_edges: HashSet<(String, String)>,
     queue: VecDeque<Edge>,
     peers: VecDeque<Edge>,
     warnings: Vec<String>,
@@ -154,6 +158,23 @@ impl Resolver<'_, '_> {
             self.warnings.push(format!("optional dependency {alias} of {from} skipped: {error}"));
         }
         Ok(())
+    }
+
+    /// Flags the packages no chain of required edges reaches from the root.
+    fn mark_optional(&mut self) {
+        let mut required = HashSet::new();
+        let mut todo: Vec<String> = self.lock.root.values().map(|r| r.package.clone()).collect();
+        while let Some(key) = todo.pop() {
+            let Some(package) = self.lock.packages.get(&key) else { continue };
+            let edges = package.dependencies.iter();
+            let needed =
+                edges.filter(|(alias, _)| !self.optional_edges.contains(&(key.clone(), (*alias).clone())));
+            todo.extend(needed.map(|(_, dep)| dep.clone()).filter(|dep| !required.contains(dep)));
+            required.insert(key);
+        }
+        for (key, package) in self.lock.packages.iter_mut() {
+            package.optional = !required.contains(key);
+        }
     }
 
     /// Fetches, in parallel, the metadata of every package the queue will ask about next.
@@ -256,6 +277,9 @@ impl Resolver<'_, '_> {
                 self.lock.root.insert(alias, LockedRoot { spec, package: key });
             }
             Some(from) => {
+                if matches!(edge.kind, Kind::Optional | Kind::Peer { optional: true }) {
+                    self.optional_edges.insert((from.clone(), alias.clone()));
+                }
                 if let Some(package) = self.lock.packages.get_mut(from) {
                     package.dependencies.insert(alias, key);
                 }
@@ -275,6 +299,7 @@ impl Resolver<'_, '_> {
                 tarball,
                 integrity,
                 dependencies: BTreeMap::new(),
+                optional: false,
             },
         );
         self.versions.entry(name.to_string()).or_default().push(version.to_string());
