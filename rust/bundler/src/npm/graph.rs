@@ -28,4 +28,6 @@ pub struct Installed {
     /// The tenant's own `dependencies`: name → package.
     pub root: BTreeMap<String, PkgId>,
     pub packages: BTreeMap<PkgId, Package>,
+    /// What the install left out and why (skipped optional dependencies, tarball links).
+    pub warnings: Vec<String>,
 }
