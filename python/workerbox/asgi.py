@@ -112,7 +112,8 @@ class App:
         if isinstance(self._target, AsyncLoader):
             return await self._target.get(id, factory)
         assert isinstance(self._target, Loader)
-        return await _blocking(self._target.get, id, factory)
+        worker: Worker = await _blocking(self._target.get, id, factory)
+        return worker
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         inbox = _Inbox(receive)
