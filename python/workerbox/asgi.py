@@ -23,6 +23,7 @@ import asyncio
 import functools
 import inspect
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any, Optional, Union
 
@@ -53,10 +54,12 @@ Factory = Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]
 #: What a ``route`` function returns: the id to cache the worker under and its factory, or None.
 Route = Optional[tuple[str, Factory]]
 
-_STATUS_TEXT = {404: b"Not Found", 500: b"Internal Server Error", 503: b"Service Unavailable", 504: b"Gateway Timeout"}
+_STATUS_TEXT = {400: b"Bad Request", 404: b"Not Found", 500: b"Internal Server Error", 503: b"Service Unavailable", 504: b"Gateway Timeout"}
 
 
 def _status_for(error: BaseException) -> int:
+    if isinstance(error, _BadRequest):
+        return 400
     if isinstance(error, (CpuLimitExceeded, MemoryLimitExceeded)):
         return 503
     if isinstance(error, WallTimeExceeded):
@@ -119,11 +122,15 @@ class App:
         inbox = _Inbox(receive)
         try:
             try:
+                url = _url(scope)
                 worker = await self._worker(scope)
                 if worker is None:
                     return await _plain(send, 404)
                 body = await inbox.body()
-                request = Request(_url(scope), method=scope["method"], headers=_headers(scope), body=body)
+                try:
+                    request = Request(url, method=scope["method"], headers=_headers(scope), body=body)
+                except ValueError as error:
+                    raise _BadRequest(str(error)) from error
                 fetch = worker.get_entrypoint(self._entrypoint, limits=self._limits).fetch
                 if worker.is_async:
                     response = await fetch(request, stream=True)
@@ -249,8 +256,19 @@ async def _plain(send: Send, status: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# A Host header is the client's to write: only a name or address and a port may become the URL's
+# authority, so no userinfo, path or query can be smuggled into the URL the worker sees.
+_HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+class _BadRequest(ValueError):
+    pass
+
+
 def _url(scope: Scope) -> str:
     host = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"host"), None)
+    if host is not None and not _HOST.fullmatch(host):
+        raise _BadRequest(f"bad Host header {host[:100]!r}")
     if host is None:
         server = scope.get("server") or ("localhost", None)
         host = server[0] if server[1] in (None, 80, 443) else f"{server[0]}:{server[1]}"
