@@ -222,7 +222,9 @@ def test_secret_keys_round_trip(w, alg, usages, fmt):
 PAIR_ALGS = [
     ({"name": "ECDSA", "namedCurve": "P-256"}, ["sign", "verify"], ["raw", "spki", "jwk"], ["pkcs8", "jwk"]),
     ({"name": "ECDSA", "namedCurve": "P-384"}, ["sign", "verify"], ["raw", "spki", "jwk"], ["pkcs8", "jwk"]),
+    ({"name": "ECDSA", "namedCurve": "P-521"}, ["sign", "verify"], ["raw", "spki", "jwk"], ["pkcs8", "jwk"]),
     ({"name": "ECDH", "namedCurve": "P-256"}, ["deriveBits"], ["raw", "spki", "jwk"], ["pkcs8", "jwk"]),
+    ({"name": "ECDH", "namedCurve": "P-521"}, ["deriveBits"], ["raw", "spki", "jwk"], ["pkcs8", "jwk"]),
     ({"name": "Ed25519"}, ["sign", "verify"], ["raw", "spki", "jwk"], ["pkcs8", "jwk"]),
     ({"name": "X25519"}, ["deriveKey"], ["raw", "spki", "jwk"], ["pkcs8", "jwk"]),
     (
@@ -446,6 +448,32 @@ def test_ecdsa_other_hash_verifies_signatures_from_cryptography(w):
         step("verify", {"name": "ECDSA", "hash": "SHA-512"}, ref("k"), r.to_bytes(32, "big") + s.to_bytes(32, "big"), b"n"),
     )
     assert got[1:] == [True, False]
+
+
+@pytest.mark.parametrize("hash_name, hash_cls", [("SHA-256", hashes.SHA256), ("SHA-384", hashes.SHA384), ("SHA-512", hashes.SHA512)])
+def test_p521_interoperates_with_cryptography(w, hash_name, hash_cls):
+    key = ec.generate_private_key(ec.SECP521R1())
+    der, none = serialization.Encoding.DER, serialization.NoEncryption()
+    spki = key.public_key().public_bytes(der, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pkcs8 = key.private_bytes(der, serialization.PrivateFormat.PKCS8, none)
+    r, s = decode_dss_signature(key.sign(b"from python", ec.ECDSA(hash_cls())))
+    peer = ec.generate_private_key(ec.SECP521R1())
+    peer_spki = peer.public_key().public_bytes(der, serialization.PublicFormat.SubjectPublicKeyInfo)
+    got = run(
+        w,
+        step("importKey", "pkcs8", pkcs8, {"name": "ECDSA", "namedCurve": "P-521"}, False, ["sign"], as_="priv"),
+        step("sign", {"name": "ECDSA", "hash": hash_name}, ref("priv"), b"from js"),
+        step("importKey", "spki", spki, {"name": "ECDSA", "namedCurve": "P-521"}, False, ["verify"], as_="pub"),
+        step("verify", {"name": "ECDSA", "hash": hash_name}, ref("pub"), r.to_bytes(66, "big") + s.to_bytes(66, "big"), b"from python"),
+        step("importKey", "pkcs8", pkcs8, {"name": "ECDH", "namedCurve": "P-521"}, False, ["deriveBits"], as_="dh"),
+        step("importKey", "spki", peer_spki, {"name": "ECDH", "namedCurve": "P-521"}, False, [], as_="peer"),
+        step("deriveBits", {"name": "ECDH", "public": ref("peer")}, ref("dh"), 528),
+    )
+    sig = got[1]
+    assert len(sig) == 132
+    key.public_key().verify(encode_dss_signature(int.from_bytes(sig[:66], "big"), int.from_bytes(sig[66:], "big")), b"from js", ec.ECDSA(hash_cls()))
+    assert got[3] is True
+    assert got[6] == peer.exchange(ec.ECDH(), key.public_key())
 
 
 def _jwt(header, payload, sign):

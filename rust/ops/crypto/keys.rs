@@ -34,13 +34,15 @@ pub(super) enum Family {
 pub(super) enum Curve {
     P256,
     P384,
+    P521,
 }
 
 impl Curve {
-    fn parse(name: &str) -> Res<Curve> {
+    pub(super) fn parse(name: &str) -> Res<Curve> {
         match name {
             "P-256" => Ok(Curve::P256),
             "P-384" => Ok(Curve::P384),
+            "P-521" => Ok(Curve::P521),
             other => not_supported(format!("Unsupported named curve: {other}")),
         }
     }
@@ -49,6 +51,7 @@ impl Curve {
         match self {
             Curve::P256 => &agreement::ECDH_P256,
             Curve::P384 => &agreement::ECDH_P384,
+            Curve::P521 => &agreement::ECDH_P521,
         }
     }
 
@@ -56,6 +59,7 @@ impl Curve {
         match self {
             Curve::P256 => 32,
             Curve::P384 => 48,
+            Curve::P521 => 66,
         }
     }
 
@@ -63,6 +67,7 @@ impl Curve {
         match self {
             Curve::P256 => "P-256",
             Curve::P384 => "P-384",
+            Curve::P521 => "P-521",
         }
     }
 
@@ -70,6 +75,7 @@ impl Curve {
         match self {
             Curve::P256 => der::SPKI_P256,
             Curve::P384 => der::SPKI_P384,
+            Curve::P521 => der::SPKI_P521,
         }
     }
 }

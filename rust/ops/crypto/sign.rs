@@ -71,7 +71,7 @@ fn sign(scheme: &Scheme, key: &[u8], data: &[u8]) -> Res<Vec<u8>> {
         }
         "ECDSA" => {
             let alg = ecdsa_signing(&scheme.curve, need_hash(scheme)?)?;
-            let curve = if scheme.curve == "P-256" { Curve::P256 } else { Curve::P384 };
+            let curve = Curve::parse(&scheme.curve)?;
             let point = super::keys::ec_point_of(curve, key)?;
             let pair = signature::EcdsaKeyPair::from_private_key_and_public_key(alg, key, &point)
                 .map_err(|_| super::Fail::Dom("DataError", "Invalid EC key".into()))?;
@@ -124,6 +124,9 @@ fn ecdsa_signing(curve: &str, hash: Hash) -> Res<&'static signature::EcdsaSignin
     match (curve, hash) {
         ("P-256", Hash::Sha256) => Ok(&signature::ECDSA_P256_SHA256_FIXED_SIGNING),
         ("P-384", Hash::Sha384) => Ok(&signature::ECDSA_P384_SHA384_FIXED_SIGNING),
+        ("P-521", Hash::Sha256) => Ok(&signature::ECDSA_P521_SHA256_FIXED_SIGNING),
+        ("P-521", Hash::Sha384) => Ok(&signature::ECDSA_P521_SHA384_FIXED_SIGNING),
+        ("P-521", Hash::Sha512) => Ok(&signature::ECDSA_P521_SHA512_FIXED_SIGNING),
         _ => not_supported(format!("ECDSA signing with {curve} and {} is not supported", hash.name())),
     }
 }
@@ -132,6 +135,9 @@ fn ecdsa_fixed(curve: &str, hash: Hash) -> Option<&'static signature::EcdsaVerif
     match (curve, hash) {
         ("P-256", Hash::Sha256) => Some(&signature::ECDSA_P256_SHA256_FIXED),
         ("P-384", Hash::Sha384) => Some(&signature::ECDSA_P384_SHA384_FIXED),
+        ("P-521", Hash::Sha256) => Some(&signature::ECDSA_P521_SHA256_FIXED),
+        ("P-521", Hash::Sha384) => Some(&signature::ECDSA_P521_SHA384_FIXED),
+        ("P-521", Hash::Sha512) => Some(&signature::ECDSA_P521_SHA512_FIXED),
         _ => None,
     }
 }
