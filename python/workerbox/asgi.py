@@ -75,6 +75,8 @@ class App:
     ``target`` is a :class:`Worker` (of a :class:`Loader` or an :class:`AsyncLoader`), or, with
     ``route``, the loader to ``get`` workers from. ``entrypoint`` names the export whose
     ``fetch`` serves (default: the default export); ``limits`` tighten each request's call.
+    ``close_on_shutdown`` closes the target (worker or loader) when the server's lifespan ends,
+    for an app that owns it.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class App:
         route: Optional[Callable[[Scope], Union[Route, Awaitable[Route]]]] = None,
         entrypoint: Optional[str] = None,
         limits: Optional[Limits] = None,
+        close_on_shutdown: bool = False,
     ) -> None:
         if route is None and not isinstance(target, Worker):
             raise TypeError("App(target): give a Worker, or a loader together with route=")
@@ -93,10 +96,13 @@ class App:
         self._route = route
         self._entrypoint = entrypoint
         self._limits = limits
+        self._close_on_shutdown = close_on_shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
+            if self._close_on_shutdown:
+                self._target.close()
         elif scope["type"] == "http":
             await self._http(scope, receive, send)
         else:
