@@ -187,3 +187,20 @@ fn imports_climbing_out_of_the_project_read_nothing_of_the_host() {
         assert!(matches!(err, BundleError::Unresolved { .. }), "{spec}: {err:?}");
     }
 }
+
+#[test]
+fn deeply_nested_sources_do_not_overflow_the_stack() {
+    for (open, close) in [("[", "]"), ("(", ")"), ("{a:", "}")] {
+        let depth = 3_000;
+        let src = format!("export default {}1{};", open.repeat(depth), close.repeat(depth));
+        let _ = build(&[("index.js", &src)], &Options::default());
+    }
+}
+
+#[test]
+fn a_source_past_the_cap_is_refused() {
+    let big = format!("export default '{}';", "a".repeat(workerbox_bundler::bundle::MAX_SOURCE_BYTES));
+    let err = build(&[("index.js", "export { default } from './big.js';"), ("big.js", &big)], &Options::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("big.js"), "{err}");
+}

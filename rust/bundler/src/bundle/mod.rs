@@ -7,6 +7,7 @@ mod errors;
 mod options;
 mod output;
 mod plugin;
+mod stack;
 mod vfs;
 
 use std::collections::BTreeMap;
@@ -24,7 +25,7 @@ use crate::project::{Project, detect_entry};
 
 pub use options::{Jsx, Loader, Options};
 pub use output::{Module, ModuleKind, Output};
-pub use vfs::{PROJECT, STORE};
+pub use vfs::{MAX_SOURCE_BYTES, PROJECT, STORE};
 
 /// Bundles the project from its entry point (given in `opts` or detected).
 pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Result<Output> {
@@ -58,9 +59,11 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         disable_tracing_setup: true,
     })
     .map_err(|e| errors::from_diagnostics(e.into_vec()))?;
+    let largest_source = vfs.largest_source();
     let bundle = factory.create_bundle_with_fs(vfs, resolver);
-    let generated =
-        runtime()?.block_on(bundle.generate()).map_err(|e| errors::from_diagnostics(e.into_vec()))?;
+    let generated = stack::run_deep(largest_source, || {
+        runtime()?.block_on(bundle.generate()).map_err(|e| errors::from_diagnostics(e.into_vec()))
+    })?;
     errors::refuse_unresolved(&generated.warnings)?;
     let assets = std::mem::take(&mut *assets.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     let mut out = output::collect(generated, assets, &entry)?;

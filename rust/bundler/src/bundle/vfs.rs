@@ -20,6 +20,13 @@ use crate::project::Project;
 pub const PROJECT: &str = "/project";
 pub const STORE: &str = "/store";
 
+/// The largest source file (JavaScript, TypeScript, JSON) a build reads. oxc recurses once per
+/// nesting level with no depth guard, so the build's stack is sized from the largest source it
+/// may parse (`bundle::stack`), and this bounds that stack.
+pub const MAX_SOURCE_BYTES: usize = 4 << 20;
+
+const SOURCE_EXTENSIONS: [&str; 9] = ["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "json"];
+
 #[derive(Clone, Debug, Default)]
 pub struct Vfs(Arc<Tree>);
 
@@ -31,6 +38,8 @@ struct Tree {
     links: BTreeMap<PathBuf, PathBuf>,
     /// Virtual directory → the package's real, canonical directory.
     mounts: BTreeMap<PathBuf, PathBuf>,
+    /// Bytes of the largest source within [`MAX_SOURCE_BYTES`] anywhere in the tree.
+    largest_source: usize,
 }
 
 enum Node {
@@ -49,6 +58,9 @@ impl Vfs {
             if let Some(parent) = path.parent() {
                 tree.add_dir(parent);
             }
+            if is_source(&path) {
+                tree.note_source(bytes.len());
+            }
             tree.files.insert(path, bytes.clone());
         }
         let project_modules = Path::new(PROJECT).join("node_modules");
@@ -64,6 +76,7 @@ impl Vfs {
             if let Some(parent) = home.parent() {
                 tree.add_dir(parent);
             }
+            tree.note_sources_in(&real);
             tree.mounts.insert(home.clone(), real);
             let modules = home.parent().map(Path::to_path_buf).unwrap_or_default();
             for (dep, target) in &package.deps {
@@ -71,6 +84,10 @@ impl Vfs {
             }
         }
         Ok(Self(Arc::new(tree)))
+    }
+
+    pub fn largest_source(&self) -> usize {
+        self.0.largest_source
     }
 
     /// The project-relative name of a virtual path, or a store path's `name@version/…` form.
@@ -112,6 +129,29 @@ impl Vfs {
 }
 
 impl Tree {
+    fn note_source(&mut self, len: usize) {
+        if len <= MAX_SOURCE_BYTES {
+            self.largest_source = self.largest_source.max(len);
+        }
+    }
+
+    /// Walks a package's real directory (links not followed) for its largest source.
+    fn note_sources_in(&mut self, dir: &Path) {
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let Ok(kind) = entry.file_type() else { continue };
+                let path = entry.path();
+                if kind.is_dir() {
+                    pending.push(path);
+                } else if kind.is_file() && is_source(&path) {
+                    let len = entry.metadata().map_or(0, |m| m.len());
+                    self.note_source(usize::try_from(len).unwrap_or(usize::MAX));
+                }
+            }
+        }
+    }
+
     fn add_dir(&mut self, dir: &Path) {
         for ancestor in dir.ancestors() {
             if !self.dirs.insert(ancestor.to_path_buf()) {
@@ -199,6 +239,21 @@ fn lexical(path: &Path) -> Option<PathBuf> {
     path.has_root().then_some(out)
 }
 
+fn is_source(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| SOURCE_EXTENSIONS.contains(&e))
+}
+
+/// A source past [`MAX_SOURCE_BYTES`] is refused before anything parses it.
+fn check_size(path: &Path, bytes: Vec<u8>) -> io::Result<Vec<u8>> {
+    if bytes.len() > MAX_SOURCE_BYTES && is_source(path) {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("{} bytes, past the {MAX_SOURCE_BYTES} a source file may have", bytes.len()),
+        ));
+    }
+    Ok(bytes)
+}
+
 fn not_found() -> io::Error {
     io::Error::new(io::ErrorKind::NotFound, "not in the project")
 }
@@ -214,8 +269,8 @@ impl oxc_resolver::FileSystem for Vfs {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         match self.node(path, true).ok_or_else(not_found)? {
-            Node::File(bytes) => Ok(bytes),
-            Node::Real(real) => std::fs::read(real),
+            Node::File(bytes) => check_size(path, bytes),
+            Node::Real(real) => check_size(path, std::fs::read(real)?),
             Node::Dir | Node::Link(_) => Err(io::Error::new(io::ErrorKind::IsADirectory, "a directory")),
         }
     }

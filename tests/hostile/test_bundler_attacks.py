@@ -1,0 +1,89 @@
+"""Hostile projects handed to workerbox.bundler: the files are the whole world the build sees,
+so no path, import or config may reach the host's files, and odd inputs end in a BuildError."""
+
+import pytest
+
+import workerbox as wb
+from workerbox import bundler
+
+SECRET = "workerbox-host-secret-7f3a"
+
+
+@pytest.fixture
+def host_secret(tmp_path):
+    path = tmp_path / "secret.js"
+    path.write_text(f"export default '{SECRET}'")
+    return path
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../escape.js", "src/../../x.js", "C:/x.js", "a\0b.js", ""])
+def test_file_paths_outside_the_project_are_refused(path):
+    with pytest.raises(wb.BuildError) as e:
+        bundler.create_worker({"index.js": "export default {}", path: "x"})
+    assert e.value.kind == "project"
+
+
+def test_imports_climbing_out_of_the_project_read_no_host_file(host_secret):
+    deep = "../" * 30
+    for spec in [str(host_secret), f"{deep}{str(host_secret).lstrip('/')}", "/etc/passwd", f"{deep}etc/passwd"]:
+        with pytest.raises(wb.BuildError) as e:
+            bundler.create_worker({"src/index.js": f"import x from {spec!r}\nexport default x"})
+        assert e.value.kind == "unresolved", spec
+        assert SECRET not in str(e.value)
+
+
+def test_a_package_cannot_climb_out_of_its_directory(host_secret):
+    escape = "../" * 30 + str(host_secret).lstrip("/")
+    files = {
+        "index.js": "import x from 'evil'\nexport default x",
+        "node_modules/evil/package.json": '{"name":"evil","exports":{".":"./i.js","./x":"' + escape + '"}}',
+        "node_modules/evil/i.js": f"export {{ default }} from {escape!r}",
+    }
+    with pytest.raises(wb.BuildError) as e:
+        bundler.create_worker(files)
+    assert SECRET not in str(e.value)
+
+
+@pytest.mark.parametrize("entry", ["/etc/passwd", "../x.js", "missing.js"])
+def test_an_entry_point_outside_the_files_is_refused(entry, host_secret):
+    with pytest.raises(wb.BuildError) as e:
+        bundler.create_worker({"index.js": "export default {}"}, entry_point=entry)
+    assert e.value.kind == "project"
+    with pytest.raises(wb.BuildError):
+        bundler.create_worker({"index.js": "export default {}", "package.json": f'{{"main": "{host_secret}"}}'})
+
+
+@pytest.mark.parametrize("manifest", [b"{not json", b"\xff\xfe", b"[]", b'{"main": 1}', b'{"dependencies": "x"}'])
+def test_a_package_json_that_is_not_a_manifest_is_refused(manifest):
+    with pytest.raises(wb.BuildError) as e:
+        bundler.create_worker({"index.js": "export default {}", "package.json": manifest})
+    assert e.value.kind == "project"
+
+
+def test_a_wrangler_config_that_does_not_parse_is_refused():
+    with pytest.raises(wb.BuildError) as e:
+        bundler.create_worker({"index.js": "export default {}", "wrangler.toml": "main = ["})
+    assert e.value.kind == "project"
+
+
+def test_deeply_nested_source_is_an_error_not_a_crash():
+    deep = "export default " + "[" * 100_000 + "]" * 100_000
+    try:
+        bundler.create_worker({"index.js": deep})
+    except wb.BuildError:
+        pass
+
+
+def test_huge_source_bundles(loader):
+    big = "export default { n: () => [" + ",".join(str(i) for i in range(300_000)) + "].length }"
+    code = bundler.create_worker({"index.js": big})
+    with loader.load(code) as w:
+        assert w.get_entrypoint().n() == 300_000
+
+
+def test_a_virtual_module_cannot_import_host_files(host_secret):
+    with pytest.raises(wb.BuildError):
+        bundler.create_worker(
+            {"index.js": "import v from 'virtual:x'\nexport default v"},
+            virtual_modules={"virtual:x": f"export {{ default }} from {str(host_secret)!r}"},
+        )
