@@ -24,7 +24,7 @@ export default {
 """,
     "src/lib/greet.ts": "export interface Who { name: string }\nexport function greet(w: Who): string { return `hi ${w.name}` }\n",
     "src/page.tsx": """
-import { h, Fragment } from './h'
+import * as React from './h'
 export function render(text: string): string {
   return <>
     <h1 class="t">{text}</h1>
@@ -32,7 +32,7 @@ export function render(text: string): string {
 }
 """,
     "src/h.ts": """
-export function h(tag: any, props: any, ...children: any[]): string {
+export function createElement(tag: any, props: any, ...children: any[]): string {
   if (typeof tag === 'function') return tag({ ...props, children })
   const attrs = Object.entries(props ?? {}).map(([k, v]) => ` ${k}="${v}"`).join('')
   return `<${tag}${attrs}>${children.flat().join('')}</${tag}>`
@@ -87,7 +87,7 @@ def test_automatic_jsx_imports_the_runtime_from_jsx_import_source(loader):
 def test_entry_detection_order():
     base = {"src/index.ts": "export default { who: () => 'src' }", "index.js": "export default { who: () => 'root' }"}
     assert bundler.create_worker(base).main_module == "index.js"  # built from src/index.ts
-    assert "'src'" in bundler.create_worker(base).modules["index.js"]["js"]
+    assert '"src"' in bundler.create_worker(base).modules["index.js"]["js"]
     pkg = {**base, "lib.js": "export default { who: () => 'pkg' }", "package.json": '{"main": "lib.js"}'}
     assert bundler.create_worker(pkg).main_module == "lib.js"
     wr = {**pkg, "w.js": "export default { who: () => 'wrangler' }", "wrangler.jsonc": '{ // the worker\n "main": "w.js" }'}

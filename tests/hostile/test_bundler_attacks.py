@@ -1,6 +1,8 @@
 """Hostile projects handed to workerbox.bundler: the files are the whole world the build sees,
 so no path, import or config may reach the host's files, and odd inputs end in a BuildError."""
 
+import time
+
 import pytest
 
 import workerbox as wb
@@ -66,12 +68,24 @@ def test_a_wrangler_config_that_does_not_parse_is_refused():
     assert e.value.kind == "project"
 
 
-def test_deeply_nested_source_is_an_error_not_a_crash():
-    deep = "export default " + "[" * 100_000 + "]" * 100_000
-    try:
+@pytest.mark.parametrize("open_, close", [("[", "]"), ("(", ")"), ("{a:", "}"), ("f(", ")"), ("!", "")])
+def test_deeply_nested_source_is_refused_quickly_not_a_crash(open_, close):
+    # Nesting costs rolldown quadratic time and oxc stack per level: refused before analysis.
+    deep = "export default " + open_ * 100_000 + "1" + close * 100_000
+    started = time.monotonic()
+    with pytest.raises(wb.BuildError, match="nested deeper than"):
         bundler.create_worker({"index.js": deep})
-    except wb.BuildError:
-        pass
+    assert time.monotonic() - started < 20
+
+
+def test_deeply_nested_json_in_a_package_is_refused():
+    files = {
+        "index.js": "import d from 'data/d.json'\nexport default d",
+        "node_modules/data/package.json": '{"name":"data"}',
+        "node_modules/data/d.json": "[" * 50_000 + "]" * 50_000,
+    }
+    with pytest.raises(wb.BuildError, match="node_modules/data/d.json"):
+        bundler.create_worker(files)
 
 
 def test_huge_source_bundles(loader):

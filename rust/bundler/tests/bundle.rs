@@ -189,18 +189,44 @@ fn imports_climbing_out_of_the_project_read_nothing_of_the_host() {
 }
 
 #[test]
-fn deeply_nested_sources_do_not_overflow_the_stack() {
+fn deeply_nested_sources_are_refused_without_overflowing_the_stack() {
     for (open, close) in [("[", "]"), ("(", ")"), ("{a:", "}")] {
         let depth = 3_000;
         let src = format!("export default {}1{};", open.repeat(depth), close.repeat(depth));
-        let _ = build(&[("index.js", &src)], &Options::default());
+        let err = build(&[("index.js", &src)], &Options::default()).unwrap_err();
+        assert!(err.to_string().contains("index.js:1: nested deeper than"), "{err}");
     }
 }
 
 #[test]
 fn a_source_past_the_cap_is_refused() {
     let big = format!("export default '{}';", "a".repeat(workerbox_bundler::bundle::MAX_SOURCE_BYTES));
-    let err = build(&[("index.js", "export { default } from './big.js';"), ("big.js", &big)], &Options::default())
-        .unwrap_err();
+    let err =
+        build(&[("index.js", "export { default } from './big.js';"), ("big.js", &big)], &Options::default())
+            .unwrap_err();
     assert!(err.to_string().contains("big.js"), "{err}");
+}
+
+#[test]
+fn bundle_false_names_package_modules_inside_the_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (pid, pkg) = package(
+        tmp.path(),
+        "@scope/lib",
+        "1.0.0",
+        &[
+            ("package.json", r#"{"name":"@scope/lib","module":"dist/index.js"}"#),
+            ("dist/index.js", "export function f() { return globalThis.y; }"),
+        ],
+    );
+    let installed =
+        Installed { root: [("@scope/lib".to_owned(), pid.clone())].into(), packages: [(pid, pkg)].into() };
+    let files = project(&[("src/index.js", "import { f } from '@scope/lib'; export default f;")]);
+    let out = bundle(&files, &installed, &Options { bundle: false, ..Options::default() }).unwrap();
+    let names: Vec<&str> = out.modules.iter().map(|m| m.name.as_str()).collect();
+    assert!(names.iter().all(|n| !n.starts_with('/') && !n.split('/').any(|s| s == "..")), "{names:?}");
+    let main = main_code(&out);
+    let import = main.lines().find(|l| l.starts_with("import")).unwrap();
+    assert!(!import.contains("@scope/lib\""), "bare specifier left: {import}");
+    assert!(names.len() == 2, "{names:?} {main}");
 }

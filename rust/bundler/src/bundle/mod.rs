@@ -3,6 +3,7 @@
 //! oxc_resolver under the Workers conditions, transforms TypeScript and JSX with oxc and wraps
 //! CommonJS; [`plugin::WorkerPlugin`] decides what stays outside the bundle.
 
+mod depth;
 mod errors;
 mod options;
 mod output;

@@ -13,10 +13,12 @@ use oxc_resolver::FileSystem as _;
 use rolldown_common::{ModuleType, ResolvedExternal};
 use rolldown_plugin::{
     HookLoadArgs, HookLoadOutput, HookLoadReturn, HookResolveIdArgs, HookResolveIdOutput,
-    HookResolveIdReturn, HookUsage, Plugin, PluginContext, SharedLoadPluginContext,
+    HookResolveIdReturn, HookTransformArgs, HookTransformReturn, HookUsage, Plugin, PluginContext,
+    SharedLoadPluginContext, SharedTransformPluginContext,
 };
 use rolldown_resolver::Resolver;
 
+use super::depth;
 use super::vfs::Vfs;
 use super::{Loader, ModuleKind};
 
@@ -160,7 +162,25 @@ impl Plugin for WorkerPlugin {
         }))
     }
 
+    async fn transform(
+        &self,
+        _ctx: SharedTransformPluginContext,
+        args: &HookTransformArgs<'_>,
+    ) -> HookTransformReturn {
+        match depth::too_deep(args.code, args.module_type) {
+            Some(offset) => {
+                let line = args.code.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
+                Err(anyhow::anyhow!(
+                    "{}:{line}: nested deeper than {} levels",
+                    Vfs::display(args.id),
+                    depth::MAX_DEPTH
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+
     fn register_hook_usage(&self) -> HookUsage {
-        HookUsage::ResolveId | HookUsage::Load
+        HookUsage::ResolveId | HookUsage::Load | HookUsage::Transform
     }
 }
