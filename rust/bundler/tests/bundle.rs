@@ -230,3 +230,33 @@ fn bundle_false_names_package_modules_inside_the_bundle() {
     assert!(!import.contains("@scope/lib\""), "bare specifier left: {import}");
     assert!(names.len() == 2, "{names:?} {main}");
 }
+
+/// A package directory is mounted read-only: `..` from it, or a link inside it, reaches nothing
+/// of the host's files, even a file right beside the package in the cache.
+#[test]
+fn a_package_cannot_reach_host_files_by_climbing_or_by_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("secret.js");
+    std::fs::write(&secret, "export default 'host-secret';").unwrap();
+    let climb = format!("{}{}", "../".repeat(40), secret.display().to_string().trim_start_matches('/'));
+    let (pid, pkg) = package(
+        tmp.path(),
+        "evil",
+        "1.0.0",
+        &[
+            ("package.json", r#"{"name":"evil","exports":{".":"./index.js","./linked":"./linked.js"}}"#),
+            ("index.js", &format!("export {{ default }} from '{climb}';")),
+            ("beside.js", "export { default } from '../secret.js';"),
+        ],
+    );
+    std::os::unix::fs::symlink(&secret, pkg.dir.join("linked.js")).unwrap();
+    let installed =
+        Installed { root: [("evil".to_owned(), pid.clone())].into(), packages: [(pid, pkg)].into() };
+    for spec in ["evil", "evil/linked", "evil/beside.js"] {
+        let files = project(&[("index.js", &format!("export {{ default }} from '{spec}';"))]);
+        match bundle(&files, &installed, &Options::default()) {
+            Err(e) => assert!(!e.to_string().contains("host-secret"), "{spec}: {e}"),
+            Ok(out) => panic!("{spec} bundled: {}", main_code(&out)),
+        }
+    }
+}
