@@ -10,7 +10,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 
 use super::code::PyWorkerCode;
-use super::errors::{CODE_ERROR, IntoPyResult, class, make};
+use super::errors::{CODE_ERROR, class, make};
 use crate::code::{ModuleSource, Outbound, WorkerCode};
 use crate::error::Error;
 use crate::limits::Limits;
@@ -53,9 +53,8 @@ impl PyBuild {
         py.None()
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
+    fn __repr__(&self) -> String {
         let code = self.code.get();
-        let _ = py;
         format!(
             "Build(main_module={:?}, modules=<{} module(s)>)",
             code.code.main_module,
@@ -121,7 +120,7 @@ fn bundler_build(
     timings.insert("bundle_ms".to_owned(), output.bundle_time.as_secs_f64() * 1000.0);
     timings.insert("total_ms".to_owned(), total.as_secs_f64() * 1000.0);
     let warnings = output.warnings.clone();
-    let code = worker_code(output).py(py)?;
+    let code = worker_code(output).map_err(|e| build_error(py, BundleError::Project(e.to_string())))?;
     Ok(PyBuild { code: Py::new(py, code)?, warnings, timings })
 }
 

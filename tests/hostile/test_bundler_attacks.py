@@ -62,9 +62,13 @@ def test_a_package_json_that_is_not_a_manifest_is_refused(manifest):
     assert e.value.kind == "project"
 
 
-def test_a_wrangler_config_that_does_not_parse_is_refused():
+@pytest.mark.parametrize(
+    "config",
+    ["main = [", 'compatibility_date = "tomorrow"', "compatibility_flags = 3", 'main = "/etc/passwd"'],
+)
+def test_a_wrangler_config_that_does_not_parse_is_refused(config):
     with pytest.raises(wb.BuildError) as e:
-        bundler.create_worker({"index.js": "export default {}", "wrangler.toml": "main = ["})
+        bundler.create_worker({"index.js": "export default {}", "wrangler.toml": config})
     assert e.value.kind == "project"
 
 
@@ -76,6 +80,13 @@ def test_deeply_nested_source_is_refused_quickly_not_a_crash(open_, close):
     with pytest.raises(wb.BuildError, match="nested deeper than"):
         bundler.create_worker({"index.js": deep})
     assert time.monotonic() - started < 20
+
+
+def test_a_lone_surrogate_in_a_file_is_a_value_error_not_a_crash():
+    with pytest.raises(ValueError):
+        bundler.create_worker({"index.js": "export default '\udc00'"})
+    with pytest.raises(ValueError):
+        bundler.create_worker({"\udc00.js": "export default 1"})
 
 
 def test_deeply_nested_json_in_a_package_is_refused():
