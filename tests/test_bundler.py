@@ -213,3 +213,14 @@ def test_async_twins(loader):
     built, code = asyncio.run(main())
     assert built.code.main_module == code.main_module == "index.js"
     assert fetch(loader, code, "https://app.test/").json()["app"] == "demo"
+
+
+def test_concurrent_builds(loader):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i):
+        return bundler.create_worker(APP, **{**APP_OPTIONS, "define": {"__VERSION__": f'"{i}"'}})
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(one, range(32)))
+    assert [fetch(loader, c, "https://app.test/").json()["version"] for c in codes[:4]] == ["0", "1", "2", "3"]
