@@ -187,6 +187,8 @@ def test_bad_options_are_build_errors():
         assert e.value.kind == "options", kwargs
     with pytest.raises(TypeError):
         bundler.create_worker({"index.js": 3})
+    with pytest.raises(TypeError):
+        bundler.create_worker(files, externals="my-ext")
 
 
 def test_dependencies_need_the_installer():

@@ -66,6 +66,9 @@ def build(
 ) -> Build:
     """Builds the project; see the module's documentation for each argument."""
     del registry, lock, offline  # for the npm installer
+    for name, value in (("externals", externals), ("conditions", conditions)):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a sequence of str, not a single string")
     return bundler_build(
         files,
         entry_point=entry_point,
