@@ -53,6 +53,9 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         loaders: opts.loaders()?,
         assets: Arc::clone(&assets),
     };
+    // The factory also makes a resolver over the host's file system; only
+    // `PluginContext::resolve` reaches it, which no plugin of this build calls (rolldown's copy
+    // and asset plugins act only on the `copy`/`asset` module types, never configured here).
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,
         plugins: vec![Arc::new(plugin)],
