@@ -5,10 +5,11 @@ bundle of modules, ``Worker.get_entrypoint()`` calls into it. ``workerbox.codemo
 model's TypeScript plan against Python tools. See the README for the security model and limits.
 """
 
-from . import codemode
+from . import bundler, codemode
 from ._workerbox import (
     AsyncLoader,
     BodyIterator,
+    BuildError,
     ClosedError,
     CodeError,
     ConversionError,
@@ -34,9 +35,11 @@ from ._workerbox import (
 )
 
 __all__ = [
+    "bundler",
     "codemode",
     "AsyncLoader",
     "BodyIterator",
+    "BuildError",
     "ClosedError",
     "CodeError",
     "ConversionError",

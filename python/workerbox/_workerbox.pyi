@@ -104,6 +104,21 @@ class CodeError(WorkerError, ValueError):
     """The worker's code is unusable: unknown main module, bad module type, refused import.
     The message names the bad field."""
 
+class BuildError(CodeError):
+    """:mod:`workerbox.bundler` refused the project: a bad option or file path (absolute, with
+    ``..``), a ``package.json`` or wrangler config that does not parse, no entry point or one
+    that is not among the files, an import that resolves to nothing in the project or its
+    packages, a syntax error in a file or a package. ``kind`` is ``"options"``, ``"project"``,
+    ``"unresolved"``, ``"syntax"`` or ``"build"``; ``file`` (as the project names it, packages as
+    ``node_modules/<name>/…``), ``line`` and ``column`` (1-based) say where when known, and
+    ``specifier`` names an unresolved import."""
+
+    kind: Literal["options", "project", "unresolved", "syntax", "build"]
+    file: Optional[str]
+    line: Optional[int]
+    column: Optional[int]
+    specifier: Optional[str]
+
 class ConversionError(WorkerError, TypeError):
     """A value cannot cross between Python and JavaScript: unsupported type, cycle, nested
     deeper than 128 levels, more values than ``Limits.conversion_nodes`` or more data than
@@ -527,3 +542,38 @@ class EntrypointMethod:
 
     def __call__(self, *args: Any, stream: bool = False) -> Any:
         """``stream`` is for ``fetch`` only (``TypeError`` otherwise)."""
+
+class Build:
+    """What :func:`workerbox.bundler.build` made."""
+
+    @property
+    def code(self) -> WorkerCode:
+        """The worker's code: load it, or return it from a ``Loader.get`` factory."""
+    @property
+    def lock(self) -> Optional[str]:
+        """The lockfile of the npm packages used, to pass back as ``lock=``; None while
+        dependencies cannot be installed."""
+    @property
+    def warnings(self) -> list[str]:
+        """The bundler's warnings, one line each (file names relative to the project)."""
+    @property
+    def timings(self) -> dict[str, float]:
+        """Milliseconds: ``bundle_ms`` (resolving, transforming, linking) and ``total_ms``."""
+
+def bundler_build(
+    files: Mapping[str, Union[str, bytes]],
+    *,
+    entry_point: Optional[str] = None,
+    bundle: bool = True,
+    externals: Sequence[str] = (),
+    target: str = "es2022",
+    minify: bool = False,
+    sourcemap: bool = False,
+    jsx: str = "automatic",
+    jsx_import_source: Optional[str] = None,
+    define: Optional[Mapping[str, str]] = None,
+    loader: Optional[Mapping[str, str]] = None,
+    conditions: Optional[Sequence[str]] = None,
+    virtual_modules: Optional[Mapping[str, str]] = None,
+) -> Build:
+    """The native half of :func:`workerbox.bundler.build` (which documents the arguments)."""

@@ -12,7 +12,7 @@ use crate::limits::LimitKind;
 
 static WORKER_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static JS_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static CODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+pub static CODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CONVERSION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CLOSED_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TERMINATED_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -22,7 +22,7 @@ static CPU_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static WALL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SUBREQUEST_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-fn make(
+pub fn make(
     m: &Bound<'_, PyModule>,
     cell: &'static PyOnceLock<Py<PyType>>,
     name: &str,
@@ -95,7 +95,7 @@ const CPU_DOC: &str = "The call used more CPU time than its limit; the worker wa
 const WALL_DOC: &str = "The call took longer (wall clock) than its limit; the worker was terminated.";
 const SUBREQUEST_DOC: &str = "The call made more outbound requests than its limit allows.";
 
-fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>) -> Bound<'py, PyType> {
+pub fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>) -> Bound<'py, PyType> {
     cell.get(py).expect("workerbox exception classes are registered at import").bind(py).clone()
 }
 

@@ -5,6 +5,7 @@
 mod aio;
 mod attach;
 mod body;
+mod bundler;
 mod cache;
 mod code;
 mod convert;
@@ -25,6 +26,7 @@ use pyo3::prelude::*;
 fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     attach::register(m)?;
+    bundler::register(m)?;
     m.add_class::<loader::PyLoader>()?;
     m.add_class::<code::PyWorkerCode>()?;
     m.add_class::<aio::PyAsyncLoader>()?;

@@ -1,0 +1,209 @@
+"""Build a worker from a project's files, as ``@cloudflare/worker-bundler``'s ``createWorker``
+does, natively (rolldown and oxc in the extension; no Node).
+
+``create_worker(files)`` returns a :class:`~workerbox.WorkerCode` ready for ``Loader.load`` or a
+``Loader.get`` factory; ``build(files)`` returns a :class:`Build` with the code, warnings and
+timings. ``files`` maps project paths (``"src/index.ts"``) to ``str`` or ``bytes``.
+
+The entry point is ``entry_point`` if given, else a wrangler config's ``main``
+(``wrangler.json``, ``wrangler.jsonc``, ``wrangler.toml``), else ``package.json`` ``module`` then
+``main``, else ``src/index.{ts,js,mts,mjs,tsx,jsx}``, then ``index.*``. A wrangler config's
+``compatibility_date`` and ``compatibility_flags`` are carried into the code.
+
+``bundle=True`` makes one ES module (plus a module of its own for each ``.txt``/``.html``/``.sql``
+text, ``.bin`` data and ``.wasm`` file it imports); ``bundle=False`` keeps each source file a
+module, imports rewritten to the modules' names. TypeScript and JSX (``jsx="automatic"`` or
+``"classic"``, ``jsx_import_source``) are compiled; CommonJS is wrapped; ``cloudflare:*``,
+``node:*`` and Node's builtin names (as ``node:…``) and ``externals`` stay imports. ``target`` is
+``"esYYYY"`` or ``"esnext"``; ``define`` replaces expressions (values are JavaScript source);
+``loader`` maps an extension to ``js``, ``jsx``, ``ts``, ``tsx``, ``json``, ``text``, ``data`` or
+``wasm``; ``conditions`` replaces the export conditions ``workerd``, ``worker`` (``browser``,
+``import``/``require`` and ``default`` always apply); ``virtual_modules`` maps a specifier to the
+source of a module that exists only in the build; ``sourcemap=True`` inlines source maps.
+
+npm dependencies: ``registry``, ``lock`` and ``offline`` are accepted for the installer that will
+fetch ``package.json`` ``dependencies``; until it lands, a project with dependencies raises
+:class:`BuildError`.
+
+Every refusal is a :class:`BuildError` (a :class:`~workerbox.CodeError`): ``kind`` is
+``"options"``, ``"project"``, ``"unresolved"``, ``"syntax"`` or ``"build"``, and ``file``,
+``line``, ``column`` and ``specifier`` say where when known. No file outside ``files`` (and the
+installed packages) is ever read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Literal, Mapping, Optional, Sequence, Union
+
+from ._workerbox import Build, BuildError, WorkerCode, bundler_build
+
+__all__ = ["Build", "BuildError", "build", "build_async", "create_worker", "create_worker_async"]
+
+Files = Mapping[str, Union[str, bytes]]
+Jsx = Literal["automatic", "classic"]
+
+
+def build(
+    files: Files,
+    *,
+    entry_point: Optional[str] = None,
+    bundle: bool = True,
+    externals: Sequence[str] = (),
+    target: str = "es2022",
+    minify: bool = False,
+    sourcemap: bool = False,
+    registry: Optional[str] = None,
+    lock: Optional[str] = None,
+    offline: bool = False,
+    jsx: Jsx = "automatic",
+    jsx_import_source: Optional[str] = None,
+    define: Optional[Mapping[str, str]] = None,
+    loader: Optional[Mapping[str, str]] = None,
+    conditions: Optional[Sequence[str]] = None,
+    virtual_modules: Optional[Mapping[str, str]] = None,
+) -> Build:
+    """Builds the project; see the module's documentation for each argument."""
+    del registry, lock, offline  # for the npm installer
+    for name, value in (("externals", externals), ("conditions", conditions)):
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a sequence of str, not a single string")
+    return bundler_build(
+        files,
+        entry_point=entry_point,
+        bundle=bundle,
+        externals=list(externals),
+        target=target,
+        minify=minify,
+        sourcemap=sourcemap,
+        jsx=jsx,
+        jsx_import_source=jsx_import_source,
+        define=dict(define) if define is not None else None,
+        loader=dict(loader) if loader is not None else None,
+        conditions=list(conditions) if conditions is not None else None,
+        virtual_modules=dict(virtual_modules) if virtual_modules is not None else None,
+    )
+
+
+def create_worker(
+    files: Files,
+    *,
+    entry_point: Optional[str] = None,
+    bundle: bool = True,
+    externals: Sequence[str] = (),
+    target: str = "es2022",
+    minify: bool = False,
+    sourcemap: bool = False,
+    registry: Optional[str] = None,
+    lock: Optional[str] = None,
+    offline: bool = False,
+    jsx: Jsx = "automatic",
+    jsx_import_source: Optional[str] = None,
+    define: Optional[Mapping[str, str]] = None,
+    loader: Optional[Mapping[str, str]] = None,
+    conditions: Optional[Sequence[str]] = None,
+    virtual_modules: Optional[Mapping[str, str]] = None,
+) -> WorkerCode:
+    """:func:`build`'s code: a :class:`~workerbox.WorkerCode` to load."""
+    return build(
+        files,
+        entry_point=entry_point,
+        bundle=bundle,
+        externals=externals,
+        target=target,
+        minify=minify,
+        sourcemap=sourcemap,
+        registry=registry,
+        lock=lock,
+        offline=offline,
+        jsx=jsx,
+        jsx_import_source=jsx_import_source,
+        define=define,
+        loader=loader,
+        conditions=conditions,
+        virtual_modules=virtual_modules,
+    ).code
+
+
+async def build_async(
+    files: Files,
+    *,
+    entry_point: Optional[str] = None,
+    bundle: bool = True,
+    externals: Sequence[str] = (),
+    target: str = "es2022",
+    minify: bool = False,
+    sourcemap: bool = False,
+    registry: Optional[str] = None,
+    lock: Optional[str] = None,
+    offline: bool = False,
+    jsx: Jsx = "automatic",
+    jsx_import_source: Optional[str] = None,
+    define: Optional[Mapping[str, str]] = None,
+    loader: Optional[Mapping[str, str]] = None,
+    conditions: Optional[Sequence[str]] = None,
+    virtual_modules: Optional[Mapping[str, str]] = None,
+) -> Build:
+    """:func:`build` on the event loop's default executor (the build releases the GIL)."""
+    call = functools.partial(
+        build,
+        files,
+        entry_point=entry_point,
+        bundle=bundle,
+        externals=externals,
+        target=target,
+        minify=minify,
+        sourcemap=sourcemap,
+        registry=registry,
+        lock=lock,
+        offline=offline,
+        jsx=jsx,
+        jsx_import_source=jsx_import_source,
+        define=define,
+        loader=loader,
+        conditions=conditions,
+        virtual_modules=virtual_modules,
+    )
+    return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+async def create_worker_async(
+    files: Files,
+    *,
+    entry_point: Optional[str] = None,
+    bundle: bool = True,
+    externals: Sequence[str] = (),
+    target: str = "es2022",
+    minify: bool = False,
+    sourcemap: bool = False,
+    registry: Optional[str] = None,
+    lock: Optional[str] = None,
+    offline: bool = False,
+    jsx: Jsx = "automatic",
+    jsx_import_source: Optional[str] = None,
+    define: Optional[Mapping[str, str]] = None,
+    loader: Optional[Mapping[str, str]] = None,
+    conditions: Optional[Sequence[str]] = None,
+    virtual_modules: Optional[Mapping[str, str]] = None,
+) -> WorkerCode:
+    """:func:`create_worker` on the event loop's default executor."""
+    built = await build_async(
+        files,
+        entry_point=entry_point,
+        bundle=bundle,
+        externals=externals,
+        target=target,
+        minify=minify,
+        sourcemap=sourcemap,
+        registry=registry,
+        lock=lock,
+        offline=offline,
+        jsx=jsx,
+        jsx_import_source=jsx_import_source,
+        define=define,
+        loader=loader,
+        conditions=conditions,
+        virtual_modules=virtual_modules,
+    )
+    return built.code
