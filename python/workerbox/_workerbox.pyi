@@ -109,11 +109,13 @@ class BuildError(CodeError):
     ``..``), a ``package.json`` or wrangler config that does not parse, no entry point or one
     that is not among the files, an import that resolves to nothing in the project or its
     packages, a syntax error in a file or a package. ``kind`` is ``"options"``, ``"project"``,
-    ``"unresolved"``, ``"syntax"`` or ``"build"``; ``file`` (as the project names it, packages as
+    ``"unresolved"``, ``"syntax"``, ``"build"`` or ``"npm"`` (a package or version that does not
+    exist, a refused spec, a tarball failing its integrity check, a cap, an offline miss: the
+    message names the package); ``file`` (as the project names it, packages as
     ``node_modules/<name>/…``), ``line`` and ``column`` (1-based) say where when known, and
     ``specifier`` names an unresolved import."""
 
-    kind: Literal["options", "project", "unresolved", "syntax", "build"]
+    kind: Literal["options", "project", "unresolved", "syntax", "build", "npm"]
     file: Optional[str]
     line: Optional[int]
     column: Optional[int]
@@ -551,14 +553,15 @@ class Build:
         """The worker's code: load it, or return it from a ``Loader.get`` factory."""
     @property
     def lock(self) -> Optional[str]:
-        """The lockfile of the npm packages used, to pass back as ``lock=``; None while
-        dependencies cannot be installed."""
+        """The lockfile (JSON) of the npm packages used, to pass back as ``lock=``; None for a
+        project without dependencies."""
     @property
     def warnings(self) -> list[str]:
         """The bundler's warnings, one line each (file names relative to the project)."""
     @property
     def timings(self) -> dict[str, float]:
-        """Milliseconds: ``bundle_ms`` (resolving, transforming, linking) and ``total_ms``."""
+        """Milliseconds: ``install_ms`` (npm resolution and fetching), ``bundle_ms`` (resolving,
+        transforming, linking) and ``total_ms``."""
 
 def bundler_build(
     files: Mapping[str, Union[str, bytes]],
@@ -575,5 +578,9 @@ def bundler_build(
     loader: Optional[Mapping[str, str]] = None,
     conditions: Optional[Sequence[str]] = None,
     virtual_modules: Optional[Mapping[str, str]] = None,
+    registry: Optional[str] = None,
+    lock: Optional[str] = None,
+    offline: bool = False,
+    cache_dir: Optional[str] = None,
 ) -> Build:
     """The native half of :func:`workerbox.bundler.build` (which documents the arguments)."""

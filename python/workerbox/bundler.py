@@ -21,12 +21,20 @@ module, imports rewritten to the modules' names. TypeScript and JSX (``jsx="auto
 ``import``/``require`` and ``default`` always apply); ``virtual_modules`` maps a specifier to the
 source of a module that exists only in the build; ``sourcemap=True`` inlines source maps.
 
-npm dependencies: ``registry``, ``lock`` and ``offline`` are accepted for the installer that will
-fetch ``package.json`` ``dependencies``; until it lands, a project with dependencies raises
-:class:`BuildError`.
+npm dependencies: ``package.json`` ``dependencies`` (registry semver ranges, dist-tags and
+``npm:`` aliases only: ``file:``, ``link:``, git, URL and ``workspace:`` specs are refused) are
+resolved and fetched natively, every tarball checked against the registry's sha512 ``integrity``
+before it is unpacked into a content-addressed cache shared by processes (``cache_dir``, default
+``$XDG_CACHE_HOME/workerbox/npm``); no install script ever runs. The registry is configured as
+npm users configure it (``npm_config_registry``, ``~/.npmrc`` with scoped registries, tokens,
+``cafile`` and proxies; the project's own ``.npmrc`` is ignored, since the tenant wrote it), or
+by ``registry=``; TLS trusts the operating system's certificate store. :attr:`Build.lock` is a
+lockfile: pass it back as ``lock=`` to rebuild the same tree, and with ``offline=True`` to build
+from the cache alone (a package it lacks is a :class:`BuildError` naming it). Installs are capped
+(packages, bytes, time), each cap a :class:`BuildError` of kind ``"npm"``.
 
 Every refusal is a :class:`BuildError` (a :class:`~workerbox.CodeError`): ``kind`` is
-``"options"``, ``"project"``, ``"unresolved"``, ``"syntax"`` or ``"build"``, and ``file``,
+``"options"``, ``"project"``, ``"unresolved"``, ``"syntax"``, ``"build"`` or ``"npm"``, and ``file``,
 ``line``, ``column`` and ``specifier`` say where when known. No file outside ``files`` (and the
 installed packages) is ever read.
 """
@@ -35,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 from typing import Literal, Mapping, Optional, Sequence, Union
 
 from ._workerbox import Build, BuildError, WorkerCode, bundler_build
@@ -57,6 +66,7 @@ def build(
     registry: Optional[str] = None,
     lock: Optional[str] = None,
     offline: bool = False,
+    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     jsx: Jsx = "automatic",
     jsx_import_source: Optional[str] = None,
     define: Optional[Mapping[str, str]] = None,
@@ -65,7 +75,6 @@ def build(
     virtual_modules: Optional[Mapping[str, str]] = None,
 ) -> Build:
     """Builds the project; see the module's documentation for each argument."""
-    del registry, lock, offline  # for the npm installer
     for name, value in (("externals", externals), ("conditions", conditions)):
         if isinstance(value, (str, bytes)):
             raise TypeError(f"{name} must be a sequence of str, not a single string")
@@ -83,6 +92,10 @@ def build(
         loader=dict(loader) if loader is not None else None,
         conditions=list(conditions) if conditions is not None else None,
         virtual_modules=dict(virtual_modules) if virtual_modules is not None else None,
+        registry=registry,
+        lock=lock,
+        offline=offline,
+        cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
     )
 
 
@@ -98,6 +111,7 @@ def create_worker(
     registry: Optional[str] = None,
     lock: Optional[str] = None,
     offline: bool = False,
+    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     jsx: Jsx = "automatic",
     jsx_import_source: Optional[str] = None,
     define: Optional[Mapping[str, str]] = None,
@@ -117,6 +131,7 @@ def create_worker(
         registry=registry,
         lock=lock,
         offline=offline,
+        cache_dir=cache_dir,
         jsx=jsx,
         jsx_import_source=jsx_import_source,
         define=define,
@@ -138,6 +153,7 @@ async def build_async(
     registry: Optional[str] = None,
     lock: Optional[str] = None,
     offline: bool = False,
+    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     jsx: Jsx = "automatic",
     jsx_import_source: Optional[str] = None,
     define: Optional[Mapping[str, str]] = None,
@@ -158,6 +174,7 @@ async def build_async(
         registry=registry,
         lock=lock,
         offline=offline,
+        cache_dir=cache_dir,
         jsx=jsx,
         jsx_import_source=jsx_import_source,
         define=define,
@@ -180,6 +197,7 @@ async def create_worker_async(
     registry: Optional[str] = None,
     lock: Optional[str] = None,
     offline: bool = False,
+    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     jsx: Jsx = "automatic",
     jsx_import_source: Optional[str] = None,
     define: Optional[Mapping[str, str]] = None,
@@ -199,6 +217,7 @@ async def create_worker_async(
         registry=registry,
         lock=lock,
         offline=offline,
+        cache_dir=cache_dir,
         jsx=jsx,
         jsx_import_source=jsx_import_source,
         define=define,

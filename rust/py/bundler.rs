@@ -15,6 +15,7 @@ use crate::code::{ModuleSource, Outbound, WorkerCode};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::value::Value;
+use workerbox_bundler::npm::{self, InstallOptions, Installed, Lock, NpmError, RegistryConfig};
 use workerbox_bundler::{BundleError, Jsx, Loader, ModuleKind, Options, Output, Project};
 
 static BUILD_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -30,10 +31,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyBuild>()
 }
 
-/// What a build made: the code, the warnings and how long it took.
+/// What a build made: the code, the lockfile of its npm packages, the warnings and how long it
+/// took.
 #[pyclass(name = "Build", module = "workerbox.bundler", frozen)]
 pub struct PyBuild {
     code: Py<PyWorkerCode>,
+    lock: Option<String>,
     #[pyo3(get)]
     warnings: Vec<String>,
     #[pyo3(get)]
@@ -47,10 +50,10 @@ impl PyBuild {
         self.code.clone_ref(py)
     }
 
-    /// The lockfile of the npm packages the build used; None until dependencies can be installed.
+    /// The lockfile (JSON) of the npm packages the build used; None without dependencies.
     #[getter]
-    fn lock(&self, py: Python<'_>) -> Py<PyAny> {
-        py.None()
+    fn lock(&self) -> Option<&str> {
+        self.lock.as_deref()
     }
 
     fn __repr__(&self) -> String {
@@ -64,7 +67,7 @@ impl PyBuild {
 }
 
 #[pyfunction]
-#[pyo3(signature = (files, *, entry_point=None, bundle=true, externals=Vec::new(), target="es2022".to_owned(), minify=false, sourcemap=false, jsx="automatic".to_owned(), jsx_import_source=None, define=None, loader=None, conditions=None, virtual_modules=None))]
+#[pyo3(signature = (files, *, entry_point=None, bundle=true, externals=Vec::new(), target="es2022".to_owned(), minify=false, sourcemap=false, jsx="automatic".to_owned(), jsx_import_source=None, define=None, loader=None, conditions=None, virtual_modules=None, registry=None, lock=None, offline=false, cache_dir=None))]
 #[allow(clippy::too_many_arguments)]
 fn bundler_build(
     py: Python<'_>,
@@ -81,7 +84,13 @@ fn bundler_build(
     loader: Option<BTreeMap<String, String>>,
     conditions: Option<Vec<String>>,
     virtual_modules: Option<BTreeMap<String, String>>,
+    registry: Option<String>,
+    lock: Option<String>,
+    offline: bool,
+    cache_dir: Option<std::path::PathBuf>,
 ) -> PyResult<PyBuild> {
+    let lock = lock.map(|text| Lock::from_json(&text)).transpose().map_err(|e| npm_error(py, e))?;
+    let npm = Npm { registry, lock, offline, cache_dir };
     let project = Project::new(read_files(files)?).map_err(|e| build_error(py, e))?;
     let jsx = match jsx.as_str() {
         "automatic" => Jsx::Automatic,
@@ -114,28 +123,71 @@ fn bundler_build(
         virtual_modules: virtual_modules.unwrap_or_default(),
     };
     let started = std::time::Instant::now();
-    let output = py.detach(|| build(&project, &opts)).map_err(|e| build_error(py, e))?;
+    let built = py.detach(|| build(&project, &opts, &npm));
+    let (output, lock, install_time) = match built {
+        Ok(built) => built,
+        Err(Failure::Bundle(e)) => return Err(build_error(py, e)),
+        Err(Failure::Npm(e)) => return Err(npm_error(py, e)),
+    };
     let total = started.elapsed();
     let mut timings = BTreeMap::new();
+    timings.insert("install_ms".to_owned(), install_time.as_secs_f64() * 1000.0);
     timings.insert("bundle_ms".to_owned(), output.bundle_time.as_secs_f64() * 1000.0);
     timings.insert("total_ms".to_owned(), total.as_secs_f64() * 1000.0);
     let warnings = output.warnings.clone();
     let code = worker_code(output).map_err(|e| build_error(py, BundleError::Project(e.to_string())))?;
-    Ok(PyBuild { code: Py::new(py, code)?, warnings, timings })
+    Ok(PyBuild { code: Py::new(py, code)?, lock: lock.map(|l| l.to_json()), warnings, timings })
 }
 
-/// Refuses a project that needs npm packages: installing them is not wired in yet.
-fn build(project: &Project, opts: &Options) -> Result<Output, BundleError> {
-    if let Some(manifest) = project.manifest()?
-        && !manifest.dependencies.is_empty()
-    {
-        let names: Vec<&str> = manifest.dependencies.keys().map(String::as_str).collect();
-        return Err(BundleError::Project(format!(
-            "package.json lists dependencies ({}), and installing npm packages is not available yet",
-            names.join(", ")
-        )));
+/// Where the project's npm packages come from. The tenant's own `.npmrc` (if its files have one)
+/// is never read: it would choose the host's registry, certificates and tokens.
+struct Npm {
+    registry: Option<String>,
+    lock: Option<Lock>,
+    offline: bool,
+    cache_dir: Option<std::path::PathBuf>,
+}
+
+enum Failure {
+    Bundle(BundleError),
+    Npm(NpmError),
+}
+
+impl From<BundleError> for Failure {
+    fn from(e: BundleError) -> Self {
+        Failure::Bundle(e)
     }
-    workerbox_bundler::bundle(project, &Default::default(), opts)
+}
+
+impl From<NpmError> for Failure {
+    fn from(e: NpmError) -> Self {
+        Failure::Npm(e)
+    }
+}
+
+/// Installs `package.json`'s dependencies (if any), then bundles; the lock is None without them.
+fn build(
+    project: &Project,
+    opts: &Options,
+    npm: &Npm,
+) -> Result<(Output, Option<Lock>, std::time::Duration), Failure> {
+    let started = std::time::Instant::now();
+    let deps = project.manifest()?.map(|m| m.dependencies).unwrap_or_default();
+    let (installed, lock) = if deps.is_empty() {
+        (Installed::default(), None)
+    } else {
+        let mut options = InstallOptions::new(RegistryConfig::load(None, npm.registry.as_deref())?);
+        if let Some(dir) = &npm.cache_dir {
+            options.cache_dir = dir.clone();
+        }
+        options.offline = npm.offline;
+        let (installed, lock) = npm::install(&deps, npm.lock.as_ref(), &options)?;
+        (installed, Some(lock))
+    };
+    let install_time = started.elapsed();
+    let mut output = workerbox_bundler::bundle(project, &installed, opts)?;
+    output.warnings.extend(installed.warnings);
+    Ok((output, lock, install_time))
 }
 
 /// `files`: a mapping of path → str or bytes.
@@ -189,8 +241,22 @@ fn worker_code(output: Output) -> Result<PyWorkerCode, Error> {
         env: Value::Undefined,
         limits: Limits::default(),
         outbound: Outbound::Closed,
+        compatibility_flags: output.compatibility_flags,
     };
-    PyWorkerCode::built(code, output.compatibility_date, output.compatibility_flags)
+    PyWorkerCode::built(code, output.compatibility_date)
+}
+
+/// An install failure as a `BuildError` of kind "npm"; its message names the package.
+fn npm_error(py: Python<'_>, err: NpmError) -> PyErr {
+    let make = || -> PyResult<PyErr> {
+        let instance = class(py, &BUILD_ERROR).call1((err.to_string(),))?;
+        instance.setattr("kind", "npm")?;
+        for field in ["file", "line", "column", "specifier"] {
+            instance.setattr(field, py.None())?;
+        }
+        Ok(PyErr::from_value(instance))
+    };
+    make().unwrap_or_else(|e| e)
 }
 
 fn build_error(py: Python<'_>, err: BundleError) -> PyErr {

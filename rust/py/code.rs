@@ -117,21 +117,10 @@ impl PyWorkerCode {
 
 impl PyWorkerCode {
     /// Code made in Rust (the bundler's output), checked as the constructor checks it.
-    pub fn built(
-        code: WorkerCode,
-        compatibility_date: Option<String>,
-        compatibility_flags: Vec<String>,
-    ) -> Result<Self, Error> {
+    pub fn built(code: WorkerCode, compatibility_date: Option<String>) -> Result<Self, Error> {
         check_date(compatibility_date.as_deref())?;
         code.validate()?;
-        Ok(PyWorkerCode {
-            code,
-            env: None,
-            on_trace: None,
-            compatibility_date,
-            compatibility_flags,
-            outbound: None,
-        })
+        Ok(PyWorkerCode { code, env: None, on_trace: None, compatibility_date, outbound: None })
     }
 }
 

@@ -1,0 +1,106 @@
+"""The `workerbox` command (`python -m workerbox`), run as a user runs it: in a subprocess, on
+files in a temporary directory, checking output and exit codes."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+
+def cli(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "workerbox", *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def module(tmp_path):
+    def write(source, name="worker.js"):
+        path = tmp_path / name
+        path.write_text(source)
+        return path
+
+    return write
+
+
+def test_run_prints_the_result_as_json(module):
+    path = module("export default { add(a, b) { return { sum: a + b } } }")
+    done = cli("run", path, "--method", "add", "--args", "[2, 3]")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"sum": 5}
+
+
+def test_run_typescript_and_a_named_entrypoint(module):
+    path = module("export const tools = { hi(name: string): string { return `hi ${name}` } }", "w.ts")
+    done = cli("run", path, "--entrypoint", "tools", "--method", "hi", "--args", '["ada"]')
+    assert (done.returncode, json.loads(done.stdout)) == (0, "hi ada")
+
+
+def test_a_js_error_prints_its_stack_and_exits_1(module):
+    path = module("export default { run() { throw new TypeError('bad input') } }")
+    done = cli("run", path)
+    assert done.returncode == 1
+    assert "TypeError: bad input" in done.stderr and "worker.js:1" in done.stderr
+
+
+def test_a_limit_exits_1(module):
+    path = module("export default { run() { for (;;) {} } }")
+    done = cli("run", path, "--cpu-ms", "200")
+    assert done.returncode == 1 and "CpuLimitExceeded" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "source, args, expected",
+    [
+        ("export default {", ["check"], "SyntaxError"),
+        ("import x from 'node:fs'; export default {}", ["check"], "node:fs"),
+        ("export default {}", ["run", "--args", "{not json"], "--args is not JSON"),
+        ("export default {}", ["run", "--args", '{"a": 1}'], "JSON array"),
+    ],
+)
+def test_bad_code_and_bad_usage_exit_2(module, source, args, expected):
+    path = module(source)
+    done = cli(args[0], path, *args[1:])
+    assert done.returncode == 2 and expected in done.stderr, done.stderr
+
+
+def test_check_says_ok(module):
+    path = module("export default { f() {} }")
+    done = cli("check", path)
+    assert done.returncode == 0 and "ok" in done.stdout
+
+
+def test_a_file_that_is_not_a_module_is_refused(module):
+    done = cli("check", module("hello", "notes.txt"))
+    assert done.returncode == 2 and "must end in" in done.stderr
+
+
+def test_help_lists_the_commands():
+    done = cli("--help")
+    assert done.returncode == 0 and all(c in done.stdout for c in ("run", "serve", "check"))
+
+
+def test_serve_answers_http(module):
+    pytest.importorskip("uvicorn")
+    path = module("export default { fetch: (r) => new Response('served ' + new URL(r.url).pathname) }")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "workerbox", "serve", str(path), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=2) as r:
+                    assert r.read() == b"served /hello"
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+    assert server.returncode is not None
