@@ -148,9 +148,19 @@ const FILES: &[(&str, &str, Install)] = &[
     ),
     // The `node:*` modules (node.rs): each file sets the hook `node:NAME` to its exports.
     ("node/internal.js", include_str!("js/node/internal.js"), Lazy { globals: &[], hooks: &["node"] }),
+    (
+        "node/buffer_numbers.js",
+        include_str!("js/node/buffer_numbers.js"),
+        Lazy { globals: &[], hooks: &["nodeBufferNumbers"] },
+    ),
     ("node/buffer.js", include_str!("js/node/buffer.js"), Lazy { globals: &[], hooks: &["node:buffer"] }),
     ("node/events.js", include_str!("js/node/events.js"), Lazy { globals: &[], hooks: &["node:events"] }),
     ("node/process.js", include_str!("js/node/process.js"), Lazy { globals: &[], hooks: &["node:process"] }),
+    (
+        "node/util_inspect.js",
+        include_str!("js/node/util_inspect.js"),
+        Lazy { globals: &[], hooks: &["nodeInspect"] },
+    ),
     (
         "node/util.js",
         include_str!("js/node/util.js"),

@@ -91,7 +91,7 @@ return out
 
 
 BAD = [
-    ("createHash('sha3-999')", "Error", "ERR_OSSL_EVP_UNSUPPORTED"),
+    ("createHash('sha3-999')", "Error", None),
     ("createHash(1)", "TypeError", "ERR_INVALID_ARG_TYPE"),
     ("createHmac('nope', 'k')", "TypeError", "ERR_CRYPTO_INVALID_DIGEST"),
     ("createHmac('sha256', 1)", "TypeError", "ERR_INVALID_ARG_TYPE"),

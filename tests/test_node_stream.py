@@ -77,7 +77,7 @@ while (pending.length || !w.writableFinished) { if (pending.length) pending.shif
 return events
 """
     assert run(loader, body) == [
-        "write:ab", "returned:true,false,4,true", "write:cd", "drain", "write:e", "finish", "end callback",
+        "write:ab", "returned:true,false,4,true", "write:cd", "drain", "write:e", "end callback", "finish",
     ]
 
 

@@ -42,6 +42,10 @@ INSPECT_CASES = [
     ("new Proxy({ a: 1 }, { ownKeys() { throw new Error('trap ran') } })", "{ a: 1 }"),
     ("{ [Symbol.for('nodejs.util.inspect.custom')]() { return 'custom!' } }", "custom!"),
     ("Array.from({ length: 102 }, () => 0).length", "102"),
+    ("new Array(1e7)", "[ <10000000 empty items> ]"),
+    ("[1, , 3]", "[ 1, <1 empty item>, 3 ]"),
+    ("[, , 1, , ]", "[ <2 empty items>, 1, <1 empty item> ]"),
+    ("(() => { const a = []; a[150] = 1; return a })()", "[ <150 empty items>, 1 ]"),
 ]
 
 

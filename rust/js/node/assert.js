@@ -206,12 +206,19 @@
         const got = thrown === null || thrown === undefined ? undefined : thrown[keys[i]];
         const same = kindOf(want) === "RegExp" && typeof got === "string" ? SafeRegExpTest(want, got) : deepEqual(got, want, true);
         if (!same) {
-          throw new AssertionError({ message: message ?? `Expected values to be strictly deep-equal:\n+ actual - expected\n\n  Comparison {\n+   ${keys[i]}: ${inspect(got)}\n-   ${keys[i]}: ${inspect(want)}\n  }`, actual: thrown, expected: error, operator });
+          throw generated(message, { message: message ?? `Expected values to be strictly deep-equal:\n+ actual - expected\n\n  Comparison {\n+   ${keys[i]}: ${inspect(got)}\n-   ${keys[i]}: ${inspect(want)}\n  }`, actual: thrown, expected: error, operator });
         }
       }
       return;
     }
     throw invalidArgType("error", "of type function or an instance of Error, RegExp, or Object", error);
+  }
+
+  // An AssertionError whose message is `message`, or the generated text when it is undefined.
+  function generated(message, options) {
+    const error = new AssertionError(options);
+    if (message === undefined) define(error, "generatedMessage", true);
+    return error;
   }
 
   function matchesError(thrown, error) {

@@ -83,7 +83,7 @@
   function createHash(algorithm, options = undefined) {
     validateString(algorithm, "algorithm");
     const id = ops.hashOpen(algorithm, undefined);
-    if (id === null) throw coded(Error, "ERR_OSSL_EVP_UNSUPPORTED", "Digest method not supported");
+    if (id === null) throw new Error("Digest method not supported");
     return new Hash(id);
   }
 

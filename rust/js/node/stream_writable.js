@@ -19,7 +19,7 @@
     define(stream, kWritable, {
       __proto__: null, objectMode, highWaterMark: highWaterMark(options, objectMode, "writableHighWaterMark"),
       queue: [], length: 0, writing: false, ending: false, ended: false, finished: false, needDrain: false,
-      destroyed: false, errored: null, closed: false, corked: 0, finalCalled: false,
+      destroyed: false, errored: null, closed: false, corked: 0, finalCalled: false, onFinished: [],
       decodeStrings: optionOf(options, "decodeStrings", true), defaultEncoding: optionOf(options, "defaultEncoding", "utf8"),
       emitClose: optionOf(options, "emitClose", true), autoDestroy: optionOf(options, "autoDestroy", true),
     });
@@ -136,6 +136,9 @@
       }
       state.finished = true;
       fire(stream, "prefinish");
+      const callbacks = state.onFinished;
+      state.onFinished = [];
+      for (let i = 0; i < callbacks.length; i++) callbacks[i](null);
       fire(stream, "finish");
       const r = stream[kReadable];
       if (state.autoDestroy && (r === undefined || r.endEmitted)) destroyStream(stream);
@@ -165,9 +168,10 @@
       state.corked = 1;
       this.uncork();
     }
+    // As in Node, end's callback runs just before the 'finish' listeners.
     if (typeof callback === "function") {
       if (state.finished) nextTick(callback, null);
-      else this.once("finish", () => callback(null));
+      else SafeArrayPush(state.onFinished, callback);
     }
     if (!state.ending) {
       state.ending = true;
