@@ -152,6 +152,11 @@
       if (instanceOf(error, Error)) throw error;
       throw coded(Error, "ERR_UNHANDLED_ERROR", `Unhandled error. (${describe(error)})`);
     }
+    // A lone listener needs no copy to be safe from listeners added or removed while it runs.
+    if (list.length === 1) {
+      ReflectApply(list[0], this, args);
+      return true;
+    }
     const snapshot = SafeArraySlice(list);
     for (let i = 0; i < snapshot.length; i++) ReflectApply(snapshot[i], this, args);
     return true;
