@@ -68,3 +68,17 @@ export default { enter(v) { als.enterWith(v); return als.getStore() }, read() { 
         ep = w.get_entrypoint()
         assert ep.enter("first call's") == "first call's"
         assert ep.read() == "none"
+
+
+def test_the_store_follows_timers_and_queued_microtasks(loader):
+    body = """
+const als = new AsyncLocalStorage()
+const later = (store) => als.run(store, () => new Promise((resolve) => setTimeout(() => resolve(als.getStore()), 2)))
+const queued = (store) => als.run(store, () => new Promise((resolve) => queueMicrotask(() => resolve(als.getStore()))))
+const ticks = []
+await new Promise((resolve) => als.run('interval', () => {
+  const id = setInterval(() => { ticks.push(als.getStore()); if (ticks.length === 2) { clearInterval(id); resolve() } }, 1)
+}))
+return [await later('t1'), await later('t2'), await queued('q'), ticks, als.getStore() ?? 'none']
+"""
+    assert run(loader, body) == ["t1", "t2", "q", ["interval", "interval"], "none"]

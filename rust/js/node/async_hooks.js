@@ -1,8 +1,8 @@
 // node:async_hooks: AsyncLocalStorage and AsyncResource. The current stores live in one frame
 // (a map from storage to store, never changed once made) that V8 carries along promise
 // continuations (ops.asyncContextGet/Set), so `await` and `then` callbacks see the stores of
-// the code that started them. Timers and host callbacks run in the frame current when they
-// fire. createHook and the async ids exist for code that probes them, and do nothing.
+// the code that started them; timers (02_timers.js) keep the frame of their setTimeout.
+// createHook and the async ids exist for code that probes them, and do nothing.
 (function (ops, hooks) {
   "use strict";
   const { MapPrototypeForEach, ObjectDefineProperty, ObjectFreeze, ReflectApply, SafeMap } = hooks.primordials;
