@@ -147,6 +147,53 @@ const FILES: &[(&str, &str, Install)] = &[
         Lazy { globals: &["MessageEvent", "MessagePort", "MessageChannel"], hooks: &[] },
     ),
     // The `node:*` modules (node.rs): each file sets the hook `node:NAME` to its exports.
+    ("node/internal.js", include_str!("js/node/internal.js"), Lazy { globals: &[], hooks: &["node"] }),
+    (
+        "node/buffer_numbers.js",
+        include_str!("js/node/buffer_numbers.js"),
+        Lazy { globals: &[], hooks: &["nodeBufferNumbers"] },
+    ),
+    ("node/buffer.js", include_str!("js/node/buffer.js"), Lazy { globals: &[], hooks: &["node:buffer"] }),
+    ("node/events.js", include_str!("js/node/events.js"), Lazy { globals: &[], hooks: &["node:events"] }),
+    ("node/process.js", include_str!("js/node/process.js"), Lazy { globals: &[], hooks: &["node:process"] }),
+    (
+        "node/util_inspect.js",
+        include_str!("js/node/util_inspect.js"),
+        Lazy { globals: &[], hooks: &["nodeInspect"] },
+    ),
+    (
+        "node/util.js",
+        include_str!("js/node/util.js"),
+        Lazy { globals: &[], hooks: &["node:util", "node:util/types", "nodeDeepEqual"] },
+    ),
+    ("node/crypto.js", include_str!("js/node/crypto.js"), Lazy { globals: &[], hooks: &["node:crypto"] }),
+    (
+        "node/string_decoder.js",
+        include_str!("js/node/string_decoder.js"),
+        Lazy { globals: &[], hooks: &["node:string_decoder"] },
+    ),
+    (
+        "node/async_hooks.js",
+        include_str!("js/node/async_hooks.js"),
+        Lazy { globals: &[], hooks: &["node:async_hooks"] },
+    ),
+    (
+        "node/assert.js",
+        include_str!("js/node/assert.js"),
+        Lazy { globals: &[], hooks: &["node:assert", "node:assert/strict"] },
+    ),
+    (
+        "node/querystring.js",
+        include_str!("js/node/querystring.js"),
+        Lazy { globals: &[], hooks: &["node:querystring"] },
+    ),
+    ("node/url.js", include_str!("js/node/url.js"), Lazy { globals: &[], hooks: &["node:url"] }),
+    ("node/stream.js", include_str!("js/node/stream.js"), Lazy { globals: &[], hooks: &["nodeStreamCore"] }),
+    (
+        "node/stream_writable.js",
+        include_str!("js/node/stream_writable.js"),
+        Lazy { globals: &[], hooks: &["node:stream", "node:stream/promises", "node:stream/web"] },
+    ),
     (
         "node/path.js",
         include_str!("js/node/path.js"),

@@ -334,7 +334,7 @@ class WorkerCode:
     @property
     def compatibility_flags(self) -> list[str]:
         """Workers' compatibility flags. ``"nodejs_compat"`` makes the runtime's ``node:*``
-        modules importable (``node:path`` and the others listed in the README), as ``node:NAME``
+        modules importable (``node:buffer``, ``node:events``, ``node:util``, ``node:crypto``, ``node:path`` and the others listed in the README), as ``node:NAME``
         or, where the bundle has no module of that name, as ``NAME``; without it, importing one
         is a :class:`CodeError` naming the flag."""
     @property

@@ -26,6 +26,11 @@ pub(super) fn begin_call<'s>(
     if let CallKind::Body { id, cancel } = call.kind {
         return body_call(tc, js, id, cancel);
     }
+    // A call starts outside every AsyncLocalStorage store (node:async_hooks keeps them in V8's
+    // continuation-preserved data), as a request does in Workers: what an earlier call entered
+    // with `enterWith` is not this one's.
+    let undefined = v8::undefined(tc);
+    tc.set_continuation_preserved_embedder_data(undefined.into());
     let export = call.export.as_deref().unwrap_or("default");
     let Some(main) = js.main.as_ref() else {
         return Err(Error::Worker("the worker has not finished loading".into()));

@@ -48,7 +48,7 @@
   }
 
   const globals = [
-    "Boolean", "Error", "Function", "Number", "Promise", "RangeError", "RegExp", "String", "Symbol", "TypeError",
+    "BigInt", "Boolean", "Error", "Function", "Number", "Promise", "RangeError", "RegExp", "String", "Symbol", "TypeError",
     "Uint8Array", "WeakMap", "WeakSet",
   ];
   for (let i = 0; i < globals.length; i++) P[globals[i]] = globalThis[globals[i]];
@@ -73,6 +73,7 @@
   P.AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}.prototype));
   P.globalThis = globalThis;
   P.encodeURIComponent = encodeURIComponent;
+  P.decodeURIComponent = decodeURIComponent;
   P.parseInt = parseInt;
   P.parseFloat = parseFloat;
 
@@ -81,8 +82,9 @@
   copyStatics(P, "ArrayBuffer", ArrayBuffer, ["isView"]);
   copyStatics(P, "Date", Date, ["now"]);
   copyStatics(P, "JSON", JSON, ["stringify", "parse"]);
-  copyStatics(P, "Math", Math, ["floor", "max", "min", "trunc"]);
-  copyStatics(P, "Number", Number, ["isFinite", "isNaN", "MAX_SAFE_INTEGER"]);
+  copyStatics(P, "Math", Math, ["floor", "max", "min", "round", "sqrt", "trunc"]);
+  copyStatics(P, "Number", Number, ["isFinite", "isInteger", "isNaN", "MAX_SAFE_INTEGER"]);
+  copyStatics(P, "BigInt", BigInt, ["asIntN", "asUintN"]);
   copyStatics(P, "Object", Object, [
     "defineProperty", "freeze", "getOwnPropertyDescriptor",
     "getOwnPropertyNames", "getPrototypeOf", "hasOwn", "is", "keys", "setPrototypeOf", "values",
@@ -90,7 +92,7 @@
   copyStatics(P, "Promise", Promise, ["reject", "resolve", "withResolvers"]);
   copyStatics(P, "Reflect", Reflect, ["apply", "construct", "ownKeys"]);
   copyStatics(P, "String", String, ["fromCharCode"]);
-  copyStatics(P, "Symbol", Symbol, ["asyncIterator", "iterator", "toStringTag"]);
+  copyStatics(P, "Symbol", Symbol, ["asyncIterator", "for", "iterator", "toStringTag"]);
 
   copyPrototype(P, "Array", Array.prototype, ["includes", "indexOf", "join", "pop", "sort"]);
   copyPrototype(P, "ArrayBuffer", ArrayBuffer.prototype, ["byteLength", "detached", "transfer"]);
@@ -103,12 +105,14 @@
   copyPrototype(P, "Set", Set.prototype, ["forEach", "size"]);
   copyPrototype(P, "SharedArrayBuffer", (globalThis.SharedArrayBuffer ?? ArrayBuffer).prototype, ["byteLength"]);
   copyPrototype(P, "String", String.prototype, [
-    "charCodeAt", "endsWith", "includes", "indexOf", "lastIndexOf", "padStart", "repeat", "slice", "startsWith", "toLowerCase", "toUpperCase",
+    "charCodeAt", "endsWith", "includes", "indexOf", "lastIndexOf", "padEnd", "padStart", "repeat", "slice", "startsWith", "toLowerCase", "toUpperCase",
     "toWellFormed", "valueOf",
   ]);
   copyPrototype(P, "Symbol", Symbol.prototype, ["valueOf"]);
   const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-  copyPrototype(P, "TypedArray", TypedArrayPrototype, ["buffer", "byteLength", "byteOffset", "length", "set", Symbol.toStringTag]);
+  copyPrototype(P, "TypedArray", TypedArrayPrototype, [
+    "buffer", "byteLength", "byteOffset", "fill", "indexOf", "length", "set", Symbol.toStringTag,
+  ]);
   copyPrototype(P, "BigInt", BigInt.prototype, ["valueOf"]);
   copyPrototype(P, "Boolean", Boolean.prototype, ["valueOf"]);
   copyPrototype(P, "DataView", DataView.prototype, ["buffer", "byteLength", "byteOffset"]);

@@ -22,7 +22,9 @@
       throw new TypeError("The callback must be a function; code strings are not evaluated");
     }
     const id = ++lastId;
-    const timer = { __proto__: null, callback, args, delay: normalizeDelay(delay), repeat };
+    // The AsyncLocalStorage stores current now (node:async_hooks) are the callback's, as in Node.
+    const context = ops.asyncContextGet();
+    const timer = { __proto__: null, callback, args, delay: normalizeDelay(delay), repeat, context };
     timers.set(id, timer);
     ops.timerStart(id, timer.delay);
     return id;
@@ -39,7 +41,13 @@
     if (timer === undefined) return;
     if (timer.repeat) ops.timerStart(id, timer.delay);
     else timers.delete(id);
-    ReflectApply(timer.callback, globalThis, timer.args);
+    const previous = ops.asyncContextGet();
+    ops.asyncContextSet(timer.context);
+    try {
+      ReflectApply(timer.callback, globalThis, timer.args);
+    } finally {
+      ops.asyncContextSet(previous);
+    }
   }
 
   function setTimeout(callback, delay = 0, ...args) {

@@ -71,9 +71,10 @@
   // the module is resolved, compiled and evaluated natively; the namespace once evaluation ends.
   hooks.dynamicImport = async (specifier, referrer) => {
     await null;
-    const [namespace, evaluated] = ops.importModule(specifier, referrer);
-    await SafeAwaitable(evaluated);
-    return namespace;
+    // Indexed, not destructured: array destructuring runs the tenant's Array.prototype iterator.
+    const loaded = ops.importModule(specifier, referrer);
+    await SafeAwaitable(loaded[1]);
+    return loaded[0];
   };
   hooks.serveFetch = serveFetch;
   hooks.WorkerEntrypoint = WorkerEntrypoint;

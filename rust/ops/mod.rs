@@ -5,6 +5,7 @@
 //! The list in `ops!` is the single source for both installing the functions and (for the
 //! startup snapshot) registering them as external references.
 
+mod async_context;
 mod clone;
 mod compression;
 mod console;
@@ -13,6 +14,9 @@ mod encoding;
 mod fetch;
 mod forgiving_base64;
 mod multipart;
+mod node;
+mod node_hash;
+mod node_types;
 pub mod outbound;
 mod timers;
 mod url;
@@ -57,6 +61,8 @@ pub struct OpState {
     pub buffers: Option<std::sync::Arc<crate::heap::BufferBudget>>,
     /// Streaming TextDecoders of encodings other than UTF-8, between chunks.
     pub decoders: encoding::Decoders,
+    /// `node:crypto`'s open Hash and Hmac objects.
+    pub hashes: node_hash::Hashes,
     /// Open CompressionStreams and DecompressionStreams: codecs and their pending input.
     pub compression: compression::Streams,
     /// Response bodies of `fetch()` through HttpOutbound still being read, by id.
@@ -85,6 +91,7 @@ impl OpState {
             hooks: None,
             buffers: None,
             decoders: Default::default(),
+            hashes: Default::default(),
             compression: Default::default(),
             http_bodies: Default::default(),
             http_uploads: Default::default(),
@@ -182,6 +189,18 @@ ops! {
     "cipher" => crypto::op_cipher,
     "deriveBits" => crypto::op_derive_bits,
     "structuredClone" => clone::op_structured_clone,
+    "bufferEncode" => node::op_buffer_encode,
+    "bufferDecode" => node::op_buffer_decode,
+    "bufferIsUtf8" => node::op_buffer_is_utf8,
+    "hashOpen" => node_hash::op_hash_open,
+    "hashUpdate" => node_hash::op_hash_update,
+    "hashDigest" => node_hash::op_hash_digest,
+    "hashCopy" => node_hash::op_hash_copy,
+    "asyncContextGet" => async_context::op_async_context_get,
+    "asyncContextSet" => async_context::op_async_context_set,
+    "nodeTypeOf" => node_types::op_node_type_of,
+    "nodePromiseState" => node_types::op_node_promise_state,
+    "nodeProxyTarget" => node_types::op_node_proxy_target,
     "normalizeMethod" => fetch::op_normalize_method,
     "httpBodyRead" => outbound::op_body_read,
     "httpBodyCancel" => outbound::op_body_cancel,

@@ -226,7 +226,8 @@
     return end === -1 ? "" : StringPrototypeSlice(path, start, end);
   }
 
-  // The extension's bounds in `path`: [startDot, end, startPart], startDot -1 when it has none.
+  // The extension's bounds in `path` (startDot -1 when it has none), as a record: destructuring an
+  // array would run the tenant's Array.prototype iterator.
   function extent(path, from) {
     let startDot = -1;
     let startPart = from;
@@ -255,13 +256,13 @@
     }
     const none = startDot === -1 || end === -1 || preDotState === 0 ||
       (preDotState === 1 && startDot === end - 1 && startDot === startPart + 1);
-    return [none ? -1 : startDot, end, startPart];
+    return { __proto__: null, startDot: none ? -1 : startDot, end, startPart };
   }
 
   function extname(path) {
     checkString(path, "path");
-    const [startDot, end] = extent(path, 0);
-    return startDot === -1 ? "" : StringPrototypeSlice(path, startDot, end);
+    const bounds = extent(path, 0);
+    return bounds.startDot === -1 ? "" : StringPrototypeSlice(path, bounds.startDot, bounds.end);
   }
 
   function parse(path) {
@@ -270,7 +271,7 @@
     if (path.length === 0) return out;
     const absolute = StringPrototypeCharCodeAt(path, 0) === SLASH;
     if (absolute) out.root = "/";
-    const [startDot, end, startPart] = extent(path, absolute ? 1 : 0);
+    const { startDot, end, startPart } = extent(path, absolute ? 1 : 0);
     if (end !== -1) {
       const start = startPart === 0 && absolute ? 1 : startPart;
       if (startDot === -1) {
