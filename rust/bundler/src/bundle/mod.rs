@@ -52,6 +52,7 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         virtual_modules: opts.virtual_modules.clone(),
         loaders: opts.loaders()?,
         assets: Arc::clone(&assets),
+        required: Arc::default(),
     };
     // The factory also makes a resolver over the host's file system; only
     // `PluginContext::resolve` reaches it, which no plugin of this build calls (rolldown's copy

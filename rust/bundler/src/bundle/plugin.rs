@@ -1,20 +1,21 @@
 //! The bundler's one plugin: what is never bundled (`cloudflare:*`, `node:*` and Node's builtin
 //! names, the caller's externals), the caller's virtual modules, and files whose loader makes them
 //! modules of their own (text, data, wasm), which stay outside the JavaScript and are imported by
-//! their module name.
+//! their module name. CommonJS code that `require`s an external gets it through a `require` the
+//! chunk's banner defines from static imports: an ES module has no `require` of its own.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arcstr::ArcStr;
 use oxc_resolver::FileSystem as _;
-use rolldown_common::{ModuleType, ResolvedExternal};
+use rolldown_common::{ImportKind, ModuleType, ResolvedExternal};
 use rolldown_plugin::{
-    HookLoadArgs, HookLoadOutput, HookLoadReturn, HookResolveIdArgs, HookResolveIdOutput,
-    HookResolveIdReturn, HookTransformArgs, HookTransformReturn, HookUsage, Plugin, PluginContext,
-    SharedLoadPluginContext, SharedTransformPluginContext,
+    HookAddonArgs, HookInjectionOutputReturn, HookLoadArgs, HookLoadOutput, HookLoadReturn,
+    HookResolveIdArgs, HookResolveIdOutput, HookResolveIdReturn, HookTransformArgs, HookTransformReturn,
+    HookUsage, Plugin, PluginContext, SharedLoadPluginContext, SharedTransformPluginContext,
 };
 use rolldown_resolver::Resolver;
 
@@ -69,6 +70,8 @@ pub struct WorkerPlugin {
     pub virtual_modules: BTreeMap<String, String>,
     pub loaders: BTreeMap<String, Loader>,
     pub assets: Assets,
+    /// Externals some CommonJS code `require`s.
+    pub required: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl WorkerPlugin {
@@ -143,6 +146,9 @@ impl Plugin for WorkerPlugin {
             return Ok(Some(HookResolveIdOutput::from_id(format!("{VIRTUAL}{}", args.specifier))));
         }
         if let Some(name) = self.external_name(args.specifier, args.importer) {
+            if args.kind == ImportKind::Require {
+                self.required.lock().unwrap_or_else(PoisonError::into_inner).insert(name.clone());
+            }
             return Ok(Some(external(name)));
         }
         let ext = Path::new(args.specifier.split('?').next().unwrap_or_default()).extension();
@@ -180,7 +186,29 @@ impl Plugin for WorkerPlugin {
         }
     }
 
-    fn register_hook_usage(&self) -> HookUsage {
-        HookUsage::ResolveId | HookUsage::Load | HookUsage::Transform
+    async fn banner(&self, _ctx: &PluginContext, _args: &HookAddonArgs) -> HookInjectionOutputReturn {
+        let required = self.required.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok((!required.is_empty()).then(|| require_shim(&required)))
     }
+
+    fn register_hook_usage(&self) -> HookUsage {
+        HookUsage::ResolveId | HookUsage::Load | HookUsage::Transform | HookUsage::Banner
+    }
+}
+
+/// A module-scope `require` for the externals CommonJS code asks for, each imported statically
+/// (so it is ready before any code runs) and answered as Node answers it: a module's default
+/// export (the `node:*` modules' exports object), else its namespace. rolldown's `__require`
+/// helper uses a `require` in scope when there is one.
+fn require_shim(required: &BTreeSet<String>) -> String {
+    let mut imports = String::new();
+    let mut table = String::new();
+    for (i, specifier) in required.iter().enumerate() {
+        let quoted = serde_json::to_string(specifier).unwrap_or_default();
+        imports.push_str(&format!("import * as __workerbox_required_{i} from {quoted};\n"));
+        table.push_str(&format!(" {quoted}: __workerbox_required_{i},"));
+    }
+    format!(
+        "{imports}var require = ((modules) => (id) => {{ const m = modules[id]; if (m === undefined) throw new Error(`Cannot find module '${{id}}'`); return \"default\" in m ? m.default : m; }})({{ __proto__: null,{table} }});"
+    )
 }
