@@ -104,3 +104,13 @@ def test_serve_answers_http(module):
         server.terminate()
         server.communicate(timeout=20)
     assert server.returncode is not None
+
+
+def test_a_directory_is_built_with_the_bundler(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.ts").write_text("import { twice } from './lib'\nexport default { run: (n: number) => twice(n) }")
+    (tmp_path / "src" / "lib.ts").write_text("export const twice = (n: number): number => n * 2")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "ignored.js").write_text("this is not read")
+    done = cli("run", tmp_path, "--args", "[21]")
+    assert (done.returncode, done.stdout.strip()) == (0, "42"), done.stderr

@@ -152,7 +152,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        import uvicorn
+        import uvicorn  # type: ignore[import-not-found, unused-ignore]
     except ImportError as e:
         raise _Usage("serve needs uvicorn: pip install 'workerbox[serve]'") from e
     _check_loads(args)
