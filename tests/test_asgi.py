@@ -201,7 +201,7 @@ def test_routes_pick_a_worker_per_request(loader):
         assert response.status == 404
     finally:
         server.stop()
-    assert sorted(loader.warm_ids) == ["tenant-a", "tenant-b"]
+    assert sorted(i for i in loader.warm_ids if i.startswith("tenant-")) == ["tenant-a", "tenant-b"]
 
 
 def test_a_client_that_disconnects_cancels_the_streamed_body(loader):
