@@ -236,9 +236,12 @@ def test_a_client_that_disconnects_cancels_the_streamed_body(loader):
     asyncio.run(main())
 
 
-def test_other_scopes_are_refused_and_lifespan_completes():
+@pytest.mark.parametrize("close", [False, True])
+def test_lifespan_completes_and_other_scopes_are_refused(loader, close):
+    worker = loader.load(main_module="app.js", modules={"app.js": APP})
+    app = App(worker, close_on_shutdown=close)
+
     async def main():
-        app = App.__new__(App)
         messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
         out = []
 
@@ -248,12 +251,15 @@ def test_other_scopes_are_refused_and_lifespan_completes():
         async def send(message):
             out.append(message["type"])
 
-        await App.__call__(app, {"type": "lifespan"}, receive, send)
+        await app({"type": "lifespan"}, receive, send)
         assert out == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
         with pytest.raises(ValueError, match="websocket"):
-            await App.__call__(app, {"type": "websocket"}, receive, send)
+            await app({"type": "websocket"}, receive, send)
 
     asyncio.run(main())
+    # close_on_shutdown: the app owned the worker, and closed it with the server.
+    assert worker.closed is close
+    worker.close()
 
 
 def test_a_loader_without_a_route_is_a_type_error(loader):
