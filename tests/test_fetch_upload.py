@@ -77,9 +77,16 @@ def server():
                 self.body_length()
                 return self.answer(int(self.path.rsplit("/", 1)[1]), location="/count")
             if self.path == "/early":
+                # As servers refusing a large upload do: read a little, answer, then close. The
+                # pause lets the client read the answer before its next write meets the closed
+                # socket (which would otherwise race the answer as a broken pipe).
+                self.rfile.read(1 << 20)
                 self.close_connection = True
                 received.add(method="POST", path=self.path, length=None)
-                return self.answer(413, b"too big")
+                self.answer(413, b"too big", connection="close")
+                self.wfile.flush()
+                time.sleep(0.5)
+                return
             if self.path == "/slow":
                 time.sleep(1.0)
             length = self.body_length()
