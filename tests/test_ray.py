@@ -28,6 +28,7 @@ SETTLE_S = 0.5
 
 APP = r"""
 let hits = 0
+let cancelled = 0
 export default {
   async fetch(request, env) {
     const path = new URL(request.url).pathname.split("/").slice(3).join("/")
@@ -46,6 +47,19 @@ export default {
           pull(c) { if (i === 3) return c.close(); c.enqueue(new TextEncoder().encode(`chunk ${i++};`)) },
         }, { highWaterMark: 0 }))
       }
+      case "endless": {
+        return new Response(new ReadableStream({
+          async pull(c) { await new Promise((r) => setTimeout(r, 10)); c.enqueue(new TextEncoder().encode("tick;")) },
+          cancel() { cancelled++ },
+        }, { highWaterMark: 0 }))
+      }
+      case "cancelled": return new Response(String(cancelled))
+      case "spin-after-head": {
+        let sent = false
+        return new Response(new ReadableStream({
+          pull(c) { if (!sent) { sent = true; return c.enqueue(new Uint8Array(10)) } for (;;) {} },
+        }, { highWaterMark: 0 }))
+      }
       case "throw": throw new Error("secret internals")
     }
     return Response.json({ id: env.id, pid: env.pid, hits })
@@ -58,7 +72,7 @@ def tenant(id):
     """Runs in the replica: the pid in env tells the test which replica loaded the worker."""
     if id == "broken":
         raise ValueError("the factory failed")
-    return wb.WorkerCode("app.js", {"app.js": APP}, env={"id": id, "pid": os.getpid()})
+    return wb.WorkerCode("app.js", {"app.js": APP}, env={"id": id, "pid": os.getpid()}, limits=wb.Limits(cpu_ms=300))
 
 
 def route(scope):
@@ -147,6 +161,36 @@ def test_failures_are_mapped_without_leaking_details(port):
     status, _, body = request(port, "/t/broken")
     assert (status, body) == (500, b"Internal Server Error")
     assert request(port, "/elsewhere")[0] == 404
+
+
+def test_a_client_that_leaves_cancels_the_streamed_body_in_the_replica(port):
+    visit(port, "leaver")
+    time.sleep(SETTLE_S)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/t/leaver/endless")
+    response = conn.getresponse()
+    assert response.read(10) == b"tick;tick;"
+    conn.sock.shutdown(socket.SHUT_RDWR)
+    conn.close()
+    deadline = time.monotonic() + 20
+    while request(port, "/t/leaver/cancelled")[2] != b"1":
+        assert time.monotonic() < deadline, "the worker's stream was never cancelled"
+        time.sleep(0.2)
+
+
+def test_a_limit_after_the_head_aborts_the_connection_and_the_worker_is_rebuilt(port):
+    visit(port, "spinner")
+    time.sleep(SETTLE_S)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/t/spinner/spin-after-head")
+        response = conn.getresponse()
+        assert response.status == 200
+        with pytest.raises((http.client.IncompleteRead, ConnectionError)):
+            response.read()
+    finally:
+        conn.close()
+    assert visit(port, "spinner")["hits"] == 1  # the dead worker was loaded again
 
 
 def test_an_evicted_tenant_closes_its_worker():
