@@ -204,3 +204,22 @@ def test_an_evicted_tenant_closes_its_worker():
             assert await evicted.worker(functools.partial(tenant, "x")) is None
 
     asyncio.run(main())
+
+
+def test_the_ingress_refuses_an_oversized_body_and_a_bad_id_before_any_replica_sees_them():
+    def drive(route, chunks):
+        scope = {"type": "http", "method": "POST", "path": "/t/x", "headers": []}
+        messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+        sent = []
+
+        async def receive():
+            return messages.pop(0)
+
+        async def send(message):
+            sent.append(message)
+
+        asyncio.run(wray._Router(None, route, 16)(scope, receive, send))  # no Workers handle: these never reach a replica
+        return sent[0]["status"], sent[1]["body"]
+
+    assert drive(route, [b"x" * 10, b"x" * 10]) == (413, b"Payload Too Large")
+    assert drive(lambda scope: ("", tenant), [b""]) == (500, b"Internal Server Error")

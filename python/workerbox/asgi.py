@@ -54,7 +54,7 @@ Factory = Callable[[], Union[WorkerCode, Awaitable[WorkerCode]]]
 #: What a ``route`` function returns: the id to cache the worker under and its factory, or None.
 Route = Optional[tuple[str, Factory]]
 
-_STATUS_TEXT = {400: b"Bad Request", 404: b"Not Found", 500: b"Internal Server Error", 503: b"Service Unavailable", 504: b"Gateway Timeout"}
+_STATUS_TEXT = {400: b"Bad Request", 404: b"Not Found", 413: b"Payload Too Large", 500: b"Internal Server Error", 503: b"Service Unavailable", 504: b"Gateway Timeout"}
 
 
 def _status_for(error: BaseException) -> int:
