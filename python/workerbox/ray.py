@@ -7,7 +7,7 @@ requests sent to the replica that already holds its warm worker.
   ``workerbox.asgi.App(loader, route=...)``) for ``(id, factory)``, or ``None`` for a 404. It
   reads the request body whole (at most ``max_body_bytes``) and sends the request to
   :data:`Workers` with ``id`` as Serve's multiplexed model id, so Serve routes it to a replica
-  that holds that worker when one does, and to the least loaded replica otherwise.
+  that holds that worker when one does, and to the one holding fewest workers otherwise.
 - :data:`Workers` replicas each own an :class:`~workerbox.AsyncLoader`. Serve's model
   multiplexing keeps up to ``max_workers_per_replica`` workers per replica by id, least recently
   used evicted first (an evicted worker is closed); a worker that died (a limit) is loaded again
@@ -259,6 +259,8 @@ def app(
     num_replicas: int = 2,
     num_cpus: float = 1.0,
     max_workers_per_replica: int = 16,
+    max_ongoing_requests: int = 100,
+    ingress_replicas: int = 1,
     entrypoint: Optional[str] = None,
     loader_options: Optional[Mapping[str, Any]] = None,
     max_body_bytes: int = 16 << 20,
@@ -270,12 +272,20 @@ def app(
     :data:`Workers`, each reserving ``num_cpus`` (fractions allowed), hold up to
     ``max_workers_per_replica`` warm workers each; ``loader_options`` are the keyword arguments
     of each replica's :class:`~workerbox.AsyncLoader` (``threads``, ``pool_size``...).
-    ``entrypoint`` names the export whose ``fetch`` serves. A request body over
+    ``entrypoint`` names the export whose ``fetch`` serves. Each replica, of either deployment,
+    takes at most ``max_ongoing_requests`` at once (Serve queues the rest, and sends an id's
+    requests to another replica when the one holding it stays full for a second or so);
+    ``ingress_replicas`` ingress replicas share the routing. A request body over
     ``max_body_bytes`` is refused with a 413.
     """
-    workers = Workers.options(num_replicas=num_replicas, ray_actor_options={"num_cpus": num_cpus}).bind(
+    workers = Workers.options(
+        num_replicas=num_replicas, max_ongoing_requests=max_ongoing_requests, ray_actor_options={"num_cpus": num_cpus}
+    ).bind(
         max_workers_per_replica=max_workers_per_replica,
         entrypoint=entrypoint,
         loader_options=dict(loader_options or {}),
     )
-    return Ingress.options(ray_actor_options={"num_cpus": 0}).bind(workers, route, max_body_bytes=max_body_bytes)
+    ingress = Ingress.options(
+        num_replicas=ingress_replicas, max_ongoing_requests=max_ongoing_requests, ray_actor_options={"num_cpus": 0}
+    )
+    return ingress.bind(workers, route, max_body_bytes=max_body_bytes)
