@@ -193,15 +193,18 @@ def test_a_limit_after_the_head_aborts_the_connection_and_the_worker_is_rebuilt(
     assert visit(port, "spinner")["hits"] == 1  # the dead worker was loaded again
 
 
-def test_an_evicted_tenant_closes_its_worker():
+def test_an_evicted_tenant_closes_its_worker_once_its_requests_end():
     async def main():
         async with wb.AsyncLoader(threads=1, pool_size=1) as loader:
             evicted = wray._Tenant(loader)
-            worker = await evicted.worker(functools.partial(tenant, "x"))
-            assert worker is await evicted.worker(functools.partial(tenant, "x"))
-            evicted.__del__()  # what Serve calls when it evicts the id
+            worker = await evicted.acquire(functools.partial(tenant, "x"))
+            assert worker is await evicted.acquire(functools.partial(tenant, "x"))
+            evicted.release()
+            evicted.__del__()  # what Serve calls when it evicts the id, one request still in flight
+            assert not worker.closed
+            evicted.release()
             assert worker.closed
-            assert await evicted.worker(functools.partial(tenant, "x")) is None
+            assert await evicted.acquire(functools.partial(tenant, "x")) is None
 
     asyncio.run(main())
 

@@ -10,9 +10,10 @@ requests sent to the replica that already holds its warm worker.
   that holds that worker when one does, and to the one holding fewest workers otherwise.
 - :data:`Workers` replicas each own an :class:`~workerbox.AsyncLoader`. Serve's model
   multiplexing keeps up to ``max_workers_per_replica`` workers per replica by id, least recently
-  used evicted first (an evicted worker is closed); a worker that died (a limit) is loaded again
-  from ``factory`` on its next request. The request is served by ``workerbox.asgi.App``, so
-  statuses, headers, streamed response bodies and error mapping are the same as on one machine.
+  used evicted first (an evicted worker is closed once its requests in flight end); a worker
+  that died (a limit) is loaded again from ``factory`` on its next request. The request is
+  served by ``workerbox.asgi.App``, so statuses, headers, streamed response bodies and error
+  mapping are the same as on one machine.
 
 ``route`` and every ``factory`` it returns are pickled to other processes: use module-level
 functions (or ``functools.partial`` of one). The factory runs in the replica, so the
@@ -51,18 +52,18 @@ _SCOPE_KEYS = ("type", "asgi", "http_version", "method", "scheme", "path", "raw_
 
 class _Tenant:
     """One id's worker in one replica. Serve's multiplexing holds these, at most
-    ``max_workers_per_replica`` per replica; evicting one calls ``__del__``, which closes the
-    worker."""
+    ``max_workers_per_replica`` per replica, and calls ``__del__`` on the one it evicts."""
 
     def __init__(self, loader: AsyncLoader) -> None:
         self._loader = loader
         self._worker: Optional[Worker] = None
         self._lock = asyncio.Lock()
         self._evicted = False
+        self._active = 0
 
-    async def worker(self, factory: Factory) -> Optional[Worker]:
-        """The warm worker, loaded from ``factory`` when there is none or it died; None once
-        this tenant was evicted (the caller asks Serve for the id again)."""
+    async def acquire(self, factory: Factory) -> Optional[Worker]:
+        """The warm worker for one request (:meth:`release` it after), loaded from ``factory``
+        when there is none or it died; None once evicted (the caller asks Serve again)."""
         async with self._lock:
             if self._evicted:
                 return None
@@ -71,14 +72,22 @@ class _Tenant:
                 if inspect.isawaitable(code):
                     code = await code
                 self._worker = await self._loader.load(code)
-            if self._evicted:  # evicted while it loaded: nothing would close it later
+            if self._evicted:  # evicted while it loaded, when there was nothing to close yet
                 self._worker.close()
                 return None
+            self._active += 1
             return self._worker
 
+    def release(self) -> None:
+        self._active -= 1
+        if self._evicted and not self._active and self._worker is not None:
+            self._worker.close()
+
     def __del__(self) -> None:
+        """Evicted (Serve calls this on a thread of its own): the worker closes now, or when the
+        requests it is serving end, so a long response is not cut off by another id's load."""
         self._evicted = True
-        if self._worker is not None:
+        if not self._active and self._worker is not None:
             self._worker.close()
 
 
@@ -103,20 +112,27 @@ class _Workers:
     async def __call__(self, scope: Scope, body: bytes, factory: Factory) -> AsyncIterator[Message]:
         """Serves one request for the worker whose id is the request's multiplexed model id,
         yielding the ASGI messages of its response."""
-        served = await self._app(serve.get_multiplexed_model_id(), factory)
-        async for message in _relay(served, scope, body):
-            yield message
-
-    async def _app(self, id: str, factory: Factory) -> ASGIApp:
+        id = serve.get_multiplexed_model_id()
         try:
-            for _ in range(2):  # the first tenant may be evicted while its worker loads
-                worker = await (await self._tenant(id)).worker(factory)
-                if worker is not None:
-                    return App(worker, entrypoint=self._entrypoint)
-            raise WorkerError(f"worker {id!r} was evicted as it loaded")
+            tenant, worker = await self._acquire(id, factory)
         except Exception as error:  # the client learns the class of failure, never its details
             log.warning("loading worker %r failed: %s", id, error, exc_info=error)
-            return functools.partial(_answer, _status_for(error))
+            async for message in _relay(functools.partial(_answer, _status_for(error)), scope, body):
+                yield message
+            return
+        try:
+            async for message in _relay(App(worker, entrypoint=self._entrypoint), scope, body):
+                yield message
+        finally:
+            tenant.release()
+
+    async def _acquire(self, id: str, factory: Factory) -> tuple[_Tenant, Worker]:
+        for _ in range(2):  # the first tenant may be evicted while its worker loads
+            tenant: _Tenant = await self._tenant(id)
+            worker = await tenant.acquire(factory)
+            if worker is not None:
+                return tenant, worker
+        raise WorkerError(f"worker {id!r} was evicted as it loaded")
 
     def __del__(self) -> None:
         self._loader.close()
