@@ -7,6 +7,7 @@ import importlib.util
 import os
 import socket
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -39,6 +40,14 @@ def route(scope: Scope) -> Route:
     return (tenant, functools.partial(factory, tenant)) if tenant in TENANTS else None
 
 
+def get(port: int, path: str) -> None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+            print(path, response.status, response.read().decode())
+    except urllib.error.HTTPError as error:
+        print(path, error.code, error.read().decode())
+
+
 def main() -> None:
     # A small local Ray: two cores, a 100 MB object store, no dashboard.
     ray.init(address="local", num_cpus=2, object_store_memory=100 << 20, include_dashboard=False, log_to_driver=False)
@@ -48,12 +57,13 @@ def main() -> None:
             port = s.getsockname()[1]
         serve.start(http_options={"host": "127.0.0.1", "port": port})
         serve.run(workerbox.ray.app(route, num_replicas=2, num_cpus=0.5, max_workers_per_replica=8), route_prefix="/")
-        for path in ["/acme/", "/globex/", "/acme/again", "/nobody/"]:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
-                    print(path, response.status, response.read().decode())
-            except urllib.error.HTTPError as error:
-                print(path, error.code, error.read().decode())
+        for path in ["/acme/", "/globex/", "/nobody/"]:
+            get(port, path)
+        # Routers learn which replica holds an id within moments (replicas report every 0.1 s);
+        # from then on acme's requests reach its warm worker, and its count goes on.
+        time.sleep(0.5)
+        for path in ["/acme/again", "/acme/and-again"]:
+            get(port, path)
     finally:
         serve.shutdown()
         ray.shutdown()
