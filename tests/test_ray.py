@@ -108,10 +108,10 @@ def port():
         ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
-def request(port, path, method="GET", body=None):
+def request(port, path, method="GET", body=None, headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        conn.request(method, path, body=body)
+        conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
         return response.status, response.headers, response.read()
     finally:
@@ -155,12 +155,15 @@ def test_bodies_headers_and_streams_cross_the_cluster(port):
     assert request(port, "/t/bridge/stream")[2] == b"chunk 0;chunk 1;chunk 2;"
 
 
-def test_failures_are_mapped_without_leaking_details(port):
+def test_failures_and_a_smuggled_host_are_answered_without_details(port):
     status, _, body = request(port, "/t/bridge/throw")
     assert (status, body) == (500, b"Internal Server Error")
     status, _, body = request(port, "/t/broken")
     assert (status, body) == (500, b"Internal Server Error")
     assert request(port, "/elsewhere")[0] == 404
+    # The scope crosses to the replica with the client's Host header, still checked there.
+    status, _, body = request(port, "/t/bridge/", headers={"Host": "user@evil.example/path"})
+    assert (status, body) == (400, b"Bad Request")
 
 
 def test_a_client_that_leaves_cancels_the_streamed_body_in_the_replica(port):
