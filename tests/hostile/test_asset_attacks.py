@@ -219,3 +219,76 @@ def test_a_cache_control_function_cannot_inject_headers(site):
 def test_bad_run_worker_first_is_refused(site, rule):
     with pytest.raises(ValueError):
         Assets(site, run_worker_first=rule)
+
+
+def test_a_client_that_leaves_mid_download_stops_the_reads(tmp_path):
+    (tmp_path / "big.bin").write_bytes(b"x" * (64 << 20))
+    app = App(assets=Assets(tmp_path))
+
+    async def main():
+        sent = []
+        left = asyncio.Event()
+        messages = iter([{"type": "http.request", "body": b"", "more_body": False}])
+
+        async def receive():
+            message = next(messages, None)
+            if message is not None:
+                return message
+            await left.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+            if len(sent) == 3:
+                left.set()
+            await asyncio.sleep(0)
+
+        await asyncio.wait_for(app({"type": "http", "method": "GET", "path": "/big.bin", "raw_path": b"/big.bin", "headers": []}, receive, send), 20)
+        return sent
+
+    sent = asyncio.run(main())
+    assert sum(len(m.get("body", b"")) for m in sent) < 8 << 20
+
+
+def wrangler(tmp_path, name, text):
+    from workerbox._assets.wrangler import read_assets
+
+    (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    return lambda: read_assets(tmp_path)
+
+
+@pytest.mark.parametrize("directory", ["../", "/etc", "public/../../", "link"])
+def test_a_project_cannot_point_its_assets_outside_itself(tmp_path, directory):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "link").symlink_to(tmp_path, target_is_directory=True)
+    read = wrangler(project, "wrangler.json", f'{{"assets": {{"directory": "{directory}"}}}}')
+    with pytest.raises(ValueError, match="leads outside the project"):
+        read()
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("wrangler.json", "[" * 200_000),
+        ("wrangler.jsonc", b"\xff\xfe"),
+        ("wrangler.jsonc", ", /*" * 250_000),
+        ("wrangler.toml", "a = " + "[" * 100_000),
+        ("wrangler.json", '{"assets": {"directory": "d", "html_handling": "../x"}}'),
+        ("wrangler.json", '{"assets": "public"}'),
+        ("wrangler.json", " " * ((1 << 20) + 1)),
+    ],
+)
+def test_hostile_wrangler_configs_are_value_errors(tmp_path, name, text):
+    (tmp_path / "d").mkdir()
+    started = time.monotonic()
+    with pytest.raises(ValueError):
+        wrangler(tmp_path, name, text)()
+    assert time.monotonic() - started < 5
+
+
+def test_jsonc_comment_markers_inside_strings_are_kept(tmp_path):
+    (tmp_path / "a,}").mkdir()
+    read = wrangler(tmp_path, "wrangler.jsonc", '{ /* c */ "assets": { "directory": "a,}", // x\n "html_handling": "none", }, }')
+    found = read()
+    assert found.directory.name == "a,}" and found.options == {"html_handling": "none"}

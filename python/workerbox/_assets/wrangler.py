@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import pathlib
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .routing import HTML_HANDLING, NOT_FOUND_HANDLING
 
@@ -43,13 +43,11 @@ def read_assets(project: Union[str, pathlib.Path]) -> Optional[WranglerAssets]:
 
 
 def _parse(name: str, raw: bytes) -> Any:
+    loads = _toml_loads() if name.endswith(".toml") else lambda text: json.loads(strip_jsonc(text))
     try:
-        text = raw.decode("utf-8")
-        if name.endswith(".toml"):
-            return _toml(text)
-        return json.loads(strip_jsonc(text))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ValueError(f"{name} does not parse: {e}") from e
+        return loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ValueError(f"{name} does not parse: {type(e).__name__}: {str(e)[:200]}") from e
 
 
 def strip_jsonc(text: str) -> str:
@@ -97,7 +95,7 @@ def _string_end(text: str, start: int) -> int:
     return len(text)
 
 
-def _toml(text: str) -> Any:
+def _toml_loads() -> Callable[[str], Any]:
     try:
         import tomllib
     except ImportError:  # Python 3.10
@@ -105,7 +103,8 @@ def _toml(text: str) -> Any:
             import tomli as tomllib  # type: ignore[no-redef, import-not-found, unused-ignore]
         except ImportError as e:
             raise ValueError("reading wrangler.toml on Python 3.10 needs tomli (pip install 'workerbox[serve]')") from e
-    return tomllib.loads(text)
+    loads: Callable[[str], Any] = tomllib.loads
+    return loads
 
 
 def _assets(root: pathlib.Path, name: str, config: Any) -> Optional[WranglerAssets]:
