@@ -164,6 +164,7 @@ def test_if_none_match_gets_a_304_until_the_file_changes(site, serve):
     etag = response.getheader("etag")
     response, body = server.get("/digits.txt", headers={"if-none-match": f'"other", {etag}'})
     assert (response.status, body, response.getheader("etag")) == (304, b"", etag)
+    assert response.getheader("cache-control") and response.getheader("content-type") is None
     response, _ = server.get("/digits.txt", headers={"if-none-match": "*"})
     assert response.status == 304
     (site / "digits.txt").write_text("changed")

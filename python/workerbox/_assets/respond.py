@@ -39,7 +39,8 @@ async def send_asset(
     start, end = 0, opened.size
     if status == 200:
         if not_modified(request_header(scope, b"if-none-match"), opened.etag):
-            return await send_empty(send, 304, headers)
+            # RFC 9110: a 304 carries the caching fields, not the representation's metadata.
+            return await send_empty(send, 304, [h for h in headers if h[0] != b"content-type"])
         headers.append((b"accept-ranges", b"bytes"))
         wanted = byte_range(request_header(scope, b"range"), request_header(scope, b"if-range"), opened.etag, opened.size)
         if wanted == "unsatisfiable":
