@@ -292,3 +292,9 @@ def test_jsonc_comment_markers_inside_strings_are_kept(tmp_path):
     read = wrangler(tmp_path, "wrangler.jsonc", '{ /* c */ "assets": { "directory": "a,}", // x\n "html_handling": "none", }, }')
     found = read()
     assert found.directory.name == "a,}" and found.options == {"html_handling": "none"}
+
+
+@pytest.mark.parametrize("options", [{"cache_control": "max-age=1\r\nX: y"}, {"cache_control": 3}, {"headers": [("a", "b")]}, {"html_handling": "../"}, {"not_found_handling": None}])
+def test_bad_options_are_refused_when_made(site, options):
+    with pytest.raises((TypeError, ValueError)):
+        Assets(site, **options)

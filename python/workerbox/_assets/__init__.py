@@ -78,7 +78,13 @@ class Assets:
         self._html_handling: HtmlHandling = html_handling
         self._not_found_handling: NotFoundHandling = not_found_handling
         self._worker_first = WorkerFirst(run_worker_first)
+        if isinstance(cache_control, str):
+            _checked_value("Cache-Control", cache_control)
+        elif cache_control is not None and not callable(cache_control):
+            raise TypeError("cache_control: a str, a function of the asset's name, or None")
         self._cache_control = cache_control
+        if headers is not None and not isinstance(headers, Mapping):
+            raise TypeError(f"headers must be a mapping, not {type(headers).__name__}")
         self._headers = _checked_headers(headers or {})
 
     def __len__(self) -> int:
