@@ -307,3 +307,14 @@ def test_a_large_file_streams_from_disk(tmp_path, serve):
         tracemalloc.stop()
     assert (response.status, len(body)) == (200, size) and body[:3] == b"\x00\x01\x02"
     assert peak - size < 16 << 20
+
+
+def test_assetsignore_leaves_files_out(site, serve):
+    (site / ".assetsignore").write_text("# server code and secrets\n_worker.js\n.env*\ndrafts/\n*.map\n!keep.map\n")
+    for name in ["_worker.js", ".env.local", "drafts/post.html", "app.js.map", "keep.map"]:
+        (site / name).parent.mkdir(exist_ok=True)
+        (site / name).write_text("x")
+    server = serve(App(assets=Assets(site)))
+    for path in ["/_worker.js", "/.env.local", "/drafts/post", "/app.js.map", "/.assetsignore"]:
+        assert server.get(path)[0].status == 404, path
+    assert server.get("/keep.map")[0].status == 200

@@ -298,3 +298,19 @@ def test_jsonc_comment_markers_inside_strings_are_kept(tmp_path):
 def test_bad_options_are_refused_when_made(site, options):
     with pytest.raises((TypeError, ValueError)):
         Assets(site, **options)
+
+
+def test_assetsignore_patterns_cannot_backtrack_for_ever(site):
+    (site / ".assetsignore").write_text("*a*a*a*a*a*a*a*a*a*a*b\n" + "**/" * 200 + "x\n" + "/" + "*/" * 60 + "z\n")
+    deep = site / "/".join(["d"] * 60)
+    deep.mkdir(parents=True)
+    (deep / ("a" * 250)).write_text("x")
+    started = time.monotonic()
+    assets = Assets(site)
+    assert time.monotonic() - started < 5 and len(assets) == 4
+
+
+def test_an_assetsignore_that_is_not_text_is_a_value_error(site):
+    (site / ".assetsignore").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="assetsignore"):
+        Assets(site)

@@ -32,8 +32,8 @@ class Assets:
     """Static assets answered before (or instead of) the worker, as Cloudflare's Workers Static
     Assets answer them.
 
-    ``source`` is a directory (listed once, here; files are read when served, large ones
-    streamed) or a mapping of asset names (``"index.html"`` or ``"/index.html"``) to bytes or
+    ``source`` is a directory (listed once, here, leaving out what its ``.assetsignore`` lists;
+    files are read when served, large ones streamed) or a mapping of asset names (``"index.html"`` or ``"/index.html"``) to bytes or
     text. Options, with Cloudflare's names and defaults:
 
     - ``html_handling``: ``"auto-trailing-slash"`` (``/page`` serves ``page.html``,

@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from .ignore import FILE_NAME as IGNORE_FILE
+from .ignore import IgnoreRules
 from .paths import asset_key, segment_ok
 
 log = logging.getLogger("workerbox.asgi")
@@ -20,6 +22,8 @@ log = logging.getLogger("workerbox.asgi")
 Source = Union[str, "os.PathLike[str]", Mapping[str, Union[bytes, bytearray, memoryview, str]]]
 
 CHUNK = 256 * 1024
+# Beyond this an ignore file is not one a person wrote.
+MAX_IGNORE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class DirectoryStore:
         self.root = os.path.realpath(os.fspath(root))
         if not os.path.isdir(self.root):
             raise ValueError(f"assets directory {os.fspath(root)!r} is not a directory")
+        self._ignore = _ignore_rules(self.root)
         self._paths: dict[str, str] = dict(self._walk())
         self._etags: dict[str, tuple[tuple[int, int, int], str]] = {}
         self._lock = threading.Lock()
@@ -91,8 +96,10 @@ class DirectoryStore:
         for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
             relative = os.path.relpath(dirpath, self.root)
             prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
-            dirnames[:] = [d for d in dirnames if self._enterable(dirpath, d)]
+            dirnames[:] = [d for d in dirnames if self._enterable(dirpath, d) and not self._ignore.ignored(prefix + d, True)]
             for name in filenames:
+                if prefix + name == IGNORE_FILE or self._ignore.ignored(prefix + name, False):
+                    continue
                 path = self._servable(os.path.join(dirpath, name), prefix + name)
                 if path is not None:
                     yield prefix + name, path
@@ -156,6 +163,20 @@ class DirectoryStore:
         with self._lock:
             self._etags[key] = (version, etag)
         return etag
+
+
+def _ignore_rules(root: str) -> IgnoreRules:
+    path = os.path.join(root, IGNORE_FILE)
+    if not os.path.isfile(path):
+        return IgnoreRules("")
+    with open(path, "rb") as f:
+        raw = f.read(MAX_IGNORE_BYTES + 1)
+    if len(raw) > MAX_IGNORE_BYTES:
+        raise ValueError(f"{IGNORE_FILE} is larger than {MAX_IGNORE_BYTES} bytes")
+    try:
+        return IgnoreRules(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{IGNORE_FILE} is not UTF-8: {e}") from e
 
 
 def store_for(source: Source) -> Union[MemoryStore, DirectoryStore]:
