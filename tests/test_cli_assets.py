@@ -133,3 +133,18 @@ def test_a_missing_assets_directory_is_a_usage_error(tmp_path):
     (tmp_path / "w.js").write_text(WORKER)
     done = cli("serve", tmp_path / "w.js", "--assets", tmp_path / "nope", "--port", free_port())
     assert done.returncode == 2 and "not a directory" in done.stderr
+
+
+def test_assets_in_the_project_root_still_leave_the_sources_to_the_bundler(tmp_path, served):
+    (tmp_path / "index.js").write_text(WORKER)
+    (tmp_path / "hello.txt").write_text("hello")
+    (tmp_path / "wrangler.json").write_text(json.dumps({"main": "index.js", "assets": {"directory": "."}}))
+    server = served(tmp_path)
+    assert server.get("/hello.txt") == (200, b"hello")
+    assert server.get("/api") == (200, b"worker /api")
+
+
+def test_an_assets_table_without_a_directory_serves_the_worker_alone(tmp_path, served):
+    (tmp_path / "index.js").write_text(WORKER)
+    (tmp_path / "wrangler.json").write_text(json.dumps({"main": "index.js", "assets": {"binding": "ASSETS"}}))
+    assert served(tmp_path).get("/x") == (200, b"worker /x")

@@ -91,7 +91,7 @@ def _code(args: argparse.Namespace) -> wb.WorkerCode:
             assets = read_assets(path)
         except (OSError, ValueError):
             assets = None
-        skip = assets.directory if assets is not None else None
+        skip = assets.directory if assets is not None and assets.directory != path.resolve() else None
         files = {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if _project_file(p, path, skip)}
         built = bundler.create_worker(files)
         flags = sorted(set(flags) | set(built.compatibility_flags))

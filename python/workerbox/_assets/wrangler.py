@@ -109,10 +109,11 @@ def _toml_loads() -> Callable[[str], Any]:
 
 def _assets(root: pathlib.Path, name: str, config: Any) -> Optional[WranglerAssets]:
     table = config.get("assets") if isinstance(config, dict) else None
-    if table is None:
+    # Without a directory (the Vite plugin fills it in at build time) there is nothing to serve.
+    if table is None or (isinstance(table, dict) and "directory" not in table):
         return None
     if not isinstance(table, dict) or not isinstance(table.get("directory"), str):
-        raise ValueError(f'{name}: "assets" needs a "directory" string')
+        raise ValueError(f'{name}: "assets" must be a table whose "directory" is a string')
     directory = (root / table["directory"]).resolve()
     if directory != root and root not in directory.parents:
         raise ValueError(f'{name}: assets.directory {table["directory"]!r} leads outside the project')
