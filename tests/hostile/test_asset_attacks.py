@@ -83,7 +83,7 @@ TRAVERSALS = [
     b"/%ff%fe/secret.txt",
     b"//secret.txt",
     b"/./a.txt",
-    b"/" + os.fsencode("") + b"%2f" + b"etc%2fpasswd",
+    b"/%2fetc%2fpasswd",
 ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Optional
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 # Beyond these a path names no asset: no real site nests or names files this deeply, and the
 # caps bound the work a hostile path can cause.
@@ -62,7 +62,3 @@ def asset_key(name: str) -> str:
         raise ValueError(f"bad asset name {name[:100]!r}: no empty, '.' or '..' segments, backslashes or control characters")
     return key
 
-
-def url_path(key_path: str) -> str:
-    """A decoded path as it goes into a ``Location`` header (each segment percent-encoded)."""
-    return quote(key_path, safe="/")
