@@ -11,6 +11,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workerbox.asgi import App, Assets
 
@@ -314,3 +316,25 @@ def test_an_assetsignore_that_is_not_text_is_a_value_error(site):
     (site / ".assetsignore").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ValueError, match="assetsignore"):
         Assets(site)
+
+
+PATH_ALPHABET = "/.%25eEfFcC0\\\x00a-_ ?#"
+
+
+@given(st.text(alphabet=PATH_ALPHABET, max_size=40))
+def test_fuzzed_paths_name_only_listed_assets_and_redirect_only_home(raw):
+    from workerbox._assets.paths import request_path
+    from workerbox._assets.routing import Redirect, Serve, resolve
+
+    keys = {"index.html", "a/index.html", "a.html", "a/b.txt", ".well-known/x"}
+    path = request_path("/" + raw)
+    if path is None:
+        return
+    assert "\\" not in path and "\x00" not in path and "//" not in path
+    assert not any(segment in (".", "..") for segment in path.split("/"))
+    for mode in ("auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"):
+        match = resolve(path, keys, mode)
+        if isinstance(match, Serve):
+            assert match.key in keys
+        if isinstance(match, Redirect):
+            assert match.path.startswith("/") and not match.path.startswith("//")
