@@ -12,6 +12,9 @@ Errors never show the client internals: a JavaScript exception is a 500, ``CpuLi
 logger; the worker's console output to ``workerbox.console``). A limit hit after the response
 head went out aborts the connection, so a client never takes a truncated body for a whole one.
 
+``App(worker, assets=Assets(directory))`` answers from static assets first, as Workers Static
+Assets do (see :class:`Assets`); ``App(assets=...)`` serves assets alone.
+
 A client that disconnects cancels a streamed response body (the worker's ``cancel`` runs). A call
 not yet answered runs on, within its limits: only a whole worker can be stopped, and stopping it
 would end every other request it is serving.
@@ -27,6 +30,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any, Optional, Union
 
+from ._assets import Assets
 from ._workerbox import (
     AsyncLoader,
     CpuLimitExceeded,
@@ -42,7 +46,7 @@ from ._workerbox import (
     WorkerError,
 )
 
-__all__ = ["App", "Route"]
+__all__ = ["App", "Assets", "Route"]
 
 log = logging.getLogger("workerbox.asgi")
 
@@ -76,20 +80,26 @@ class App:
     ``route``, the loader to ``get`` workers from. ``entrypoint`` names the export whose
     ``fetch`` serves (default: the default export); ``limits`` tighten each request's call.
     ``close_on_shutdown`` closes the target (worker or loader) when the server's lifespan ends,
-    for an app that owns it.
+    for an app that owns it. ``assets`` (:class:`Assets`) answer before the worker; with no
+    ``target`` they answer everything.
     """
 
     def __init__(
         self,
-        target: Union[Worker, Loader, AsyncLoader],
+        target: Union[Worker, Loader, AsyncLoader, None] = None,
         *,
         route: Optional[Callable[[Scope], Union[Route, Awaitable[Route]]]] = None,
         entrypoint: Optional[str] = None,
         limits: Optional[Limits] = None,
         close_on_shutdown: bool = False,
+        assets: Optional[Assets] = None,
     ) -> None:
-        if route is None and not isinstance(target, Worker):
+        if target is None and assets is None:
+            raise TypeError("App(): give a worker, a loader with route=, or assets=")
+        if target is not None and route is None and not isinstance(target, Worker):
             raise TypeError("App(target): give a Worker, or a loader together with route=")
+        if assets is not None and not isinstance(assets, Assets):
+            raise TypeError(f"assets must be workerbox.asgi.Assets, not {type(assets).__name__}")
         if route is not None and not isinstance(target, (Loader, AsyncLoader)):
             raise TypeError("App(loader, route=...): the target must be a Loader or an AsyncLoader")
         self._target = target
@@ -97,13 +107,17 @@ class App:
         self._entrypoint = entrypoint
         self._limits = limits
         self._close_on_shutdown = close_on_shutdown
+        self._assets = assets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
-            if self._close_on_shutdown:
+            if self._close_on_shutdown and self._target is not None:
                 self._target.close()
         elif scope["type"] == "http":
+            has_worker = self._target is not None
+            if self._assets is not None and await self._assets.handle(scope, receive, send, has_worker=has_worker):
+                return
             await self._http(scope, receive, send)
         else:
             raise ValueError(f"workerbox.asgi.App serves HTTP, not {scope['type']!r}")

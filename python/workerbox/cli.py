@@ -2,13 +2,18 @@
 loads.
 
     workerbox run FILE|DIR [--entrypoint NAME] [--method NAME] [--args JSON] [limits] [--allow HOST]
-    workerbox serve FILE|DIR [--host H] [--port P] [--workers N] [--reload] [limits] [--allow HOST]
+    workerbox serve FILE|DIR [--host H] [--port P] [--workers N] [--reload] [--assets DIR] [limits] [--allow HOST]
     workerbox check FILE|DIR
 
 A FILE is one module (``.js``/``.mjs`` ES, ``.ts``/``.mts`` TypeScript, ``.cjs`` CommonJS); a DIR
 is a project built with :mod:`workerbox.bundler` (its ``package.json`` dependencies included).
 Exit codes: 0 success, 1 the worker failed (a JavaScript error, a limit), 2 bad usage or code that
 does not load.
+
+``serve`` answers from static assets before the worker (:class:`workerbox.asgi.Assets`): those of
+``--assets DIR``, or of the project's wrangler config (``assets.directory``, ``html_handling``,
+``not_found_handling``, ``run_worker_first``); ``--html-handling`` and ``--not-found-handling``
+override the config. A project whose config has assets but no ``main`` serves its assets alone.
 """
 
 from __future__ import annotations
@@ -19,9 +24,14 @@ import os
 import pathlib
 import sys
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from . import _workerbox as wb
+from ._assets.routing import HTML_HANDLING, NOT_FOUND_HANDLING
+from ._assets.wrangler import WranglerAssets, read_assets
+
+if TYPE_CHECKING:
+    from .asgi import Assets
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _MODULE_SUFFIXES = {".js", ".mjs", ".ts", ".mts", ".cjs"}
@@ -52,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8787)
     serve.add_argument("--workers", type=int, default=1, help="server processes")
     serve.add_argument("--reload", action="store_true", help="restart when the code changes")
+    serve.add_argument("--assets", metavar="DIR", help="static assets answered before the worker (default: the wrangler config's)")
+    serve.add_argument("--html-handling", choices=HTML_HANDLING, help="how HTML pages' URLs are canonicalised (default: auto-trailing-slash)")
+    serve.add_argument("--not-found-handling", choices=NOT_FOUND_HANDLING, help="what answers a path no asset matches (default: none, the worker)")
 
     check = commands.add_parser("check", help="load the worker without calling it (type-strips TS, resolves imports)")
     common(check)
@@ -72,7 +85,14 @@ def _code(args: argparse.Namespace) -> wb.WorkerCode:
     if path.is_dir():
         from . import bundler
 
-        files = {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if _project_file(p, path)}
+        # Assets are served, not bundled: they are not read into the build (a config that does
+        # not parse is the bundler's to report).
+        try:
+            assets = read_assets(path)
+        except (OSError, ValueError):
+            assets = None
+        skip = assets.directory if assets is not None and assets.directory != path.resolve() else None
+        files = {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if _project_file(p, path, skip)}
         built = bundler.create_worker(files)
         flags = sorted(set(flags) | set(built.compatibility_flags))
         return wb.WorkerCode(
@@ -94,9 +114,39 @@ def _code(args: argparse.Namespace) -> wb.WorkerCode:
     )
 
 
-def _project_file(p: pathlib.Path, root: pathlib.Path) -> bool:
+def _project_file(p: pathlib.Path, root: pathlib.Path, skip: Optional[pathlib.Path]) -> bool:
     parts = p.relative_to(root).parts
+    if skip is not None and (p.resolve() == skip or skip in p.resolve().parents):
+        return False
     return p.is_file() and not any(part in ("node_modules", ".git") for part in parts)
+
+
+def _wrangler_assets(project: pathlib.Path) -> Optional[WranglerAssets]:
+    try:
+        return read_assets(project)
+    except (OSError, ValueError) as e:
+        raise _Usage(str(e)) from e
+
+
+def _assets(args: argparse.Namespace) -> tuple[Optional[Assets], bool]:
+    """The :class:`~workerbox.asgi.Assets` to serve, or None; and whether a worker serves too."""
+    from .asgi import Assets
+
+    path = pathlib.Path(args.path)
+    configured = _wrangler_assets(path) if path.is_dir() else None
+    directory = args.assets or (configured.directory if configured is not None else None)
+    if directory is None:
+        return None, True
+    options = dict(configured.options) if configured is not None and not args.assets else {}
+    if args.html_handling:
+        options["html_handling"] = args.html_handling
+    if args.not_found_handling:
+        options["not_found_handling"] = args.not_found_handling
+    try:
+        assets = Assets(directory, **options)
+    except (TypeError, ValueError) as e:
+        raise _Usage(f"assets: {e}") from e
+    return assets, configured is None or configured.has_main
 
 
 def _color(text: str, code: str, stream: Any) -> str:
@@ -155,7 +205,8 @@ def _serve(args: argparse.Namespace) -> int:
         import uvicorn  # type: ignore[import-not-found, unused-ignore]
     except ImportError as e:
         raise _Usage("serve needs uvicorn: pip install 'workerbox[serve]'") from e
-    _check_loads(args)
+    if _assets(args)[1]:
+        _check_loads(args)
     os.environ["WORKERBOX_SERVE_ARGS"] = json.dumps(vars(args))
     uvicorn.run(
         "workerbox.cli:_served_app",
@@ -181,9 +232,12 @@ def _served_app() -> Any:
     from .asgi import App
 
     args = argparse.Namespace(**json.loads(os.environ["WORKERBOX_SERVE_ARGS"]))
+    assets, has_worker = _assets(args)
+    if not has_worker:
+        return App(assets=assets)
     code = _code(args)
     # The loader's threads end with the server: it is closed when the lifespan ends.
-    return App(wb.Loader(), route=lambda scope: ("main", lambda: code), close_on_shutdown=True)
+    return App(wb.Loader(), route=lambda scope: ("main", lambda: code), close_on_shutdown=True, assets=assets)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
