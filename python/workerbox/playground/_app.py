@@ -101,6 +101,9 @@ class PlaygroundApp:
             return 403, {"error": "missing or wrong token: open the URL that `workerbox playground` printed"}
         if headers.get(b"content-type", b"").split(b";")[0].strip() != b"application/json":
             return 415, {"error": "send application/json"}
+        declared = headers.get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > MAX_REQUEST_BYTES:
+            return 413, {"error": f"a run is at most {MAX_REQUEST_BYTES} bytes"}
         return None
 
     async def _api_run(self, body: bytes, send: Send) -> None:

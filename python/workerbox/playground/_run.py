@@ -131,15 +131,15 @@ def _code(spec: Mapping[str, Any], files: dict[str, str], on_trace: Any) -> tupl
     flags = spec.get("compatibility_flags") or []
     if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
         raise SpecError("compatibility_flags must be a list of strings")
-    if _dependencies(files):
-        # npm packages need the bundler: positions in errors are then the bundle's.
-        built = bundler.build(files)
-        flags = sorted(set(flags) | set(built.code.compatibility_flags))
-        code = WorkerCode(built.code.main_module, built.code.modules, global_outbound=outbound, limits=limits, compatibility_flags=flags, on_trace=on_trace)
-        return code, {"bundled": True, "warnings": built.warnings, "timings": built.timings, "lock": built.lock}
     main = spec.get("main")
     if not isinstance(main, str) or main not in files:
         raise SpecError("main must name one of the files")
+    if _dependencies(files):
+        # npm packages need the bundler: positions in errors are then the bundle's.
+        built = bundler.build(files, entry_point=main)
+        flags = sorted(set(flags) | set(built.code.compatibility_flags))
+        code = WorkerCode(built.code.main_module, built.code.modules, global_outbound=outbound, limits=limits, compatibility_flags=flags, on_trace=on_trace)
+        return code, {"bundled": True, "warnings": built.warnings, "timings": built.timings, "lock": built.lock}
     modules = {name: source for name, source in files.items() if name.endswith(_SOURCE_SUFFIXES)}
     return WorkerCode(main, modules, global_outbound=outbound, limits=limits, compatibility_flags=flags, on_trace=on_trace), None
 
