@@ -56,6 +56,17 @@ def call(method, *args, files=FILES, **spec):
     return {"files": files, "main": "main.ts", "call": {"method": method, "args": list(args)}, **spec}
 
 
+@pytest.mark.parametrize("path, content_type, marker", [
+    ("/", "text/html", b"<textarea id=\"editor\""),
+    ("/playground.js", "text/javascript", b"/api/run"),
+    ("/playground.css", "text/css", b"#editor"),
+])
+def test_the_page_and_its_assets_ship_with_the_package(playground, path, content_type, marker):
+    # Against an installed wheel (.ci/wheel) this is the check that the package data is in it.
+    status, headers, body = playground.request("GET", path, None, {"Origin": None, "X-Playground-Token": None, "Content-Type": None})
+    assert status == 200 and headers["content-type"].startswith(content_type) and marker in body
+
+
 def test_a_typescript_worker_of_two_modules_answers_with_its_console_lines(playground):
     out = playground.run(call("hello", "ada"))
     assert out["ok"] and out["result"] == "Hello, ada!"
