@@ -201,3 +201,17 @@ def test_the_page_sends_an_http_request(browser):
     Select(browser.find_element(By.ID, "http-method")).select_by_visible_text("DELETE")
     shown = run_and_wait(browser)
     assert shown["result"].startswith("HTTP 202") and shown["result"].endswith("via DELETE")
+
+
+def test_a_workers_output_is_shown_as_text_never_as_markup(browser):
+    # The page shows what the sandbox says (console lines, results, error messages, stacks): if any
+    # of it became markup, a worker could script the page that holds the token.
+    from selenium.webdriver.common.by import By
+
+    payload = '<img src=x id=injected onerror="document.title=`owned`">'
+    browser.find_element(By.ID, "mode-call").click()
+    type_into(browser, "editor", f"export default {{\nrun(): string {{\nconsole.log('{payload}')\nthrow new Error('{payload}')\n}},\n}}\n")
+    type_into(browser, "method", "run")
+    shown = run_and_wait(browser)
+    assert payload in shown["logs"] and payload in shown["error"]
+    assert browser.find_elements(By.ID, "injected") == [] and browser.title != "owned"
