@@ -94,6 +94,15 @@ def test_the_cpu_limit_ends_a_spinning_call(playground):
     assert out["cpu_ms"] >= 50
 
 
+def test_the_memory_and_wall_limits_end_a_call(playground):
+    hog = "export default { hog() { const a = []; for (;;) a.push(new Array(1e5).fill(a.length)) }, nap() { return new Promise((r) => setTimeout(r, 10000)) } }"
+    files = {"main.js": hog}
+    out = playground.run({"files": files, "main": "main.js", "limits": {"memory_mb": 16}, "call": {"method": "hog", "args": []}})
+    assert out["error"]["type"] == "MemoryLimitExceeded"
+    out = playground.run({"files": files, "main": "main.js", "limits": {"wall_ms": 100}, "call": {"method": "nap", "args": []}})
+    assert out["error"]["type"] == "WallTimeExceeded"
+
+
 def test_an_http_request_reaches_the_fetch_handler(playground):
     spec = {"files": FILES, "main": "main.ts", "fetch": {"method": "POST", "path": "/echo?x=1", "headers": [["x-a", "b"]], "body": "payload"}}
     response = playground.run(spec)["result"]
