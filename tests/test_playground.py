@@ -6,6 +6,8 @@ CPU-limit error read off the screen, and a screenshot kept in tests/artifacts/."
 import json
 import pathlib
 import shutil
+import subprocess
+import sys
 
 import pytest
 from playground_harness import Playground
@@ -126,6 +128,11 @@ def test_npm_dependencies_are_installed_and_bundled(playground):
     out = playground.run(call("hello", "hey", files=files))
     assert out["ok"], out
     assert out["result"] == "HEY!" and out["build"]["bundled"] and "shout@1.2.0" in out["build"]["lock"]
+
+
+def test_a_port_in_use_is_a_usage_error(playground):
+    done = subprocess.run([sys.executable, "-m", "workerbox", "playground", "--port", str(playground.port), "--no-open"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{playground.port}" in done.stderr
 
 
 # ---- the page, in a real browser ----------------------------------------------------------------

@@ -199,9 +199,10 @@ def _playground(args: argparse.Namespace) -> int:
     from . import playground
 
     try:
-        playground.serve(args.port, open_browser=not args.no_open)
+        sock = playground.listen(args.port)
     except OSError as e:
-        raise _Usage(f"cannot listen on 127.0.0.1:{args.port}: {e}") from e
+        raise _Usage(f"cannot listen on 127.0.0.1:{args.port}: {e.strerror or e}") from e
+    playground.serve(sock, open_browser=not args.no_open)
     return EXIT_OK
 
 

@@ -21,20 +21,30 @@ from typing import Any, Callable, Optional
 
 from ._app import PlaygroundApp
 
-__all__ = ["PlaygroundApp", "serve"]
+__all__ = ["PlaygroundApp", "listen", "serve"]
 
 HOST = "127.0.0.1"
 
 
-def serve(port: int = 8788, *, open_browser: bool = True, announce: Optional[Callable[[str], None]] = None) -> None:
-    """Serves the playground on 127.0.0.1:``port`` (0: any free port) until interrupted.
-    ``announce`` receives the page's URL, token included, once the server is up (default: print
-    it); ``open_browser`` also opens it."""
+def listen(port: int = 8788) -> socket.socket:
+    """A socket bound to 127.0.0.1:``port`` (0: any free port) for :func:`serve`; ``OSError``
+    when the port is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(sock: socket.socket, *, open_browser: bool = True, announce: Optional[Callable[[str], None]] = None) -> None:
+    """Serves the playground on ``sock`` (from :func:`listen`) until interrupted. ``announce``
+    receives the page's URL, token included, once the server is up (default: print it);
+    ``open_browser`` also opens it."""
     import uvicorn  # type: ignore[import-not-found, unused-ignore]
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, port))
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(32)
     url = f"http://{HOST}:{port}/#token={token}"
