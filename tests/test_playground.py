@@ -130,6 +130,15 @@ def test_npm_dependencies_are_installed_and_bundled(playground):
     assert out["result"] == "HEY!" and out["build"]["bundled"] and "shout@1.2.0" in out["build"]["lock"]
 
 
+def test_a_bundled_workers_errors_point_at_the_typescript_lines(playground):
+    # The bundle is one JavaScript module; its source map takes the stack back to the files.
+    files = {**FILES, "package.json": json.dumps({"dependencies": {"shout": "^1.0.0"}})}
+    out = playground.run(call("hello", "", files=files))
+    positions = [(p["file"], p["line"]) for p in out["error"]["positions"]]
+    assert positions[:2] == [("greet.ts", 3), ("main.ts", 6)], out["error"]["stack"]
+    assert "greet.ts:3:" in out["error"]["stack"] and "main.js" not in out["error"]["stack"]
+
+
 def test_a_port_in_use_is_a_usage_error(playground):
     done = subprocess.run([sys.executable, "-m", "workerbox", "playground", "--port", str(playground.port), "--no-open"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{playground.port}" in done.stderr

@@ -32,6 +32,8 @@ from .._workerbox import (
     WorkerError,
 )
 
+from ._sourcemap import SourceMaps
+
 if TYPE_CHECKING:
     from .._workerbox import TraceRecord
 
@@ -87,8 +89,10 @@ def _build_load_call(loader: Loader, spec: Mapping[str, Any], files: dict[str, s
     traces: list["TraceRecord"] = []
     phase = "build"
     out: dict[str, Any] = {}
+    maps: Optional[SourceMaps] = None
     try:
         code, out["build"] = _code(spec, files, traces.append)
+        maps = SourceMaps(code.modules, files) if out["build"] else None
         phase = "load"
         started = time.perf_counter()
         worker = loader.load(code)
@@ -98,7 +102,7 @@ def _build_load_call(loader: Loader, spec: Mapping[str, Any], files: dict[str, s
             out["result"] = _call(worker.get_entrypoint(action.get("entrypoint")), action)
         out["ok"] = True
     except (WorkerError, ValueError, TypeError) as error:
-        out.update(ok=False, error=_error(error, phase))
+        out.update(ok=False, error=_error(error, phase, maps))
     if traces:
         out.update(cpu_ms=traces[-1]["cpu_ms"], wall_ms=traces[-1]["wall_ms"])
     return out
@@ -135,8 +139,8 @@ def _code(spec: Mapping[str, Any], files: dict[str, str], on_trace: Any) -> tupl
     if not isinstance(main, str) or main not in files:
         raise SpecError("main must name one of the files")
     if _dependencies(files):
-        # npm packages need the bundler: positions in errors are then the bundle's.
-        built = bundler.build(files, entry_point=main)
+        # npm packages need the bundler; its source maps take errors back to the project's lines.
+        built = bundler.build(files, entry_point=main, sourcemap=True)
         flags = sorted(set(flags) | set(built.code.compatibility_flags))
         code = WorkerCode(built.code.main_module, built.code.modules, global_outbound=outbound, limits=limits, compatibility_flags=flags, on_trace=on_trace)
         return code, {"bundled": True, "warnings": built.warnings, "timings": built.timings, "lock": built.lock}
@@ -226,10 +230,11 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else repr(value)
 
 
-def _error(error: BaseException, phase: str) -> dict[str, Any]:
+def _error(error: BaseException, phase: str, maps: Optional[SourceMaps]) -> dict[str, Any]:
     out: dict[str, Any] = {"type": type(error).__name__, "message": str(error), "phase": phase}
     if isinstance(error, JSError):
-        out.update(name=error.name, message=error.message, stack=error.stack, positions=_positions(error.stack or ""))
+        stack = maps.rewrite(error.stack) if maps and error.stack else error.stack
+        out.update(name=error.name, message=error.message, stack=stack, positions=_positions(stack or ""))
     elif isinstance(error, BuildError):
         out.update(kind=error.kind, positions=[{"file": error.file, "line": error.line, "column": error.column}] if error.file and error.line else [])
     elif isinstance(error, LimitExceeded):
