@@ -123,7 +123,7 @@ def _action(spec: Mapping[str, Any]) -> dict[str, Any]:
     action = call if call is not None else fetch
     if not isinstance(action, Mapping):
         raise SpecError("call and fetch are objects")
-    return {"kind": "call" if call is not None else "fetch", **action}
+    return {**action, "kind": "call" if call is not None else "fetch"}
 
 
 def _code(spec: Mapping[str, Any], files: dict[str, str], on_trace: Any) -> tuple[WorkerCode, Optional[dict[str, Any]]]:
