@@ -3,6 +3,7 @@ lines, limits, HTTP requests, npm dependencies from a registry on 127.0.0.1), th
 in a real headless Chromium driven by Selenium: code typed into the editor, run, the result and a
 CPU-limit error read off the screen, and a screenshot kept in tests/artifacts/."""
 
+import base64
 import json
 import pathlib
 import shutil
@@ -142,6 +143,20 @@ def test_a_bundled_workers_errors_point_at_the_typescript_lines(playground):
 def test_a_port_in_use_is_a_usage_error(playground):
     done = subprocess.run([sys.executable, "-m", "workerbox", "playground", "--port", str(playground.port), "--no-open"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{playground.port}" in done.stderr
+
+
+@pytest.mark.parametrize("sourcemap", [
+    "!!!",
+    base64.b64encode(b"not json").decode(),
+    base64.b64encode(json.dumps({"sources": ["a.ts"], "mappings": "////"}).encode()).decode(),
+    base64.b64encode(json.dumps({"sources": [], "mappings": "AAAA"}).encode()).decode(),
+    base64.b64encode(json.dumps({"sources": "a.ts", "mappings": 3}).encode()).decode(),
+])
+def test_a_broken_source_map_leaves_the_stack_as_it_was(sourcemap):
+    from workerbox.playground._sourcemap import SourceMaps
+
+    maps = SourceMaps({"main.js": {"js": "f()\n//# sourceMappingURL=data:application/json;base64," + sourcemap}}, ["a.ts"])
+    assert maps.rewrite("Error: x\n    at f (main.js:1:1)") == "Error: x\n    at f (main.js:1:1)"
 
 
 # ---- the page, in a real browser ----------------------------------------------------------------
