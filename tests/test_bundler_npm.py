@@ -4,6 +4,7 @@ with conditions, a transitive dependency, the highest version a range allows, a 
 the next build offline and reproducible, and an integrity mismatch that must be refused."""
 
 import base64
+import gzip
 import hashlib
 import http.server
 import io
@@ -18,8 +19,10 @@ from workerbox import bundler
 
 
 def pack(files: dict[str, str]) -> bytes:
+    # The same files always pack to the same bytes: the packument's integrity and the tarball are
+    # packed by separate requests, and gzip's header would otherwise carry the second each ran in.
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as zipped, tarfile.open(fileobj=zipped, mode="w") as tar:
         for name, text in files.items():
             data = text.encode()
             info = tarfile.TarInfo(f"package/{name}")

@@ -4,6 +4,7 @@ loads.
     workerbox run FILE|DIR [--entrypoint NAME] [--method NAME] [--args JSON] [limits] [--allow HOST]
     workerbox serve FILE|DIR [--host H] [--port P] [--workers N] [--reload] [--assets DIR] [limits] [--allow HOST]
     workerbox check FILE|DIR
+    workerbox playground [--port P] [--no-open]
 
 A FILE is one module (``.js``/``.mjs`` ES, ``.ts``/``.mts`` TypeScript, ``.cjs`` CommonJS); a DIR
 is a project built with :mod:`workerbox.bundler` (its ``package.json`` dependencies included).
@@ -68,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="load the worker without calling it (type-strips TS, resolves imports)")
     common(check)
+
+    playground = commands.add_parser("playground", help="a local web page to write, run and debug workers (needs uvicorn)")
+    playground.add_argument("--port", type=int, default=8788, help="port on 127.0.0.1, the only address it listens on (0: any free port)")
+    playground.add_argument("--no-open", action="store_true", help="print the URL without opening a browser")
     return parser
 
 
@@ -240,10 +245,25 @@ def _served_app() -> Any:
     return App(wb.Loader(), route=lambda scope: ("main", lambda: code), close_on_shutdown=True, assets=assets)
 
 
+def _playground(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
+    except ImportError as e:
+        raise _Usage("playground needs uvicorn: pip install 'workerbox[serve]'") from e
+    from . import playground
+
+    try:
+        sock = playground.listen(args.port)
+    except OSError as e:
+        raise _Usage(f"cannot listen on 127.0.0.1:{args.port}: {e.strerror or e}") from e
+    playground.serve(sock, open_browser=not args.no_open)
+    return EXIT_OK
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "serve": _serve, "check": _check}[args.command](args)
+        return {"run": _run, "serve": _serve, "check": _check, "playground": _playground}[args.command](args)
     except _Usage as e:
         _error(str(e))
         return EXIT_USAGE
