@@ -1,6 +1,6 @@
 """Serving throughput: the guide's Hono app (`GET /json`), bundled once by workerbox.bundler into
-one ES module, served unchanged by workerbox, workerd and node, and loaded by the same wrk in the
-same run, one server at a time. Prints markdown.
+one ES module, served unchanged by workerbox (its CLI, and an app on an AsyncLoader), workerd and
+node, and loaded by the same wrk in the same run, one server at a time. Prints markdown.
 
     .venv/bin/python bench/serve_bench.py [--duration S] [--warmup S] [--connections N] [--threads N]
 
@@ -139,7 +139,7 @@ def wrk(binary: str, script: Path, port: int, load: Load, seconds: float) -> dic
 
 
 def measure(server: Server, wrk_binary: str, script: Path, load: Load, logdir: Path) -> dict:
-    with running(server, logdir / f"{server.name.split()[0]}-{'fresh' if server.fresh else 'warm'}.log") as proc:
+    with running(server, logdir / f"server-{server.port}.log") as proc:
         if load.warmup:
             wrk(wrk_binary, script, server.port, load, load.warmup)  # JITs and caches; discarded
         pids = descendants(proc.pid)

@@ -1,9 +1,10 @@
-"""The HTTP servers bench/serve_bench.py loads: each serves one bundled module (the guide's Hono
-app) unchanged — workerbox's CLI, a uvicorn app loading a worker per request, workerd with a
-Worker Loader (cached, or a new worker per request), and node with @hono/node-server."""
+"""The HTTP servers bench/serve_bench.py loads, each serving one bundled module (the guide's Hono
+app) unchanged: workerbox's CLI; uvicorn apps on an AsyncLoader (a cached worker, or a new one per
+request); workerd with a Worker Loader (the same two ways); node with @hono/node-server."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -70,14 +71,26 @@ class Server:
 def workerbox_servers(app: Path, workers: int) -> list[Server]:
     cli = Server(f"workerbox serve --workers {workers}", False,
                  [sys.executable, "-m", "workerbox", "serve", str(app), "--workers", str(workers), "--port", "{port}"],
-                 "the CLI as shipped: uvicorn (access log on), Loader.get per request")
-    fresh = Server(f"workerbox App, uvicorn --workers {workers}", True,
-                   [sys.executable, "-m", "uvicorn", "--factory", "serve_fresh:app", "--workers", str(workers),
-                    "--lifespan", "off", "--no-access-log", "--port", "{port}"],
-                   "bench/serve_fresh.py: AsyncLoader.load per request, closed after it")
-    fresh.env = {**fresh.env, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), fresh.env.get("PYTHONPATH")])),
-                 "SERVE_BENCH_MODULE": str(app)}
-    return [cli, fresh]
+                 f"the CLI as it is: Loader.get per request on an executor thread, uvicorn ({_uvicorn_stack()}) access log on")
+    return [cli, *(_uvicorn_app(app, workers, fresh) for fresh in (False, True))]
+
+
+def _uvicorn_app(app: Path, workers: int, fresh: bool) -> Server:
+    server = Server(f"workerbox App(AsyncLoader), uvicorn --workers {workers}", fresh,
+                    [sys.executable, "-m", "uvicorn", "--factory", f"serve_app:{'fresh' if fresh else 'warm'}",
+                     "--workers", str(workers), "--lifespan", "off", "--no-access-log", "--port", "{port}"],
+                    f"bench/serve_app.py: AsyncLoader.{'load per request, closed after it' if fresh else 'get per request'}; "
+                    f"uvicorn's {_uvicorn_stack()}")
+    server.env = {**server.env, "SERVE_BENCH_MODULE": str(app),
+                  "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), server.env.get("PYTHONPATH")]))}
+    return server
+
+
+def _uvicorn_stack() -> str:
+    """What uvicorn's "auto" picks here: the C parser and loop when installed, else pure Python."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http} + {loop}"
 
 
 def workerd_servers(workdir: Path, app: Path) -> list[Server]:
