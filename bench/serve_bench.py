@@ -2,7 +2,7 @@
 one ES module, served unchanged by workerbox (its CLI, and an app on an AsyncLoader), workerd and
 node, and loaded by the same wrk in the same run, one server at a time. Prints markdown.
 
-    .venv/bin/python bench/serve_bench.py [--duration S] [--warmup S] [--connections N] [--threads N]
+    .venv/bin/python bench/serve_bench.py [--duration S] [--warmup S] [--connections N] [--threads N] [--rounds N]
 
 Besides requests/s and wrk's p50/p99 latency, each row shows the CPU the server's processes used
 per request (steadier than requests/s on a busy machine) and their memory (PSS) after the run.
@@ -150,9 +150,10 @@ def measure(server: Server, wrk_binary: str, script: Path, load: Load, logdir: P
     return stats
 
 
-def table(results: list[Result], load: Load, loadavg: tuple[float, float, float]) -> str:
+def table(results: list[Result], load: Load, rounds: int, loadavg: tuple[float, float, float]) -> str:
+    of = f"the median of {rounds} rounds by requests/s" if rounds > 1 else "one round"
     lines = [f"wrk -t{load.threads} -c{load.connections} -d{load.seconds:g}s --latency after a {load.warmup:g} s warm-up, "
-             f"one server at a time; load average before the run {loadavg[0]:.2f} on {os.cpu_count()} cores.",
+             f"one server at a time, {of}; load average before the run {loadavg[0]:.2f} on {os.cpu_count()} cores.",
              "",
              "| server | sandbox | requests/s | p50 ms | p99 ms | server CPU µs/request | server MiB (PSS) | notes |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
@@ -162,15 +163,14 @@ def table(results: list[Result], load: Load, loadavg: tuple[float, float, float]
         if s is None:
             lines.append(f"| {r.name} | {sandbox} | — | — | — | — | — | {r.notes} |")
             continue
-        rps = s["requests"] / (s["duration_us"] / 1e6)
         errors = s["non2xx"] + s["socket_errors"]
         notes = r.notes + (f"; {s['non2xx']} non-2xx, {s['socket_errors']} socket errors" if errors else "")
-        lines.append(f"| {r.name} | {sandbox} | {rps:.0f} | {s['p50_us'] / 1e3:.2f} | {s['p99_us'] / 1e3:.2f} | "
+        lines.append(f"| {r.name} | {sandbox} | {rps(s):.0f} | {s['p50_us'] / 1e3:.2f} | {s['p99_us'] / 1e3:.2f} | "
                      f"{s['cpu_s'] / max(1, s['requests']) * 1e6:.0f} | {s['pss_mib']:.0f} | {notes} |")
     return "\n".join(lines)
 
 
-def run(load: Load, workers: int) -> str:
+def run(load: Load, workers: int, rounds: int) -> str:
     loadavg = os.getloadavg()
     try:
         wrk_binary = apt_install("wrk", "wrk")
@@ -181,17 +181,38 @@ def run(load: Load, workers: int) -> str:
         return f"serving bench unavailable: building the Hono app failed: {e}"
     script = app.parent / "report.lua"
     script.write_text(WRK_REPORT)
+    every = servers(WORKDIR, app, workers)
+    runs: dict[int, list[dict]] = {}
+    failed: dict[int, str] = {}
+    # Rounds go over every server in turn, so a burst of load from elsewhere hits one round of
+    # each rather than every round of one.
+    for _ in range(rounds):
+        for i, server in enumerate(every):
+            if isinstance(server, Unavailable) or i in failed:
+                continue
+            print(f"serve bench: {server.name} ({'fresh' if server.fresh else 'warm'})", file=sys.stderr, flush=True)
+            try:
+                runs.setdefault(i, []).append(measure(server, wrk_binary, script, load, app.parent))
+            except (SetupError, RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+                failed[i] = f"failed: {e}"
     results = []
-    for server in servers(WORKDIR, app, workers):
+    for i, server in enumerate(every):
         if isinstance(server, Unavailable):
             results.append(Result(server.name, False, f"unavailable: {server.reason}"))
-            continue
-        print(f"serve bench: {server.name} ({'fresh' if server.fresh else 'warm'})", file=sys.stderr, flush=True)
-        try:
-            results.append(Result(server.name, server.fresh, server.notes, measure(server, wrk_binary, script, load, app.parent)))
-        except (SetupError, RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-            results.append(Result(server.name, server.fresh, f"failed: {e}"))
-    return table(results, load, loadavg)
+        elif i in failed:
+            results.append(Result(server.name, server.fresh, failed[i]))
+        else:
+            results.append(Result(server.name, server.fresh, server.notes, median_round(runs[i])))
+    return table(results, load, rounds, loadavg)
+
+
+def median_round(stats: list[dict]) -> dict:
+    """The round whose requests/s is the median of the server's rounds."""
+    return sorted(stats, key=rps)[len(stats) // 2]
+
+
+def rps(stats: dict) -> float:
+    return stats["requests"] / (stats["duration_us"] / 1e6)
 
 
 def main() -> None:
@@ -201,8 +222,9 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
     ap.add_argument("--workers", type=int, default=2, help="workerbox server processes")
+    ap.add_argument("--rounds", type=int, default=1, help="measure every server this many times; report the median round")
     args = ap.parse_args()
-    print(run(Load(args.threads, args.connections, args.duration, args.warmup), args.workers))
+    print(run(Load(args.threads, args.connections, args.duration, args.warmup), args.workers, args.rounds))
 
 
 if __name__ == "__main__":
