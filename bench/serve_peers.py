@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from peers import Unavailable
-from peers._common import SetupError, fair_env, npm_install
+from peers._common import SetupError, fair_env, npm_install, pip_install
 from peers.workerd import COMPAT_DATE, VERSION as WORKERD_VERSION, _free_port
 
 HERE = Path(__file__).resolve().parent
 NODE_SERVER_VERSION = "2.1.11"
+HTTPTOOLS_VERSION = "0.9.0"
+UVLOOP_VERSION = "0.23.0"
 
 # The parent forwards every request to the Hono child: from the loader's cache (get) or a new
 # worker (load), as a tenant's router in front of dynamic workers would.
@@ -75,14 +77,17 @@ def workerbox_servers(app: Path, workers: int) -> list[Server]:
     return [cli, *(_uvicorn_app(app, workers, fresh) for fresh in (False, True))]
 
 
-def _uvicorn_app(app: Path, workers: int, fresh: bool) -> Server:
-    server = Server(f"workerbox App(AsyncLoader), uvicorn --workers {workers}", fresh,
-                    [sys.executable, "-m", "uvicorn", "--factory", f"serve_app:{'fresh' if fresh else 'warm'}",
+def _uvicorn_app(app: Path, workers: int, fresh: bool, fast: list[Path] | None = None) -> Server:
+    """serve_app.py under uvicorn; with ``fast`` (where httptools and uvloop are installed), on
+    those rather than on whatever this venv has."""
+    stack = ["--http", "httptools", "--loop", "uvloop"] if fast else []
+    server = Server(f"workerbox App(AsyncLoader), uvicorn --workers {workers}" + (" httptools uvloop" if fast else ""), fresh,
+                    [sys.executable, "-m", "uvicorn", "--factory", f"serve_app:{'fresh' if fresh else 'warm'}", *stack,
                      "--workers", str(workers), "--lifespan", "off", "--no-access-log", "--port", "{port}"],
-                    f"bench/serve_app.py: AsyncLoader.{'load per request, closed after it' if fresh else 'get per request'}; "
-                    f"uvicorn's {_uvicorn_stack()}")
-    server.env = {**server.env, "SERVE_BENCH_MODULE": str(app),
-                  "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), server.env.get("PYTHONPATH")]))}
+                    f"bench/serve_app.py: AsyncLoader.{'load per request, closed after it' if fresh else 'get per request'}"
+                    + ("; what uvicorn[standard] installs" if fast else f"; uvicorn's {_uvicorn_stack()}"))
+    path = [str(HERE), *map(str, fast or []), server.env.get("PYTHONPATH")]
+    server.env = {**server.env, "SERVE_BENCH_MODULE": str(app), "PYTHONPATH": os.pathsep.join(filter(None, path))}
     return server
 
 
@@ -91,6 +96,11 @@ def _uvicorn_stack() -> str:
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     return f"{http} + {loop}"
+
+
+def workerbox_fast_server(workdir: Path, app: Path, workers: int) -> Server:
+    fast = [pip_install(workdir, f"httptools=={HTTPTOOLS_VERSION}"), pip_install(workdir, f"uvloop=={UVLOOP_VERSION}")]
+    return _uvicorn_app(app, workers, False, fast)
 
 
 def workerd_servers(workdir: Path, app: Path) -> list[Server]:
@@ -130,7 +140,9 @@ def servers(workdir: Path, app: Path, workers: int) -> list[Server | Unavailable
     """Every server, or why it cannot run here, in table order."""
     out: list[Server | Unavailable] = []
     out += workerbox_servers(app, workers)
-    for name, make in (("workerd", lambda: workerd_servers(workdir, app)), ("node", lambda: [node_server(workdir, app)])):
+    for name, make in (("workerbox App, httptools uvloop", lambda: [workerbox_fast_server(workdir, app, workers)]),
+                       ("workerd", lambda: workerd_servers(workdir, app)),
+                       ("node", lambda: [node_server(workdir, app)])):
         try:
             out += make()
         except SetupError as e:
