@@ -150,10 +150,12 @@ def measure(server: Server, wrk_binary: str, script: Path, load: Load, logdir: P
     return stats
 
 
-def table(results: list[Result], load: Load, rounds: int, loadavg: tuple[float, float, float]) -> str:
+def table(results: list[Result], load: Load, rounds: int, loadavg: tuple[float, float]) -> str:
+    """The markdown; loadavg is the one-minute load average before and after the run."""
     of = f"the median of {rounds} rounds by requests/s" if rounds > 1 else "one round"
     lines = [f"wrk -t{load.threads} -c{load.connections} -d{load.seconds:g}s --latency after a {load.warmup:g} s warm-up, "
-             f"one server at a time, {of}; load average before the run {loadavg[0]:.2f} on {os.cpu_count()} cores.",
+             f"one server at a time, {of}; load average {loadavg[0]:.2f} before the run and {loadavg[1]:.2f} after it, "
+             f"on {os.cpu_count()} cores.",
              "",
              "| server | sandbox | requests/s | p50 ms | p99 ms | server CPU µs/request | server MiB (PSS) | notes |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
@@ -171,7 +173,7 @@ def table(results: list[Result], load: Load, rounds: int, loadavg: tuple[float, 
 
 
 def run(load: Load, workers: int, rounds: int) -> str:
-    loadavg = os.getloadavg()
+    load_before = os.getloadavg()[0]
     try:
         wrk_binary = apt_install("wrk", "wrk")
         app = build_app(WORKDIR)
@@ -203,7 +205,7 @@ def run(load: Load, workers: int, rounds: int) -> str:
             results.append(Result(server.name, server.fresh, failed[i]))
         else:
             results.append(Result(server.name, server.fresh, server.notes, median_round(runs[i])))
-    return table(results, load, rounds, loadavg)
+    return table(results, load, rounds, (load_before, os.getloadavg()[0]))
 
 
 def median_round(stats: list[dict]) -> dict:
