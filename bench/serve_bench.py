@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +97,11 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def get_json(port: int) -> object:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=10) as r:
-        return json.loads(r.read())
+        body = r.read()
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise SetupError(f"/json answered {body[:200]!r}") from None
 
 
 @contextmanager
@@ -120,6 +124,12 @@ def running(server: Server, log: Path) -> Iterator[subprocess.Popen]:
             raise SetupError(f"/json answered {json.dumps(got)[:200]}")
         yield proc
     finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ends the server's whole process group (uvicorn's workers too)."""
+    with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=15)
@@ -146,8 +156,16 @@ def measure(server: Server, wrk_binary: str, script: Path, load: Load, logdir: P
         before = cpu_seconds(pids)
         stats = wrk(wrk_binary, script, server.port, load, load.seconds)
         stats["cpu_s"] = cpu_seconds(pids) - before
-        stats["pss_mib"] = sum(pss_mib(p) for p in descendants(proc.pid) if Path(f"/proc/{p}").exists())
+        stats["pss_mib"] = tree_pss_mib(proc.pid)
     return stats
+
+
+def tree_pss_mib(pid: int) -> float:
+    total = 0.0
+    for p in descendants(pid):
+        with suppress(OSError):  # a process that ended meanwhile holds nothing
+            total += pss_mib(p)
+    return total
 
 
 def table(results: list[Result], load: Load, rounds: int, loadavg: tuple[float, float]) -> str:
