@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -116,6 +117,8 @@ def running(server: Server, log: Path) -> Iterator[subprocess.Popen]:
             try:
                 got = get_json(server.port)
                 break
+            except urllib.error.HTTPError as e:
+                raise SetupError(f"/json answered {e.code}") from None
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SetupError(f"no answer on port {server.port}: {log.read_text().strip()[-300:]}") from None
