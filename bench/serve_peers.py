@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from peers import Unavailable
-from peers._common import SetupError, fair_env, npm_install, pip_install
-from peers.workerd import COMPAT_DATE, VERSION as WORKERD_VERSION, _free_port
+from peers._common import SetupError, fair_env, free_port, npm_install, pip_install
+from peers.workerd import COMPAT_DATE, VERSION as WORKERD_VERSION
 
 HERE = Path(__file__).resolve().parent
 NODE_SERVER_VERSION = "2.1.11"
@@ -63,7 +63,7 @@ class Server:
     fresh: bool  # a new sandbox for every request
     argv: list[str]
     notes: str
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=fair_env)
 
     def __post_init__(self) -> None:
