@@ -111,7 +111,7 @@ def main() -> None:
     args = ap.parse_args()
     iterations = 5 if args.smoke else args.iterations
     density = [50] if args.smoke else [1000, 10000]
-    bar = Progress(1 + len(all_setups()) + 5)
+    bar = Progress(1 + len(all_setups()) + 6)
     ours, raw = workerbox_rows(bar, iterations, density)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
@@ -150,6 +150,8 @@ def main() -> None:
         bar, "scheduling_bench.py", "--samples", "10" if args.smoke else "200")
     body += "\n\n## Streamed bodies\n\n" + side_table(bar, "streaming_bench.py", "--mib", "64" if args.smoke else "1024")
     body += "\n\n## Compression streams\n\n" + side_table(bar, "compression_bench.py", "--repeats", "1" if args.smoke else "5")
+    serve_args = ["--duration", "1", "--warmup", "0", "--connections", "4"] if args.smoke else []
+    body += "\n\n## Serving the guide's Hono app over HTTP (wrk)\n\n" + side_table(bar, "serve_bench.py", *serve_args)
     body += migration_line(2000 if args.smoke else 20000)
     (results / f"{stamp}.md").write_text(f"# workerbox vs peers — {header}\n\n{body}\n")
     drew = chart(rows, results / f"{stamp}.png")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 from . import EXPECT, MODULE_SRC, Peer, Unavailable
-from ._common import HOLD_K, SetupError, fair_env, npm_install, rss_mib
+from ._common import HOLD_K, SetupError, fair_env, free_port, npm_install, rss_mib
 
 VERSION = "1.20261117.1"
 COMPAT_DATE = "2025-06-01"
@@ -60,17 +59,11 @@ const parent :Workerd.Worker = (
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """One workerd process shared by the two rows, closed when the last of them closes."""
 
     def __init__(self, workerd: Path, confdir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         # A log file, not a pipe: nobody drains a pipe during the run, and a full one stalls workerd.
         self.log = confdir / "workerd.log"
         with self.log.open("w") as log:
