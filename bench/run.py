@@ -48,7 +48,11 @@ def workerbox_rows(bar: Progress, iterations: int, density: list[int]) -> tuple[
     warm_row = Row("workerbox warm call", data["warm_s"], None,
                    f"median {statistics.median(warm) * 1e6:.1f} µs, p99 {warm[math.ceil(0.99 * len(warm)) - 1] * 1e6:.1f} µs; "
                    f"RPC JS→Python→JS {data['rpc_round_trip_s'] * 1e6:.1f} µs")
-    return [fresh_row, paced_row, no_pool_row, warm_row], data
+    awaited = sorted(data["awaited_s"])
+    awaited_row = Row("workerbox warm call, awaited (AsyncLoader)", data["awaited_s"], None,
+                      f"median {statistics.median(awaited) * 1e6:.1f} µs, p99 {awaited[math.ceil(0.99 * len(awaited)) - 1] * 1e6:.1f} µs, "
+                      f"one after another; {data['gathered_per_second']:.0f}/s gathered")
+    return [fresh_row, paced_row, no_pool_row, warm_row, awaited_row], data
 
 
 def side_table(bar: Progress, script: str, *args: str) -> str:

@@ -7,6 +7,7 @@ readings belong to this process alone. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import resource
@@ -100,6 +101,29 @@ def warm(loader: wb.Loader, n: int) -> list[float]:
         times.append(time.perf_counter() - t)
     w.close()
     return times
+
+
+def awaited(n: int, threads: int) -> dict[str, object]:
+    """The warm call of `warm`, awaited on an AsyncLoader one after another (an ASGI server's
+    floor), and many at once."""
+
+    async def main() -> dict[str, object]:
+        async with wb.AsyncLoader(threads=threads) as loader:
+            w = await loader.load(main_module="m.js", modules=MODULE)
+            ep = w.get_entrypoint()
+            for _ in range(100):
+                await ep.double(1)
+            times = []
+            for i in range(n):
+                t = time.perf_counter()
+                await ep.double(i)
+                times.append(time.perf_counter() - t)
+            many = max(1000, n * 2)
+            t = time.perf_counter()
+            await asyncio.gather(*(ep.double(i) for i in range(many)))
+            return {"awaited_s": times, "gathered_per_second": many / (time.perf_counter() - t)}
+
+    return asyncio.run(main())
 
 
 def rpc(loader: wb.Loader, n: int) -> float:
@@ -252,6 +276,7 @@ def main() -> None:
         out["code_cache"] = code_cache(loader, max(3, args.iterations // 20))
         out["density"] = [density(loader, n) for n in args.density]
         out["runtime_use"] = runtime_use(loader, args.iterations, min(args.density, default=50))
+    out.update(awaited(args.iterations * 10, cores))
     out["trim"] = trimming(args.trim_workers)
     # Every load() creates its isolate on the spot: the cost the pool takes off the caller.
     with wb.Loader(threads=cores, pool_size=0) as loader:

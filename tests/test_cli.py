@@ -82,13 +82,16 @@ def test_help_lists_the_commands():
     assert done.returncode == 0 and all(c in done.stdout for c in ("run", "serve", "check"))
 
 
-def test_serve_answers_http(module):
+@pytest.mark.parametrize("quiet", [False, True])
+def test_serve_answers_http(module, quiet):
     pytest.importorskip("uvicorn")
     path = module("export default { fetch: (r) => new Response('served ' + new URL(r.url).pathname) }")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "workerbox", "serve", str(path), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    flags = ["--no-access-log", "--log-level", "warning"] if quiet else []
+    command = [sys.executable, "-m", "workerbox", "serve", str(path), "--port", str(port), *flags]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -102,8 +105,11 @@ def test_serve_answers_http(module):
                 time.sleep(0.2)
     finally:
         server.terminate()
-        server.communicate(timeout=20)
+        out, err = server.communicate(timeout=20)
     assert server.returncode is not None
+    # uvicorn's access log names the request; its startup lines are info.
+    assert ('"GET /hello' in out + err) is not quiet
+    assert ("Uvicorn running" in out + err) is not quiet
 
 
 def test_a_directory_is_built_with_the_bundler(tmp_path):

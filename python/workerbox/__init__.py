@@ -7,6 +7,7 @@ model's TypeScript plan against Python tools. See the README for the security mo
 
 from . import bundler, codemode
 from ._workerbox import (
+    Answer,
     AsyncLoader,
     BodyIterator,
     BuildError,
@@ -37,6 +38,7 @@ from ._workerbox import (
 __all__ = [
     "bundler",
     "codemode",
+    "Answer",
     "AsyncLoader",
     "BodyIterator",
     "BuildError",

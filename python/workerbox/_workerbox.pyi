@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, AsyncIterable, Awaitable, Callable, Iterable, Literal, Mapping, Optional, Sequence, Type, Union
+from typing import Any, AsyncIterable, Awaitable, Callable, Generator, Iterable, Literal, Mapping, Optional, Sequence, Type, Union
 
 from typing_extensions import Self, TypedDict
 
@@ -538,9 +538,22 @@ class Entrypoint:
 
     def __getattr__(self, name: str) -> EntrypointMethod: ...
 
+class Answer:
+    """What a call on an :class:`AsyncLoader`'s worker returns (and a streamed body's next chunk):
+    an awaitable, awaited once (a second ``await`` raises ``RuntimeError``), usable anywhere an
+    awaitable is (``asyncio.gather``, ``wait_for``, ``create_task``). Errors are raised at the
+    ``await``. When it is the loader's only call on its way, the await first polls for the answer
+    with the GIL released, for about as long as a warm call takes, so a warm call costs about
+    what a :class:`Loader` call does and the event loop never sleeps for it; longer calls park
+    on an asyncio future and the loop runs on. Cancelling the awaiting task stops the worker
+    (only a whole worker can be stopped). An answer dropped unawaited still logs its console
+    output and trace."""
+
+    def __await__(self) -> Generator[Any, None, Any]: ...
+
 class EntrypointMethod:
     """One method of an entrypoint, ready to call. For a worker of an :class:`AsyncLoader` the
-    call returns an awaitable."""
+    call returns an :class:`Answer` to await."""
 
     def __call__(self, *args: Any, stream: bool = False) -> Any:
         """``stream`` is for ``fetch`` only (``TypeError`` otherwise)."""

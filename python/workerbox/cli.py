@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8787)
     serve.add_argument("--workers", type=int, default=1, help="server processes")
     serve.add_argument("--reload", action="store_true", help="restart when the code changes")
+    serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"), help="the server's log level (default: info)")
+    serve.add_argument("--no-access-log", action="store_true", help="do not log each request")
     serve.add_argument("--assets", metavar="DIR", help="static assets answered before the worker (default: the wrangler config's)")
     serve.add_argument("--html-handling", choices=HTML_HANDLING, help="how HTML pages' URLs are canonicalised (default: auto-trailing-slash)")
     serve.add_argument("--not-found-handling", choices=NOT_FOUND_HANDLING, help="what answers a path no asset matches (default: none, the worker)")
@@ -221,6 +223,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         reload=args.reload,
         reload_dirs=[str(pathlib.Path(args.path).resolve().parent)] if args.reload else None,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
     )
     return EXIT_OK
 
@@ -241,8 +245,9 @@ def _served_app() -> Any:
     if not has_worker:
         return App(assets=assets)
     code = _code(args)
-    # The loader's threads end with the server: it is closed when the lifespan ends.
-    return App(wb.Loader(), route=lambda scope: ("main", lambda: code), close_on_shutdown=True, assets=assets)
+    # Async: an awaited warm call costs what a sync one does, without an executor thread per
+    # request. The loader's threads end with the server: it is closed when the lifespan ends.
+    return App(wb.AsyncLoader(), route=lambda scope: ("main", lambda: code), close_on_shutdown=True, assets=assets)
 
 
 def _playground(args: argparse.Namespace) -> int:

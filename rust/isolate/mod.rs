@@ -29,6 +29,7 @@ use crate::rpc::Host;
 use crate::value::{Answer, ServiceTarget, Value};
 pub use capacity::Slot;
 use mailbox::{Command, Mailbox};
+pub use polling::poll;
 use sched::Scheduler;
 
 /// One entrypoint call.

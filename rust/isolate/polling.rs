@@ -46,25 +46,41 @@ impl Drop for OnCpu {
     }
 }
 
+/// The first `Some` that `attempt` gives within `spin`, trying again and again while a core is
+/// free for it (once only when none is).
+pub fn poll<R>(
+    spin: Duration,
+    deadline: Option<Instant>,
+    mut attempt: impl FnMut() -> Option<R>,
+) -> Option<R> {
+    let polling = OnCpu::enter();
+    if !polling.may_poll() {
+        return attempt();
+    }
+    let spin_until = Instant::now() + spin;
+    loop {
+        if let Some(found) = attempt() {
+            return Some(found);
+        }
+        let now = Instant::now();
+        if now >= spin_until || deadline.is_some_and(|d| now >= d) {
+            return None;
+        }
+        std::hint::spin_loop();
+    }
+}
+
 /// The next message on `rx` by `deadline` (None: no deadline), polling for up to `spin` first
 /// when a core is free for it.
 pub fn recv<T>(rx: &Receiver<T>, spin: Duration, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-    let polling = OnCpu::enter();
-    if polling.may_poll() {
-        let spin_until = Instant::now() + spin;
-        loop {
-            let now = Instant::now();
-            if now >= spin_until || deadline.is_some_and(|d| now >= d) {
-                break;
-            }
-            match rx.try_recv() {
-                Ok(message) => return Ok(message),
-                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-                Err(TryRecvError::Empty) => std::hint::spin_loop(),
-            }
-        }
+    let polled = poll(spin, deadline, || match rx.try_recv() {
+        Ok(message) => Some(Ok(message)),
+        Err(TryRecvError::Disconnected) => Some(Err(RecvTimeoutError::Disconnected)),
+        Err(TryRecvError::Empty) => None,
+    });
+    if let Some(message) = polled {
+        return message;
     }
-    drop(polling);
     match deadline {
         Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
         None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),

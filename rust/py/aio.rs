@@ -1,16 +1,15 @@
-//! asyncio support. `AsyncLoader` shares `LoaderCore` with `Loader`; what differs is how answers
-//! arrive: instead of a Python thread blocking on a reply, the isolate thread's reply is handed
-//! to this module's completer thread, which attaches to the interpreter and completes an asyncio
-//! future on its loop with `call_soon_threadsafe`. The event loop never blocks on JavaScript.
+//! `AsyncLoader`: shares `LoaderCore` with `Loader`; what differs is how answers arrive. A load's
+//! answer goes through the completer thread (`completer.rs`) to an asyncio future; a call's
+//! answer is an `Answer` awaitable (`answer.rs`). The event loop never waits on JavaScript for
+//! longer than a warm call's answer takes to come back.
 
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 
 use super::cache::{self, Filling, Loaded, Lookup, WorkerRef};
 use super::code::{self, Fields, PyWorkerCode, Unconverted};
+use super::completer::{Completer, new_future, resolve_threadsafe, stop_on_cancel};
 use super::errors::IntoPyResult;
 use super::host::PyHost;
 use super::limits::PyLimits;
@@ -20,129 +19,7 @@ use super::loader::{
 };
 use super::trace::{self, Source};
 use super::worker::PyWorker;
-use crate::error::Error;
-use crate::isolate::{Done, Reply, Slot, WorkerHandle};
-
-type Job = Box<dyn FnOnce(Python<'_>) + Send>;
-
-/// One thread per AsyncLoader that runs the Python half of every asynchronous answer.
-pub struct Completer {
-    jobs: Mutex<Option<mpsc::Sender<Job>>>,
-}
-
-impl Completer {
-    fn start() -> PyResult<Arc<Self>> {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("workerbox-asyncio".into())
-            .spawn(move || {
-                while let Ok(job) = rx.recv() {
-                    // At interpreter exit nobody is left to await the answer.
-                    super::attach::attach(job);
-                }
-            })
-            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
-        Ok(Arc::new(Completer { jobs: Mutex::new(Some(tx)) }))
-    }
-
-    fn submit(&self, job: Job) {
-        if let Some(tx) = &*self.jobs.lock().unwrap() {
-            let _ = tx.send(job);
-        }
-    }
-
-    fn stop(&self) {
-        self.jobs.lock().unwrap().take();
-    }
-
-    /// A reply that completes `future` with `convert(value)`, or with the error, after the
-    /// answer is logged and traced as from `source`.
-    pub fn reply<T: Send + 'static>(
-        self: &Arc<Self>,
-        future: Py<PyAny>,
-        source: Source,
-        convert: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
-    ) -> Reply<T> {
-        let me = self.clone();
-        Reply::new(move |done: Done<T>| {
-            me.submit(Box::new(move |py| {
-                let result = trace::finish(py, &source, done).and_then(|v| convert(py, v));
-                resolve_threadsafe(py, &future, result);
-            }))
-        })
-    }
-}
-
-/// Sets the result or exception of `future` on its own loop; a cancelled future is left alone.
-fn resolve_threadsafe(py: Python<'_>, future: &Py<PyAny>, result: PyResult<Py<PyAny>>) {
-    let (ok, payload) = match result {
-        Ok(v) => (true, v),
-        Err(e) => (false, e.into_value(py).into_any()),
-    };
-    let outcome = (|| -> PyResult<()> {
-        let future = future.bind(py);
-        let event_loop = future.call_method0("get_loop")?;
-        event_loop.call_method1("call_soon_threadsafe", (resolver(py)?, future, ok, payload))?;
-        Ok(())
-    })();
-    // A closed loop has nobody left to wake.
-    drop(outcome);
-}
-
-fn resolver(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static RESOLVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    RESOLVE
-        .get_or_try_init(py, || Ok::<_, PyErr>(wrap_pyfunction!(resolve_future, py)?.into_any().unbind()))
-        .map(|f| f.bind(py))
-}
-
-#[pyfunction]
-fn resolve_future(future: &Bound<'_, PyAny>, ok: bool, payload: &Bound<'_, PyAny>) -> PyResult<()> {
-    if future.call_method0("done")?.is_truthy()? {
-        return Ok(());
-    }
-    if ok {
-        future.call_method1("set_result", (payload,))
-    } else {
-        future.call_method1("set_exception", (payload,))
-    }
-    .map(drop)
-}
-
-/// A new future on the running loop; a clear error when called outside async code.
-pub fn new_future(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let asyncio = py.import("asyncio")?;
-    let event_loop = asyncio.call_method0("get_running_loop").map_err(|_| {
-        pyo3::exceptions::PyRuntimeError::new_err(
-            "AsyncLoader and its workers must be used from a coroutine running on an asyncio event loop",
-        )
-    })?;
-    event_loop.call_method0("create_future")
-}
-
-/// Stops `worker` if `future` is cancelled: the JavaScript computing its answer would otherwise
-/// run on to its CPU limit, holding its isolate thread from every neighbour. Only the whole
-/// worker can be stopped, not one of its calls.
-pub fn stop_on_cancel(future: &Bound<'_, PyAny>, worker: &Arc<WorkerHandle>) -> PyResult<()> {
-    let callback = StopOnCancel { worker: worker.clone() };
-    future.call_method1("add_done_callback", (Py::new(future.py(), callback)?,)).map(drop)
-}
-
-/// The done-callback of a call's or a load's future.
-#[pyclass(frozen)]
-struct StopOnCancel {
-    worker: Arc<WorkerHandle>,
-}
-
-#[pymethods]
-impl StopOnCancel {
-    fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        if future.call_method0("cancelled")?.is_truthy()? {
-            self.worker.stop(Error::Terminated("the awaiting task was cancelled".into()));
-        }
-        Ok(())
-    }
-}
+use crate::isolate::{Done, Reply, Slot};
 
 fn done_future<'py>(py: Python<'py>, value: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let future = new_future(py)?;

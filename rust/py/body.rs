@@ -11,7 +11,8 @@ use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::aio::{Completer, new_future};
+use super::answer::Answer;
+use super::completer::{Completer, new_future};
 use super::errors::IntoPyResult;
 use super::trace::{self, Source};
 use super::wait::wait;
@@ -99,23 +100,25 @@ impl StreamedBody {
                 "async iteration needs a response from an AsyncLoader's worker; iterate this one with `for`",
             ));
         };
-        let future = new_future(py)?;
         if self.ended.load(Ordering::Acquire) {
-            future.call_method1("set_exception", (PyStopAsyncIteration::new_err(()).into_value(py),))?;
-            return Ok(future.unbind());
+            let end = Answer::ready(completer.clone(), Err(PyStopAsyncIteration::new_err(())));
+            return Ok(Py::new(py, end)?.into_any());
         }
         let me = self.clone();
-        let reply =
-            completer.reply(future.clone().unbind(), self.source(), move |py, value| match me.chunk(value) {
+        let (reply, answer) = completer.answer(
+            self.source(),
+            move |py, value| match me.chunk(value) {
                 Ok(Some(bytes)) => Ok(PyBytes::new(py, &bytes).into_any().unbind()),
                 Ok(None) => Err(PyStopAsyncIteration::new_err(())),
                 Err(e) => {
                     me.ended.store(true, Ordering::Release);
                     Err(e)
                 }
-            });
+            },
+            None,
+        );
         self.handle.call_with(self.call(false), reply).py(py)?;
-        Ok(future.unbind())
+        Ok(Py::new(py, answer)?.into_any())
     }
 
     /// Stops reading: the worker cancels the stream and the call ends. Idempotent.

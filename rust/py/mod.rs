@@ -3,11 +3,13 @@
 //! engine errors to Python exceptions (`errors.rs`).
 
 mod aio;
+mod answer;
 mod attach;
 mod body;
 mod bundler;
 mod cache;
 mod code;
+mod completer;
 mod convert;
 mod errors;
 mod host;
@@ -39,6 +41,7 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<worker::PyWorker>()?;
     m.add_class::<worker::PyEntrypoint>()?;
     m.add_class::<worker::PyMethod>()?;
+    m.add_class::<answer::Answer>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // Benchmarks refuse debug builds.
     m.add("__debug_build__", cfg!(debug_assertions))?;

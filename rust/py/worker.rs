@@ -6,9 +6,10 @@ use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use super::aio::{Completer, new_future, stop_on_cancel};
+use super::answer::Answer;
 use super::body::StreamedBody;
 use super::cache::{Loaded, WorkerRef};
+use super::completer::Completer;
 use super::convert::{Registrar, from_value, to_value};
 use super::errors::{IntoPyResult, not_forked, to_pyerr};
 use super::host::PyHost;
@@ -217,12 +218,10 @@ impl PyMethod {
             return Err(pyo3::exceptions::PyTypeError::new_err("stream= is an option of fetch() only"));
         }
         if let Some(completer) = &self.completer {
-            let future = new_future(py)?;
-            let started = self.start_async(py, completer, args, stream, future.clone().unbind());
-            if let Err(e) = started {
-                future.call_method1("set_exception", (e.into_value(py),))?;
-            }
-            return Ok(future.unbind());
+            let answer = self
+                .start_async(py, completer, args, stream)
+                .unwrap_or_else(|e| Answer::ready(completer.clone(), Err(e)));
+            return Ok(Py::new(py, answer)?.into_any());
         }
         let loaded = match &self.worker {
             WorkerRef::Live(w) => w,
@@ -302,8 +301,7 @@ impl PyMethod {
         completer: &Arc<Completer>,
         args: &Bound<'_, PyTuple>,
         stream: bool,
-        future: Py<PyAny>,
-    ) -> PyResult<()> {
+    ) -> PyResult<Answer> {
         let loaded = match &self.worker {
             WorkerRef::Live(w) => w,
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
@@ -311,9 +309,8 @@ impl PyMethod {
         let handle = &loaded.handle;
         let args = self.convert_args(handle, args)?;
         let source = self.source(py, loaded);
-        let cancellable = future.clone_ref(py);
-        let reply = completer.reply(future, source, self.result_converter(handle));
+        let (reply, answer) = completer.answer(source, self.result_converter(handle), Some(handle.clone()));
         handle.call_with(self.call(args, stream), reply).py(py)?;
-        stop_on_cancel(cancellable.bind(py), handle)
+        Ok(answer)
     }
 }
