@@ -82,6 +82,43 @@ def test_help_lists_the_commands():
     assert done.returncode == 0 and all(c in done.stdout for c in ("run", "serve", "check"))
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_until(url, accept, server, timeout=30):
+    """GETs `url` until `accept(body)` holds; fails if the server exits first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                body = r.read()
+                if accept(body):
+                    return body
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise AssertionError(f"{url} never answered as expected")
+        time.sleep(0.2)
+
+
+def test_serve_reload_picks_up_an_edited_module(module):
+    pytest.importorskip("uvicorn")
+    path = module("export default { fetch: () => new Response('first') }")
+    port = free_port()
+    command = [sys.executable, "-m", "workerbox", "serve", str(path), "--port", str(port), "--reload"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        get_until(f"http://127.0.0.1:{port}/", lambda b: b == b"first", server)
+        path.write_text("export default { fetch: () => new Response('second') }")
+        get_until(f"http://127.0.0.1:{port}/", lambda b: b == b"second", server)
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_serve_answers_http(module, quiet):
     pytest.importorskip("uvicorn")

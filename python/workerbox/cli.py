@@ -222,11 +222,24 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         reload=args.reload,
-        reload_dirs=[str(pathlib.Path(args.path).resolve().parent)] if args.reload else None,
+        reload_dirs=[str(_watched(args.path))] if args.reload else None,
+        # uvicorn watches only Python files unless told.
+        reload_includes=list(RELOAD_INCLUDES) if args.reload else None,
         log_level=args.log_level,
         access_log=not args.no_access_log,
     )
     return EXIT_OK
+
+
+#: What `serve --reload` watches: a worker's sources, its config and its assets.
+RELOAD_INCLUDES = ("*.js", "*.mjs", "*.cjs", "*.ts", "*.mts", "*.tsx", "*.jsx", "*.json", "*.jsonc", "*.toml",
+                   "*.wasm", "*.txt", "*.html", "*.css", ".assetsignore")
+
+
+def _watched(path: str) -> pathlib.Path:
+    """The directory `--reload` watches: the project directory, or the module file's."""
+    resolved = pathlib.Path(path).resolve()
+    return resolved if resolved.is_dir() else resolved.parent
 
 
 def _check_loads(args: argparse.Namespace) -> None:
