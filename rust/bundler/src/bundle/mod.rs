@@ -4,7 +4,9 @@
 //! CommonJS; [`plugin::WorkerPlugin`] decides what stays outside the bundle.
 
 mod depth;
+mod dynamic_import;
 mod errors;
+mod glob;
 mod options;
 mod output;
 mod plugin;
@@ -45,6 +47,7 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         resolve,
     ));
     let assets = Arc::new(Mutex::new(BTreeMap::new()));
+    let warnings = Arc::new(Mutex::new(Vec::new()));
     let plugin = plugin::WorkerPlugin {
         vfs: vfs.clone(),
         resolver: Arc::clone(&resolver),
@@ -53,6 +56,7 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         loaders: opts.loaders()?,
         assets: Arc::clone(&assets),
         required: Arc::default(),
+        warnings: Arc::clone(&warnings),
     };
     // The factory also makes a resolver over the host's file system; only
     // `PluginContext::resolve` reaches it, which no plugin of this build calls (rolldown's copy
@@ -72,6 +76,7 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
     errors::refuse_unresolved(&generated.warnings)?;
     let assets = std::mem::take(&mut *assets.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     let mut out = output::collect(generated, assets, &entry)?;
+    out.warnings.append(&mut warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     if let Some(w) = wrangler {
         out.compatibility_date = w.compatibility_date;
         out.compatibility_flags = w.compatibility_flags;
