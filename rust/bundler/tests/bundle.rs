@@ -360,3 +360,63 @@ fn a_computed_import_matching_too_many_files_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn tsconfig_paths_and_base_url_resolve() {
+    let tsconfig =
+        r#"{ "extends": "./tsconfig.base.json", "compilerOptions": { "paths": { "@/*": ["src/*"] } } }"#;
+    let out = build(
+        &[
+            ("tsconfig.json", tsconfig),
+            ("tsconfig.base.json", r#"{ "compilerOptions": { "baseUrl": "." } }"#),
+            (
+                "src/index.ts",
+                "import { a } from '@/lib/a';\nimport { b } from 'src/lib/b';\nexport default a + b;\n",
+            ),
+            ("src/lib/a.ts", "export const a: string = 'PATHS_A';\n"),
+            ("src/lib/b.ts", "export const b: string = 'BASE_URL_B';\n"),
+        ],
+        &Options::default(),
+    )
+    .unwrap();
+    let code = main_code(&out);
+    assert!(code.contains("PATHS_A") && code.contains("BASE_URL_B"), "{code}");
+}
+
+#[test]
+fn tsconfig_paths_and_extends_outside_the_project_read_nothing_of_the_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("secret.ts");
+    std::fs::write(&secret, "export const s = 'HOST_SECRET';").unwrap();
+    let climb = format!("{}{}", "../".repeat(30), tmp.path().display().to_string().trim_start_matches('/'));
+    let paths = format!(
+        r#"{{ "compilerOptions": {{ "paths": {{ "@/*": ["{climb}/*", "{}/*"] }} }} }}"#,
+        tmp.path().display()
+    );
+    let err = build(
+        &[("tsconfig.json", &paths), ("index.ts", "export { s } from '@/secret';\n")],
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, BundleError::Unresolved { .. }), "{err:?}");
+    std::fs::write(tmp.path().join("base.json"), r#"{ "compilerOptions": { "paths": { "@/*": ["./*"] } } }"#)
+        .unwrap();
+    let extends = format!(r#"{{ "extends": "{}/base.json" }}"#, tmp.path().display());
+    let err = build(&[("tsconfig.json", &extends), ("index.ts", "export default 1;\n")], &Options::default());
+    assert!(!format!("{err:?}").contains("HOST_SECRET"), "{err:?}");
+    assert!(err.is_err(), "an extends outside the project was read: {err:?}");
+}
+
+#[test]
+fn a_tsconfig_that_does_not_load_is_a_build_error_naming_it() {
+    for cfg in
+        ["{ not json", r#"{ "extends": "/etc/passwd" }"#, r#"{ "extends": "missing-pkg/tsconfig.json" }"#]
+    {
+        let err = build(&[("tsconfig.json", cfg), ("index.ts", "export default 1;\n")], &Options::default())
+            .unwrap_err();
+        assert!(
+            matches!(&err, BundleError::Build(m) if m.starts_with("Failed to load tsconfig")),
+            "{cfg}: {err:?}"
+        );
+    }
+}

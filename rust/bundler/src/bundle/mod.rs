@@ -14,7 +14,7 @@ mod stack;
 mod vfs;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -43,7 +43,7 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         vfs.clone(),
         PathBuf::from(PROJECT),
         Platform::Browser,
-        &TsConfig::Auto(false),
+        &tsconfig(project),
         resolve,
     ));
     let assets = Arc::new(Mutex::new(BTreeMap::new()));
@@ -83,6 +83,17 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
     }
     out.bundle_time = started.elapsed();
     Ok(out)
+}
+
+/// The tenant's root `tsconfig.json`, for its `paths` and `baseUrl`: read (with whatever it
+/// `extends`) by the bundle's resolver, through the build's file system only. Its compiler options
+/// do not reach the transform: rolldown looks a transform's tsconfig up on the host's file
+/// system, so the bundler options keep tsconfig off (`Options::rolldown`).
+fn tsconfig(project: &Project) -> TsConfig {
+    match project.get("tsconfig.json") {
+        Some(_) => TsConfig::Manual(Path::new(PROJECT).join("tsconfig.json")),
+        None => TsConfig::Auto(false),
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
