@@ -350,6 +350,31 @@ fn a_computed_import_climbing_out_of_the_project_matches_nothing() {
 }
 
 #[test]
+fn computed_imports_cannot_add_up_past_the_builds_budget() {
+    let names: Vec<String> = (0..1000).map(|i| format!("many/{i}.js")).collect();
+    let files = |index: &str| -> Result<Output, BundleError> {
+        let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "export default 1;")).collect();
+        files.push(("index.js", index));
+        build(&files, &Options::default())
+    };
+    let matching: String =
+        (0..11).map(|i| format!("export const f{i} = (n) => import(`./many/${{n}}.js`);\n")).collect();
+    let err = files(&matching).unwrap_err();
+    assert!(err.to_string().contains("past 10000 matched files"), "{err}");
+    let scanning: String =
+        (0..1100).map(|i| format!("export const f{i} = (n) => import(`./many/${{n}}.x{i}`);\n")).collect();
+    let err = files(&scanning).unwrap_err();
+    assert!(err.to_string().contains("file comparisons"), "{err}");
+}
+
+#[test]
+fn a_computed_import_keeps_source_maps_and_minifies() {
+    let out = build(&pages(), &Options { sourcemap: true, minify: true, ..Options::default() }).unwrap();
+    let code = main_code(&out);
+    assert!(code.contains("sourceMappingURL") && code.contains("HOME_PAGE"), "{code}");
+}
+
+#[test]
 fn a_computed_import_matching_too_many_files_is_refused() {
     let names: Vec<String> = (0..=1000).map(|i| format!("many/{i}.js")).collect();
     let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "export default 1;")).collect();

@@ -18,7 +18,7 @@ use rolldown_common::ModuleType;
 use rolldown_plugin::HookTransformOutputMap;
 use string_wizard::{MagicString, SourceMapOptions};
 
-use super::glob::Glob;
+use super::glob::{Budget, Glob};
 use super::vfs::{PROJECT, Vfs};
 
 /// The rewritten module, or `None` when it has no computed `import()` to rewrite.
@@ -30,9 +30,10 @@ pub struct Rewritten {
 }
 
 /// Rewrites the computed `import()` calls of a project module (`id` a path in the build's file
-/// system); `Err` names the call whose glob matches too many files.
+/// system); `Err` names the call that takes a glob past one of its caps.
 pub fn rewrite(
     vfs: &Vfs,
+    budget: &Budget,
     id: &str,
     code: &str,
     module_type: &ModuleType,
@@ -67,9 +68,9 @@ pub fn rewrite(
                 continue;
             }
         };
-        let keys = glob.matches(vfs, importer_dir).map_err(|cap| {
-            anyhow::anyhow!("{display}:{line}: a computed import() matches more than {cap} files")
-        })?;
+        let keys = glob
+            .matches(vfs, importer_dir, budget)
+            .map_err(|why| anyhow::anyhow!("{display}:{line}: a computed import() {why}"))?;
         if keys.is_empty() {
             warnings.push(format!("{display}:{line}: a computed import() matches no file of the project"));
         }

@@ -5,11 +5,33 @@
 //! it lists nothing of the host.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::vfs::{PROJECT, Vfs, lexical};
 
 /// The most files one computed `import()` may match: each becomes a module of the build.
 pub const MAX_MATCHES: usize = 1000;
+
+/// The most files all the computed imports of a build may match together: each match is a line
+/// of generated code.
+pub const MAX_MATCHES_IN_ALL: usize = 10 * MAX_MATCHES;
+
+/// The most times a build may compare a file with a glob: a source can hold many computed
+/// imports, each compared with every file below its static directory.
+pub const MAX_COMPARISONS: usize = 1 << 20;
+
+/// What the computed imports of one build have spent so far.
+#[derive(Debug, Default)]
+pub struct Budget {
+    compared: AtomicUsize,
+    matched: AtomicUsize,
+}
+
+impl Budget {
+    fn spend(counter: &AtomicUsize, n: usize, cap: usize) -> bool {
+        counter.fetch_add(n, Ordering::Relaxed).saturating_add(n) <= cap
+    }
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Glob {
@@ -43,20 +65,32 @@ impl Glob {
     }
 
     /// The specifiers, spelled as the source spells them, of the project files the glob matches
-    /// from a module in `importer_dir`; `Err` past [`MAX_MATCHES`].
-    pub fn matches(&self, vfs: &Vfs, importer_dir: &Path) -> Result<Vec<String>, usize> {
+    /// from a module in `importer_dir`; `Err` says which cap it went past.
+    pub fn matches(&self, vfs: &Vfs, importer_dir: &Path, budget: &Budget) -> Result<Vec<String>, String> {
         let Some(base) = lexical(&importer_dir.join(&self.dir)).filter(|b| b.starts_with(PROJECT)) else {
             return Ok(Vec::new());
         };
         let mut found = Vec::new();
+        let mut compared = 0;
         for file in vfs.project_files_under(&base) {
+            compared += 1;
             let Some(rel) = relative(&base, file) else { continue };
             if path_matches(&self.rest, &rel) {
                 if found.len() == MAX_MATCHES {
-                    return Err(MAX_MATCHES);
+                    return Err(format!("matches more than {MAX_MATCHES} files"));
                 }
                 found.push(format!("{}{rel}", self.dir));
             }
+        }
+        if !Budget::spend(&budget.compared, compared, MAX_COMPARISONS) {
+            return Err(format!(
+                "takes the build's computed imports past {MAX_COMPARISONS} file comparisons"
+            ));
+        }
+        if !Budget::spend(&budget.matched, found.len(), MAX_MATCHES_IN_ALL) {
+            return Err(format!(
+                "takes the build's computed imports past {MAX_MATCHES_IN_ALL} matched files"
+            ));
         }
         Ok(found)
     }

@@ -57,6 +57,7 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         assets: Arc::clone(&assets),
         required: Arc::default(),
         warnings: Arc::clone(&warnings),
+        globs: glob::Budget::default(),
     };
     // The factory also makes a resolver over the host's file system; only
     // `PluginContext::resolve` reaches it, which no plugin of this build calls (rolldown's copy

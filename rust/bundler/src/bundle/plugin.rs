@@ -20,6 +20,7 @@ use rolldown_plugin::{
 };
 use rolldown_resolver::Resolver;
 
+use super::glob::Budget;
 use super::vfs::Vfs;
 use super::{Loader, ModuleKind};
 use super::{depth, dynamic_import};
@@ -75,6 +76,8 @@ pub struct WorkerPlugin {
     pub required: Arc<Mutex<BTreeSet<String>>>,
     /// What the plugin has to say about the build (computed imports left as written).
     pub warnings: Arc<Mutex<Vec<String>>>,
+    /// What the build's computed imports may still cost.
+    pub globs: Budget,
 }
 
 impl WorkerPlugin {
@@ -184,7 +187,8 @@ impl Plugin for WorkerPlugin {
                 depth::MAX_DEPTH
             ));
         }
-        let Some(rewritten) = dynamic_import::rewrite(&self.vfs, args.id, args.code, args.module_type)?
+        let Some(rewritten) =
+            dynamic_import::rewrite(&self.vfs, &self.globs, args.id, args.code, args.module_type)?
         else {
             return Ok(None);
         };
