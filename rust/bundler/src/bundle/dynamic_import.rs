@@ -21,7 +21,7 @@ use string_wizard::{MagicString, SourceMapOptions};
 use super::glob::{Budget, Glob};
 use super::vfs::{PROJECT, Vfs};
 
-/// The rewritten module, or `None` when it has no computed `import()` to rewrite.
+/// A module with its computed imports rewritten.
 pub struct Rewritten {
     pub code: String,
     pub map: HookTransformOutputMap,
@@ -30,7 +30,7 @@ pub struct Rewritten {
 }
 
 /// Rewrites the computed `import()` calls of a project module (`id` a path in the build's file
-/// system); `Err` names the call that takes a glob past one of its caps.
+/// system), or `None` when it has none; `Err` names the call that takes a glob past a cap.
 pub fn rewrite(
     vfs: &Vfs,
     budget: &Budget,
@@ -74,7 +74,9 @@ pub fn rewrite(
         if keys.is_empty() {
             warnings.push(format!("{display}:{line}: a computed import() matches no file of the project"));
         }
-        let argument = &code[call.argument.start as usize..call.argument.end as usize];
+        let Some(argument) = code.get(call.argument.start as usize..call.argument.end as usize) else {
+            continue;
+        };
         text.update(call.span.start, call.span.end, lookup(argument, &keys))
             .map_err(|e| anyhow::anyhow!("{display}:{line}: {e}"))?;
     }
@@ -134,16 +136,21 @@ struct Calls {
 
 impl<'a> Visit<'a> for Calls {
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
-        let computed = matches!(
-            it.source.without_parentheses(),
-            Expression::TemplateLiteral(t) if !t.expressions.is_empty()
-        ) || matches!(it.source.without_parentheses(), Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition)
-            || is_concat(it.source.without_parentheses());
-        if computed && it.options.is_none() {
+        let computed = is_computed(it.source.without_parentheses());
+        if computed && it.options.is_none() && it.phase.is_none() {
             self.found.push(Call { span: it.span, argument: it.source.span(), glob: to_glob(&it.source) });
         } else {
             walk::walk_import_expression(self, it);
         }
+    }
+}
+
+/// A template with expressions, a `+`, or a `.concat()`: the shapes rollup makes globs of.
+fn is_computed(expr: &Expression<'_>) -> bool {
+    match expr {
+        Expression::TemplateLiteral(t) => !t.expressions.is_empty(),
+        Expression::BinaryExpression(b) => b.operator == BinaryOperator::Addition,
+        other => is_concat(other),
     }
 }
 
