@@ -20,11 +20,11 @@ module, imports rewritten to the modules' names. TypeScript and JSX (``jsx="auto
 ``wasm``; ``conditions`` replaces the export conditions ``workerd``, ``worker`` (``browser``,
 ``import``/``require`` and ``default`` always apply); ``virtual_modules`` maps a specifier to the
 source of a module that exists only in the build; ``sourcemap=True`` inlines source maps.
-A computed ``import()`` (``import(`./pages/${name}.js`)``, ``"./pages/" + name + ".js"``) brings
-in every project file its glob matches (as rollup's dynamic-import-vars plugin does; at most 1000,
-else a ``BuildError``), and at run time any other name rejects with a ``TypeError``; one with
-nothing static before its first expression is left as written (a line in ``Build.warnings``). A
-root ``tsconfig.json``'s ``paths`` and ``baseUrl`` resolve imports.
+A computed ``import()`` (``import(`./pages/${name}.js`)``, ``"./pages/" + name + ".js"``) brings in
+every project file its glob matches (as rollup's dynamic-import-vars plugin does; at most 1000,
+10000 for the whole build, else a ``BuildError``), and at run time any other name rejects with a
+``TypeError``; one with nothing static before its first expression is left as written (a line in
+``Build.warnings``). A root ``tsconfig.json``'s ``paths`` and ``baseUrl`` resolve imports.
 
 npm dependencies: ``package.json`` ``dependencies`` (registry semver ranges, dist-tags and
 ``npm:`` aliases only: ``file:``, ``link:``, git, URL and ``workspace:`` specs are refused) are
