@@ -221,3 +221,15 @@ def test_concurrent_builds(loader):
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(one, range(32)))
     assert [fetch(loader, c, "https://app.test/").json()["version"] for c in codes[:4]] == ["0", "1", "2", "3"]
+
+
+def test_tsconfig_paths_and_base_url_resolve(loader):
+    files = {
+        "tsconfig.json": '{"extends": "./tsconfig.base.json", "compilerOptions": {"paths": {"@/*": ["src/*"]}}}',
+        "tsconfig.base.json": '{"compilerOptions": {"baseUrl": "."}}',
+        "src/index.ts": "import { a } from '@/lib/a'\nimport { b } from 'src/lib/b'\nexport default { f: (): string => a + b }",
+        "src/lib/a.ts": "export const a: string = 'paths '",
+        "src/lib/b.ts": "export const b: string = 'baseUrl'",
+    }
+    with loader.load(bundler.create_worker(files)) as w:
+        assert w.get_entrypoint().f() == "paths baseUrl"

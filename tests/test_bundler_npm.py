@@ -42,11 +42,17 @@ class Registry:
         self.packages: dict[str, dict[str, dict[str, str]]] = {}
         self.forged: set[str] = set()
         self.requests: list[str] = []
+        self.required_auth: str | None = None
         registry = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 registry.requests.append(self.path)
+                if registry.required_auth and self.headers.get("authorization") != registry.required_auth:
+                    self.send_response(401)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
                 body = registry.answer(self.path)
                 if body is None:
                     self.send_response(404)
@@ -176,3 +182,19 @@ def test_commonjs_requiring_node_builtins_runs_under_nodejs_compat(loader, regis
     # Without the flag, the error names it.
     with pytest.raises(wb.CodeError, match="nodejs_compat"):
         loader.load(code)
+
+
+def test_npmrc_username_and_password_authenticate_with_basic_auth(registry, tmp_path, monkeypatch):
+    registry.required_auth = "Basic " + base64.b64encode(b"alice:pa:ss").decode()
+    host = registry.url.removeprefix("http:")
+    home = tmp_path / "home"
+    home.mkdir()
+    password = base64.b64encode(b"pa:ss").decode()
+    (home / ".npmrc").write_text(f"{host}:username=alice\n{host}:_password={password}\n")
+    monkeypatch.setenv("HOME", str(home))
+    built = bundler.build(APP, registry=registry.url, cache_dir=tmp_path / "cache")
+    assert "greet@1.4.2" in json.loads(built.lock)["packages"]
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(bundler.BuildError, match="401") as e:
+        bundler.build(APP, registry=registry.url, cache_dir=tmp_path / "other")
+    assert e.value.kind == "npm" and password not in str(e.value)

@@ -134,3 +134,98 @@ def test_import_does_not_use_the_tenants_promise_machinery(loader):
     } }"""
     with loader.load(main_module="m.js", modules={"m.js": src, "x.js": "export const x = 1"}) as w:
         assert w.get_entrypoint().f() == 1
+
+
+# Bundled by workerbox.bundler: the bundler turns a computed import() into a lookup among the
+# project files its glob matches, so bundle=True still has every page a request may ask for.
+
+ROUTER = """
+export default {
+  async fetch(request) {
+    const name = new URL(request.url).pathname.slice(1)
+    try {
+      const page = await import(`./pages/${name}.js`)
+      return new Response(page.render())
+    } catch (e) {
+      return new Response(`${e.name}: ${e.message}`, { status: 404 })
+    }
+  },
+  async concat(name) { return (await import("./pages/" + name + ".js")).render() },
+}
+"""
+
+ROUTED = {
+    "src/index.js": ROUTER,
+    "src/pages/home.js": "export const render = () => 'home page'",
+    "src/pages/about.js": "import { shout } from '../lib/shout.js'\nexport const render = () => shout('about')",
+    "src/lib/shout.js": "export const shout = (s) => s.toUpperCase()",
+}
+
+
+def serve(loader, code, path):
+    with loader.load(code) as w:
+        r = w.get_entrypoint().fetch(wb.Request(f"https://app.test/{path}"))
+        return r.status, r.text()
+
+
+@pytest.mark.parametrize("bundle", [True, False])
+@pytest.mark.parametrize("path, expected", [("home", (200, "home page")), ("about", (200, "ABOUT"))])
+def test_a_bundled_worker_imports_the_page_a_request_names(loader, bundle, path, expected):
+    from workerbox import bundler
+
+    assert serve(loader, bundler.create_worker(ROUTED, bundle=bundle), path) == expected
+
+
+@pytest.mark.parametrize("bundle", [True, False])
+def test_a_bundled_page_outside_the_glob_rejects_with_a_type_error(loader, bundle):
+    from workerbox import bundler
+
+    status, text = serve(loader, bundler.create_worker(ROUTED, bundle=bundle), "missing")
+    assert status == 404
+    assert text.startswith("TypeError: ") and "only the worker's own modules can be imported" in text
+    assert '"./pages/missing.js"' in text
+
+
+def test_a_bundled_concatenated_specifier_is_resolved_too(loader):
+    from workerbox import bundler
+
+    with loader.load(bundler.create_worker(ROUTED)) as w:
+        assert w.get_entrypoint().concat("about") == "ABOUT"
+
+
+def test_a_bundled_typescript_import_matches_typescript_files(loader):
+    from workerbox import bundler
+
+    files = {
+        "src/index.ts": "export default { async f(n: string): Promise<number> { return (await import(`./n/${n}.ts`)).v } }",
+        "src/n/one.ts": "export const v: number = 1",
+        "src/n/two.ts": "export const v: number = 2",
+    }
+    with loader.load(bundler.create_worker(files)) as w:
+        assert [w.get_entrypoint().f("one"), w.get_entrypoint().f("two")] == [1, 2]
+
+
+def test_a_bundled_import_of_a_package_subpath_with_a_static_string(loader):
+    from workerbox import bundler
+
+    files = {
+        "index.js": "export default { async f() { return (await import('pkg/sub')).where } }",
+        "node_modules/pkg/package.json": '{"name":"pkg","exports":{".":"./i.js","./sub":"./sub.js"}}',
+        "node_modules/pkg/i.js": "export const where = 'root'",
+        "node_modules/pkg/sub.js": "export const where = 'sub'",
+    }
+    for bundle in (True, False):
+        with loader.load(bundler.create_worker(files, bundle=bundle)) as w:
+            assert w.get_entrypoint().f() == "sub", bundle
+
+
+def test_a_fully_dynamic_import_is_left_to_the_module_map(loader):
+    from workerbox import bundler
+
+    files = {
+        "index.js": "export default { warm: () => import('./x.js'), async f(s) { try { return (await import(s)).x } catch (e) { return e.name } } }",
+        "x.js": "export const x = 'x'",
+    }
+    built = bundler.build(files, bundle=False)
+    with loader.load(built.code) as w:
+        assert [w.get_entrypoint().f("./x.js"), w.get_entrypoint().f("./y.js")] == ["x", "TypeError"]

@@ -20,6 +20,11 @@ module, imports rewritten to the modules' names. TypeScript and JSX (``jsx="auto
 ``wasm``; ``conditions`` replaces the export conditions ``workerd``, ``worker`` (``browser``,
 ``import``/``require`` and ``default`` always apply); ``virtual_modules`` maps a specifier to the
 source of a module that exists only in the build; ``sourcemap=True`` inlines source maps.
+A computed ``import()`` (``import(`./pages/${name}.js`)``, ``"./pages/" + name + ".js"``) brings in
+every project file its glob matches (as rollup's dynamic-import-vars plugin does; at most 1000,
+10000 for the whole build, else a ``BuildError``), and at run time any other name rejects with a
+``TypeError``; one with nothing static before its first expression is left as written (a line in
+``Build.warnings``). A root ``tsconfig.json``'s ``paths`` and ``baseUrl`` resolve imports.
 
 npm dependencies: ``package.json`` ``dependencies`` (registry semver ranges, dist-tags and
 ``npm:`` aliases only: ``file:``, ``link:``, git, URL and ``workspace:`` specs are refused) are
@@ -27,7 +32,8 @@ resolved and fetched natively, every tarball checked against the registry's sha5
 before it is unpacked into a content-addressed cache shared by processes (``cache_dir``, default
 ``$XDG_CACHE_HOME/workerbox/npm``); no install script ever runs. The registry is configured as
 npm users configure it (``npm_config_registry``, ``~/.npmrc`` with scoped registries, tokens,
-``cafile`` and proxies; the project's own ``.npmrc`` is ignored, since the tenant wrote it), or
+basic auth (``_auth``, or ``username`` with ``_password``), ``cafile`` or inline ``ca``, and
+proxies; the project's own ``.npmrc`` is ignored, since the tenant wrote it), or
 by ``registry=``; TLS trusts the operating system's certificate store. :attr:`Build.lock` is a
 lockfile: pass it back as ``lock=`` to rebuild the same tree, and with ``offline=True`` to build
 from the cache alone (a package it lacks is a :class:`BuildError` naming it). Installs are capped

@@ -112,3 +112,16 @@ def test_a_virtual_module_cannot_import_host_files(host_secret):
             {"index.js": "import v from 'virtual:x'\nexport default v"},
             virtual_modules={"virtual:x": f"export {{ default }} from {str(host_secret)!r}"},
         )
+
+
+def test_tsconfig_paths_and_extends_read_no_host_file(host_secret):
+    climb = "../" * 30 + str(host_secret.parent).lstrip("/")
+    paths = f'{{"compilerOptions": {{"paths": {{"@/*": ["{climb}/*", "{host_secret.parent}/*"]}}}}}}'
+    with pytest.raises(wb.BuildError) as e:
+        bundler.create_worker({"tsconfig.json": paths, "index.ts": "export { default } from '@/secret'"})
+    assert e.value.kind == "unresolved" and SECRET not in str(e.value)
+    (host_secret.parent / "base.json").write_text('{"compilerOptions": {"baseUrl": "."}}')
+    for extends in [str(host_secret.parent / "base.json"), climb + "/base.json"]:
+        with pytest.raises(wb.BuildError) as e:
+            bundler.create_worker({"tsconfig.json": f'{{"extends": "{extends}"}}', "index.ts": "export default 1"})
+        assert e.value.kind == "build" and "Failed to load tsconfig" in str(e.value)

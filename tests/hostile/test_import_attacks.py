@@ -44,3 +44,53 @@ def test_runtime_files_are_not_importable(loader):
     src = "export default { async f() { try { await import('workerbox:runtime/00_primordials.js'); return 'leaked' } catch (e) { return e.name } } }"
     with load(loader, {"m.js": src}) as w:
         assert w.get_entrypoint().f() == "TypeError"
+
+
+# Computed import() in code built by workerbox.bundler: the glob of a specifier is matched against
+# the tenant's files only, it is capped, and at run time only the files it matched can load.
+
+
+def test_a_computed_import_climbing_out_of_the_project_globs_no_host_file(loader, tmp_path):
+    from workerbox import bundler
+
+    secret = "workerbox-host-secret-5d1e"
+    (tmp_path / "secret.js").write_text(f"export default '{secret}'")
+    climb = "../" * 30 + str(tmp_path).lstrip("/")
+    src = f"export default {{ async f(x) {{ try {{ return (await import(`{climb}/${{x}}.js`)).default }} catch (e) {{ return e.name }} }} }}"
+    built = bundler.build({"src/index.js": src})
+    assert any("matches no file of the project" in w for w in built.warnings), built.warnings
+    assert secret not in repr(built.code.modules)
+    with loader.load(built.code) as w:
+        assert w.get_entrypoint().f("secret") == "TypeError"
+
+
+def test_a_computed_import_matching_thousands_of_files_is_refused():
+    from workerbox import bundler
+
+    files = {f"pages/{i}.js": "export default 1" for i in range(3000)}
+    files["index.js"] = "export default { f: (n) => import(`./pages/${n}.js`) }"
+    with pytest.raises(wb.BuildError) as e:
+        bundler.create_worker(files)
+    assert e.value.kind == "build"
+    assert "index.js:1: a computed import() matches more than" in str(e.value)
+
+
+@pytest.mark.parametrize("bundle", [True, False])
+def test_a_computed_import_cannot_reach_a_file_outside_its_glob_at_run_time(loader, bundle):
+    from workerbox import bundler
+
+    files = {
+        "index.js": "import './public.js'\nexport default { async f(n) { try { return (await import(`./pages/${n}.js`)).default } catch (e) { return [e.name, e.message] } } }",
+        "pages/home.js": "export default 'home'",
+        "secret.js": "export default 'the secret'",
+        "public.js": "export default 'public'",
+    }
+    ep_code = bundler.create_worker(files, bundle=bundle)
+    assert "secret.js" not in ep_code.modules
+    with loader.load(ep_code) as w:
+        ep = w.get_entrypoint()
+        assert ep.f("home") == "home"
+        for name in ["../secret", "../public", "home.js?", "/../../secret"]:
+            err_name, message = ep.f(name)
+            assert err_name == "TypeError", name
+            assert "only the worker's own modules can be imported" in message

@@ -267,3 +267,181 @@ fn a_package_cannot_reach_host_files_by_climbing_or_by_link() {
         }
     }
 }
+
+const PAGES_MAIN: &str = "export default { page(name) { return import(`./pages/${name}.js`); }, cat(name) { return import('./pages/' + name + '.js'); } };\n";
+
+fn pages() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("src/index.js", PAGES_MAIN),
+        ("src/pages/home.js", "export default 'HOME_PAGE';\n"),
+        ("src/pages/about.js", "export default 'ABOUT_PAGE';\n"),
+        ("src/pages/nested/deep.js", "export default 'DEEP_PAGE';\n"),
+        ("src/pages/notes.txt", "NOT_A_PAGE"),
+    ]
+}
+
+#[test]
+fn a_computed_import_bundles_every_file_its_glob_matches() {
+    let out = build(&pages(), &Options::default()).unwrap();
+    assert_eq!(out.modules.len(), 1, "{:?}", out.modules.iter().map(|m| &m.name).collect::<Vec<_>>());
+    let code = main_code(&out);
+    for page in ["HOME_PAGE", "ABOUT_PAGE", "\"./pages/home.js\"", "\"./pages/about.js\""] {
+        assert!(code.contains(page), "{page} in {code}");
+    }
+    assert!(!code.contains("DEEP_PAGE") && !code.contains("NOT_A_PAGE"), "{code}");
+    assert!(code.contains("is not one of the bundle's modules"), "{code}");
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn bundle_false_keeps_each_matched_file_a_module() {
+    let out = build(&pages(), &Options { bundle: false, ..Options::default() }).unwrap();
+    let names: Vec<&str> = out.modules.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["src/index.js", "src/pages/about.js", "src/pages/home.js"], "{names:?}");
+}
+
+#[test]
+fn a_computed_typescript_import_matches_typescript_files() {
+    let out = build(
+        &[
+            (
+                "src/index.ts",
+                "export default (n: string): Promise<{ default: string }> => import(`./routes/${n}.ts`);\n",
+            ),
+            ("src/routes/a.ts", "const a: string = 'ROUTE_A'; export default a;\n"),
+            ("src/routes/b.js", "export default 'ROUTE_B';\n"),
+        ],
+        &Options::default(),
+    )
+    .unwrap();
+    let code = main_code(&out);
+    assert!(code.contains("ROUTE_A") && !code.contains("ROUTE_B"), "{code}");
+}
+
+#[test]
+fn a_computed_import_without_static_prefix_or_extension_is_left_with_a_warning() {
+    let out = build(
+        &[
+            ("index.js", "export default (n) => [import(n), import(`./x/${n}`), import(`${n}.js`)];\n"),
+            ("x/a.js", ""),
+        ],
+        &Options::default(),
+    )
+    .unwrap();
+    let code = main_code(&out);
+    assert!(code.contains("import(n)") && code.contains("import(`./x/${n}`)"), "{code}");
+    assert_eq!(out.warnings.len(), 1, "{:?}", out.warnings);
+    assert!(out.warnings[0].starts_with("index.js:1: a computed import()"), "{:?}", out.warnings);
+}
+
+#[test]
+fn a_computed_import_climbing_out_of_the_project_matches_nothing() {
+    let out = build(
+        &[(
+            "src/index.js",
+            "export default (x) => [import(`../../../../${x}.js`), import(`../../etc/${x}.conf`)];\n",
+        )],
+        &Options::default(),
+    )
+    .unwrap();
+    let code = main_code(&out);
+    assert!(code.contains("{ __proto__: null }"), "{code}");
+    assert_eq!(out.warnings.len(), 2, "{:?}", out.warnings);
+}
+
+#[test]
+fn computed_imports_cannot_add_up_past_the_builds_budget() {
+    let names: Vec<String> = (0..1000).map(|i| format!("many/{i}.js")).collect();
+    let files = |index: &str| -> Result<Output, BundleError> {
+        let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "export default 1;")).collect();
+        files.push(("index.js", index));
+        build(&files, &Options::default())
+    };
+    let matching: String =
+        (0..11).map(|i| format!("export const f{i} = (n) => import(`./many/${{n}}.js`);\n")).collect();
+    let err = files(&matching).unwrap_err();
+    assert!(err.to_string().contains("past 10000 matched files"), "{err}");
+    let scanning: String =
+        (0..1100).map(|i| format!("export const f{i} = (n) => import(`./many/${{n}}.x{i}`);\n")).collect();
+    let err = files(&scanning).unwrap_err();
+    assert!(err.to_string().contains("file comparisons"), "{err}");
+}
+
+#[test]
+fn a_computed_import_keeps_source_maps_and_minifies() {
+    let out = build(&pages(), &Options { sourcemap: true, minify: true, ..Options::default() }).unwrap();
+    let code = main_code(&out);
+    assert!(code.contains("sourceMappingURL") && code.contains("HOME_PAGE"), "{code}");
+}
+
+#[test]
+fn a_computed_import_matching_too_many_files_is_refused() {
+    let names: Vec<String> = (0..=1000).map(|i| format!("many/{i}.js")).collect();
+    let mut files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "export default 1;")).collect();
+    files.push(("index.js", "export default (n) => import(`./many/${n}.js`);\n"));
+    let err = build(&files, &Options::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("index.js:1: a computed import() matches more than 1000 files"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tsconfig_paths_and_base_url_resolve() {
+    let tsconfig =
+        r#"{ "extends": "./tsconfig.base.json", "compilerOptions": { "paths": { "@/*": ["src/*"] } } }"#;
+    let out = build(
+        &[
+            ("tsconfig.json", tsconfig),
+            ("tsconfig.base.json", r#"{ "compilerOptions": { "baseUrl": "." } }"#),
+            (
+                "src/index.ts",
+                "import { a } from '@/lib/a';\nimport { b } from 'src/lib/b';\nexport default a + b;\n",
+            ),
+            ("src/lib/a.ts", "export const a: string = 'PATHS_A';\n"),
+            ("src/lib/b.ts", "export const b: string = 'BASE_URL_B';\n"),
+        ],
+        &Options::default(),
+    )
+    .unwrap();
+    let code = main_code(&out);
+    assert!(code.contains("PATHS_A") && code.contains("BASE_URL_B"), "{code}");
+}
+
+#[test]
+fn tsconfig_paths_and_extends_outside_the_project_read_nothing_of_the_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("secret.ts");
+    std::fs::write(&secret, "export const s = 'HOST_SECRET';").unwrap();
+    let climb = format!("{}{}", "../".repeat(30), tmp.path().display().to_string().trim_start_matches('/'));
+    let paths = format!(
+        r#"{{ "compilerOptions": {{ "paths": {{ "@/*": ["{climb}/*", "{}/*"] }} }} }}"#,
+        tmp.path().display()
+    );
+    let err = build(
+        &[("tsconfig.json", &paths), ("index.ts", "export { s } from '@/secret';\n")],
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, BundleError::Unresolved { .. }), "{err:?}");
+    std::fs::write(tmp.path().join("base.json"), r#"{ "compilerOptions": { "paths": { "@/*": ["./*"] } } }"#)
+        .unwrap();
+    let extends = format!(r#"{{ "extends": "{}/base.json" }}"#, tmp.path().display());
+    let err = build(&[("tsconfig.json", &extends), ("index.ts", "export default 1;\n")], &Options::default());
+    assert!(!format!("{err:?}").contains("HOST_SECRET"), "{err:?}");
+    assert!(err.is_err(), "an extends outside the project was read: {err:?}");
+}
+
+#[test]
+fn a_tsconfig_that_does_not_load_is_a_build_error_naming_it() {
+    for cfg in
+        ["{ not json", r#"{ "extends": "/etc/passwd" }"#, r#"{ "extends": "missing-pkg/tsconfig.json" }"#]
+    {
+        let err = build(&[("tsconfig.json", cfg), ("index.ts", "export default 1;\n")], &Options::default())
+            .unwrap_err();
+        assert!(
+            matches!(&err, BundleError::Build(m) if m.starts_with("Failed to load tsconfig")),
+            "{cfg}: {err:?}"
+        );
+    }
+}

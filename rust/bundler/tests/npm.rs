@@ -4,6 +4,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use base64::Engine as _;
 use serde_json::json;
 use support::{Registry, TempDir, deps, options, read};
 use workerbox_bundler::npm::{Installed, Lock, NpmError, PkgId, install};
@@ -309,6 +310,43 @@ fn registry_refusing_credentials_is_a_network_error_without_the_token() {
     let err = install(&deps(&[("guarded", "1")]), None, &opts).unwrap_err();
     assert!(matches!(err, NpmError::Network { .. }), "{err}");
     assert!(err.to_string().contains("401") && !err.to_string().contains("wrong-secret"), "{err}");
+}
+
+#[test]
+fn username_and_password_from_npmrc_authenticate_with_basic_auth() {
+    let reg = Registry::start();
+    reg.require_basic("alice", "pa:ss");
+    reg.publish("guarded", "1.0.0", json!({}), &[("i.js", "1")]);
+    let host = reg.url.trim_start_matches("http:");
+    let npmrc = format!("{host}:username=alice\n{host}:_password=cGE6c3M=\n");
+    let config =
+        workerbox_bundler::npm::RegistryConfig::from_sources(&[npmrc], &BTreeMap::new(), Some(&reg.url))
+            .unwrap();
+    let cache = TempDir::new("basic");
+    let mut opts = options(&reg, &cache);
+    opts.config = config;
+    let (installed, _) = install(&deps(&[("guarded", "1")]), None, &opts).unwrap();
+    assert_eq!(installed.root["guarded"], id("guarded", "1.0.0"));
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("alice:pa:ss"));
+    assert!(reg.auth_seen().iter().all(|a| a.as_deref() == Some(basic.as_str())), "{:?}", reg.auth_seen());
+}
+
+#[test]
+fn https_registry_is_trusted_through_an_inline_ca() {
+    let reg = Registry::start_tls();
+    reg.publish("secure", "1.0.0", json!({}), &[("index.js", "1")]);
+    let pem = std::fs::read_to_string(support::TEST_CA).unwrap();
+    let npmrc = format!("ca={}\n", serde_json::to_string(&pem).unwrap());
+    let config =
+        workerbox_bundler::npm::RegistryConfig::from_sources(&[npmrc], &BTreeMap::new(), Some(&reg.url))
+            .unwrap();
+    let cache = TempDir::new("tls-ca");
+    let mut opts = options(&reg, &cache);
+    opts.config = config;
+    let (installed, _) = install(&deps(&[("secure", "1")]), None, &opts).unwrap();
+    assert_eq!(installed.root["secure"], id("secure", "1.0.0"));
+    opts.config.ca = Some("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n".into());
+    assert!(matches!(install(&deps(&[("secure", "1")]), None, &opts), Err(NpmError::Config { .. })));
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! CommonJS; [`plugin::WorkerPlugin`] decides what stays outside the bundle.
 
 mod depth;
+mod dynamic_import;
 mod errors;
+mod glob;
 mod options;
 mod output;
 mod plugin;
@@ -12,7 +14,7 @@ mod stack;
 mod vfs;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -41,10 +43,11 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         vfs.clone(),
         PathBuf::from(PROJECT),
         Platform::Browser,
-        &TsConfig::Auto(false),
+        &tsconfig(project),
         resolve,
     ));
     let assets = Arc::new(Mutex::new(BTreeMap::new()));
+    let warnings = Arc::new(Mutex::new(Vec::new()));
     let plugin = plugin::WorkerPlugin {
         vfs: vfs.clone(),
         resolver: Arc::clone(&resolver),
@@ -53,6 +56,8 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
         loaders: opts.loaders()?,
         assets: Arc::clone(&assets),
         required: Arc::default(),
+        warnings: Arc::clone(&warnings),
+        globs: glob::Budget::default(),
     };
     // The factory also makes a resolver over the host's file system; only
     // `PluginContext::resolve` reaches it, which no plugin of this build calls (rolldown's copy
@@ -72,12 +77,24 @@ pub fn bundle(project: &Project, installed: &Installed, opts: &Options) -> Resul
     errors::refuse_unresolved(&generated.warnings)?;
     let assets = std::mem::take(&mut *assets.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     let mut out = output::collect(generated, assets, &entry)?;
+    out.warnings.append(&mut warnings.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     if let Some(w) = wrangler {
         out.compatibility_date = w.compatibility_date;
         out.compatibility_flags = w.compatibility_flags;
     }
     out.bundle_time = started.elapsed();
     Ok(out)
+}
+
+/// The tenant's root `tsconfig.json`, for its `paths` and `baseUrl`: read (with whatever it
+/// `extends`) by the bundle's resolver, through the build's file system only. Its compiler options
+/// do not reach the transform: rolldown looks a transform's tsconfig up on the host's file
+/// system, so the bundler options keep tsconfig off (`Options::rolldown`).
+fn tsconfig(project: &Project) -> TsConfig {
+    match project.get("tsconfig.json") {
+        Some(_) => TsConfig::Manual(Path::new(PROJECT).join("tsconfig.json")),
+        None => TsConfig::Auto(false),
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

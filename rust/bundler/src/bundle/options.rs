@@ -130,6 +130,7 @@ impl Options {
             cwd: Some(PROJECT.into()),
             platform: Some(Platform::Browser),
             format: Some(OutputFormat::Esm),
+            // Anything else makes rolldown read tsconfig files from the host's file system.
             tsconfig: Some(TsConfig::Auto(false)),
             minify: Some(RawMinifyOptions::Bool(self.minify)),
             sourcemap: self.sourcemap.then_some(SourceMapType::Inline),

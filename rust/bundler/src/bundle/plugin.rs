@@ -14,14 +14,16 @@ use oxc_resolver::FileSystem as _;
 use rolldown_common::{ImportKind, ModuleType, ResolvedExternal};
 use rolldown_plugin::{
     HookAddonArgs, HookInjectionOutputReturn, HookLoadArgs, HookLoadOutput, HookLoadReturn,
-    HookResolveIdArgs, HookResolveIdOutput, HookResolveIdReturn, HookTransformArgs, HookTransformReturn,
-    HookUsage, Plugin, PluginContext, SharedLoadPluginContext, SharedTransformPluginContext,
+    HookResolveIdArgs, HookResolveIdOutput, HookResolveIdReturn, HookTransformArgs, HookTransformOutput,
+    HookTransformReturn, HookUsage, Plugin, PluginContext, SharedLoadPluginContext,
+    SharedTransformPluginContext,
 };
 use rolldown_resolver::Resolver;
 
-use super::depth;
+use super::glob::Budget;
 use super::vfs::Vfs;
 use super::{Loader, ModuleKind};
+use super::{depth, dynamic_import};
 
 const VIRTUAL: &str = "\0virtual:";
 
@@ -72,6 +74,10 @@ pub struct WorkerPlugin {
     pub assets: Assets,
     /// Externals some CommonJS code `require`s.
     pub required: Arc<Mutex<BTreeSet<String>>>,
+    /// What the plugin has to say about the build (computed imports left as written).
+    pub warnings: Arc<Mutex<Vec<String>>>,
+    /// What the build's computed imports may still cost.
+    pub globs: Budget,
 }
 
 impl WorkerPlugin {
@@ -173,17 +179,21 @@ impl Plugin for WorkerPlugin {
         _ctx: SharedTransformPluginContext,
         args: &HookTransformArgs<'_>,
     ) -> HookTransformReturn {
-        match depth::too_deep(args.code, args.module_type) {
-            Some(offset) => {
-                let line = args.code.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
-                Err(anyhow::anyhow!(
-                    "{}:{line}: nested deeper than {} levels",
-                    Vfs::display(args.id),
-                    depth::MAX_DEPTH
-                ))
-            }
-            None => Ok(None),
+        if let Some(offset) = depth::too_deep(args.code, args.module_type) {
+            let line = args.code.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
+            return Err(anyhow::anyhow!(
+                "{}:{line}: nested deeper than {} levels",
+                Vfs::display(args.id),
+                depth::MAX_DEPTH
+            ));
         }
+        let Some(rewritten) =
+            dynamic_import::rewrite(&self.vfs, &self.globs, args.id, args.code, args.module_type)?
+        else {
+            return Ok(None);
+        };
+        self.warnings.lock().unwrap_or_else(PoisonError::into_inner).extend(rewritten.warnings);
+        Ok(Some(HookTransformOutput { code: Some(rewritten.code), map: rewritten.map, ..Default::default() }))
     }
 
     async fn banner(&self, _ctx: &PluginContext, _args: &HookAddonArgs) -> HookInjectionOutputReturn {

@@ -90,6 +90,15 @@ impl Vfs {
         self.0.largest_source
     }
 
+    /// The tenant's files at or below `dir`, in path order.
+    pub fn project_files_under<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = &'a Path> + 'a {
+        self.0
+            .files
+            .range(dir.to_path_buf()..)
+            .map(|(path, _)| path.as_path())
+            .take_while(move |p| p.starts_with(dir))
+    }
+
     /// The project-relative name of a virtual path, or a store path's `name@version/…` form.
     pub fn display(path: &str) -> String {
         if let Some(rest) = path.strip_prefix(PROJECT).and_then(|r| r.strip_prefix('/')) {
@@ -224,7 +233,7 @@ fn checked_name(name: &str) -> Result<&str> {
 
 /// The absolute path with `.` and `..` folded away (`..` at the root stays at the root, as in
 /// POSIX); `None` for a relative path.
-fn lexical(path: &Path) -> Option<PathBuf> {
+pub(super) fn lexical(path: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::from("/");
     for component in path.components() {
         match component {

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use url::Url;
 
 use super::error::NpmError;
@@ -34,7 +36,8 @@ impl fmt::Debug for Secret {
 pub enum Auth {
     /// `//host/path/:_authToken=` → `Authorization: Bearer`.
     Bearer(Secret),
-    /// `//host/path/:_auth=` (base64 `user:password`) → `Authorization: Basic`.
+    /// `//host/path/:_auth=` (base64 `user:password`), or `:username=` with `:_password=` (base64
+    /// of the password) → `Authorization: Basic`.
     Basic(Secret),
 }
 
@@ -48,6 +51,8 @@ pub struct RegistryConfig {
     auth: BTreeMap<String, Auth>,
     /// Extra PEM roots, trusted alongside the operating system's store.
     pub cafile: Option<PathBuf>,
+    /// `ca=` (or `ca[]=` lines): PEM roots written in the config itself, trusted as `cafile`'s.
+    pub ca: Option<String>,
     /// `strict-ssl=false` accepts any certificate, as npm does.
     pub strict_ssl: bool,
     /// `proxy=`: for http requests, and https ones when `https-proxy` is unset. When neither is
@@ -59,7 +64,8 @@ pub struct RegistryConfig {
 }
 
 /// The settings without a scope or registry path in their key that we read.
-const PLAIN_SETTINGS: [&str; 6] = ["registry", "cafile", "strict-ssl", "proxy", "https-proxy", "noproxy"];
+const PLAIN_SETTINGS: [&str; 7] =
+    ["registry", "cafile", "ca", "strict-ssl", "proxy", "https-proxy", "noproxy"];
 
 impl Default for RegistryConfig {
     fn default() -> Self {
@@ -68,6 +74,7 @@ impl Default for RegistryConfig {
             scopes: BTreeMap::new(),
             auth: BTreeMap::new(),
             cafile: None,
+            ca: None,
             strict_ssl: true,
             proxy: None,
             https_proxy: None,
@@ -113,6 +120,7 @@ impl RegistryConfig {
         for (key, raw) in &settings {
             config.apply(key, raw, env)?;
         }
+        config.apply_user_passwords(&settings, env)?;
         Ok(config)
     }
 
@@ -127,6 +135,7 @@ impl RegistryConfig {
         match key {
             "registry" => self.registry = registry_url(&value)?,
             "cafile" => self.cafile = (!unset).then(|| PathBuf::from(value)),
+            "ca" => self.ca = (!unset).then(|| value.replace("\\n", "\n")),
             "strict-ssl" => self.strict_ssl = value != "false",
             "proxy" => self.proxy = (!unset).then_some(Secret(value)),
             "https-proxy" => self.https_proxy = (!unset).then_some(Secret(value)),
@@ -146,6 +155,32 @@ impl RegistryConfig {
         } else if let Some(nerf) = key.strip_suffix(":_auth") {
             self.auth.insert(nerf_dart_key(nerf), Auth::Basic(Secret(value)));
         }
+    }
+
+    /// `//host/path/:username=` with `:_password=` (base64, as npm writes it), where that path has
+    /// no token or `_auth` of its own (npm's order).
+    fn apply_user_passwords(
+        &mut self,
+        settings: &BTreeMap<String, String>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<(), NpmError> {
+        for (key, user) in settings {
+            let Some(nerf) = key.strip_suffix(":username") else { continue };
+            let password_key = format!("{nerf}:_password");
+            let Some(password) = settings.get(&password_key) else { continue };
+            let nerf = nerf_dart_key(nerf);
+            if self.auth.contains_key(&nerf) {
+                continue;
+            }
+            let user = expand_env(key, user, env)?;
+            let password = STANDARD.decode(expand_env(&password_key, password, env)?).map_err(|_| {
+                NpmError::Config { detail: format!("{password_key} is not base64, as npm writes it") }
+            })?;
+            let mut pair = format!("{user}:").into_bytes();
+            pair.extend_from_slice(&password);
+            self.auth.insert(nerf, Auth::Basic(Secret(STANDARD.encode(pair))));
+        }
+        Ok(())
     }
 
     /// The registry a package's metadata comes from (its scope's, else the default).
@@ -205,14 +240,27 @@ fn read_npmrc(path: &Path) -> Result<String, NpmError> {
 }
 
 /// `key=value` lines of an ini file; `;`/`#` comments and `[section]` headers are skipped, and a
-/// double-quoted value is a JSON string, as npm's ini parser reads it.
+/// double-quoted value is a JSON string, as npm's ini parser reads it; `ca[]=` lines (npm's array
+/// form) add up to one `ca` value.
 fn parse_npmrc(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with([';', '#', '[']))
-        .filter_map(|line| line.split_once('='))
-        .map(|(key, value)| (key.trim().to_string(), unquote(value.trim())))
-        .collect()
+    let mut pairs = Vec::new();
+    let mut cas = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with([';', '#', '[']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else { continue };
+        let (key, value) = (key.trim(), unquote(value.trim()));
+        if key == "ca[]" {
+            cas.push(value);
+        } else {
+            pairs.push((key.to_string(), value));
+        }
+    }
+    if !cas.is_empty() {
+        pairs.push(("ca".into(), cas.join("\n")));
+    }
+    pairs
 }
 
 fn unquote(value: &str) -> String {
@@ -328,6 +376,38 @@ mod tests {
         assert!(!c.strict_ssl);
         assert_eq!(c.cafile.as_deref(), Some(Path::new("/etc/corp.pem")));
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn username_and_password_become_basic_auth_after_tokens() {
+        let text = "//a.example/:username=alice\n//a.example/:_password=${PW}\n\
+                    //b.example/r/:username=bob\n//b.example/r/:_password=cHc=\n//b.example/r/:_authToken=t\n"
+            .to_string();
+        let c = RegistryConfig::from_sources(&[text], &env(&[("PW", "czNjcmV0")]), None).unwrap();
+        let a = Url::parse("https://a.example/pkg").unwrap();
+        let basic = STANDARD.encode("alice:s3cret");
+        assert_eq!(c.auth_for(&a), Some(&Auth::Basic(Secret(basic))));
+        let b = Url::parse("https://b.example/r/pkg").unwrap();
+        assert_eq!(c.auth_for(&b), Some(&Auth::Bearer(Secret("t".into()))));
+        assert!(!format!("{c:?}").contains("alice"));
+        let bad = "//a.example/:username=alice\n//a.example/:_password=not base64!\n".to_string();
+        let err = RegistryConfig::from_sources(&[bad], &env(&[]), None).unwrap_err();
+        assert!(
+            err.to_string().contains("//a.example/:_password") && !err.to_string().contains("not base64!")
+        );
+    }
+
+    #[test]
+    fn inline_ca_lines_add_up_with_escaped_newlines() {
+        let one = "ca=\"-----BEGIN CERTIFICATE-----\\nAAA\\n-----END CERTIFICATE-----\"\n".to_string();
+        let c = RegistryConfig::from_sources(&[one], &env(&[]), None).unwrap();
+        assert_eq!(c.ca.as_deref(), Some("-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----"));
+        let raw = "ca=-----BEGIN CERTIFICATE-----\\nBBB\\n-----END CERTIFICATE-----\n".to_string();
+        let c = RegistryConfig::from_sources(&[raw], &env(&[]), None).unwrap();
+        assert_eq!(c.ca.as_deref(), Some("-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----"));
+        let many = "ca[]=\"A\"\nca[]=\"B\"\n".to_string();
+        let c = RegistryConfig::from_sources(&[many], &env(&[]), None).unwrap();
+        assert_eq!(c.ca.as_deref(), Some("A\nB"));
     }
 
     #[test]

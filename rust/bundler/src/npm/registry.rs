@@ -1,5 +1,5 @@
 //! The registry client: packuments (abbreviated metadata) and tarballs over HTTP(S). TLS trusts the
-//! operating system's store (rustls-platform-verifier) plus `cafile`; `HTTP_PROXY`/`HTTPS_PROXY`/
+//! operating system's store (rustls-platform-verifier) plus `cafile` and `ca`; `HTTP_PROXY`/`HTTPS_PROXY`/
 //! `NO_PROXY` apply through reqwest's environment proxy matcher. Every response is bounded: size
 //! caps checked against `Content-Length` and while reading, a per-request timeout no later than
 //! the install's deadline. Blocking: call it from a plain thread, not from inside an async runtime.
@@ -94,6 +94,11 @@ impl Registry {
                 .map_err(|e| NpmError::Config { detail: format!("cafile {}: {e}", path.display()) })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| NpmError::Config { detail: format!("cafile {}: {e}", path.display()) })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        if let Some(pem) = &config.ca {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| NpmError::Config { detail: format!("ca: {e}") })?;
             builder = builder.tls_certs_merge(certs);
         }
         builder = proxies(builder, &config)?;

@@ -107,7 +107,13 @@ impl Registry {
     }
 
     pub fn require_token(&self, token: &str) {
-        self.state.lock().unwrap().token = Some(token.to_string());
+        self.state.lock().unwrap().token = Some(format!("Bearer {token}"));
+    }
+
+    /// Answers only requests carrying `user:password` as HTTP basic auth.
+    pub fn require_basic(&self, user: &str, password: &str) {
+        let basic = STANDARD.encode(format!("{user}:{password}"));
+        self.state.lock().unwrap().token = Some(format!("Basic {basic}"));
     }
 
     pub fn fail_next(&self, requests: usize) {
@@ -263,7 +269,7 @@ fn answer(
         return ("503 Service Unavailable", b"{}".to_vec(), None);
     }
     if let Some(token) = &state.token
-        && auth != Some(format!("Bearer {token}").as_str())
+        && auth != Some(token.as_str())
     {
         return ("401 Unauthorized", b"{}".to_vec(), None);
     }
