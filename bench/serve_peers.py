@@ -70,10 +70,15 @@ class Server:
         self.argv = [a.replace("{port}", str(self.port)) for a in self.argv]
 
 
-def workerbox_servers(app: Path, workers: int) -> list[Server]:
+def workerbox_servers(app: Path, workers: int, fast: list[Path] | None) -> list[Server]:
+    """The CLI (on httptools + uvloop where they could be installed, as `workerbox[serve]` brings
+    them), then serve_app.py's warm and fresh apps on this venv's uvicorn stack."""
     cli = Server(f"workerbox serve --workers {workers}", False,
-                 [sys.executable, "-m", "workerbox", "serve", str(app), "--workers", str(workers), "--port", "{port}"],
-                 f"the CLI as it is: Loader.get per request on an executor thread, uvicorn ({_uvicorn_stack()}) access log on")
+                 [sys.executable, "-m", "workerbox", "serve", str(app), "--workers", str(workers), "--no-access-log",
+                  "--port", "{port}"],
+                 f"the CLI: AsyncLoader.get per request; uvicorn ({'httptools + uvloop' if fast else _uvicorn_stack()})")
+    if fast:
+        cli.env = {**cli.env, "PYTHONPATH": os.pathsep.join(filter(None, [*map(str, fast), cli.env.get("PYTHONPATH")]))}
     return [cli, *(_uvicorn_app(app, workers, fresh) for fresh in (False, True))]
 
 
@@ -98,9 +103,9 @@ def _uvicorn_stack() -> str:
     return f"{http} + {loop}"
 
 
-def workerbox_fast_server(workdir: Path, app: Path, workers: int) -> Server:
-    fast = [pip_install(workdir, f"httptools=={HTTPTOOLS_VERSION}"), pip_install(workdir, f"uvloop=={UVLOOP_VERSION}")]
-    return _uvicorn_app(app, workers, False, fast)
+def fast_stack(workdir: Path) -> list[Path]:
+    """Directories holding httptools and uvloop, for PYTHONPATH."""
+    return [pip_install(workdir, f"httptools=={HTTPTOOLS_VERSION}"), pip_install(workdir, f"uvloop=={UVLOOP_VERSION}")]
 
 
 def workerd_servers(workdir: Path, app: Path) -> list[Server]:
@@ -139,9 +144,15 @@ def _node_version(node: str) -> str:
 def servers(workdir: Path, app: Path, workers: int) -> list[Server | Unavailable]:
     """Every server, or why it cannot run here, in table order."""
     out: list[Server | Unavailable] = []
-    out += workerbox_servers(app, workers)
-    for name, make in (("workerbox App, httptools uvloop", lambda: [workerbox_fast_server(workdir, app, workers)]),
-                       ("workerd", lambda: workerd_servers(workdir, app)),
+    try:
+        fast: list[Path] | None = fast_stack(workdir)
+    except SetupError as e:
+        fast = None
+        out.append(Unavailable("workerbox on httptools + uvloop", str(e)))
+    out += workerbox_servers(app, workers, fast)
+    if fast and _uvicorn_stack() != "httptools + uvloop":
+        out.append(_uvicorn_app(app, workers, False, fast))
+    for name, make in (("workerd", lambda: workerd_servers(workdir, app)),
                        ("node", lambda: [node_server(workdir, app)])):
         try:
             out += make()

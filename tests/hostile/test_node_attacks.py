@@ -184,3 +184,23 @@ export default { f() { const r = new Readable({ read() {} }); for (;;) r.push(ne
             assert info.value.name == "RangeError"
     with node_worker(loader, "import { PassThrough } from 'node:stream'; export default { f: () => typeof new PassThrough().pipe }") as w:
         assert w.get_entrypoint().f() == "function"
+
+
+def test_a_setter_on_error_prototype_code_never_runs_for_node_errors(loader):
+    # Node's coded errors define `code` on the error: a setter the tenant put on the prototype
+    # would otherwise see (and could replace) every error the runtime throws.
+    src = """export default { async f() {
+  let seen = 0
+  Object.defineProperty(Error.prototype, 'code', { configurable: true, set() { seen++ }, get() { return 'spoofed' } })
+  const path = await import('node:path')
+  const { Buffer } = await import('node:buffer')
+  const codes = []
+  for (const bad of [() => path.join(1), () => path.format(null), () => path.basename(null), () => Buffer.alloc(-1)]) {
+    try { bad() } catch (e) { codes.push(e.code) }
+  }
+  return [seen, codes]
+} }"""
+    with node_worker(loader, src) as w:
+        seen, codes = w.get_entrypoint().f()
+    assert seen == 0
+    assert codes == ["ERR_INVALID_ARG_TYPE", "ERR_INVALID_ARG_TYPE", "ERR_INVALID_ARG_TYPE", "ERR_OUT_OF_RANGE"]

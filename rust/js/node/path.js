@@ -10,13 +10,8 @@
   const SLASH = 47;
   const DOT = 46;
 
-  function checkString(value, name) {
-    if (typeof value !== "string") {
-      const error = new TypeError(`The "${name}" argument must be of type string. Received ${value === null ? "null" : typeof value}`);
-      error.code = "ERR_INVALID_ARG_TYPE";
-      throw error;
-    }
-  }
+  // Node's coded errors, defined rather than assigned (a tenant's setter never runs).
+  const { validateObject, validateString: checkString } = hooks.node;
 
   // Resolves `.` and `..` segments of a path without its leading slash; `..` stays where it
   // cannot climb (relative paths), unless `absolute`.
@@ -288,11 +283,7 @@
   }
 
   function format(object) {
-    if (object === null || typeof object !== "object") {
-      const error = new TypeError(`The "pathObject" argument must be of type object. Received ${object === null ? "null" : typeof object}`);
-      error.code = "ERR_INVALID_ARG_TYPE";
-      throw error;
-    }
+    validateObject(object, "pathObject");
     const dir = object.dir || object.root;
     const ext = object.ext ? (StringPrototypeCharCodeAt(`${object.ext}`, 0) === DOT ? `${object.ext}` : `.${object.ext}`) : "";
     const base = object.base || `${object.name || ""}${ext}`;
