@@ -11,6 +11,12 @@ use crate::code::{ModuleSource, WorkerCode};
 use crate::error::{Error, Result};
 use crate::typescript::PositionMap;
 
+mod dynamic;
+mod require;
+
+pub use dynamic::{dynamic_import, op_import_module};
+use require::require_module;
+
 /// Modules the runtime provides. Their exports live in the `Builtins` isolate slot.
 pub const BUILTIN_MODULES: &[&str] = &["cloudflare:workers"];
 
@@ -362,90 +368,6 @@ fn module_map<'a>(scope: &mut v8::PinScope<'_, '_>) -> Option<&'a ModuleMap> {
     Some(unsafe { &*map })
 }
 
-/// What `require(name)` returns: `module.exports` of a CommonJS module (run once), or the value
-/// of a text, data, json or wasm module. None with a JS exception pending.
-fn require_module<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    map: &ModuleMap,
-    name: &str,
-) -> Option<v8::Local<'s, v8::Value>> {
-    let exports_key = v8::String::new(scope, "exports").unwrap();
-    if let Some(module) = map.cjs.borrow().get(name) {
-        let module = v8::Local::new(scope, module);
-        return module.get(scope, exports_key.into());
-    }
-    if name.starts_with("node:") && map.code.get(name).is_none() {
-        return crate::node::exports(scope, name).map(Into::into);
-    }
-    let source = match map.code.get(name) {
-        Some(ModuleSource::Cjs(src)) => src,
-        Some(ModuleSource::Js(_) | ModuleSource::Ts(_)) => {
-            return throw(
-                scope,
-                &format!("require() cannot load the ES module {name:?}; use import instead"),
-            );
-        }
-        Some(other) => return value_module(scope, other),
-        None => return throw(scope, &format!("module {name:?} is not one of the modules")),
-    };
-    let resource = match v8_name(scope, name) {
-        Ok(resource) => resource,
-        Err(e) => return throw(scope, &e.to_string()),
-    };
-    let Some(source) = v8::String::new(scope, source) else {
-        return throw(scope, &format!("modules[{name:?}]: source is too large"));
-    };
-    let module = v8::Object::new(scope);
-    let exports = v8::Object::new(scope);
-    module.set(scope, exports_key.into(), exports.into());
-    map.cjs.borrow_mut().insert(name.to_string(), v8::Global::new(scope, module));
-    // Compiled as a function body, not pasted into a function's source text: text that closed
-    // the function early would make something else of the script (even no function at all).
-    let origin =
-        v8::ScriptOrigin::new(scope, resource.into(), 0, 0, false, -1, None, false, false, false, None);
-    let mut source = v8::script_compiler::Source::new(source, Some(&origin));
-    let params = CJS_PARAMS.map(|p| v8::String::new(scope, p).unwrap());
-    let options = v8::script_compiler::CompileOptions::NoCompileOptions;
-    let no_cache = v8::script_compiler::NoCacheReason::NoReason;
-    let function =
-        v8::script_compiler::compile_function(scope, &mut source, &params, &[], options, no_cache)?;
-    let require = v8::Function::builder(require_callback).data(resource.into()).build(scope)?;
-    let dirname = v8::String::new(scope, name.rsplit_once('/').map_or("", |(d, _)| d))
-        .expect("a prefix of a name V8 took fits too");
-    let args = [exports.into(), require.into(), module.into(), resource.into(), dirname.into()];
-    function.call(scope, exports.into(), &args)?;
-    module.get(scope, exports_key.into())
-}
-
-/// What a CommonJS module's body sees, as in Node.
-const CJS_PARAMS: [&str; 5] = ["exports", "require", "module", "__filename", "__dirname"];
-
-/// `require(specifier)` inside a CommonJS module; the function's data is the module's name.
-fn require_callback<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    args: v8::FunctionCallbackArguments<'s>,
-    mut rv: v8::ReturnValue<v8::Value>,
-) {
-    let referrer = args.data().to_rust_string_lossy(scope);
-    let specifier = args.get(0).to_rust_string_lossy(scope);
-    let Some(map) = module_map(scope) else { return };
-    let target = match resolve_specifier(&map.code, &referrer, &specifier) {
-        Ok(t) => t,
-        Err(e) => {
-            throw(scope, &e.to_string());
-            return;
-        }
-    };
-    if let Some(value) = require_module(scope, map, &target) {
-        rv.set(value);
-    }
-}
-
-fn throw<'s>(scope: &mut v8::PinScope<'s, '_>, message: &str) -> Option<v8::Local<'s, v8::Value>> {
-    crate::ops::throw_error(scope, message);
-    None
-}
-
 fn builtin_module<'s>(scope: &mut v8::PinScope<'s, '_>, name: &str) -> v8::Local<'s, v8::Module> {
     let names: Vec<_> = scope
         .get_slot::<Builtins>()
@@ -481,58 +403,6 @@ fn builtin_exports<'s>(
     let undefined = v8::undefined(scope);
     resolver.resolve(scope, undefined.into());
     Some(resolver.get_promise(scope).into())
-}
-
-/// V8's `HostImportModuleDynamicallyCallback` (`import()`): hands the request to the runtime's
-/// `hooks.dynamicImport`, which waits a microtask before asking `ops.importModule` for the module,
-/// so the module map is never changed while a caller (a `require`, an evaluation) is using it.
-pub fn dynamic_import<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    _options: v8::Local<'s, v8::Data>,
-    referrer: v8::Local<'s, v8::Value>,
-    specifier: v8::Local<'s, v8::String>,
-    _attributes: v8::Local<'s, v8::FixedArray>,
-) -> Option<v8::Local<'s, v8::Promise>> {
-    let Some(hook) = crate::ops::hook(scope, "dynamicImport") else {
-        crate::ops::throw_error(scope, "import() is not available before the runtime is");
-        return None;
-    };
-    let undefined = v8::undefined(scope);
-    hook.call(scope, undefined.into(), &[specifier.into(), referrer])?.try_into().ok()
-}
-
-/// `ops.importModule(specifier, referrer)`: compiles, instantiates and evaluates the module
-/// `specifier` names as imported from `referrer`; returns `[namespace, evaluation promise]`. A
-/// specifier outside the bundle throws a `TypeError`; a compile error throws the module's own.
-pub fn op_import_module<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    args: v8::FunctionCallbackArguments<'s>,
-    mut rv: v8::ReturnValue<v8::Value>,
-) {
-    let specifier = args.get(0).to_rust_string_lossy(scope);
-    let referrer = args.get(1).to_rust_string_lossy(scope);
-    let Some(map) = scope.get_slot_mut::<ModuleMap>().map(|m| m as *mut ModuleMap) else {
-        return crate::ops::throw_type_error(scope, "import(): this worker has no modules");
-    };
-    // SAFETY: the slot outlives this call; `dynamicImport` calls this from a microtask of its
-    // own, never while another borrow of the map is live (see `dynamic_import`).
-    let map = unsafe { &mut *map };
-    let compiled =
-        resolve_specifier(&map.code, &referrer, &specifier).and_then(|name| map.compile(scope, &name));
-    let module = match compiled {
-        Ok(Some(module)) => module,
-        // The compile error is pending: it is what import() rejects with.
-        Ok(None) => return,
-        Err(e) => return crate::ops::throw_type_error(scope, &e.to_string()),
-    };
-    if module.get_status() == v8::ModuleStatus::Uninstantiated
-        && module.instantiate_module(scope, resolve_callback) != Some(true)
-    {
-        return;
-    }
-    let Some(evaluated) = module.evaluate(scope) else { return };
-    let namespace = module.get_module_namespace();
-    rv.set(v8::Array::new_with_elements(scope, &[namespace, evaluated]).into());
 }
 
 /// V8's `ResolveModuleCallback`: every module was compiled by `ModuleMap::compile` before
