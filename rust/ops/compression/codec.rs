@@ -1,25 +1,12 @@
-//! The ops behind `CompressionStream` and `DecompressionStream` (js/17_compression.js): gzip,
-//! zlib ("deflate") and raw deflate through flate2 on its zlib-rs backend. A stream's codec stays
-//! here between chunks, by id (JS holds only the id), with the input it has not consumed yet; both
-//! are charged to the worker's off-heap budget until the stream ends, fails or is cancelled.
-//! Nothing frees them otherwise (there are no finalizers), so abandoned streams run into the
-//! tenant's memory limit, not the host's.
-//!
-//! Native code is out of the CPU watchdog's reach, and a few bytes can inflate to gigabytes, so
-//! no call does more than one step: at most `IN_STEP` bytes in and `OUT_STEP` bytes out. JS
-//! pulls step by step and enqueues each piece as the stream's reader asks for it; a reader that
-//! keeps every piece of a bomb runs into its own memory limit. Runs on the isolate's thread.
-
-use std::collections::HashMap;
+//! One (de)compression stream's codec, stepped within bounds: gzip, zlib ("deflate") and raw
+//! deflate through flate2 on its zlib-rs backend, with the input written and not yet consumed.
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
-use super::{contents_mut, new_buffer, state, throw_range_error, throw_type_error};
-
 /// The most input one step hands the codec: about a millisecond of deflate at level 6.
-const IN_STEP: usize = 64 << 10;
+pub const IN_STEP: usize = 64 << 10;
 /// The most output one step produces (and the largest chunk a stream enqueues).
-const OUT_STEP: usize = 64 << 10;
+pub const OUT_STEP: usize = 64 << 10;
 
 /// What a codec's state holds natively, charged for the codec's life. zlib-rs allocates it all
 /// when the codec is made (level 6, a 32 KiB window); the unit tests check these against what it
@@ -28,14 +15,14 @@ const COMPRESSOR_HOLDS: usize = 384 << 10;
 const DECOMPRESSOR_HOLDS: usize = 48 << 10;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Format {
+pub enum Format {
     Gzip,
     Deflate,
     DeflateRaw,
 }
 
 impl Format {
-    fn parse(name: &str) -> Option<Format> {
+    pub fn parse(name: &str) -> Option<Format> {
         match name {
             "gzip" => Some(Format::Gzip),
             "deflate" => Some(Format::Deflate),
@@ -63,14 +50,14 @@ enum Codec {
 }
 
 #[derive(Debug, PartialEq)]
-enum Failure {
+pub enum Failure {
     Corrupt(String),
     Trailing,
     Truncated,
 }
 
 /// One stream's codec and the input written to it and not yet consumed.
-struct Stream {
+pub struct Stream {
     format: Format,
     decompress: bool,
     codec: Codec,
@@ -80,12 +67,12 @@ struct Stream {
 }
 
 impl Stream {
-    fn new(format: Format, decompress: bool) -> Stream {
+    pub fn new(format: Format, decompress: bool) -> Stream {
         Stream { format, decompress, codec: Codec::Unstarted, input: Vec::new(), at: 0 }
     }
 
     /// Makes the codec if it is not yet made; true when it was made now.
-    fn start(&mut self) -> bool {
+    pub fn start(&mut self) -> bool {
         if !matches!(self.codec, Codec::Unstarted) {
             return false;
         }
@@ -100,19 +87,19 @@ impl Stream {
     }
 
     /// The bytes this stream holds natively: its codec's state and its input buffer.
-    fn holds(&self) -> usize {
+    pub fn holds(&self) -> usize {
         let codec = match self.codec {
             Codec::Compress(_) => COMPRESSOR_HOLDS,
             Codec::Decompress(_) => DECOMPRESSOR_HOLDS,
             Codec::Unstarted | Codec::Ended => 0,
         };
         // The table entry itself, so streams opened and never used are bounded too.
-        std::mem::size_of::<Open>() + codec + self.input.capacity()
+        std::mem::size_of::<super::Open>() + codec + self.input.capacity()
     }
 
     /// Room for `len` more bytes of input, for the caller to fill; what was consumed is dropped
     /// first, so the buffer holds exactly the input still to come.
-    fn extend(&mut self, len: usize) -> Result<&mut [u8], Failure> {
+    pub fn extend(&mut self, len: usize) -> Result<&mut [u8], Failure> {
         if matches!(self.codec, Codec::Ended) && len > 0 {
             return Err(Failure::Trailing);
         }
@@ -127,7 +114,7 @@ impl Stream {
 
     /// One bounded step: Some(output, possibly empty) when it made progress, None when there is
     /// nothing more to do until more input comes (or, with `finish`, at all: the stream is done).
-    fn step(&mut self, finish: bool) -> Result<Option<Vec<u8>>, Failure> {
+    pub fn step(&mut self, finish: bool) -> Result<Option<Vec<u8>>, Failure> {
         self.start();
         let end = self.input.len().min(self.at + IN_STEP);
         let last = end == self.input.len();
@@ -173,262 +160,17 @@ impl Stream {
         Ok(Some(out))
     }
 
-    fn what(&self) -> &'static str {
+    pub fn what(&self) -> &'static str {
         if self.decompress { "DecompressionStream" } else { "CompressionStream" }
     }
 
-    fn message(&self, failure: &Failure) -> String {
+    pub fn message(&self, failure: &Failure) -> String {
         let (what, format) = (self.what(), self.format.name());
         match failure {
             Failure::Corrupt(why) => format!("{what}: the {format} data is invalid ({why})"),
             Failure::Trailing => format!("{what}: there is data after the end of the {format} stream"),
             Failure::Truncated => format!("{what}: the input ended before the end of the {format} stream"),
         }
-    }
-}
-
-/// An open stream and what it is charged to the budget now.
-struct Open {
-    stream: Stream,
-    charged: usize,
-}
-
-/// A worker's open (de)compression streams by id.
-#[derive(Default)]
-pub struct Streams {
-    open: HashMap<u32, Open>,
-    next: u32,
-}
-
-/// Brings `open`'s charge to what its stream holds; false (charge unchanged) when the growth
-/// does not fit the budget.
-fn recharge(budget: &crate::heap::BufferBudget, open: &mut Open) -> bool {
-    let holds = open.stream.holds();
-    if holds > open.charged && !budget.reserve(holds - open.charged) {
-        return false;
-    }
-    if holds < open.charged {
-        budget.release(open.charged - holds);
-    }
-    open.charged = holds;
-    true
-}
-
-type Budget = std::sync::Arc<crate::heap::BufferBudget>;
-
-/// Makes the stream's codec on its first write or pull and charges it; false when the budget has
-/// no room for it.
-fn started(budget: &crate::heap::BufferBudget, open: &mut Open) -> bool {
-    !open.stream.start() || recharge(budget, open)
-}
-
-/// Takes stream `id` out of the worker's table, with the budget it is charged to; a TypeError
-/// when it is not open. An op puts it back with `keep` unless the stream is done.
-fn take(scope: &mut v8::PinScope, id: u32) -> Option<(Budget, Open)> {
-    let state = state(scope);
-    let taken = state.buffers.clone().zip(state.compression.open.remove(&id));
-    if taken.is_none() {
-        throw_type_error(scope, "The compression stream is closed");
-    }
-    taken
-}
-
-fn keep(scope: &mut v8::PinScope, id: u32, open: Open) {
-    state(scope).compression.open.insert(id, open);
-}
-
-/// `ops.compressionOpen(format, decompress)`: a new stream's id, its entry charged to the budget
-/// (its codec is charged when made, on first use); a TypeError for a format the Compression Standard does not name.
-pub fn op_compression_open(
-    scope: &mut v8::PinScope,
-    args: v8::FunctionCallbackArguments,
-    mut rv: v8::ReturnValue<v8::Value>,
-) {
-    let name = args.get(0).to_rust_string_lossy(scope);
-    let decompress = args.get(1).is_true();
-    let what = if decompress { "DecompressionStream" } else { "CompressionStream" };
-    let Some(format) = Format::parse(&name) else {
-        return throw_type_error(scope, &format!("{what}: unsupported compression format '{name}'"));
-    };
-    let state = state(scope);
-    let mut open = Open { stream: Stream::new(format, decompress), charged: 0 };
-    if !state.buffers.as_ref().is_some_and(|budget| recharge(budget, &mut open)) {
-        return throw_range_error(
-            scope,
-            &format!("{what}: a new stream would exceed this worker's memory limit"),
-        );
-    }
-    let streams = &mut state.compression;
-    loop {
-        streams.next = streams.next.wrapping_add(1).max(1);
-        if !streams.open.contains_key(&streams.next) {
-            break;
-        }
-    }
-    let id = streams.next;
-    streams.open.insert(id, open);
-    rv.set(v8::Integer::new_from_unsigned(scope, id).into());
-}
-
-/// A chunk as the WebIDL BufferSource the standard asks for: an ArrayBuffer or a view of one,
-/// neither shared nor resizable.
-enum Source<'s> {
-    View(v8::Local<'s, v8::ArrayBufferView>),
-    Buffer(v8::Local<'s, v8::ArrayBuffer>),
-}
-
-fn buffer_source<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    value: v8::Local<'s, v8::Value>,
-) -> Option<Source<'s>> {
-    let plain = |store: v8::SharedRef<v8::BackingStore>| {
-        !store.is_shared() && !store.is_resizable_by_user_javascript()
-    };
-    if let Ok(view) = v8::Local::<v8::ArrayBufferView>::try_from(value) {
-        // A view without a buffer of its own yet is a small, plain one; asking for its buffer
-        // would allocate one.
-        if view.has_buffer() && !view.buffer(scope).is_some_and(|b| plain(b.get_backing_store())) {
-            return None;
-        }
-        return Some(Source::View(view));
-    }
-    let buffer = v8::Local::<v8::ArrayBuffer>::try_from(value).ok()?;
-    plain(buffer.get_backing_store()).then_some(Source::Buffer(buffer))
-}
-
-impl Source<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Source::View(view) => view.byte_length(),
-            Source::Buffer(buffer) => buffer.byte_length(),
-        }
-    }
-
-    /// Copies the bytes into `dest`, which is `len()` long.
-    fn copy_to(&self, dest: &mut [u8]) {
-        match self {
-            Source::View(view) => {
-                view.copy_contents(dest);
-            }
-            Source::Buffer(buffer) => {
-                if let Some(data) = buffer.data() {
-                    // SAFETY: a live, non-shared ArrayBuffer holds `byte_length() == dest.len()`
-                    // initialised bytes at `data`; no JS runs during the copy, so nothing
-                    // detaches or resizes it, and `dest` is Rust memory that cannot alias it.
-                    let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, dest.len()) };
-                    dest.copy_from_slice(bytes);
-                }
-            }
-        }
-    }
-}
-
-/// `ops.compressionWrite(id, chunk)`: copies a chunk into stream `id`'s input, charged to the
-/// budget until consumed. Any failure throws and closes the stream.
-pub fn op_compression_write<'s>(
-    scope: &mut v8::PinScope<'s, '_>,
-    args: v8::FunctionCallbackArguments<'s>,
-    _rv: v8::ReturnValue<v8::Value>,
-) {
-    let id = args.get(0).uint32_value(scope).unwrap_or(0);
-    let source = buffer_source(scope, args.get(1));
-    let Some((budget, mut open)) = take(scope, id) else { return };
-    let what = open.stream.what();
-    let Some(source) = source else {
-        budget.release(open.charged);
-        return throw_type_error(
-            scope,
-            &format!(
-                "{what}: a chunk must be an ArrayBuffer or ArrayBufferView (neither shared nor resizable)"
-            ),
-        );
-    };
-    if !started(&budget, &mut open) {
-        budget.release(open.charged);
-        return throw_range_error(
-            scope,
-            &format!("{what}: its state would exceed this worker's memory limit"),
-        );
-    }
-    let len = source.len();
-    if !budget.reserve(len) {
-        budget.release(open.charged);
-        return throw_range_error(
-            scope,
-            &format!("{what}: the chunk would exceed this worker's memory limit"),
-        );
-    }
-    open.charged += len;
-    match open.stream.extend(len) {
-        Ok(dest) => source.copy_to(dest),
-        Err(failure) => {
-            budget.release(open.charged);
-            return throw_type_error(scope, &open.stream.message(&failure));
-        }
-    }
-    // Only shrinks: the input buffer grew by at most `len`.
-    recharge(&budget, &mut open);
-    keep(scope, id, open);
-}
-
-/// `ops.compressionPull(id, finish)`: one step of stream `id`. Returns a Uint8Array of output,
-/// null when the step made progress but no output, or undefined when nothing is left to do
-/// until the next chunk; with `finish` (the writable side closed), undefined means the stream
-/// is complete and closed. A corrupt, truncated or overlong compressed stream throws a
-/// TypeError; any failure closes the stream.
-pub fn op_compression_pull(
-    scope: &mut v8::PinScope,
-    args: v8::FunctionCallbackArguments,
-    mut rv: v8::ReturnValue<v8::Value>,
-) {
-    let id = args.get(0).uint32_value(scope).unwrap_or(0);
-    let finish = args.get(1).is_true();
-    let Some((budget, mut open)) = take(scope, id) else { return };
-    if !started(&budget, &mut open) {
-        budget.release(open.charged);
-        let what = open.stream.what();
-        return throw_range_error(
-            scope,
-            &format!("{what}: its state would exceed this worker's memory limit"),
-        );
-    }
-    let step = open.stream.step(finish);
-    recharge(&budget, &mut open);
-    let out = match step {
-        Ok(Some(out)) => out,
-        Ok(None) if finish => return budget.release(open.charged),
-        Ok(None) => return keep(scope, id, open),
-        Err(failure) => {
-            budget.release(open.charged);
-            return throw_type_error(scope, &open.stream.message(&failure));
-        }
-    };
-    if out.is_empty() {
-        keep(scope, id, open);
-        return rv.set_null();
-    }
-    let Some(buffer) = new_buffer(scope, out.len()) else {
-        return budget.release(open.charged);
-    };
-    contents_mut(buffer).copy_from_slice(&out);
-    keep(scope, id, open);
-    if let Some(array) = v8::Uint8Array::new(scope, buffer, 0, out.len()) {
-        rv.set(array.into());
-    }
-}
-
-/// `ops.compressionClose(id)`: forgets stream `id` (cancelled, aborted or failed), if open.
-pub fn op_compression_close(
-    scope: &mut v8::PinScope,
-    args: v8::FunctionCallbackArguments,
-    _rv: v8::ReturnValue<v8::Value>,
-) {
-    let id = args.get(0).uint32_value(scope).unwrap_or(0);
-    let state = state(scope);
-    if let Some(open) = state.compression.open.remove(&id)
-        && let Some(budget) = &state.buffers
-    {
-        budget.release(open.charged);
     }
 }
 
