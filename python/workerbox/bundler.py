@@ -50,185 +50,74 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from typing import Literal, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Optional, Sequence, TypedDict, Union
 
 from ._workerbox import Build, BuildError, WorkerCode, bundler_build
 
-__all__ = ["Build", "BuildError", "build", "build_async", "create_worker", "create_worker_async"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Build", "BuildError", "BuildOptions", "build", "build_async", "create_worker", "create_worker_async"]
 
 Files = Mapping[str, Union[str, bytes]]
 Jsx = Literal["automatic", "classic"]
 
 
-def build(
-    files: Files,
-    *,
-    entry_point: Optional[str] = None,
-    bundle: bool = True,
-    externals: Sequence[str] = (),
-    target: str = "es2022",
-    minify: bool = False,
-    sourcemap: bool = False,
-    registry: Optional[str] = None,
-    lock: Optional[str] = None,
-    offline: bool = False,
-    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
-    jsx: Jsx = "automatic",
-    jsx_import_source: Optional[str] = None,
-    define: Optional[Mapping[str, str]] = None,
-    loader: Optional[Mapping[str, str]] = None,
-    conditions: Optional[Sequence[str]] = None,
-    virtual_modules: Optional[Mapping[str, str]] = None,
-) -> Build:
-    """Builds the project; see the module's documentation for each argument."""
-    for name, value in (("externals", externals), ("conditions", conditions)):
+class BuildOptions(TypedDict, total=False):
+    """The keyword arguments of :func:`build`, :func:`create_worker` and their async twins (see
+    the module's documentation); each left out takes its default."""
+
+    entry_point: Optional[str]
+    bundle: bool  # default True
+    externals: Sequence[str]
+    target: str  # default "es2022"
+    minify: bool
+    sourcemap: bool
+    registry: Optional[str]
+    lock: Optional[str]
+    offline: bool
+    cache_dir: Optional[Union[str, "os.PathLike[str]"]]
+    jsx: Jsx  # default "automatic"
+    jsx_import_source: Optional[str]
+    define: Optional[Mapping[str, str]]
+    loader: Optional[Mapping[str, str]]
+    conditions: Optional[Sequence[str]]
+    virtual_modules: Optional[Mapping[str, str]]
+
+
+def _native(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options as the native builder takes them (which refuses names it does not know)."""
+    out = dict(options)
+    for name in ("externals", "conditions"):
+        value = out.get(name)
         if isinstance(value, (str, bytes)):
             raise TypeError(f"{name} must be a sequence of str, not a single string")
-    return bundler_build(
-        files,
-        entry_point=entry_point,
-        bundle=bundle,
-        externals=list(externals),
-        target=target,
-        minify=minify,
-        sourcemap=sourcemap,
-        jsx=jsx,
-        jsx_import_source=jsx_import_source,
-        define=dict(define) if define is not None else None,
-        loader=dict(loader) if loader is not None else None,
-        conditions=list(conditions) if conditions is not None else None,
-        virtual_modules=dict(virtual_modules) if virtual_modules is not None else None,
-        registry=registry,
-        lock=lock,
-        offline=offline,
-        cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
-    )
+        if value is not None:
+            out[name] = list(value)
+    for name in ("define", "loader", "virtual_modules"):
+        if out.get(name) is not None:
+            out[name] = dict(out[name])
+    if out.get("cache_dir") is not None:
+        out["cache_dir"] = os.fspath(out["cache_dir"])
+    return out
 
 
-def create_worker(
-    files: Files,
-    *,
-    entry_point: Optional[str] = None,
-    bundle: bool = True,
-    externals: Sequence[str] = (),
-    target: str = "es2022",
-    minify: bool = False,
-    sourcemap: bool = False,
-    registry: Optional[str] = None,
-    lock: Optional[str] = None,
-    offline: bool = False,
-    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
-    jsx: Jsx = "automatic",
-    jsx_import_source: Optional[str] = None,
-    define: Optional[Mapping[str, str]] = None,
-    loader: Optional[Mapping[str, str]] = None,
-    conditions: Optional[Sequence[str]] = None,
-    virtual_modules: Optional[Mapping[str, str]] = None,
-) -> WorkerCode:
+def build(files: Files, **options: Unpack[BuildOptions]) -> Build:
+    """Builds the project; see the module's documentation for each option."""
+    return bundler_build(files, **_native(options))
+
+
+def create_worker(files: Files, **options: Unpack[BuildOptions]) -> WorkerCode:
     """:func:`build`'s code: a :class:`~workerbox.WorkerCode` to load."""
-    return build(
-        files,
-        entry_point=entry_point,
-        bundle=bundle,
-        externals=externals,
-        target=target,
-        minify=minify,
-        sourcemap=sourcemap,
-        registry=registry,
-        lock=lock,
-        offline=offline,
-        cache_dir=cache_dir,
-        jsx=jsx,
-        jsx_import_source=jsx_import_source,
-        define=define,
-        loader=loader,
-        conditions=conditions,
-        virtual_modules=virtual_modules,
-    ).code
+    return build(files, **options).code
 
 
-async def build_async(
-    files: Files,
-    *,
-    entry_point: Optional[str] = None,
-    bundle: bool = True,
-    externals: Sequence[str] = (),
-    target: str = "es2022",
-    minify: bool = False,
-    sourcemap: bool = False,
-    registry: Optional[str] = None,
-    lock: Optional[str] = None,
-    offline: bool = False,
-    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
-    jsx: Jsx = "automatic",
-    jsx_import_source: Optional[str] = None,
-    define: Optional[Mapping[str, str]] = None,
-    loader: Optional[Mapping[str, str]] = None,
-    conditions: Optional[Sequence[str]] = None,
-    virtual_modules: Optional[Mapping[str, str]] = None,
-) -> Build:
+async def build_async(files: Files, **options: Unpack[BuildOptions]) -> Build:
     """:func:`build` on the event loop's default executor (the build releases the GIL)."""
-    call = functools.partial(
-        build,
-        files,
-        entry_point=entry_point,
-        bundle=bundle,
-        externals=externals,
-        target=target,
-        minify=minify,
-        sourcemap=sourcemap,
-        registry=registry,
-        lock=lock,
-        offline=offline,
-        cache_dir=cache_dir,
-        jsx=jsx,
-        jsx_import_source=jsx_import_source,
-        define=define,
-        loader=loader,
-        conditions=conditions,
-        virtual_modules=virtual_modules,
-    )
+    call = functools.partial(bundler_build, files, **_native(options))
     return await asyncio.get_running_loop().run_in_executor(None, call)
 
 
-async def create_worker_async(
-    files: Files,
-    *,
-    entry_point: Optional[str] = None,
-    bundle: bool = True,
-    externals: Sequence[str] = (),
-    target: str = "es2022",
-    minify: bool = False,
-    sourcemap: bool = False,
-    registry: Optional[str] = None,
-    lock: Optional[str] = None,
-    offline: bool = False,
-    cache_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
-    jsx: Jsx = "automatic",
-    jsx_import_source: Optional[str] = None,
-    define: Optional[Mapping[str, str]] = None,
-    loader: Optional[Mapping[str, str]] = None,
-    conditions: Optional[Sequence[str]] = None,
-    virtual_modules: Optional[Mapping[str, str]] = None,
-) -> WorkerCode:
+async def create_worker_async(files: Files, **options: Unpack[BuildOptions]) -> WorkerCode:
     """:func:`create_worker` on the event loop's default executor."""
-    built = await build_async(
-        files,
-        entry_point=entry_point,
-        bundle=bundle,
-        externals=externals,
-        target=target,
-        minify=minify,
-        sourcemap=sourcemap,
-        registry=registry,
-        lock=lock,
-        offline=offline,
-        cache_dir=cache_dir,
-        jsx=jsx,
-        jsx_import_source=jsx_import_source,
-        define=define,
-        loader=loader,
-        conditions=conditions,
-        virtual_modules=virtual_modules,
-    )
-    return built.code
+    return (await build_async(files, **options)).code
