@@ -352,3 +352,34 @@ def test_an_async_iterator_is_a_streamed_request_body():
             return r.json()
 
     assert asyncio.run(asyncio.wait_for(main(), 60)) == [5, 5, 5]
+
+
+def test_a_blocking_call_that_could_never_read_its_async_body_is_refused():
+    # The body's steps run on the loop that made it; a sync call waiting on that loop's own
+    # thread (or after the loop stopped) would wait out its wall limit for a chunk that never comes.
+    async def chunks():
+        yield "never read"
+
+    with wb.Loader() as loader:
+        w = loader.load(main_module="c.js", modules={"c.js": CONSUMER}, limits=wb.Limits(wall_ms=3000))
+        ep = w.get_entrypoint()
+
+        async def on_its_own_loop():
+            with pytest.raises(TypeError, match="cannot run while this call waits"):
+                ep.fetch(wb.Request("https://app.test/", method="POST", body=chunks()))
+
+        asyncio.run(on_its_own_loop())
+
+        async def make():
+            return wb.Request("https://app.test/", method="POST", body=chunks())
+
+        stopped = asyncio.run(make())
+        with pytest.raises(TypeError, match="cannot run while this call waits"):
+            ep.fetch(stopped)
+
+        # From another thread, while the loop runs, the same kind of body is read.
+        async def from_a_thread():
+            request = wb.Request("https://app.test/", method="POST", body=chunks())
+            return (await asyncio.to_thread(ep.fetch, request)).json()
+
+        assert asyncio.run(from_a_thread()) == [10]

@@ -214,7 +214,10 @@ class Request:
     ``body`` is whole (str, bytes-like) or streamed: an iterator or async iterator of str or
     bytes-like chunks, which the worker's ``request.body`` pulls as it reads (``None`` ends it;
     empty chunks are skipped). Such a request can be sent once. The iterator runs on a host
-    thread (an async one on the loop it was made on), so a slow one delays only its worker."""
+    thread (an async one on the loop it was made on), so a slow one delays only its worker. A
+    :class:`Loader` call would wait forever for an async body whose loop is the calling thread's
+    own, or stopped: it raises ``TypeError`` instead (await an :class:`AsyncLoader` worker, or
+    call from another thread)."""
 
     url: str
     method: str

@@ -231,6 +231,25 @@ impl RequestChunks {
     }
 }
 
+impl RequestChunks {
+    /// Refuses a caller about to wait for the worker on a thread where the iterator's steps could
+    /// never run: they run on the loop the iterator was made on, which cannot take a step while
+    /// its own thread waits, and which a stopped loop never takes.
+    pub fn check_waiter(&self, py: Python<'_>) -> PyResult<()> {
+        let Some(event_loop) = &self.event_loop else { return Ok(()) };
+        let running_here = py.import("asyncio")?.call_method0("get_running_loop").ok();
+        let own = running_here.is_some_and(|l| l.is(event_loop.bind(py)));
+        if own || !event_loop.bind(py).call_method0("is_running")?.is_truthy()? {
+            return Err(PyTypeError::new_err(
+                "this request's body is an async iterator whose event loop cannot run while this call waits \
+                 (it is this thread's, or stopped): await the call on an AsyncLoader's worker, or make the \
+                 call from another thread (asyncio.to_thread)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[pymethods]
 impl RequestChunks {
     fn __call__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {

@@ -65,6 +65,17 @@ pub struct PyRequest {
     chunked: bool,
 }
 
+impl PyRequest {
+    /// Refuses a blocking call that could never read this request's body (see
+    /// `RequestChunks::check_waiter`).
+    pub fn check_waiter(&self, py: Python<'_>) -> PyResult<()> {
+        match &*self.chunks.lock().unwrap() {
+            Some(chunks) => chunks.get().check_waiter(py),
+            None => Ok(()),
+        }
+    }
+}
+
 #[pymethods]
 impl PyRequest {
     #[new]

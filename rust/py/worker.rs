@@ -228,6 +228,11 @@ impl PyMethod {
             WorkerRef::Failed(err) => return Err(err.clone_ref(py)),
         };
         let handle = &loaded.handle;
+        if let Some(request) = args.iter().next().filter(|_| self.is_fetch())
+            && let Ok(request) = request.cast::<PyRequest>()
+        {
+            request.get().check_waiter(py)?;
+        }
         let args = self.convert_args(handle, args)?;
         let pending = handle.call(self.call(args, stream)).py(py)?;
         let done = wait(py, pending, handle)?;
