@@ -35,10 +35,13 @@ impl HostPattern {
         if wildcard && !matches!(parsed, url::Host::Domain(_)) {
             return Err(bad("a wildcard needs a host name, not an IP address"));
         }
-        let host = parsed.to_string().trim_end_matches('.').to_string();
+        let name = parsed.to_string();
+        // One trailing dot is a fully qualified name's; more would be empty labels.
+        let host = name.strip_suffix('.').unwrap_or(&name).to_string();
+        let empty_label = matches!(parsed, url::Host::Domain(_)) && host.split('.').any(str::is_empty);
         // The URL parser accepts `*` in names (also as `%2a`); a pattern must not, or `a*.com`
         // would look like a wildcard that never matches.
-        if host.is_empty() || host.contains('*') {
+        if host.is_empty() || host.contains('*') || empty_label {
             return Err(bad(NAME));
         }
         Ok(HostPattern { scheme, host, wildcard, port })
@@ -47,7 +50,7 @@ impl HostPattern {
     /// Whether `url` (already parsed) matches.
     pub fn matches(&self, url: &url::Url) -> bool {
         let Some(host) = url.host_str() else { return false };
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
         let host_ok = if self.wildcard {
             host.len() > self.host.len() + 1
                 && host.ends_with(&self.host)
@@ -168,6 +171,18 @@ mod tests {
         assert!(wild.matches(&url("https://a.b.example.com/")));
         assert!(!wild.matches(&url("https://example.com/")));
         assert!(!wild.matches(&url("https://notexample.com/")));
+    }
+
+    #[test]
+    fn empty_labels_are_refused_and_one_trailing_dot_is_a_fqdn() {
+        // "0.." once became the pattern "0", which parses as the address 0.0.0.0: a pattern
+        // whose text and meaning differ.
+        for pattern in ["0..", "a..b", "example.com..", "*.a..b"] {
+            assert!(HostPattern::parse(pattern).is_err(), "{pattern}");
+        }
+        let fqdn = HostPattern::parse("example.com.").unwrap();
+        assert!(fqdn.matches(&url("https://example.com/")));
+        assert!(!fqdn.matches(&url("https://example.com../")));
     }
 
     #[test]
