@@ -2,6 +2,7 @@
 files in a temporary directory, checking output and exit codes."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -82,6 +83,19 @@ def test_help_lists_the_commands():
     assert done.returncode == 0 and all(c in done.stdout for c in ("run", "serve", "check"))
 
 
+def test_serve_reload_without_watchfiles_is_a_usage_error(module, tmp_path):
+    # A directory shadowing watchfiles with a module that cannot be found makes it absent.
+    pytest.importorskip("uvicorn")
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "sitecustomize.py").write_text("import sys\nsys.modules['watchfiles'] = None\n")
+    path = module("export default { fetch: () => new Response('x') }")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "workerbox", "serve", str(path), "--reload"], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "--reload needs watchfiles" in done.stderr
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,6 +120,7 @@ def get_until(url, accept, server, timeout=30):
 
 def test_serve_reload_picks_up_an_edited_module(module):
     pytest.importorskip("uvicorn")
+    pytest.importorskip("watchfiles", reason="--reload needs watchfiles (the serve extra's uvicorn[standard])")
     path = module("export default { fetch: () => new Response('first') }")
     port = free_port()
     command = [sys.executable, "-m", "workerbox", "serve", str(path), "--port", str(port), "--reload"]

@@ -20,6 +20,7 @@ override the config. A project whose config has assets but no ``main`` serves it
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import pathlib
@@ -212,6 +213,9 @@ def _serve(args: argparse.Namespace) -> int:
         import uvicorn  # type: ignore[import-not-found, unused-ignore]
     except ImportError as e:
         raise _Usage("serve needs uvicorn: pip install 'workerbox[serve]'") from e
+    if args.reload and importlib.util.find_spec("watchfiles") is None:
+        # uvicorn's fallback reloader watches Python files only, never the worker's.
+        raise _Usage("--reload needs watchfiles: pip install 'workerbox[serve]'")
     if _assets(args)[1]:
         _check_loads(args)
     os.environ["WORKERBOX_SERVE_ARGS"] = json.dumps(vars(args))
