@@ -34,17 +34,22 @@ pub enum ModuleSource {
     Json(Value),
     /// Imports as a `WebAssembly.Module` compiled from these bytes.
     Wasm(Vec<u8>),
+    /// Python source, run by the runtime's Pyodide (`python/`); a worker whose main module is
+    /// Python is a Python worker.
+    Python(String),
 }
 
 impl ModuleSource {
     /// The keys accepted in a one-key module dict.
-    pub const KINDS: &'static [&'static str] = &["js", "ts", "cjs", "text", "data", "json", "wasm"];
+    pub const KINDS: &'static [&'static str] = &["js", "ts", "cjs", "text", "data", "json", "wasm", "python"];
 
     pub fn len(&self) -> usize {
         match self {
-            ModuleSource::Js(s) | ModuleSource::Ts(s) | ModuleSource::Cjs(s) | ModuleSource::Text(s) => {
-                s.len()
-            }
+            ModuleSource::Js(s)
+            | ModuleSource::Ts(s)
+            | ModuleSource::Cjs(s)
+            | ModuleSource::Text(s)
+            | ModuleSource::Python(s) => s.len(),
             ModuleSource::Data(b) | ModuleSource::Wasm(b) => b.len(),
             ModuleSource::Json(v) => v.approximate_size(),
         }
@@ -54,6 +59,10 @@ impl ModuleSource {
         self.len() == 0
     }
 }
+
+/// A Python worker's memory limit where its code sets none: Pyodide's memory, the baseline it
+/// restores and its files do not fit the JavaScript default.
+pub const PYTHON_MEMORY_MB: u64 = 256;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkerCode {
@@ -98,6 +107,21 @@ impl WorkerCode {
     /// in Workers.
     pub fn node_compat(&self) -> bool {
         self.compatibility_flags.iter().any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2")
+    }
+
+    /// Whether this is a Python worker: its main module is Python, run by the runtime's Pyodide.
+    pub fn is_python(&self) -> bool {
+        matches!(self.get(&self.main_module), Some(ModuleSource::Python(_)))
+    }
+
+    /// The limits its workers run under before the defaults fill the rest: a Python worker's
+    /// memory limit, where the code sets none, is [`PYTHON_MEMORY_MB`].
+    pub fn worker_limits(&self) -> Limits {
+        let mut limits = self.limits;
+        if self.is_python() && limits.memory_mb.is_none() {
+            limits.memory_mb = Some(PYTHON_MEMORY_MB);
+        }
+        limits
     }
 
     /// Checks everything that can be checked without V8, naming the bad field in the message.
@@ -147,6 +171,34 @@ impl WorkerCode {
                 names.join(", ")
             )));
         }
+        self.validate_language()
+    }
+
+    /// Python modules run only in a Python worker, and a Python worker runs no JavaScript of
+    /// the tenant's: its module map is the runtime's Pyodide plus the tenant's files.
+    fn validate_language(&self) -> Result<()> {
+        let is_code = |s: &ModuleSource| {
+            matches!(
+                s,
+                ModuleSource::Js(_) | ModuleSource::Ts(_) | ModuleSource::Cjs(_) | ModuleSource::Wasm(_)
+            )
+        };
+        let python = self.is_python();
+        for (name, source) in &self.modules {
+            let shown = crate::value::truncated(name, 256);
+            if python && is_code(source) {
+                return Err(Error::Code(format!(
+                    "modules: {shown:?} is JavaScript or WebAssembly, but the main module is Python; \
+                     a Python worker's modules are Python, text, data and json"
+                )));
+            }
+            if !python && matches!(source, ModuleSource::Python(_)) {
+                return Err(Error::Code(format!(
+                    "modules: {shown:?} is Python, but the main module {:?} is not; make a Python module the main one",
+                    crate::value::truncated(&self.main_module, 256)
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -186,6 +238,18 @@ mod tests {
     #[test]
     fn duplicate_names_are_refused() {
         assert!(code("a.js", &["a.js", "a.js"]).validate().is_err());
+    }
+
+    #[test]
+    fn python_and_javascript_do_not_mix() {
+        let mut c = code("main.py", &["main.py", "lib.js"]);
+        c.modules[0].1 = ModuleSource::Python(String::new());
+        assert!(c.is_python());
+        assert!(c.validate().unwrap_err().to_string().contains("\"lib.js\" is JavaScript"));
+        let mut c = code("main.js", &["main.js", "lib.py"]);
+        c.modules[1].1 = ModuleSource::Python(String::new());
+        assert!(!c.is_python());
+        assert!(c.validate().unwrap_err().to_string().contains("\"lib.py\" is Python"));
     }
 
     #[test]

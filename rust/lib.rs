@@ -13,6 +13,7 @@ pub mod limits;
 pub mod modules;
 pub mod node;
 pub mod platform;
+pub mod python;
 pub mod rpc;
 pub mod snapshot;
 pub mod typescript;

@@ -218,7 +218,7 @@ fn load(
     reply: Reply<()>,
     slot: Option<Slot>,
 ) -> Result<Option<Worker>, Deferred> {
-    let limits = code.limits;
+    let limits = code.worker_limits();
     let heap = limits.or_defaults().heap_bytes();
     // Read before trying for a place: a close's release is dropped only after its place is free,
     // so if none was pending then, a refusal below is the cap's final word.

@@ -212,10 +212,12 @@ impl Worker {
         self.termination = termination;
         let env = std::mem::replace(&mut code.env, Value::Undefined);
         let outbound = std::mem::take(&mut code.outbound);
-        self.limits = code.limits.or_defaults();
+        self.limits = code.worker_limits().or_defaults();
         let limits = self.limits;
         Budget::install(self.v8(), limits);
-        self.js.main_name = code.main_module.clone();
+        // A Python worker runs the runtime's bridge, which loads the tenant's main module.
+        self.js.main_name =
+            if code.is_python() { crate::python::MAIN.to_string() } else { code.main_module.clone() };
         let mut state = OpState::new(link);
         // Before `env` converts: its bytes are drawn from the budget too.
         state.buffers = Some(self.buffers.clone());

@@ -4,6 +4,7 @@
 //! Runs on the isolate's executor thread. The `ModuleMap` lives in an isolate slot so V8's
 //! resolve callback (which only receives a context) can reach it.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -46,6 +47,9 @@ pub fn resolve_specifier(code: &WorkerCode, referrer: &str, specifier: &str) -> 
     }
     if let Some(node) = crate::node::resolve(code, referrer, specifier) {
         return node;
+    }
+    if let Some(runtime) = crate::python::resolve(code, specifier) {
+        return Ok(runtime);
     }
     let candidate = if specifier.starts_with("./") || specifier.starts_with("../") {
         let dir = referrer.rsplit_once('/').map_or("", |(d, _)| d);
@@ -130,7 +134,8 @@ impl ModuleMap {
             return Ok(Some(v8::Local::new(scope, m)));
         }
         let transpiled;
-        let source = match self.code.get(name) {
+        let found = source_of(&self.code, name);
+        let source = match found.as_deref() {
             Some(ModuleSource::Ts(ts)) => {
                 let t = crate::typescript::transpile(name, ts).map_err(Error::Js)?;
                 self.ts_maps.push((name.to_string(), t.map));
@@ -140,7 +145,7 @@ impl ModuleMap {
             Some(ModuleSource::Js(src)) => Some(src.as_str()),
             _ => None,
         };
-        let module = match (source, self.code.get(name)) {
+        let module = match (source, found.as_deref()) {
             (Some(text), _) => {
                 let Some(src) = v8::String::new(scope, text) else {
                     return Err(Error::Code(format!("modules[{name:?}]: source is too large")));
@@ -262,13 +267,19 @@ impl ModuleMap {
     }
 }
 
+/// Module `name` of `code`: one of its own, or for a Python worker one of the runtime's.
+fn source_of<'c>(code: &'c WorkerCode, name: &str) -> Option<Cow<'c, ModuleSource>> {
+    code.get(name).map(Cow::Borrowed).or_else(|| crate::python::module(code, name))
+}
+
 /// The value a text, data, json or wasm module exports; None with an exception pending.
 fn value_module<'s>(
     scope: &mut v8::PinScope<'s, '_>,
     source: &ModuleSource,
 ) -> Option<v8::Local<'s, v8::Value>> {
     Some(match source {
-        ModuleSource::Text(text) => match v8::String::new(scope, text) {
+        // A Python module imported from JavaScript is its source, as a text module's.
+        ModuleSource::Text(text) | ModuleSource::Python(text) => match v8::String::new(scope, text) {
             Some(text) => text.into(),
             None => {
                 crate::ops::throw_range_error(

@@ -98,6 +98,7 @@ impl PyWorkerCode {
                 ModuleSource::Data(b) => ("data", PyBytes::new(py, b).into_any().unbind()),
                 ModuleSource::Wasm(b) => ("wasm", PyBytes::new(py, b).into_any().unbind()),
                 ModuleSource::Json(v) => ("json", from_value(py, v.clone())?),
+                ModuleSource::Python(src) => ("python", src.into_pyobject(py)?.into_any().unbind()),
             };
             let one = PyDict::new(py);
             one.set_item(kind, value)?;
@@ -150,10 +151,12 @@ pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Module
                 ModuleSource::Ts(src)
             } else if name.ends_with(".cjs") {
                 ModuleSource::Cjs(src)
+            } else if name.ends_with(".py") {
+                ModuleSource::Python(src)
             } else {
                 return Err(code_error(format!(
                     "modules[{name:?}]: a plain string is a module only for names ending in .js, .mjs (ES), \
-                     .ts, .mts (TypeScript) or .cjs (CommonJS); use a one-key dict such as {{\"text\": source}} \
+                     .ts, .mts (TypeScript), .cjs (CommonJS) or .py (Python); use a one-key dict such as {{\"text\": source}} \
                      to give the type"
                 )));
             }
@@ -173,6 +176,9 @@ pub fn parse_modules(modules: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Module
             )));
         };
         out.push((name, parsed));
+    }
+    if out.iter().any(|(_, s)| matches!(s, ModuleSource::Python(_))) {
+        super::python::ensure_runtime(py)?;
     }
     Ok(out)
 }
@@ -207,6 +213,7 @@ fn parse_typed(name: &str, kind: &str, value: &Bound<'_, PyAny>) -> PyResult<Mod
         "data" => ModuleSource::Data(bytes()?),
         "wasm" => ModuleSource::Wasm(bytes()?),
         "json" => ModuleSource::Json(to_value(value, None)?),
+        "python" => ModuleSource::Python(text()?),
         _ => {
             return Err(code_error(format!(
                 "modules[{name:?}]: unknown module type {kind:?} (supported: {})",

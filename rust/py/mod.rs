@@ -17,6 +17,7 @@ mod http;
 mod limits;
 mod loader;
 mod outbound;
+mod python;
 mod trace;
 mod wait;
 mod worker;
@@ -29,6 +30,7 @@ fn _workerbox(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     attach::register(m)?;
     bundler::register(m)?;
+    python::register(m)?;
     m.add_class::<loader::PyLoader>()?;
     m.add_class::<code::PyWorkerCode>()?;
     m.add_class::<aio::PyAsyncLoader>()?;

@@ -1,0 +1,72 @@
+//! Pyodide's files, read once per process, and the baseline snapshot made from them.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use crate::code::ModuleSource;
+use crate::error::{Error, Result};
+
+/// Pyodide's files: (file name, module type). The name under `PREFIX` is the module's.
+const FILES: &[(&str, fn(Vec<u8>) -> Result<ModuleSource>)] = &[
+    ("pyodide.mjs", js),
+    ("pyodide.asm.mjs", js),
+    ("pyodide.asm.wasm", |b| Ok(ModuleSource::Wasm(b))),
+    ("python_stdlib.zip", |b| Ok(ModuleSource::Data(b))),
+    ("pyodide-lock.json", text),
+];
+
+const PRELUDE: &str = "workerbox:python/prelude.py";
+const BASELINE: &str = "workerbox:python/baseline";
+
+static ASSETS: OnceLock<Vec<(String, ModuleSource)>> = OnceLock::new();
+static PRELUDE_SOURCE: OnceLock<ModuleSource> = OnceLock::new();
+static BASELINE_IMAGE: OnceLock<ModuleSource> = OnceLock::new();
+
+fn js(bytes: Vec<u8>) -> Result<ModuleSource> {
+    text(bytes).map(|t| match t {
+        ModuleSource::Text(s) => ModuleSource::Js(s),
+        other => other,
+    })
+}
+
+fn text(bytes: Vec<u8>) -> Result<ModuleSource> {
+    String::from_utf8(bytes)
+        .map(ModuleSource::Text)
+        .map_err(|_| Error::Code("a Pyodide file that should be text is not UTF-8".into()))
+}
+
+/// Reads Pyodide's files from `dir` (checked against their hashes by the caller); the first
+/// registration in a process is the one every Python worker uses.
+pub fn register(dir: &Path) -> Result<()> {
+    if ASSETS.get().is_some() {
+        return Ok(());
+    }
+    let mut modules = Vec::with_capacity(FILES.len());
+    for (file, kind) in FILES {
+        let path = dir.join(file);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::Code(format!("the Python runtime's file {} cannot be read: {e}", path.display()))
+        })?;
+        modules.push((format!("{}{file}", super::PREFIX), kind(bytes)?));
+    }
+    let _ = ASSETS.set(modules);
+    Ok(())
+}
+
+/// Keeps the maker's snapshot for every later Python worker; the first one stays.
+pub fn set_baseline(image: Vec<u8>) {
+    let _ = BASELINE_IMAGE.set(ModuleSource::Data(image));
+}
+
+pub fn ready() -> bool {
+    ASSETS.get().is_some()
+}
+
+/// A registered runtime module: Pyodide's files, the prelude, the baseline once made.
+pub fn get(name: &str) -> Option<&'static ModuleSource> {
+    match name {
+        PRELUDE => Some(PRELUDE_SOURCE.get_or_init(|| ModuleSource::Text(include_str!("prelude.py").into()))),
+        BASELINE => BASELINE_IMAGE.get(),
+        _ => ASSETS.get()?.iter().find(|(n, _)| n == name).map(|(_, s)| s),
+    }
+}

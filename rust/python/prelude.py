@@ -1,0 +1,218 @@
+"""workerbox's side of a Python worker, inside Pyodide (the module `_workerbox`).
+
+Imported once per process, when the baseline is made, so every sandbox restores it (and what
+it imports) instead of running it; it holds no JavaScript objects, which a snapshot cannot
+keep. After a restore the bridge calls `start` with the tenant's files, then `call` per call.
+Only the guest's own sandbox trusts anything here: limits are the engine's.
+"""
+
+import asyncio
+import collections
+import dataclasses
+import datetime
+import inspect
+import json
+import os
+import posixpath
+import random
+import re
+import sys
+import tempfile
+import time
+import traceback
+import types
+import typing
+
+from pyodide.ffi import JsProxy, can_run_sync, run_sync, to_js
+
+APP = "/app"
+
+_main = None
+_entrypoint = None
+_busy_sleep = time.sleep
+
+
+class WorkerEntrypoint:
+    """Base of a class whose methods a worker serves; made per call with `ctx` and `env`."""
+
+    def __init__(self, ctx, env):
+        self.ctx = ctx
+        self.env = env
+
+
+workers = types.ModuleType("workers", "What Cloudflare's Python Workers call `workers`.")
+workers.WorkerEntrypoint = WorkerEntrypoint
+sys.modules["workers"] = workers
+
+
+def _py(value):
+    return value.to_py() if isinstance(value, JsProxy) else value
+
+
+def _js(value):
+    import js
+
+    return to_js(value, dict_converter=js.Object.fromEntries, create_pyproxies=False)
+
+
+class _Binding:
+    """A host function: called from plain code it blocks until the host answers (JSPI);
+    called from a coroutine, it is awaited."""
+
+    def __init__(self, fn):
+        self._fn = fn
+
+    def __call__(self, *args):
+        promise = self._fn(*[_js(a) for a in args])
+        caller = sys._getframe(1).f_code
+        if caller.co_flags & inspect.CO_COROUTINE or not can_run_sync():
+            return _settled(promise)
+        return _wrap(run_sync(promise))
+
+    def sync(self, *args):
+        return _wrap(run_sync(self._fn(*[_js(a) for a in args])))
+
+    async def aio(self, *args):
+        return _wrap(await self._fn(*[_js(a) for a in args]))
+
+
+async def _settled(promise):
+    return _wrap(await promise)
+
+
+class Env:
+    """`env` for Python: bindings as attributes; host functions and objects callable."""
+
+    def __init__(self, target):
+        self._target = target
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _wrap(getattr(self._target, name))
+
+    def __repr__(self):
+        return "<workerbox env>"
+
+
+def _wrap(value):
+    if not isinstance(value, JsProxy):
+        return value
+    if callable(value):
+        return _Binding(value)
+    if value.typeof == "object" and any(callable(getattr(value, k, None)) for k in dir(value) if not k.startswith("_")):
+        return Env(value)
+    return value.to_py()
+
+
+def _reseed():
+    # Every sandbox restores the same memory: without this they would share random's state.
+    random.seed()
+    tempfile._name_sequence = None
+
+
+def _sleep(seconds):
+    """time.sleep on a real timer while a call can suspend (JSPI), not a busy wait."""
+    if seconds < 0:
+        raise ValueError("sleep length must be non-negative")
+    if _timer is not None and can_run_sync():
+        run_sync(_timer(seconds * 1000))
+    else:
+        _busy_sleep(seconds)
+
+
+_timer = None
+
+
+def _path(name):
+    path = posixpath.normpath(posixpath.join(APP, name))
+    if not path.startswith(APP + "/"):
+        raise ValueError(f"module name {name!r} points outside the worker's files")
+    return path
+
+
+def _write(files):
+    for name, content in files.items():
+        path = _path(name)
+        os.makedirs(posixpath.dirname(path), exist_ok=True)
+        if isinstance(content, dict):
+            content = json.dumps(content["json"])
+        with open(path, "wb" if isinstance(content, (bytes, bytearray, memoryview)) else "w") as f:
+            f.write(content)
+
+
+def _module_name(main):
+    path = _path(main if main.endswith(".py") else main + ".py")
+    return posixpath.relpath(path, APP)[:-3].replace("/", ".")
+
+
+def _entrypoint_class(module):
+    classes = [
+        v
+        for v in vars(module).values()
+        if inspect.isclass(v) and issubclass(v, WorkerEntrypoint) and v is not WorkerEntrypoint
+    ]
+    named = [c for c in classes if c.__name__ == "Default"]
+    return (named or classes or [None])[0]
+
+
+def _methods(module, cls):
+    names = [
+        n
+        for n, v in vars(module).items()
+        if not n.startswith("_") and inspect.isfunction(v) and v.__module__ == module.__name__
+    ]
+    if cls is not None:
+        names += [n for n, v in vars(cls).items() if not n.startswith("_") and callable(v)]
+    return names
+
+
+def start(app, timer):
+    """Reseeds, writes the tenant's files under /app and imports the main module."""
+    global _main, _entrypoint, _timer
+    _reseed()
+    _timer = timer
+    time.sleep = _sleep
+    try:
+        app = app.to_py()
+        files = {name: (bytes(v) if isinstance(v, memoryview) else v) for name, v in app["files"].items()}
+        main = app["main"]
+        if not main.endswith(".py"):
+            files[main + ".py"] = files.pop(main)
+        _write(files)
+        if APP not in sys.path:
+            sys.path.insert(0, APP)
+        _main = __import__(_module_name(main), fromlist=["*"])
+        _entrypoint = _entrypoint_class(_main)
+        return _js({"methods": _methods(_main, _entrypoint)})
+    except BaseException as e:
+        return _js({"error": _error(e)})
+
+
+def _guest_traceback(e):
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.startswith(APP + "/")]
+    for f in frames:
+        f.filename = f.filename[len(APP) + 1 :]
+    return "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(e))
+
+
+def _error(e):
+    return {"type": type(e).__name__, "message": str(e), "traceback": _guest_traceback(e)}
+
+
+async def call(name, args, env, ctx):
+    """Runs method `name`; `{ok: value}` or `{error: {type, message, traceback}}`."""
+    try:
+        env = Env(env)
+        fn = getattr(_main, name, None) if name in vars(_main) else None
+        if fn is None and _entrypoint is not None:
+            fn = getattr(_entrypoint(ctx, env), name)
+        args = [_py(a) for a in args]
+        params = inspect.signature(fn).parameters
+        extra = {k: v for k, v in (("env", env), ("ctx", ctx)) if k in params}
+        result = fn(*args, **extra)
+        if inspect.isawaitable(result):
+            result = await result
+        return _js({"ok": result})
+    except BaseException as e:
+        return _js({"error": _error(e)})
