@@ -1,10 +1,13 @@
 """What `pip install workerbox` gets: an sdist of sources only that ships the licences, and one
 Python floor declared the same way to pip (pyproject) and to the compiler (pyo3's abi3 feature).
+Neither the sdist nor the installed wheel carries Pyodide: the companion wheel workerbox-pyodide
+does (python-pyodide/), so users without Python workers do not download it.
 
 Builds the sdist with maturin (a few seconds, nothing compiled) and never imports the native
 module, so it also runs without it: `python -m pytest --noconftest tests/test_packaging.py`.
 """
 
+import importlib.metadata
 import importlib.util
 import re
 import shutil
@@ -16,9 +19,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# These check the checkout a package is made from; against an installed wheel (.ci/wheel copies
-# tests/ out of the tree) there is no checkout to check.
-pytestmark = pytest.mark.skipif(not (ROOT / "Cargo.toml").is_file(), reason="needs the source checkout")
+# Most of these check the checkout a package is made from; against an installed wheel (.ci/wheel
+# copies tests/ out of the tree) there is no checkout to check, only the installed files.
+needs_checkout = pytest.mark.skipif(not (ROOT / "Cargo.toml").is_file(), reason="needs the source checkout")
 MAX_SDIST_BYTES = 1_000_000
 # First bytes of formats that are build outputs, never sources.
 BINARY_MAGIC = {
@@ -31,10 +34,18 @@ BINARY_MAGIC = {
     b"\xca\xfe\xba\xbe": "Mach-O universal",
 }
 BINARY_SUFFIXES = (".a", ".o", ".so", ".dylib", ".dll", ".pyd", ".gz", ".zip", ".whl", ".png", ".dat")
+# Pyodide's core files, which only the companion wheel workerbox-pyodide may carry.
+PYODIDE_FILES = ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide.asm.mjs", "pyodide.mjs", "pyodide-lock.json")
+
+
+def pyodide_files_among(names):
+    return [n for n in names if n.rsplit("/", 1)[-1] in PYODIDE_FILES]
 
 
 @pytest.fixture(scope="module")
 def sdist(tmp_path_factory):
+    if not (ROOT / "Cargo.toml").is_file():
+        pytest.skip("needs the source checkout")
     if importlib.util.find_spec("maturin") is None:
         pytest.skip("maturin is not installed here (the [test] extra brings it)")
     if shutil.which("cargo") is None:
@@ -94,6 +105,26 @@ def test_sdist_ships_licences_and_the_v8_recipe(sdist):
     assert files["THIRD_PARTY_NOTICES"] == (ROOT / "THIRD_PARTY_NOTICES").read_bytes()
 
 
+def test_sdist_carries_no_pyodide(sdist):
+    names = [name for name, _ in members(sdist)]
+    assert not pyodide_files_among(names), pyodide_files_among(names)
+    assert not [n for n in names if n.startswith("python-pyodide/")], "the companion wheel's source is in the sdist"
+
+
+def test_installed_workerbox_carries_no_pyodide():
+    """The wheel as installed (RECORD lists every file it put down): under .ci/wheel, the release wheel."""
+    try:
+        files = importlib.metadata.files("workerbox")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("workerbox is not installed as a distribution here")
+    assert files is not None, "workerbox's installed metadata has no RECORD"
+    names = [str(f) for f in files]
+    if not any(n.startswith("workerbox/") for n in names):
+        pytest.skip("workerbox is installed in development mode (maturin develop): no wheel's files to check")
+    assert not pyodide_files_among(names), pyodide_files_among(names)
+
+
+@needs_checkout
 def test_python_floor_agrees_everywhere():
     pyproject = (ROOT / "pyproject.toml").read_text()
     cargo = (ROOT / "Cargo.toml").read_text()
