@@ -13,6 +13,23 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+PYODIDE_HINT = "workerbox-pyodide is not installed: bash .ci/pyodide (or pip install 'workerbox[python]')"
+
+
+@pytest.fixture(scope="session")
+def pyodide():
+    """The companion package with Pyodide's files. Without it Python-guest tests skip with the
+    install hint, except under CI, where they fail: CI builds and installs it (.ci/pyodide), so
+    its absence there is a broken install, not a choice."""
+    try:
+        import workerbox_pyodide
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test Python guests, but {PYODIDE_HINT}")
+        pytest.skip(PYODIDE_HINT)
+    return workerbox_pyodide
+
+
 @pytest.fixture(scope="session")
 def loader():
     with wb.Loader(threads=2) as loader:

@@ -7,26 +7,10 @@ and installs it (.ci/pyodide), so its absence there is a broken install, not a c
 """
 
 import importlib.metadata
-import importlib.util
 import json
-import os
 import re
 
 import pytest
-
-HINT = "workerbox-pyodide is not installed: bash .ci/pyodide (or pip install 'workerbox[python]')"
-
-
-@pytest.fixture(scope="module")
-def pyodide():
-    if importlib.util.find_spec("workerbox_pyodide") is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test the Python-guest assets, but {HINT}")
-        pytest.skip(HINT)
-    import workerbox_pyodide
-
-    return workerbox_pyodide
-
 
 def test_assets_verify(pyodide):
     pyodide.verify()

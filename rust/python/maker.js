@@ -17,9 +17,10 @@ export default {
       stderr: (s) => console.error(s),
     })]);
     unshim();
-    py.FS.mkdirTree("/app");
-    py.FS.writeFile("/app/_workerbox.py", prelude);
-    py.runPython("import sys; sys.path.insert(0, '/app'); import _workerbox");
+    // Outside /app, so its frames never show in a guest's traceback.
+    py.FS.mkdirTree("/workerbox");
+    py.FS.writeFile("/workerbox/_workerbox.py", prelude);
+    py.runPython("import sys; sys.path.insert(0, '/workerbox'); import _workerbox; sys.path.remove('/workerbox')");
     return py.makeMemorySnapshot();
   },
 };
