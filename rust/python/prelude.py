@@ -49,10 +49,11 @@ def _py(value):
     return value.to_py() if isinstance(value, JsProxy) else value
 
 
-def _js(value):
-    import js
+_from_entries = None
 
-    return to_js(value, dict_converter=js.Object.fromEntries, create_pyproxies=False)
+
+def _js(value):
+    return to_js(value, dict_converter=_from_entries, create_pyproxies=False)
 
 
 class _Binding:
@@ -169,7 +170,11 @@ def _methods(module, cls):
 
 def start(app, timer):
     """Reseeds, writes the tenant's files under /app and imports the main module."""
-    global _main, _entrypoint, _timer
+    global _main, _entrypoint, _timer, _from_entries
+    import js
+
+    # Taken before the guest runs: replacing js.Object.fromEntries later changes nothing here.
+    _from_entries = js.Object.fromEntries
     _reseed()
     _timer = timer
     time.sleep = _sleep
