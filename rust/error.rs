@@ -31,6 +31,9 @@ pub enum Error {
     Limit { kind: LimitKind, limit: u64, used: Option<u64> },
     /// Anything else the caller did wrong or the engine could not do, with a sentence saying which.
     Worker(String),
+    /// A Python worker's interpreter failed past recovery (Pyodide's fatal error, `os._exit`,
+    /// `os.abort`): the worker is closed, as after a limit.
+    PythonFatal(String),
 }
 
 impl fmt::Display for Error {
@@ -53,6 +56,9 @@ impl fmt::Display for Error {
                     None => write!(f, "{what} of {limit} {unit} exceeded; the worker was terminated"),
                 }
             }
+            Error::PythonFatal(m) => {
+                write!(f, "the Python interpreter failed and cannot run again ({m}); the worker was closed")
+            }
             Error::Code(m)
             | Error::Conversion(m)
             | Error::Closed(m)
@@ -69,7 +75,7 @@ impl Error {
     pub fn is_fatal(&self) -> bool {
         match self {
             // Closed: JavaScript that unwinds with this reason was stopped by `close()`.
-            Error::Terminated(_) | Error::Closed(_) => true,
+            Error::Terminated(_) | Error::Closed(_) | Error::PythonFatal(_) => true,
             Error::Limit { kind, .. } => *kind != LimitKind::Subrequests,
             _ => false,
         }

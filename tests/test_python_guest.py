@@ -99,11 +99,12 @@ def test_a_host_error_reaches_the_guest_as_an_exception_without_host_internals(e
 
 
 def test_guest_exception_carries_the_guest_frames_only(ep):
-    with pytest.raises(wb.JSError) as info:
+    with pytest.raises(wb.PythonError) as info:
         ep.fail(7)
     e = info.value
-    assert e.name == "PythonError" and e.message == "ValueError: bad input 7"
-    assert 'File "main.py", line' in e.stack and "in inner" in e.stack
+    assert isinstance(e, wb.JSError) and e.name == "PythonError" and e.message == "ValueError: bad input 7"
+    assert e.type == "ValueError" and e.traceback.endswith("ValueError: bad input 7\n")
+    assert 'File "main.py", line' in e.traceback and "in inner" in e.traceback and e.traceback in e.stack
     assert "_workerbox" not in e.stack and "pyodide" not in e.stack.lower()
 
 
@@ -132,13 +133,13 @@ def test_two_sandboxes_restored_from_one_baseline_do_not_share_random_state(py_l
 
 
 def test_an_exception_while_importing_main_fails_the_load(py_loader):
-    with pytest.raises(wb.JSError) as info:
+    with pytest.raises(wb.PythonError) as info:
         python_worker(py_loader, "x = 1\nraise RuntimeError('no start')\n")
     assert info.value.message == "RuntimeError: no start" and 'File "main.py", line 2' in info.value.stack
 
 
 def test_a_syntax_error_in_main_fails_the_load(py_loader):
-    with pytest.raises(wb.JSError, match="SyntaxError"):
+    with pytest.raises(wb.PythonError, match="SyntaxError"):
         python_worker(py_loader, "def broken(:\n")
 
 
@@ -186,7 +187,7 @@ def test_a_python_memory_bomb_is_a_memory_error_and_the_worker_lives_on(py_loade
     source = "def bomb():\n    bytearray(10**9)\ndef ok():\n    return 'fine'\n"
     worker = python_worker(py_loader, source)
     try:
-        with pytest.raises(wb.JSError, match="MemoryError"):
+        with pytest.raises(wb.PythonError, match="MemoryError"):
             worker.get_entrypoint().bomb()
         assert worker.get_entrypoint().ok() == "fine"
     finally:
@@ -222,3 +223,14 @@ def test_python_and_javascript_modules_do_not_mix():
 def test_the_python_module_type_and_its_round_trip():
     code = wb.WorkerCode(main_module="worker", modules={"worker": {"python": "def f():\n    return 1\n"}})
     assert code.modules == {"worker": {"python": "def f():\n    return 1\n"}}
+
+
+def test_a_fatally_failed_interpreter_closes_its_worker_and_get_loads_a_fresh_one(py_loader):
+    source = "import os\ndef die():\n    os.abort()\ndef ok():\n    return 'ok'\n"
+    factory = lambda: wb.WorkerCode(main_module="main.py", modules={"main.py": source})  # noqa: E731
+    ep = py_loader.get("python-fatal", factory).get_entrypoint()
+    with pytest.raises(wb.PythonFatalError):
+        ep.die()
+    with pytest.raises(wb.ClosedError):
+        ep.ok()
+    assert py_loader.get("python-fatal", factory).get_entrypoint().ok() == "ok"

@@ -100,6 +100,22 @@ class JSError(WorkerError):
     stack: Optional[str]
     """The JS stack trace, with module names as given in ``modules``; None if there is none."""
 
+class PythonError(JSError):
+    """A Python worker's code raised (while loading or in a call). ``name`` is
+    ``"PythonError"``; ``message`` reads ``"ValueError: bad input"``; ``stack`` is that line
+    followed by ``traceback``. Its text is the guest's own, as a JS error's is."""
+
+    type: str
+    """The Python exception's class name (``ValueError``, ``KeyError``...)."""
+    traceback: str
+    """The guest's traceback, its own frames only (files named as in ``modules``)."""
+
+class PythonFatalError(WorkerError):
+    """A Python worker's interpreter failed past recovery: a fatal Pyodide error (such as a
+    stack overflow past ``sys.setrecursionlimit``), ``os._exit`` or ``os.abort``. The worker
+    was closed, as after a limit; :meth:`Loader.get` loads a fresh one. Other workers and the
+    process are unaffected."""
+
 class CodeError(WorkerError, ValueError):
     """The worker's code is unusable: unknown main module, bad module type, refused import.
     The message names the bad field."""

@@ -21,6 +21,8 @@ static MEMORY_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CPU_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static WALL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SUBREQUEST_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PYTHON_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PYTHON_FATAL_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 pub fn make(
     m: &Bound<'_, PyModule>,
@@ -46,9 +48,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let cls = |cell: &'static PyOnceLock<Py<PyType>>| cell.get(py).unwrap().bind(py).clone().into_any();
     make(m, &WORKER_ERROR, "WorkerError", vec![py.get_type::<PyException>().into_any()], WORKER_DOC)?;
-    // Each entry derives from the classes named in its bases, which are registered above it.
-    let table: [ClassSpec<'_>; 10] = [
+    // Each entry derives from WorkerError or a builtin; PythonError, from JSError, comes after.
+    let table: [ClassSpec<'_>; 11] = [
         (&JS_ERROR, "JSError", vec![cls(&WORKER_ERROR)], JS_DOC),
+        (&PYTHON_FATAL_ERROR, "PythonFatalError", vec![cls(&WORKER_ERROR)], PYTHON_FATAL_DOC),
         (
             &CODE_ERROR,
             "CodeError",
@@ -75,11 +78,15 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         }
         make(m, cell, name, bases, doc)?;
     }
-    Ok(())
+    make(m, &PYTHON_ERROR, "PythonError", vec![cls(&JS_ERROR)], PYTHON_DOC)
 }
 
 const WORKER_DOC: &str = "Base class of every workerbox exception.";
 const JS_DOC: &str = "JavaScript threw. ``name``, ``message`` and ``stack`` are the JS error's own fields.";
+const PYTHON_DOC: &str = "A Python worker's code raised. ``type`` is the exception's class name, ``message`` \
+    reads ``type: text``, and ``traceback`` holds the guest's own frames only.";
+const PYTHON_FATAL_DOC: &str = "A Python worker's interpreter failed past recovery (a fatal Pyodide error, \
+    ``os._exit``, ``os.abort``); the worker was closed, and ``Loader.get`` loads a fresh one.";
 const CODE_DOC: &str = "The worker's code is unusable: unknown main module, bad module type, refused import.";
 const CONVERSION_DOC: &str = "A value cannot cross between Python and JavaScript (unsupported type, cycle, too \
     deep, past Limits.conversion_nodes or memory_mb, larger than V8 allows, a lone surrogate, a Date outside \
@@ -102,7 +109,9 @@ pub fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>) -> Bou
 pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     let text = err.to_string();
     let cell = match &err {
+        Error::Js(js) if js.name == "PythonError" => &PYTHON_ERROR,
         Error::Js(_) => &JS_ERROR,
+        Error::PythonFatal(_) => &PYTHON_FATAL_ERROR,
         Error::Code(_) => &CODE_ERROR,
         Error::Conversion(_) => &CONVERSION_ERROR,
         Error::Closed(_) => &CLOSED_ERROR,
@@ -119,6 +128,12 @@ pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
             instance.setattr("name", &js.name)?;
             instance.setattr("message", &js.message)?;
             instance.setattr("stack", &js.stack)?;
+            if js.name == "PythonError" {
+                let (kind, _) = js.message.split_once(':').unwrap_or((&js.message, ""));
+                let traceback = js.stack.as_deref().and_then(|s| s.split_once('\n')).map_or("", |(_, t)| t);
+                instance.setattr("type", kind)?;
+                instance.setattr("traceback", traceback)?;
+            }
         }
         if let Error::Limit { kind, limit, used } = &err {
             instance.setattr("kind", format!("{kind:?}").to_lowercase())?;

@@ -6,13 +6,22 @@ use std::sync::OnceLock;
 use crate::code::ModuleSource;
 use crate::error::{Error, Result};
 
+/// How each of Pyodide's files is imported.
+#[derive(Clone, Copy)]
+enum Kind {
+    Js,
+    Wasm,
+    Data,
+    Text,
+}
+
 /// Pyodide's files: (file name, module type). The name under `PREFIX` is the module's.
-const FILES: &[(&str, fn(Vec<u8>) -> Result<ModuleSource>)] = &[
-    ("pyodide.mjs", js),
-    ("pyodide.asm.mjs", js),
-    ("pyodide.asm.wasm", |b| Ok(ModuleSource::Wasm(b))),
-    ("python_stdlib.zip", |b| Ok(ModuleSource::Data(b))),
-    ("pyodide-lock.json", text),
+const FILES: &[(&str, Kind)] = &[
+    ("pyodide.mjs", Kind::Js),
+    ("pyodide.asm.mjs", Kind::Js),
+    ("pyodide.asm.wasm", Kind::Wasm),
+    ("python_stdlib.zip", Kind::Data),
+    ("pyodide-lock.json", Kind::Text),
 ];
 
 const PRELUDE: &str = "workerbox:python/prelude.py";
@@ -22,17 +31,17 @@ static ASSETS: OnceLock<Vec<(String, ModuleSource)>> = OnceLock::new();
 static PRELUDE_SOURCE: OnceLock<ModuleSource> = OnceLock::new();
 static BASELINE_IMAGE: OnceLock<ModuleSource> = OnceLock::new();
 
-fn js(bytes: Vec<u8>) -> Result<ModuleSource> {
-    text(bytes).map(|t| match t {
-        ModuleSource::Text(s) => ModuleSource::Js(s),
-        other => other,
+fn source(kind: Kind, bytes: Vec<u8>) -> Result<ModuleSource> {
+    let text = |bytes| {
+        String::from_utf8(bytes)
+            .map_err(|_| Error::Code("a Pyodide file that should be text is not UTF-8".into()))
+    };
+    Ok(match kind {
+        Kind::Js => ModuleSource::Js(text(bytes)?),
+        Kind::Text => ModuleSource::Text(text(bytes)?),
+        Kind::Wasm => ModuleSource::Wasm(bytes),
+        Kind::Data => ModuleSource::Data(bytes),
     })
-}
-
-fn text(bytes: Vec<u8>) -> Result<ModuleSource> {
-    String::from_utf8(bytes)
-        .map(ModuleSource::Text)
-        .map_err(|_| Error::Code("a Pyodide file that should be text is not UTF-8".into()))
 }
 
 /// Reads Pyodide's files from `dir` (checked against their hashes by the caller); the first
@@ -47,7 +56,7 @@ pub fn register(dir: &Path) -> Result<()> {
         let bytes = std::fs::read(&path).map_err(|e| {
             Error::Code(format!("the Python runtime's file {} cannot be read: {e}", path.display()))
         })?;
-        modules.push((format!("{}{file}", super::PREFIX), kind(bytes)?));
+        modules.push((format!("{}{file}", super::PREFIX), source(*kind, bytes)?));
     }
     let _ = ASSETS.set(modules);
     Ok(())

@@ -16,6 +16,14 @@ class PythonError extends Error {
   }
 }
 
+// Pyodide cannot run again after this (its fatal error, exit, abort); the engine closes the
+// worker when it sees the name.
+class PythonFatalError extends Error {
+  get name() {
+    return "PythonFatalError";
+  }
+}
+
 function refused() {
   throw new Error("PermissionError: package loading is disabled in workerbox");
 }
@@ -36,6 +44,20 @@ for (const name of ["loadPackage", "loadPackagesFromImports"]) {
   if (py._api) py._api[name] = refused;
 }
 
+// Pyodide reports a broken interpreter through API.fatal_error, and a call suspended in it
+// then never settles: each call races this.
+let fatal;
+const broken = new Promise((_, reject) => {
+  fatal = reject;
+});
+broken.catch(() => {});
+const api = py._api;
+const reportFatal = api.fatal_error;
+api.fatal_error = function (e) {
+  fatal(e);
+  return reportFatal.call(this, e);
+};
+
 const prelude = py.pyimport("_workerbox");
 const started = prelude.start(app, sleep);
 
@@ -52,7 +74,13 @@ for (const name of started.methods) {
   entry[name] = async function (...args) {
     const ctx = args.pop();
     const env = args.pop();
-    const result = await call.callPromising(name, args, env, ctx);
+    let result;
+    try {
+      result = await Promise.race([broken, call.callPromising(name, args, env, ctx)]);
+    } catch (e) {
+      // `call` answers every Python exception itself; what escapes it broke the interpreter.
+      throw new PythonFatalError(String(e && e.message ? e.message : e));
+    }
     if (result.error) raise(result.error);
     return result.ok;
   };

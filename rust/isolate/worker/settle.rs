@@ -73,6 +73,13 @@ impl Worker {
                                 limit,
                                 used: Some(limit.saturating_add(1)),
                             }),
+                            // The bridge says so when Pyodide cannot run again; a guest that
+                            // says it falsely only ends its own worker.
+                            _ if js_error.name == "PythonFatalError"
+                                && js.main_name == crate::python::MAIN =>
+                            {
+                                Err(Error::PythonFatal(js_error.message))
+                            }
                             _ => Err(Error::Js(js_error)),
                         }
                     }
