@@ -184,6 +184,13 @@ impl WorkerCode {
             )
         };
         let python = self.is_python();
+        if python && !is_python_module_path(&self.main_module) {
+            return Err(Error::Code(format!(
+                "main_module: {:?}: a Python worker's main module must be named as a Python module \
+                 (main.py, app/worker.py or main)",
+                crate::value::truncated(&self.main_module, 256)
+            )));
+        }
         for (name, source) in &self.modules {
             let shown = crate::value::truncated(name, 256);
             if python && is_code(source) {
@@ -205,6 +212,17 @@ impl WorkerCode {
     pub fn get(&self, name: &str) -> Option<&ModuleSource> {
         self.modules.iter().find(|(n, _)| n == name).map(|(_, s)| s)
     }
+}
+
+/// `main.py`, `app/worker.py`, `main`: slash-separated identifiers, with or without `.py`, so
+/// the guest can import it by the dotted name.
+fn is_python_module_path(name: &str) -> bool {
+    let path = name.strip_suffix(".py").unwrap_or(name);
+    path.split('/').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+            && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+    })
 }
 
 #[cfg(test)]
@@ -250,6 +268,22 @@ mod tests {
         c.modules[1].1 = ModuleSource::Python(String::new());
         assert!(!c.is_python());
         assert!(c.validate().unwrap_err().to_string().contains("\"lib.py\" is Python"));
+    }
+
+    #[test]
+    fn a_python_main_module_is_named_as_a_python_module() {
+        for (name, ok) in [
+            ("main.py", true),
+            ("app/worker.py", true),
+            ("main", true),
+            ("m.js", false),
+            ("../x.py", false),
+            ("a b.py", false),
+            ("", false),
+            ("1x.py", false),
+        ] {
+            assert_eq!(is_python_module_path(name), ok, "{name}");
+        }
     }
 
     #[test]

@@ -84,7 +84,8 @@ def test_imports_outside_the_bundle_are_refused(loader, spec):
 @pytest.mark.parametrize(
     "modules, match",
     [
-        ({"m.js": {"python": "print(1)"}}, "unknown module type .python."),
+        ({"m.js": {"ruby": "puts 1"}}, "unknown module type .ruby."),
+        ({"m.js": {"python": "print(1)"}}, "a Python worker's main module must be named as a Python module"),
         ({"m.js": {"js": "1", "text": "2"}}, "exactly one key"),
         ({"m.js": 42}, "must be str or a one-key dict"),
         ({"m.txt": "export default {}"}, r"\.js, \.mjs"),
