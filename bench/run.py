@@ -115,7 +115,7 @@ def main() -> None:
     args = ap.parse_args()
     iterations = 5 if args.smoke else args.iterations
     density = [50] if args.smoke else [1000, 10000]
-    bar = Progress(1 + len(all_setups()) + 6)
+    bar = Progress(1 + len(all_setups()) + 7)
     ours, raw = workerbox_rows(bar, iterations, density)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
@@ -154,6 +154,8 @@ def main() -> None:
         bar, "scheduling_bench.py", "--samples", "10" if args.smoke else "200")
     body += "\n\n## Streamed bodies\n\n" + side_table(bar, "streaming_bench.py", "--mib", "64" if args.smoke else "1024")
     body += "\n\n## Compression streams\n\n" + side_table(bar, "compression_bench.py", "--repeats", "1" if args.smoke else "5")
+    body += "\n\n## Python guests (Pyodide)\n\n" + side_table(
+        bar, "python_bench.py", *(["--sandboxes", "3", "--live", "3"] if args.smoke else []))
     serve_args = ["--duration", "1", "--warmup", "0", "--connections", "4"] if args.smoke else []
     body += "\n\n## Serving the guide's Hono app over HTTP (wrk)\n\n" + side_table(bar, "serve_bench.py", *serve_args)
     body += migration_line(2000 if args.smoke else 20000)

@@ -234,3 +234,32 @@ def test_a_fatally_failed_interpreter_closes_its_worker_and_get_loads_a_fresh_on
     with pytest.raises(wb.ClosedError):
         ep.ok()
     assert py_loader.get("python-fatal", factory).get_entrypoint().ok() == "ok"
+
+
+class Store(wb.RpcTarget):
+    def __init__(self):
+        self.items = {}
+
+    def put(self, key, value):
+        self.items[key] = value
+        return len(self.items)
+
+
+def test_an_rpc_target_binding_is_an_object_with_callable_methods(py_loader):
+    store = Store()
+    source = "def fill(env):\n    env.store.put('a', 1)\n    return env.store.put('b', [2, 3])\n"
+    worker = python_worker(py_loader, source, env={"store": store})
+    try:
+        assert worker.get_entrypoint().fill() == 2
+    finally:
+        worker.close()
+    assert store.items == {"a": 1, "b": [2, 3]}
+
+
+def test_the_string_hash_seed_is_shared_within_a_process_as_documented(py_loader):
+    hashes = []
+    for _ in range(2):
+        worker = python_worker(py_loader, "def h():\n    return hash('workerbox')\n")
+        hashes.append(worker.get_entrypoint().h())
+        worker.close()
+    assert hashes[0] == hashes[1]

@@ -210,3 +210,18 @@ def test_killing_the_interpreter_harms_only_its_own_sandbox(pyodide, attack):
     said = done.stdout + done.stderr[-2000:]
     assert "first: PythonFatalError" in done.stdout and "then: ClosedError" in done.stdout, said
     assert "fresh: ok" in done.stdout, said
+
+
+def test_the_hash_seed_a_guest_can_learn_differs_between_processes(pyodide):
+    program = """
+        import workerbox as wb
+        code = wb.WorkerCode(main_module="main.py", modules={"main.py": "def h():\\n    return hash('workerbox')\\n"})
+        with wb.Loader() as loader, loader.load(code) as worker:
+            print(worker.get_entrypoint().h())
+        """
+    seen = set()
+    for _ in range(2):
+        done = run_isolated(program, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen.add(done.stdout.strip())
+    assert len(seen) == 2
