@@ -216,6 +216,15 @@ impl ModuleMap {
                 module
             }
             (None, None) if BUILTIN_MODULES.contains(&name) => builtin_module(scope, name),
+            (None, None) if name == crate::python::NATIVE => {
+                let Some(exports) = crate::ops::python::exports(scope) else { return Ok(None) };
+                let module = synthetic_default(scope, name)?;
+                self.defaults.push((
+                    v8::Global::new(scope, module),
+                    DefaultExport::Value(v8::Global::new(scope, v8::Local::<v8::Value>::from(exports))),
+                ));
+                module
+            }
             (None, None) if name.starts_with("node:") => {
                 let Some(object) = crate::node::exports(scope, name) else { return Ok(None) };
                 let Some(names) = crate::node::export_names(scope, object) else { return Ok(None) };

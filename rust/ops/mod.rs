@@ -18,6 +18,7 @@ mod node;
 mod node_hash;
 mod node_types;
 pub mod outbound;
+pub mod python;
 mod timers;
 mod url;
 mod urlpattern;

@@ -25,7 +25,6 @@ const FILES: &[(&str, Kind)] = &[
 ];
 
 const PRELUDE: &str = "workerbox:python/prelude.py";
-const BASELINE: &str = "workerbox:python/baseline";
 
 static ASSETS: OnceLock<Vec<(String, ModuleSource)>> = OnceLock::new();
 static PRELUDE_SOURCE: OnceLock<ModuleSource> = OnceLock::new();
@@ -67,6 +66,14 @@ pub fn set_baseline(image: Vec<u8>) {
     let _ = BASELINE_IMAGE.set(ModuleSource::Data(image));
 }
 
+/// The baseline snapshot, once made: Pyodide's header, then the heap image.
+pub fn baseline() -> Option<&'static [u8]> {
+    match BASELINE_IMAGE.get()? {
+        ModuleSource::Data(image) => Some(image),
+        _ => None,
+    }
+}
+
 pub fn ready() -> bool {
     ASSETS.get().is_some()
 }
@@ -75,7 +82,6 @@ pub fn ready() -> bool {
 pub fn get(name: &str) -> Option<&'static ModuleSource> {
     match name {
         PRELUDE => Some(PRELUDE_SOURCE.get_or_init(|| ModuleSource::Text(include_str!("prelude.py").into()))),
-        BASELINE => BASELINE_IMAGE.get(),
         _ => ASSETS.get()?.iter().find(|(n, _)| n == name).map(|(_, s)| s),
     }
 }

@@ -7,7 +7,7 @@ import { bootFailed, unshim } from "workerbox:python/shim.js";
 import { loadPyodide } from "workerbox:python/pyodide.mjs";
 import createPyodideModule from "workerbox:python/pyodide.asm.mjs";
 import lock from "workerbox:python/pyodide-lock.json";
-import baseline from "workerbox:python/baseline";
+import native from "workerbox:python/native";
 import app from "workerbox:python/app";
 
 class PythonError extends Error {
@@ -30,11 +30,31 @@ function refused() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Pyodide gets the baseline's header only; its restore step then copies the heap image natively
+// (ops/python.rs) instead of from a buffer of the whole image.
+async function createRestoring(settings) {
+  const module = await createPyodideModule(settings);
+  const api = module.API;
+  api.restoreSnapshot = function (header) {
+    const restored = restoreFromHeader(header);
+    native.restore(module.HEAP8.buffer);
+    return restored;
+  };
+  return module;
+}
+
+// What Pyodide's own restore returns: the header's JSON (its JavaScript references).
+function restoreFromHeader(header) {
+  const words = new Uint32Array(header.buffer, header.byteOffset, 4);
+  const json = header.subarray(48, 48 + words[2]);
+  return JSON.parse(new TextDecoder().decode(json));
+}
+
 const py = await Promise.race([bootFailed, loadPyodide({
   indexURL: "./",
   lockFileContents: JSON.parse(lock),
-  createPyodideModule,
-  _loadSnapshot: new Uint8Array(baseline),
+  createPyodideModule: createRestoring,
+  _loadSnapshot: native.header(),
   stdout: (s) => console.log(s),
   stderr: (s) => console.error(s),
 })]);

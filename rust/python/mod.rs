@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::value::Value;
 
-pub use assets::{register, set_baseline};
+pub use assets::{baseline, register, set_baseline};
 
 /// Where the runtime's own modules live; a tenant cannot name a module here (its names are
 /// its own, resolved only inside its bundle).
@@ -28,6 +28,9 @@ pub const MAIN: &str = "workerbox:python/main.js";
 
 /// The maker's main module (see [`maker_code`]).
 const MAKER: &str = "workerbox:python/maker.js";
+
+/// The bridge's native functions (`ops/python.rs`): restoring the baseline into the memory.
+pub const NATIVE: &str = "workerbox:python/native";
 
 /// The tenant's files, as the bridge writes them into Pyodide's file system.
 const APP: &str = "workerbox:python/app";
@@ -44,7 +47,10 @@ pub fn resolve(code: &WorkerCode, specifier: &str) -> Option<String> {
 }
 
 fn exists(name: &str) -> bool {
-    name == APP || BRIDGE.iter().any(|(n, _)| *n == name) || assets::get(name).is_some()
+    name == APP
+        || (name == NATIVE && baseline().is_some())
+        || BRIDGE.iter().any(|(n, _)| *n == name)
+        || assets::get(name).is_some()
 }
 
 /// The source of runtime module `name` for `code` (which `resolve` let import it).
