@@ -245,6 +245,15 @@ class Store(wb.RpcTarget):
         return len(self.items)
 
 
+def test_data_a_binding_returns_arrives_as_python_data(py_loader):
+    source = "def use(env):\n    d = env.data()\n    return [type(d).__name__, d, type(env.items()).__name__]\n"
+    worker = python_worker(py_loader, source, env={"data": lambda: {"a": [1, {"b": 2}]}, "items": lambda: [1, 2]})
+    try:
+        assert worker.get_entrypoint().use() == ["dict", {"a": [1, {"b": 2}]}, "list"]
+    finally:
+        worker.close()
+
+
 def test_an_rpc_target_binding_is_an_object_with_callable_methods(py_loader):
     store = Store()
     source = "def fill(env):\n    env.store.put('a', 1)\n    return env.store.put('b', [2, 3])\n"

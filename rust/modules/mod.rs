@@ -207,7 +207,13 @@ impl ModuleMap {
                 module
             }
             (None, Some(source)) => {
-                let Some(value) = value_module(scope, source) else { return Ok(None) };
+                let value = match source {
+                    ModuleSource::Wasm(bytes) if name.starts_with(crate::python::PREFIX) => {
+                        crate::ops::wasm::shared_module(scope, name, bytes).map(Into::into)
+                    }
+                    source => value_module(scope, source),
+                };
+                let Some(value) = value else { return Ok(None) };
                 let module = synthetic_default(scope, name)?;
                 self.defaults.push((
                     v8::Global::new(scope, module),

@@ -22,7 +22,7 @@ pub mod python;
 mod timers;
 mod url;
 mod urlpattern;
-mod wasm;
+pub mod wasm;
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -127,6 +127,54 @@ pub fn op_charge_instance(
     }
 }
 
+/// Memory ceilings (pages) the runtime's shared modules are compiled for: a worker gets the
+/// largest that fits its room, so a few compilations serve every worker of the process.
+const CLASSES: &[u64] = &[512, 1024, CAP_PAGES];
+
+type Shared = std::collections::HashMap<(String, u64), (v8::CompiledWasmModule, u64)>;
+
+static SHARED: std::sync::Mutex<Option<Shared>> = std::sync::Mutex::new(None);
+
+/// The runtime's own module `name` (Pyodide's wasm), compiled once per process and memory class
+/// and shared by every isolate (V8 shares the code, tier-ups included), instead of compiled per
+/// worker. Its memories are limited and charged as `op_compile` does for a tenant's module. None
+/// with an exception pending if V8 refuses it.
+pub fn shared_module<'s>(
+    scope: &mut v8::PinScope<'s, '_>,
+    name: &str,
+    bytes: &[u8],
+) -> Option<v8::Local<'s, v8::WasmModuleObject>> {
+    let room = room_pages(scope);
+    let class = CLASSES.iter().rev().copied().find(|&c| c <= room);
+    let key = (name.to_string(), class.unwrap_or(room));
+    let cached = {
+        let shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        shared.as_ref().and_then(|s| s.get(&key)).and_then(|(compiled, pages)| {
+            v8::WasmModuleObject::from_compiled_module(scope, compiled).map(|m| (m, *pages))
+        })
+    };
+    let (module, pages) = match cached {
+        Some(found) => found,
+        None => {
+            let (limited, pages) =
+                limit_memories(bytes, key.1).unwrap_or_else(|| (bytes.to_vec(), CAP_PAGES));
+            let module = v8::WasmModuleObject::compile(scope, &limited)?;
+            // Below the smallest class the room itself is the ceiling: not worth keeping.
+            if class.is_some() {
+                let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+                shared
+                    .get_or_insert_with(Default::default)
+                    .insert(key, (module.get_compiled_module(), pages));
+            }
+            (module, pages)
+        }
+    };
+    let private = pages_key(scope);
+    let pages = v8::Number::new(scope, pages as f64);
+    module.set_private(scope, private, pages.into());
+    Some(module)
+}
+
 fn pages_key<'s>(scope: &mut v8::PinScope<'s, '_>) -> v8::Local<'s, v8::Private> {
     let name = v8::String::new(scope, PAGES_KEY).unwrap();
     v8::Private::for_api(scope, Some(name))

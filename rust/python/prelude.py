@@ -50,6 +50,7 @@ def _py(value):
 
 
 _from_entries = None
+_own_keys = None
 
 
 def _js(value):
@@ -101,7 +102,8 @@ def _wrap(value):
         return value
     if callable(value):
         return _Binding(value)
-    if value.typeof == "object" and any(callable(getattr(value, k, None)) for k in dir(value) if not k.startswith("_")):
+    # A host object (an RpcTarget's stub) has its methods as own properties; data has none.
+    if value.typeof == "object" and any(callable(getattr(value, k, None)) for k in _own_keys(value)):
         return Env(value)
     return value.to_py()
 
@@ -170,11 +172,12 @@ def _methods(module, cls):
 
 def start(app, timer):
     """Reseeds, writes the tenant's files under /app and imports the main module."""
-    global _main, _entrypoint, _timer, _from_entries
+    global _main, _entrypoint, _timer, _from_entries, _own_keys
     import js
 
-    # Taken before the guest runs: replacing js.Object.fromEntries later changes nothing here.
+    # Taken before the guest runs: replacing js.Object's functions later changes nothing here.
     _from_entries = js.Object.fromEntries
+    _own_keys = js.Object.keys
     _reseed()
     _timer = timer
     time.sleep = _sleep
