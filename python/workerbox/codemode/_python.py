@@ -1,0 +1,150 @@
+"""Code Mode with Python plans: the tools shown as Python stubs, and the worker that runs a plan
+in the sandbox's Pyodide (`_guest` is its code). The dispatcher, approvals and results are the
+TypeScript path's own."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+from .dispatch import _required, _Space
+from .python_stubs import HEADER, PythonTypes, py_identifier
+from .tools import Tool
+
+PLAN_MODULE = "plan.py"
+
+# The worker's main module: its top-level functions are the entrypoint's methods, so `run` is
+# defined here rather than imported.
+MAIN = "from _codemode import bridge\n\n\nasync def run(spec, env):\n    return await bridge.run(spec, env)\n"
+
+LANGUAGES = ("typescript", "python")
+
+
+def check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be 'typescript' or 'python', not {language!r}")
+
+
+@functools.lru_cache(maxsize=1)
+def _guest_files() -> dict[str, str]:
+    package = importlib.resources.files(__package__ or "workerbox.codemode") / "_guest"
+    return {f"_codemode/{name}": (package / name).read_text(encoding="utf-8") for name in ("__init__.py", "bridge.py", "plan.py")}
+
+
+def modules(source: str) -> dict[str, Any]:
+    """The worker's modules: the bridge, and the plan as the model wrote it."""
+    return {"main.py": MAIN, **_guest_files(), PLAN_MODULE: source}
+
+
+def names(items: Sequence[str]) -> dict[str, str]:
+    """Python identifiers for `items` (tool, namespace or parameter names), numbered where two
+    would be the same."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, n = py_identifier(item), 1
+        while name in out.values():
+            n += 1
+            name = f"{py_identifier(item)}{n}"
+        out[item] = name
+    return out
+
+
+def _params(tool: Tool) -> list[str]:
+    properties = tool.parameters.get("properties")
+    listed = list(properties) if isinstance(properties, Mapping) else []
+    return list(tool.order) or listed
+
+
+def spec(spaces: Mapping[str, _Space]) -> list[list[Any]]:
+    """What the bridge needs to build the namespaces: Python and host names, each tool's
+    parameters as (Python name, property name), and whether it takes positional arguments."""
+    py_spaces = names(list(spaces))
+    out = []
+    for space_name, space in spaces.items():
+        py_tools = names(list(space.tools))
+        tools = []
+        for name, tool in space.tools.items():
+            params = names(_params(tool))
+            tools.append([py_tools[name], name, space.provider.positional_args, [[py, p] for p, py in params.items()]])
+        out.append([py_spaces[space_name], space_name, tools])
+    return out
+
+
+class Stubs:
+    """Python declarations of namespaces, for the model's prompt."""
+
+    def __init__(self, spaces: Mapping[str, _Space]) -> None:
+        self._py_spaces = names(list(spaces))
+        self.types = PythonTypes(frozenset(self._py_spaces.values()))
+
+    def text(self, blocks: Sequence[str]) -> str:
+        return HEADER + "\n\n" + self.types.declarations() + "\n\n".join(blocks)
+
+    def namespace(self, space: _Space, tools: Optional[Sequence[Tool]] = None, instructions: bool = True) -> str:
+        """``class <namespace>:`` with a static method per tool."""
+        name = self._py_spaces.get(space.provider.name, py_identifier(space.provider.name))
+        chosen = list(space.tools.values()) if tools is None else list(tools)
+        py_tools = names(list(space.tools))
+        lines = [f"class {name}:"]
+        about = " ".join((space.provider.instructions or "").split())
+        if instructions and about:
+            lines.append(f'    """{about.replace(chr(34) * 3, chr(39) * 3)}"""')
+        for tool in chosen:
+            lines += ["", "    @staticmethod", *self._function(tool, py_tools.get(tool.name, tool.name), space.provider.positional_args)]
+        if len(lines) == 1:
+            lines.append("    pass")
+        return "\n".join(lines) + "\n"
+
+    def _function(self, tool: Tool, py_name: str, positional: bool) -> list[str]:
+        schema = tool.parameters
+        properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        assert isinstance(properties, Mapping)
+        required = _required(tool)
+        order = _params(tool)
+        py = names(order)
+        hint = "".join(w.capitalize() for w in tool.name.split("_"))
+        params, docs = [], []
+        for i, prop in enumerate(order):
+            sub = properties.get(prop, {})
+            t = self.types.type_of(sub, schema, hint + "".join(w.capitalize() for w in py[prop].split("_")))
+            if prop in required:
+                params.append(f"{py[prop]}: {t}")
+            elif positional and any(later in required for later in order[i + 1 :]):
+                params.append(f"{py[prop]}: {t} | None")
+            else:
+                default = sub.get("default", ...) if isinstance(sub, Mapping) else ...
+                params.append(f"{py[prop]}: {t} = {_default(default)}")
+            if isinstance(sub, Mapping) and isinstance(sub.get("description"), str) and sub["description"].strip():
+                docs.append(f"            {py[prop]}: {' '.join(sub['description'].split())}")
+        if params and not positional:
+            params.insert(0, "*")
+        returns = self.types.type_of(tool.returns, tool.returns, hint + "Result") if tool.returns else "Any"
+        lines = [f"    def {py_name}({', '.join(params)}) -> {returns}:"]
+        about = " ".join(tool.description.split()).replace('"""', "'''")
+        if docs:
+            lines += [f'        """{about}', "", "        Args:", *docs, '        """']
+        else:
+            lines.append(f'        """{about}"""' if about else "        ...")
+        return lines
+
+
+def _default(value: Any) -> str:
+    if value is ...:
+        return "..."
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return "..."
+    return repr(value)
+
+
+USAGE = (
+    "Run Python that calls the tools below. Write a script: its last expression (or a top-level "
+    "`return`) is the result; print() output is returned too. The namespaces are globals, no "
+    "import needed. Call tools with keyword arguments; they return the result directly. In "
+    "`async def` code, await them (asyncio.gather runs calls in parallel). A failed call raises "
+    "ToolError.\n\n"
+)
