@@ -93,7 +93,8 @@ class Stubs:
         if instructions and about:
             lines.append(f'    """{about.replace(chr(34) * 3, chr(39) * 3)}"""')
         for tool in chosen:
-            lines += ["", "    @staticmethod", *self._function(tool, py_tools.get(tool.name, tool.name), space.provider.positional_args)]
+            gap = [""] if len(lines) > 1 else []
+            lines += [*gap, "    @staticmethod", *self._function(tool, py_tools.get(tool.name, tool.name), space.provider.positional_args)]
         if len(lines) == 1:
             lines.append("    pass")
         return "\n".join(lines) + "\n"
@@ -122,7 +123,10 @@ class Stubs:
         if params and not positional:
             params.insert(0, "*")
         returns = self.types.type_of(tool.returns, tool.returns, hint + "Result") if tool.returns else "Any"
-        lines = [f"    def {py_name}({', '.join(params)}) -> {returns}:"]
+        signature = f"    def {py_name}({', '.join(params)}) -> {returns}:"
+        if len(signature) > 100:
+            signature = f"    def {py_name}(\n" + "".join(f"        {p},\n" for p in params) + f"    ) -> {returns}:"
+        lines = [signature]
         about = " ".join(tool.description.split()).replace('"""', "'''")
         if docs:
             lines += [f'        """{about}', "", "        Args:", *docs, '        """']
@@ -138,7 +142,7 @@ def _default(value: Any) -> str:
         json.dumps(value)
     except (TypeError, ValueError):
         return "..."
-    return repr(value)
+    return json.dumps(value) if isinstance(value, str) else repr(value)
 
 
 USAGE = (

@@ -47,7 +47,7 @@ class PythonTypes:
         self._reserved = _TAKEN | reserved
 
     def declarations(self) -> str:
-        return "".join(d + "\n\n" for d in self._decls.values() if d)
+        return "".join(d + "\n\n\n" for d in self._decls.values() if d)
 
     def type_of(self, schema: Any, document: Mapping[str, Any], hint: str, depth: int = 0) -> str:
         """The type of `schema` (`$ref`s resolved within `document`); an anonymous object

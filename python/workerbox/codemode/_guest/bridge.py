@@ -42,7 +42,8 @@ class Namespace:
         tools = self.__dict__.get("_tools", {})
         if attr not in tools:
             raise AttributeError(f"{self._name}.{attr} does not exist; available: {', '.join(sorted(tools))}")
-        return tools[attr]
+        function: Callable[..., Any] = tools[attr]
+        return function
 
     def __dir__(self) -> list[str]:
         return sorted(self._tools)

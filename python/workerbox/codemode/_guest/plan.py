@@ -53,23 +53,20 @@ def _wrapped(tree: ast.Module) -> ast.Module:
     """The statements as the body of a function, the last expression returned; ``async def``
     when the body awaits. ``from __future__`` imports stay at the top, where they must be."""
     future = [s for s in tree.body if isinstance(s, ast.ImportFrom) and s.module == "__future__"]
-    body = [s for s in tree.body if s not in future]
+    body: list[ast.stmt] = [s for s in tree.body if s not in future]
     if body and isinstance(body[-1], ast.Expr):
-        last = body[-1]
-        body[-1] = ast.copy_location(ast.Return(value=last.value), last)
+        body[-1] = ast.copy_location(ast.Return(value=body[-1].value), body[-1])
     if not body:
         body = [ast.Pass(lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)]
-    kind = ast.AsyncFunctionDef if _top_level(tree, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or _async_comprehension(tree) else ast.FunctionDef
-    fn = kind(name=ENTRY, args=_no_args(), body=body, decorator_list=[], returns=None, type_comment=None)  # type: ignore[operator]
-    first, last = body[0], body[-1]
-    fn.lineno, fn.col_offset = first.lineno, 0
-    fn.end_lineno, fn.end_col_offset = last.end_lineno, last.end_col_offset
+    awaits = _top_level(tree, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or _async_comprehension(tree)
+    # Made by the parser, so the node has whatever fields this Python's grammar gives it.
+    fn = ast.parse(f"{'async ' if awaits else ''}def {ENTRY}():\n    pass\n").body[0]
+    assert isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+    fn.body = body
+    fn.lineno, fn.col_offset = body[0].lineno, 0
+    fn.end_lineno, fn.end_col_offset = body[-1].end_lineno, body[-1].end_col_offset
     module = ast.Module(body=[*future, fn], type_ignores=tree.type_ignores)
     return ast.fix_missing_locations(module)
-
-
-def _no_args() -> ast.arguments:
-    return ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
