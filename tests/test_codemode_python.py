@@ -193,6 +193,19 @@ def test_tool_formats_describe_python_plans(api):
     assert api.handle_tool_call({"code": "codemode.notify(to='a', message='b')"}, language="python") == "result: true"
 
 
+def test_discovery_describes_tools_as_python_stubs():
+    api = ToolAPI([find_place, forecast, Provider("msg", [notify], instructions="Messaging.")], discovery=True)
+    stubs = api.python()
+    assert "# msg: 1 tools. Messaging." in stubs and "def find_place" not in stubs
+    assert '    def describe(*, path: str) -> str:\n        """The Python stub of one tool' in stubs
+    plan = "[hit] = codemode.search(query='weather forecast', limit=1)\ncodemode.describe(path=hit['path'])"
+    result = api.run(plan, language="python")
+    assert result.error is None, result.error
+    assert "class codemode:\n    @staticmethod\n    def forecast(*, place: Place" in result.value
+    assert "class Place(TypedDict):" in result.value and "notify" not in result.value
+    assert "interface" in api.run("return await codemode.describe({ path: 'codemode.forecast' })").value
+
+
 class Bank:
     def __init__(self):
         self.transfers = []

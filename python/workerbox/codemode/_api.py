@@ -195,19 +195,22 @@ class ToolAPI:
         ``TypedDict``). With discovery, the namespaces and the search and describe tools
         (describe answers with a tool's TypeScript declaration, whose fields are the keyword
         arguments)."""
-        stubs = _python.Stubs(self._spaces)
-        if self._catalog is None:
-            return stubs.text([stubs.namespace(space) for space in self._spaces.values()])
+        spaces = self._spaces_for("python")
+        return _python.prompt(spaces, None if self._catalog is None else len(self._catalog))
+
+    def _spaces_for(self, language: str) -> dict[str, _Space]:
+        """The namespaces as a plan in `language` sees them: with discovery, a Python plan's
+        ``codemode.describe`` answers with Python stubs."""
+        if language == "typescript" or self._catalog is None:
+            return self._spaces
+        catalog = self._catalog
+
+        def describe(args: dict[str, Any]) -> str:
+            return _python.describe(self._spaces, args["path"], catalog.lookup(args["path"]))
+
         home = self._spaces[DEFAULT_NAMESPACE]
-        finders = stubs.namespace(home, [home.tools["search"], home.tools["describe"]])
-        summary = [
-            f"# {len(self._catalog)} tools, too many to list: find them with codemode.search, read one's "
-            "declaration with codemode.describe, then call it as namespace.tool(...) with keyword arguments."
-        ]
-        for name, space in self._spaces.items():
-            about = f" {' '.join(space.provider.instructions.split())}" if space.provider.instructions else ""
-            summary.append(f"# {name}: {len(space.tools)} tools.{about}")
-        return stubs.text(["\n".join(summary) + "\n", finders])
+        tool = dataclasses.replace(home.tools["describe"], description=_python.DESCRIBE, call=describe)
+        return {**self._spaces, DEFAULT_NAMESPACE: _Space(home.provider, {**home.tools, "describe": tool})}
 
     def _full_typescript(self) -> str:
         ts = TypeScript()
@@ -277,7 +280,8 @@ class ToolAPI:
         def trace(record: Mapping[str, Any]) -> None:
             result.logs.extend(f"[{line['level']}] {line['message']}" for line in record["logs"])
 
-        dispatch = _Dispatcher(self._spaces, result.calls, execution, self._approvals if execution else None)
+        approvals = self._approvals if execution else None
+        dispatch = _Dispatcher(self._spaces_for(language), result.calls, execution, approvals)
         if language == "python":
             modules = _python.modules(normalize_python(code))
             return WorkerCode("main.py", modules, env={"dispatch": dispatch}, global_outbound=outbound, limits=limits, on_trace=trace)
@@ -318,7 +322,7 @@ class ToolAPI:
         assert loader is not None
         try:
             with loader.load(worker_code) as worker:
-                result.value, result.error = _outcome(worker.get_entrypoint().run(self._spec(language)), language)
+                result.value, result.error = _python.outcome(worker.get_entrypoint().run(self._spec(language)), language)
         except WorkerError as e:
             result.error = _format_error(e)
         finally:
@@ -347,7 +351,7 @@ class ToolAPI:
             worker = await active.load(self._code(code, result, limits, global_outbound, language=language))
             try:
                 raw = await worker.get_entrypoint().run(self._spec(language))
-                result.value, result.error = _outcome(raw, language)
+                result.value, result.error = _python.outcome(raw, language)
             finally:
                 worker.close()
         except WorkerError as e:
@@ -449,7 +453,7 @@ class ToolAPI:
         try:
             with loader.load(worker_code) as worker:
                 execution.worker = worker
-                value, error = _outcome(worker.get_entrypoint().run(self._spec(language)), language)
+                value, error = _python.outcome(worker.get_entrypoint().run(self._spec(language)), language)
         except WorkerError as e:
             error = _format_error(e)
         finally:
@@ -481,7 +485,7 @@ class ToolAPI:
                 worker = await active.load(worker_code)
                 execution.worker = worker
                 try:
-                    value, error = _outcome(await worker.get_entrypoint().run(self._spec(language)), language)
+                    value, error = _python.outcome(await worker.get_entrypoint().run(self._spec(language)), language)
                 finally:
                     worker.close()
             except WorkerError as e:
@@ -586,15 +590,6 @@ class ToolAPI:
         if not isinstance(code, str):
             return 'error: the run_code tool takes {"code": "<TypeScript>"}'
         return self.run(code, **run_options).for_model()
-
-
-def _outcome(raw: Any, language: str) -> tuple[Any, Optional[str]]:
-    """The plan's value and error from what its entry returned: a Python plan's bridge reports
-    its own failures as ``[None, traceback]``."""
-    if language != "python":
-        return raw, None
-    value, error = raw
-    return value, error
 
 
 def _signature(tool: Tool, positional: bool, ts: TypeScript) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from .dispatch import _required, _Space
 from .python_stubs import HEADER, PythonTypes, py_identifier
-from .tools import Tool
+from .tools import DEFAULT_NAMESPACE, Tool, ToolError
 
 PLAN_MODULE = "plan.py"
 
@@ -143,6 +143,45 @@ def _default(value: Any) -> str:
     except (TypeError, ValueError):
         return "..."
     return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def prompt(spaces: Mapping[str, _Space], discovered: Optional[int]) -> str:
+    """The stubs of every namespace; with discovery (`discovered` tools in the catalog), the
+    namespaces' summaries and the search and describe tools."""
+    stubs = Stubs(spaces)
+    if discovered is None:
+        return stubs.text([stubs.namespace(space) for space in spaces.values()])
+    home = spaces[DEFAULT_NAMESPACE]
+    finders = stubs.namespace(home, [home.tools["search"], home.tools["describe"]])
+    summary = [
+        f"# {discovered} tools, too many to list: find them with codemode.search, read one's "
+        "declaration with codemode.describe, then call it as namespace.tool(...) with keyword arguments."
+    ]
+    for name, space in spaces.items():
+        about = f" {' '.join(space.provider.instructions.split())}" if space.provider.instructions else ""
+        summary.append(f"# {name}: {len(space.tools)} tools.{about}")
+    return stubs.text(["\n".join(summary) + "\n", finders])
+
+
+DESCRIBE = "The Python stub of one tool, by its path from search: read it before calling the tool."
+
+
+def describe(spaces: Mapping[str, _Space], path: str, tool: Tool) -> str:
+    """The stub of `tool` at `path` (``namespace.tool``), for a Python plan's describe."""
+    namespace = path.split(".", 1)[0]
+    if namespace not in spaces:
+        raise ToolError(f"{path} is a saved snippet, which only TypeScript plans run")
+    stubs = Stubs(spaces)
+    return stubs.text([stubs.namespace(spaces[namespace], [tool], instructions=False)])
+
+
+def outcome(raw: Any, language: str) -> tuple[Any, Optional[str]]:
+    """The plan's value and error from what its entry returned: a Python plan's bridge reports
+    its own failures as ``[None, traceback]``."""
+    if language != "python":
+        return raw, None
+    value, error = raw
+    return value, error
 
 
 USAGE = (
