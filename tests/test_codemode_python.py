@@ -126,7 +126,8 @@ import asyncio
 async def main():
     places = await codemode.find_place(query="x", limit=3)
     forecasts = await asyncio.gather(*[codemode.forecast(place=p) for p in places])
-    return [f["temp_c"] for f in forecasts]
+    again = await asyncio.gather(*(codemode.forecast(place=p) for p in places[:1]))
+    return [f["temp_c"] for f in forecasts + again]
 
 asyncio.run(main())
 ```"""
@@ -134,8 +135,8 @@ asyncio.run(main())
 
 def test_async_main_awaits_tools_in_parallel_under_arun(api):
     result = asyncio.run(api.arun(ASYNC_PLAN, language="python"))
-    assert (result.error, result.value) == (None, [21.5, 12, 12])
-    assert [c.name for c in result.calls] == ["find_place", "forecast", "forecast", "forecast"]
+    assert (result.error, result.value) == (None, [21.5, 12, 12, 21.5])
+    assert [c.name for c in result.calls] == ["find_place", "forecast", "forecast", "forecast", "forecast"]
 
 
 def test_keyword_names_positional_providers_and_module_imports(issues):

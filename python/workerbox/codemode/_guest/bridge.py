@@ -16,7 +16,7 @@ import os
 import sys
 import traceback
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from .plan import ENTRY, compile_plan
 
@@ -69,6 +69,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Frames that run inside the code that wrote them: a call in `gather(*(f(x) for x in xs))` is
+# the coroutine's own.
+_INLINE = frozenset({"<genexpr>", "<listcomp>", "<setcomp>", "<dictcomp>", "<lambda>"})
+
+
+def _in_coroutine(frame: Optional[types.FrameType]) -> bool:
+    """Whether the tool was called from `async def` code (so it should return an awaitable)."""
+    while frame is not None and frame.f_code.co_name in _INLINE:
+        frame = frame.f_back
+    return frame is not None and bool(frame.f_code.co_flags & inspect.CO_COROUTINE)
+
+
 def _tool(dispatch: Any, space: str, name: str, params: list[list[str]], positional: bool) -> Callable[..., Any]:
     """The plan's function for one tool: Python arguments (positional ones in schema order)
     become what the dispatcher takes, named by the schema's own property names."""
@@ -101,7 +113,7 @@ def _tool(dispatch: Any, space: str, name: str, params: list[list[str]], positio
 
     def call(*args: Any, **kwargs: Any) -> Any:
         message = sent(args, kwargs)
-        if sys._getframe(1).f_code.co_flags & inspect.CO_COROUTINE:
+        if _in_coroutine(sys._getframe(1)):
             return awaited(message)
         try:
             return _plain(dispatch.call.sync(space, name, message))
