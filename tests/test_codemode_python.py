@@ -4,6 +4,7 @@ sandbox's Pyodide against the same dispatcher, approvals and results as for Type
 import ast
 import asyncio
 import inspect
+import json
 
 import pytest
 from hypothesis import given
@@ -205,6 +206,14 @@ def test_discovery_describes_tools_as_python_stubs():
     assert "class codemode:\n    @staticmethod\n    def forecast(*, place: Place" in result.value
     assert "class Place(TypedDict):" in result.value and "notify" not in result.value
     assert "interface" in api.run("return await codemode.describe({ path: 'codemode.forecast' })").value
+
+
+def test_agent_framework_tools_take_python_plans(api):
+    pytest.importorskip("agents")
+    tool = api.openai_agents_tool(language="python")
+    assert "class codemode:" in tool.description and "Python" in tool.params_json_schema["properties"]["code"]["description"]
+    assert asyncio.run(tool.on_invoke_tool(None, json.dumps({"code": "sum([1, 2])"}))) == "result: 3"
+    assert asyncio.run(tool.on_invoke_tool(None, "{}")) == 'error: the run_code tool takes {"code": "<Python>"}'
 
 
 class Bank:

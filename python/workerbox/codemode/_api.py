@@ -561,6 +561,7 @@ class ToolAPI:
         )
 
     def _run_tool_schema(self, language: str = "typescript") -> dict[str, Any]:
+        _python.check_language(language)
         what = "Python: a script whose last expression is the result" if language == "python" else "TypeScript: the body of an async function"
         return {"type": "object", "properties": {"code": {"type": "string", "description": what}}, "required": ["code"]}
 
@@ -574,13 +575,13 @@ class ToolAPI:
         """`run` as one tool in Anthropic's tool-use format (for plans in `language`)."""
         return {"name": name, "description": self._run_tool_description(language), "input_schema": self._run_tool_schema(language)}
 
-    def pydantic_ai_tool(self, name: str = "run_code") -> Any:
-        """`run` as one `pydantic_ai.Tool` (needs pydantic-ai)."""
-        return adapters.pydantic_ai_tool(self, name)
+    def pydantic_ai_tool(self, name: str = "run_code", language: str = "typescript") -> Any:
+        """`run` as one `pydantic_ai.Tool` (needs pydantic-ai), for plans in `language`."""
+        return adapters.pydantic_ai_tool(self, name, language)
 
-    def openai_agents_tool(self, name: str = "run_code") -> Any:
-        """`run` as one OpenAI Agents SDK `FunctionTool` (needs openai-agents)."""
-        return adapters.openai_agents_tool(self, name)
+    def openai_agents_tool(self, name: str = "run_code", language: str = "typescript") -> Any:
+        """`run` as one OpenAI Agents SDK `FunctionTool` (needs openai-agents), for plans in `language`."""
+        return adapters.openai_agents_tool(self, name, language)
 
     def handle_tool_call(self, arguments: Union[str, Mapping[str, Any]], **run_options: Any) -> str:
         """Runs a `run_code` call from either format (arguments as JSON text or a dict) and
