@@ -9,6 +9,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from conftest import run_isolated
 from test_codemode import find_place, forecast, notify
 
 from workerbox import codemode
@@ -179,6 +180,34 @@ def test_a_failing_plan_is_reported_with_its_own_frames(api):
 def test_unknown_languages_are_refused(api, language):
     with pytest.raises(ValueError, match="language must be"):
         api.run("1", language=language)
+
+
+def test_a_plan_that_breaks_the_bridge_gets_an_error_not_a_crash(api):
+    plan = "import _codemode.bridge as b\nb._report = lambda e: 42\nraise ValueError('x')"
+    assert api.run(plan, language="python").error.startswith("RuntimeError: the plan broke the sandbox's bridge")
+
+
+def test_without_pyodide_a_python_plan_raises_for_the_host_instead_of_telling_the_model():
+    proc = run_isolated(
+        """
+        import sys
+        sys.modules["workerbox_pyodide"] = None  # as if not installed
+        import workerbox as wb
+        from workerbox.codemode import ToolAPI
+
+        def add(a: int, b: int) -> int:
+            return a + b
+
+        try:
+            ToolAPI([add]).run("1", language="python")
+        except wb.WorkerError as e:
+            print("raised:", e)
+        print("typescript:", ToolAPI([add]).run("return 1").value)
+        """,
+        env={"WORKERBOX_PYODIDE_DIR": ""},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "raised: Python workers need Pyodide" in proc.stdout and "typescript: 1" in proc.stdout
 
 
 def test_python_plans_are_not_saved_as_snippets(api):

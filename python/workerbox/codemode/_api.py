@@ -340,7 +340,7 @@ class ToolAPI:
         global_outbound: Any = None,
     ) -> RunResult:
         """`run` for asyncio: tools may be coroutine functions awaited on the running loop."""
-        _python.check_language(language)
+        await asyncio.to_thread(_python.check_language, language)  # the first Python one boots Pyodide
         if self._pausable:
             return await self._astart(code, limits, global_outbound, loader, language)
         result = RunResult(execution_id=new_id("x"))

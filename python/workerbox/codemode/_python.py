@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
+from .. import _python as runtime
 from .dispatch import _required, _Space
 from .python_stubs import HEADER, PythonTypes, py_identifier
 from .tools import DEFAULT_NAMESPACE, Tool, ToolError
@@ -24,8 +25,12 @@ LANGUAGES = ("typescript", "python")
 
 
 def check_language(language: str) -> None:
+    """Raises ValueError for an unknown language, and for Python, WorkerError when Pyodide is
+    missing: the host's to fix, not the model's, so raised rather than put in the result."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be 'typescript' or 'python', not {language!r}")
+    if language == "python":
+        runtime.ensure_runtime()
 
 
 @functools.lru_cache(maxsize=1)
@@ -177,11 +182,13 @@ def describe(spaces: Mapping[str, _Space], path: str, tool: Tool) -> str:
 
 def outcome(raw: Any, language: str) -> tuple[Any, Optional[str]]:
     """The plan's value and error from what its entry returned: a Python plan's bridge reports
-    its own failures as ``[None, traceback]``."""
+    its own failures as ``[None, traceback]``. The plan shares the bridge's interpreter and may
+    have rewritten it, so the shape is checked."""
     if language != "python":
         return raw, None
-    value, error = raw
-    return value, error
+    if isinstance(raw, list) and len(raw) == 2 and (raw[1] is None or isinstance(raw[1], str)):
+        return raw[0], raw[1]
+    return None, "RuntimeError: the plan broke the sandbox's bridge (it returned something other than [value, error])"
 
 
 USAGE = (
