@@ -193,24 +193,14 @@ class ToolAPI:
         language="python")``): a class per namespace with a static method per tool, the
         arguments keyword-only and typed from each tool's JSON Schema (objects as
         ``TypedDict``). With discovery, the namespaces and the search and describe tools
-        (describe answers with a tool's TypeScript declaration, whose fields are the keyword
-        arguments)."""
+        (describe answers with a tool's stub)."""
         spaces = self._spaces_for("python")
         return _python.prompt(spaces, None if self._catalog is None else len(self._catalog))
 
-    def _spaces_for(self, language: str) -> dict[str, _Space]:
-        """The namespaces as a plan in `language` sees them: with discovery, a Python plan's
-        ``codemode.describe`` answers with Python stubs."""
+    def _spaces_for(self, language: str) -> Mapping[str, _Space]:
         if language == "typescript" or self._catalog is None:
             return self._spaces
-        catalog = self._catalog
-
-        def describe(args: dict[str, Any]) -> str:
-            return _python.describe(self._spaces, args["path"], catalog.lookup(args["path"]))
-
-        home = self._spaces[DEFAULT_NAMESPACE]
-        tool = dataclasses.replace(home.tools["describe"], description=_python.DESCRIBE, call=describe)
-        return {**self._spaces, DEFAULT_NAMESPACE: _Space(home.provider, {**home.tools, "describe": tool})}
+        return _python.discovering(self._spaces, self._catalog)
 
     def _full_typescript(self) -> str:
         ts = TypeScript()
@@ -307,7 +297,7 @@ class ToolAPI:
         (its CPU and wall-clock limits do not count the pause). `approve`/`reject` decide and
         return the same execution's next result; the approved call runs once, a rejected one
         raises in the plan, which may catch it."""
-        _python.check_language(language)
+        _python.prepare(language)
         if self._pausable:
             return self._start(code, limits, global_outbound, language)
         result = RunResult(execution_id=new_id("x"))
@@ -315,7 +305,7 @@ class ToolAPI:
             worker_code = self._code(code, result, limits, global_outbound, language=language)
         except WorkerError as e:
             result.error = _format_error(e)
-            return self._record(code, result)
+            return self._record(code, result, language)
         # A loader made for one run creates its one isolate on demand; a pool would be wasted.
         own = self._loader is None
         loader = Loader(threads=1, pool_size=0) if own else self._loader
@@ -340,7 +330,7 @@ class ToolAPI:
         global_outbound: Any = None,
     ) -> RunResult:
         """`run` for asyncio: tools may be coroutine functions awaited on the running loop."""
-        await asyncio.to_thread(_python.check_language, language)  # the first Python one boots Pyodide
+        await asyncio.to_thread(_python.prepare, language)
         if self._pausable:
             return await self._astart(code, limits, global_outbound, loader, language)
         result = RunResult(execution_id=new_id("x"))

@@ -4,6 +4,7 @@ TypeScript path's own."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 import json
@@ -11,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 from .. import _python as runtime
+from .discovery import Catalog
 from .dispatch import _required, _Space
 from .python_stubs import HEADER, PythonTypes, py_identifier
 from .tools import DEFAULT_NAMESPACE, Tool, ToolError
@@ -25,10 +27,15 @@ LANGUAGES = ("typescript", "python")
 
 
 def check_language(language: str) -> None:
-    """Raises ValueError for an unknown language, and for Python, WorkerError when Pyodide is
-    missing: the host's to fix, not the model's, so raised rather than put in the result."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be 'typescript' or 'python', not {language!r}")
+
+
+def prepare(language: str) -> None:
+    """Checks `language`; for Python, boots Pyodide unless done (once per process, seconds),
+    raising WorkerError when it is missing: the host's to fix, not the model's, so raised
+    rather than put in the plan's result."""
+    check_language(language)
     if language == "python":
         runtime.ensure_runtime()
 
@@ -168,16 +175,23 @@ def prompt(spaces: Mapping[str, _Space], discovered: Optional[int]) -> str:
     return stubs.text(["\n".join(summary) + "\n", finders])
 
 
-DESCRIBE = "The Python stub of one tool, by its path from search: read it before calling the tool."
+def discovering(spaces: Mapping[str, _Space], catalog: Catalog) -> dict[str, _Space]:
+    """The namespaces as a Python plan sees them with discovery: ``codemode.describe`` answers
+    with the tool's stub."""
 
+    def describe(args: dict[str, Any]) -> str:
+        path = args["path"]
+        tool = catalog.lookup(path)
+        namespace = path.split(".", 1)[0]
+        if namespace not in spaces:
+            raise ToolError(f"{path} is a saved snippet, which only TypeScript plans run")
+        stubs = Stubs(spaces)
+        return stubs.text([stubs.namespace(spaces[namespace], [tool], instructions=False)])
 
-def describe(spaces: Mapping[str, _Space], path: str, tool: Tool) -> str:
-    """The stub of `tool` at `path` (``namespace.tool``), for a Python plan's describe."""
-    namespace = path.split(".", 1)[0]
-    if namespace not in spaces:
-        raise ToolError(f"{path} is a saved snippet, which only TypeScript plans run")
-    stubs = Stubs(spaces)
-    return stubs.text([stubs.namespace(spaces[namespace], [tool], instructions=False)])
+    home = spaces[DEFAULT_NAMESPACE]
+    text = "The Python stub of one tool, by its path from search: read it before calling the tool."
+    tool = dataclasses.replace(home.tools["describe"], description=text, call=describe)
+    return {**spaces, DEFAULT_NAMESPACE: _Space(home.provider, {**home.tools, "describe": tool})}
 
 
 def outcome(raw: Any, language: str) -> tuple[Any, Optional[str]]:
