@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from conftest import run_isolated
 from test_codemode import find_place, forecast, notify
 
+import workerbox as wb
 from workerbox import codemode
 from workerbox.codemode import Provider, Tool, ToolAPI, normalize_python
 from workerbox.codemode._guest.plan import compile_plan
@@ -68,7 +69,8 @@ def lookup(sql: str, limit: int = 10) -> list[dict[str, int]]:
 @pytest.fixture(scope="module")
 def issues():
     tool = Tool("create_issue", "Open an issue.", ISSUE, lambda args: {"number": 7, "got": args}, returns=ISSUE_OUT)
-    return ToolAPI([tool, Provider("db", [lookup], positional_args=True, instructions="The warehouse.")])
+    every = Tool("$all", "", {"type": "object", "properties": {}}, lambda args: "all")
+    return ToolAPI([tool, every, Provider("db", [lookup], positional_args=True, instructions="The warehouse.")])
 
 
 def test_stubs_of_python_callables(api):
@@ -91,6 +93,7 @@ def test_stubs_of_nested_objects_arrays_and_optional_fields(issues):
     signature = "        *,\n        title: str,\n        labels: list[str] = ...,\n        assignee: str | None = ...,\n        meta: CreateIssueMeta,\n"
     assert signature + '        from_: str = "bot",\n        counts: dict[str, int] = ...,\n    ) -> Issue:\n' in stubs
     assert "        Args:\n            title: One line.\n            meta: Triage data.\n" in stubs
+    assert "    @staticmethod\n    def _all() -> Any:\n        ...\n" in stubs
     assert 'class db:\n    """The warehouse."""\n\n    @staticmethod\n    def lookup(sql: str, limit: int = ...) -> list[dict[str, int]]:' in stubs
     ast.parse(stubs)
 
@@ -142,10 +145,10 @@ def test_async_main_awaits_tools_in_parallel_under_arun(api):
 
 
 def test_keyword_names_positional_providers_and_module_imports(issues):
-    plan = "import db\nissue = codemode.create_issue(title='t', meta={'priority': 'low'}, from_='me')\n[issue['got'], db.lookup('q', 3), db.lookup(sql='')]"
+    plan = "import db\nissue = codemode.create_issue(title='t', meta={'priority': 'low'}, from_='me')\n[issue['got'], db.lookup('q', 3), db.lookup(sql=''), codemode._all()]"
     result = issues.run(plan, language="python")
     assert result.error is None, result.error
-    assert result.value == [{"title": "t", "meta": {"priority": "low"}, "from": "me"}, [{"n": 3}], []]
+    assert result.value == [{"title": "t", "meta": {"priority": "low"}, "from": "me"}, [{"n": 3}], [], "all"]
     assert result.calls[1].args == {"sql": "q", "limit": 3}
 
 
@@ -174,6 +177,11 @@ def test_a_failing_plan_is_reported_with_its_own_frames(api):
     assert 'File "plan.py", line 1' in syntax and "SyntaxError" in syntax
     missing = api.run("codemode.nope()", language="python").error
     assert missing.endswith("AttributeError: codemode.nope does not exist; available: find_place, forecast, notify\n")
+
+
+def test_limits_apply_to_a_python_plan(api):
+    spin = api.run("while True:\n    pass", language="python", limits=wb.Limits(cpu_ms=300))
+    assert spin.error.startswith("CpuLimitExceeded"), spin.error
 
 
 @pytest.mark.parametrize("language", ["javascript", "Python", ""])
