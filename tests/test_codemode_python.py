@@ -101,6 +101,7 @@ def test_stubs_of_nested_objects_arrays_and_optional_fields(issues):
 def test_json_schema_to_python():
     text = codemode.json_schema_to_python({"type": "array", "items": {"type": "object", "properties": {"a": {"type": "integer"}}}}, "Rows")
     assert text == "class RowsItem(TypedDict):\n    a: NotRequired[int]\n\n\nRows = list[RowsItem]\n"
+    assert codemode.json_schema_to_python({"properties": {"a": {"type": "integer"}}, "required": ["a"]}, "Row") == "class Row(TypedDict):\n    a: int\n"
 
 
 PLAN = """

@@ -9,7 +9,7 @@ import json
 import keyword
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["PythonTypes", "json_schema_to_python", "py_identifier"]
 
@@ -33,6 +33,8 @@ def json_schema_to_python(schema: Mapping[str, Any], name: str = "Root") -> str:
     refers to."""
     py = PythonTypes()
     root = py.type_of(schema, schema, name)
+    if root == py_identifier(name):  # an object schema: the class is the declaration
+        return py.declarations().rstrip("\n") + "\n"
     return py.declarations() + f"{py_identifier(name)} = {root}\n"
 
 
@@ -108,7 +110,7 @@ class PythonTypes:
         entries = "".join(f"    {json.dumps(k)}: {t},\n" for k, t, _ in fields)
         return (f"# {doc}\n" if doc else "") + f"{name} = TypedDict({json.dumps(name)}, {{\n{entries}}})"
 
-    def _declare(self, wanted: str, schema: Mapping[str, Any], render: Any) -> str:
+    def _declare(self, wanted: str, schema: Mapping[str, Any], render: Callable[[str], str]) -> str:
         """Declares `schema` under a free name made from `wanted` (once per distinct schema)."""
         name = self._free_name(wanted, schema)
         if name not in self._decls:
