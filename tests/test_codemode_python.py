@@ -90,6 +90,7 @@ def test_stubs_of_nested_objects_arrays_and_optional_fields(issues):
     # A key that is no identifier needs TypedDict's functional form.
     assert 'CreateIssueMetaLinksItem = TypedDict("CreateIssueMetaLinksItem", {\n    "url": str,\n    "x-rel": NotRequired[str],\n})' in stubs
     assert 'class Issue(TypedDict):\n    """An issue."""\n    number: int\n    parent: NotRequired[Issue | None]\n' in stubs
+    assert stubs.index("CreateIssueMetaLinksItem =") < stubs.index("class CreateIssueMeta(") < stubs.index("class codemode:")
     signature = "        *,\n        title: str,\n        labels: list[str] = ...,\n        assignee: str | None = ...,\n        meta: CreateIssueMeta,\n"
     assert signature + '        from_: str = "bot",\n        counts: dict[str, int] = ...,\n    ) -> Issue:\n' in stubs
     assert "        Args:\n            title: One line.\n            meta: Triage data.\n" in stubs

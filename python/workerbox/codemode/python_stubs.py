@@ -114,9 +114,16 @@ class PythonTypes:
         """Declares `schema` under a free name made from `wanted` (once per distinct schema)."""
         name = self._free_name(wanted, schema)
         if name not in self._decls:
-            self._decls[name] = ""  # reserved: a recursive schema refers to itself while rendered
-            self._decls[name] = render(name)
+            self._set(name, render)
         return name
+
+    def _set(self, name: str, render: Callable[[str], str]) -> None:
+        self._decls[name] = ""  # reserved: a recursive schema refers to itself while rendered
+        text = render(name)
+        # Moved after the declarations it uses, which rendering added: read top to bottom,
+        # every name is defined before it is used (a recursive one excepted).
+        del self._decls[name]
+        self._decls[name] = text
 
     def _ref(self, ref: str, document: Mapping[str, Any]) -> str:
         key = (id(document), ref)
@@ -129,12 +136,11 @@ class PythonTypes:
         self._names[key] = name
         if name in self._decls:
             return name
-        self._decls[name] = ""
         if _has_properties(target):
-            self._decls[name] = self.typed_dict(name, target, document)
+            self._set(name, lambda n: self.typed_dict(n, target, document))
         else:
-            doc = _description(target)
-            self._decls[name] = (f"# {doc}\n" if doc else "") + f"{name} = {self.type_of(target, document, name + 'Item')}"
+            doc = f"# {_description(target)}\n" if _description(target) else ""
+            self._set(name, lambda n: doc + f"{n} = {self.type_of(target, document, n + 'Item')}")
         return name
 
     def _free_name(self, wanted: str, target: Mapping[str, Any]) -> str:
