@@ -220,6 +220,13 @@ def test_without_pyodide_a_python_plan_raises_for_the_host_instead_of_telling_th
     assert "raised: Python workers need Pyodide" in proc.stdout and "typescript: 1" in proc.stdout
 
 
+@pytest.mark.parametrize("language", ["typescript", "python"])
+def test_a_plan_with_a_lone_surrogate_is_reported_not_raised(api, language):
+    # What json.loads makes of a model's "\\ud800": not encodable, so no sandbox can take it.
+    answer = api.handle_tool_call('{"code": "\\ud800"}', language=language)
+    assert answer == "error: CodeError: the plan is not valid Unicode: surrogates not allowed at character 0"
+
+
 def test_python_plans_are_not_saved_as_snippets(api):
     result = api.run("1 + 1", language="python")
     assert result.value == 2

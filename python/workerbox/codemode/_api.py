@@ -19,7 +19,7 @@ from .approvals import Execution, Registry, _Decision, new_id
 from .discovery import Catalog, estimate_tokens
 from .dispatch import _Dispatcher, _required, _Space, _space
 from .history import MAX_SNIPPETS, ExecutionRecord, Snippet, snippet_modules
-from .normalize import normalize_code, normalize_python
+from .normalize import check_unicode, normalize_code, normalize_python
 from .results import RunResult, ToolCall
 from .tools import DEFAULT_NAMESPACE, Provider, Tool, ToolError, is_js_identifier
 from .typescript import TypeScript
@@ -270,6 +270,7 @@ class ToolAPI:
         def trace(record: Mapping[str, Any]) -> None:
             result.logs.extend(f"[{line['level']}] {line['message']}" for line in record["logs"])
 
+        check_unicode(code)
         approvals = self._approvals if execution else None
         dispatch = _Dispatcher(self._spaces_for(language), result.calls, execution, approvals)
         if language == "python":

@@ -1,9 +1,12 @@
 """What a model writes, made a module whose default export is the plan: models wrap code in
-markdown fences, write an arrow function, a named async function, or only its body."""
+markdown fences, write an arrow function, a named async function, or only its body. A Python
+plan only loses its fence here; the sandbox compiles its forms (`_guest.plan`)."""
 
 from __future__ import annotations
 
 import re
+
+from .._workerbox import CodeError
 
 __all__ = ["normalize_code", "normalize_python"]
 
@@ -32,6 +35,15 @@ def normalize_code(text: str) -> str:
     if (_ARROW.match(stripped) or _FUNCTION.match(stripped)) and _one_expression(stripped):
         return "export default " + code.lstrip()
     return "export default async function () { " + code + "\n}\n"
+
+
+def check_unicode(text: str) -> None:
+    """Raises CodeError if `text` cannot be encoded as UTF-8 (a lone surrogate, which is what
+    json.loads makes of a model's ``"\\ud800"``): no sandbox could take it as code."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise CodeError(f"the plan is not valid Unicode: {e.reason} at character {e.start}") from None
 
 
 def normalize_python(text: str) -> str:
