@@ -13,13 +13,13 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
-from .._workerbox import AsyncLoader, JSError, Limits, Loader, WorkerCode, WorkerError
-from . import adapters
+from .._workerbox import AsyncLoader, JSError, Limits, Loader, PythonError, WorkerCode, WorkerError
+from . import _python, adapters
 from .approvals import Execution, Registry, _Decision, new_id
 from .discovery import Catalog, estimate_tokens
 from .dispatch import _Dispatcher, _required, _Space, _space
 from .history import MAX_SNIPPETS, ExecutionRecord, Snippet, snippet_modules
-from .normalize import normalize_code
+from .normalize import check_unicode, normalize_code, normalize_python
 from .results import RunResult, ToolCall
 from .tools import DEFAULT_NAMESPACE, Provider, Tool, ToolError, is_js_identifier
 from .typescript import TypeScript
@@ -81,6 +81,8 @@ def _position(stack: Optional[str]) -> str:
 
 
 def _format_error(e: BaseException) -> str:
+    if isinstance(e, PythonError):
+        return e.message
     if isinstance(e, JSError):
         return f"{e.name}: {e.message}{_position(e.stack)}"
     return f"{type(e).__name__}: {e}"
@@ -186,6 +188,20 @@ class ToolAPI:
                 summary.append(f"declare const {name}: {{ [tool: string]: (...args: any[]) => Promise<any> }};")
         return ts.declarations() + "\n".join(summary) + "\n" + finders
 
+    def python(self) -> str:
+        """Python stubs for the model's prompt, when it writes its plan in Python (``run(code,
+        language="python")``): a class per namespace with a static method per tool, the
+        arguments keyword-only and typed from each tool's JSON Schema (objects as
+        ``TypedDict``). With discovery, the namespaces and the search and describe tools
+        (describe answers with a tool's stub)."""
+        spaces = self._spaces_for("python")
+        return _python.prompt(spaces, None if self._catalog is None else len(self._catalog))
+
+    def _spaces_for(self, language: str) -> Mapping[str, _Space]:
+        if language == "typescript" or self._catalog is None:
+            return self._spaces
+        return _python.discovering(self._spaces, self._catalog)
+
     def _full_typescript(self) -> str:
         ts = TypeScript()
         blocks = [self._declare(space, ts) for space in self._spaces.values()]
@@ -234,19 +250,32 @@ class ToolAPI:
             for name, tool in space.tools.items()
         }
 
-    def _spec(self) -> list[list[Any]]:
+    def _spec(self, language: str) -> list[list[Any]]:
         """What the sandbox's entry needs to build the namespaces."""
+        if language == "python":
+            return _python.spec(self._spaces)
         return [
             [name, [[tool, space.provider.positional_args] for tool in space.tools]] for name, space in self._spaces.items()
         ]
 
     def _code(
-        self, code: str, result: RunResult, limits: Optional[Limits], outbound: Any, execution: Optional[Execution] = None
+        self,
+        code: str,
+        result: RunResult,
+        limits: Optional[Limits],
+        outbound: Any,
+        execution: Optional[Execution] = None,
+        language: str = "typescript",
     ) -> WorkerCode:
         def trace(record: Mapping[str, Any]) -> None:
             result.logs.extend(f"[{line['level']}] {line['message']}" for line in record["logs"])
 
-        dispatch = _Dispatcher(self._spaces, result.calls, execution, self._approvals if execution else None)
+        check_unicode(code)
+        approvals = self._approvals if execution else None
+        dispatch = _Dispatcher(self._spaces_for(language), result.calls, execution, approvals)
+        if language == "python":
+            modules = _python.modules(normalize_python(code))
+            return WorkerCode("main.py", modules, env={"dispatch": dispatch}, global_outbound=outbound, limits=limits, on_trace=trace)
         return WorkerCode(
             "main.ts",
             {"main.ts": MAIN, PLAN_MODULE: {"ts": normalize_code(code)}, **snippet_modules(self._snippets)},
@@ -256,51 +285,64 @@ class ToolAPI:
             on_trace=trace,
         )
 
-    def run(self, code: str, *, limits: Optional[Limits] = None, global_outbound: Any = None) -> RunResult:
-        """Runs the model's `code` (see `normalize_code` for the forms it may take) in a fresh
-        sandbox. A failing plan is reported in `.error`, never raised.
+    def run(
+        self, code: str, *, language: str = "typescript", limits: Optional[Limits] = None, global_outbound: Any = None
+    ) -> RunResult:
+        """Runs the model's `code` in a fresh sandbox: TypeScript (see `normalize_code` for the
+        forms it may take), or with ``language="python"`` Python against the stubs `python`
+        shows (see `normalize_python`), in the sandbox's Pyodide. A failing plan is reported in
+        `.error`, never raised: for Python, a traceback of the plan's own lines.
 
         A call to a tool that requires approval pauses the plan: the result then has
         ``status="paused"``, its ``execution_id`` and the ``pending`` calls, and the worker waits
         (its CPU and wall-clock limits do not count the pause). `approve`/`reject` decide and
         return the same execution's next result; the approved call runs once, a rejected one
         raises in the plan, which may catch it."""
+        _python.prepare(language)
         if self._pausable:
-            return self._start(code, limits, global_outbound)
+            return self._start(code, limits, global_outbound, language)
         result = RunResult(execution_id=new_id("x"))
         try:
-            worker_code = self._code(code, result, limits, global_outbound)
+            worker_code = self._code(code, result, limits, global_outbound, language=language)
         except WorkerError as e:
             result.error = _format_error(e)
-            return self._record(code, result)
+            return self._record(code, result, language)
         # A loader made for one run creates its one isolate on demand; a pool would be wasted.
         own = self._loader is None
         loader = Loader(threads=1, pool_size=0) if own else self._loader
         assert loader is not None
         try:
             with loader.load(worker_code) as worker:
-                result.value = worker.get_entrypoint().run(self._spec())
+                result.value, result.error = _python.outcome(worker.get_entrypoint().run(self._spec(language)), language)
         except WorkerError as e:
             result.error = _format_error(e)
         finally:
             if own:
                 loader.close()
-        return self._record(code, result)
+        return self._record(code, result, language)
 
     async def arun(
-        self, code: str, *, loader: Optional[AsyncLoader] = None, limits: Optional[Limits] = None, global_outbound: Any = None
+        self,
+        code: str,
+        *,
+        language: str = "typescript",
+        loader: Optional[AsyncLoader] = None,
+        limits: Optional[Limits] = None,
+        global_outbound: Any = None,
     ) -> RunResult:
         """`run` for asyncio: tools may be coroutine functions awaited on the running loop."""
+        await asyncio.to_thread(_python.prepare, language)
         if self._pausable:
-            return await self._astart(code, limits, global_outbound, loader)
+            return await self._astart(code, limits, global_outbound, loader, language)
         result = RunResult(execution_id=new_id("x"))
         own = loader is None
         active = AsyncLoader(threads=1, pool_size=0) if own else loader
         assert active is not None
         try:
-            worker = await active.load(self._code(code, result, limits, global_outbound))
+            worker = await active.load(self._code(code, result, limits, global_outbound, language=language))
             try:
-                result.value = await worker.get_entrypoint().run(self._spec())
+                raw = await worker.get_entrypoint().run(self._spec(language))
+                result.value, result.error = _python.outcome(raw, language)
             finally:
                 worker.close()
         except WorkerError as e:
@@ -308,9 +350,9 @@ class ToolAPI:
         finally:
             if own:
                 active.close()
-        return self._record(code, result)
+        return self._record(code, result, language)
 
-    def _record(self, code: str, result: RunResult) -> RunResult:
+    def _record(self, code: str, result: RunResult, language: str = "typescript") -> RunResult:
         """Adds the finished `result` to the history, and returns it."""
         record = ExecutionRecord(
             result.execution_id or "",
@@ -320,6 +362,7 @@ class ToolAPI:
             result.error,
             result.started_at,
             time.time() - result.started_at,
+            language,
         )
         with self._history_lock:
             self._history.append(record)
@@ -341,6 +384,8 @@ class ToolAPI:
             raise ValueError(f"no finished execution {execution_id!r} in the history")
         if record.error is not None:
             raise ValueError(f"execution {execution_id!r} failed; only a plan that succeeded can be saved")
+        if record.language != "typescript":
+            raise ValueError(f"execution {execution_id!r} is a {record.language} plan; snippets are TypeScript")
         home = self._spaces.get(DEFAULT_NAMESPACE)
         if home is not None and "run" in home.tools:
             raise ValueError("codemode.run is a tool here, so snippets cannot be run; rename the tool")
@@ -365,7 +410,7 @@ class ToolAPI:
 
     # -- plans that may pause for approval ------------------------------------------------------
 
-    def _prepare(self, code: str, limits: Optional[Limits], outbound: Any) -> tuple[Execution, WorkerCode]:
+    def _prepare(self, code: str, limits: Optional[Limits], outbound: Any, language: str) -> tuple[Execution, WorkerCode]:
         """An execution and its worker's code. Its wall-clock limit is kept here, counting only
         time not paused, so the engine gets the other limits alone."""
         wall_s = limits.wall_ms / 1000 if limits is not None and limits.wall_ms is not None else None
@@ -380,17 +425,18 @@ class ToolAPI:
                 sub_requests=limits.sub_requests,
                 conversion_nodes=limits.conversion_nodes,
             )
-        return execution, self._code(code, execution.result, engine, outbound, execution)
+        return execution, self._code(code, execution.result, engine, outbound, execution, language)
 
-    def _start(self, code: str, limits: Optional[Limits], outbound: Any) -> RunResult:
+    def _start(self, code: str, limits: Optional[Limits], outbound: Any, language: str) -> RunResult:
         try:
-            execution, worker_code = self._prepare(code, limits, outbound)
+            execution, worker_code = self._prepare(code, limits, outbound, language)
         except WorkerError as e:
             return RunResult(error=_format_error(e))
-        threading.Thread(target=self._execute, args=(execution, worker_code), name="codemode-plan", daemon=True).start()
+        args = (execution, worker_code, language)
+        threading.Thread(target=self._execute, args=args, name="codemode-plan", daemon=True).start()
         return self._settle(execution)
 
-    def _execute(self, execution: Execution, worker_code: WorkerCode) -> None:
+    def _execute(self, execution: Execution, worker_code: WorkerCode, language: str) -> None:
         own = self._loader is None
         loader = Loader(threads=1, pool_size=0) if own else self._loader
         assert loader is not None
@@ -398,24 +444,26 @@ class ToolAPI:
         try:
             with loader.load(worker_code) as worker:
                 execution.worker = worker
-                value = worker.get_entrypoint().run(self._spec())
+                value, error = _python.outcome(worker.get_entrypoint().run(self._spec(language)), language)
         except WorkerError as e:
             error = _format_error(e)
         finally:
             if own:
                 loader.close()
-            self._conclude(execution, value, error)
+            self._conclude(execution, value, error, language)
 
-    def _conclude(self, execution: Execution, value: Any, error: Optional[str]) -> None:
+    def _conclude(self, execution: Execution, value: Any, error: Optional[str], language: str) -> None:
         """The plan ended: whoever waits is told, its place among paused plans is freed, and it
         joins the history."""
         execution.finish(value, error)
         self._approvals.release(execution)
-        self._record(execution.code, dataclasses.replace(execution.result, value=value, error=execution.error))
+        self._record(execution.code, dataclasses.replace(execution.result, value=value, error=execution.error), language)
 
-    async def _astart(self, code: str, limits: Optional[Limits], outbound: Any, loader: Optional[AsyncLoader]) -> RunResult:
+    async def _astart(
+        self, code: str, limits: Optional[Limits], outbound: Any, loader: Optional[AsyncLoader], language: str
+    ) -> RunResult:
         try:
-            execution, worker_code = self._prepare(code, limits, outbound)
+            execution, worker_code = self._prepare(code, limits, outbound, language)
         except WorkerError as e:
             return RunResult(error=_format_error(e))
 
@@ -428,7 +476,7 @@ class ToolAPI:
                 worker = await active.load(worker_code)
                 execution.worker = worker
                 try:
-                    value = await worker.get_entrypoint().run(self._spec())
+                    value, error = _python.outcome(await worker.get_entrypoint().run(self._spec(language)), language)
                 finally:
                     worker.close()
             except WorkerError as e:
@@ -436,7 +484,7 @@ class ToolAPI:
             finally:
                 if own:
                     active.close()
-                self._conclude(execution, value, error)
+                self._conclude(execution, value, error, language)
 
         execution.task = asyncio.get_running_loop().create_task(execute())
         return await asyncio.to_thread(self._settle, execution)
@@ -494,37 +542,37 @@ class ToolAPI:
         """`reject` for asyncio."""
         return await asyncio.to_thread(self._settle, self._decide(call_id, _Decision(False, reason)))
 
-    def _run_tool_description(self) -> str:
+    def _run_tool_description(self, language: str = "typescript") -> str:
+        _python.check_language(language)
+        if language == "python":
+            return _python.USAGE + self.python()
         return (
             "Run TypeScript that calls the tools below. Write the body of an async function "
             "(use await, return the final value). Console output is returned too.\n\n" + self.typescript()
         )
 
-    def _run_tool_schema(self) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "properties": {"code": {"type": "string", "description": "TypeScript: the body of an async function"}},
-            "required": ["code"],
-        }
+    def _run_tool_schema(self, language: str = "typescript") -> dict[str, Any]:
+        _python.check_language(language)
+        what = "Python: a script whose last expression is the result" if language == "python" else "TypeScript: the body of an async function"
+        return {"type": "object", "properties": {"code": {"type": "string", "description": what}}, "required": ["code"]}
 
-    def openai_tool(self, name: str = "run_code") -> dict[str, Any]:
-        """`run` as one tool in OpenAI's function-calling format."""
-        return {
-            "type": "function",
-            "function": {"name": name, "description": self._run_tool_description(), "parameters": self._run_tool_schema()},
-        }
+    def openai_tool(self, name: str = "run_code", language: str = "typescript") -> dict[str, Any]:
+        """`run` as one tool in OpenAI's function-calling format (for plans in `language`: pass
+        the same to `handle_tool_call`)."""
+        description, parameters = self._run_tool_description(language), self._run_tool_schema(language)
+        return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
 
-    def anthropic_tool(self, name: str = "run_code") -> dict[str, Any]:
-        """`run` as one tool in Anthropic's tool-use format."""
-        return {"name": name, "description": self._run_tool_description(), "input_schema": self._run_tool_schema()}
+    def anthropic_tool(self, name: str = "run_code", language: str = "typescript") -> dict[str, Any]:
+        """`run` as one tool in Anthropic's tool-use format (for plans in `language`)."""
+        return {"name": name, "description": self._run_tool_description(language), "input_schema": self._run_tool_schema(language)}
 
-    def pydantic_ai_tool(self, name: str = "run_code") -> Any:
-        """`run` as one `pydantic_ai.Tool` (needs pydantic-ai)."""
-        return adapters.pydantic_ai_tool(self, name)
+    def pydantic_ai_tool(self, name: str = "run_code", language: str = "typescript") -> Any:
+        """`run` as one `pydantic_ai.Tool` (needs pydantic-ai), for plans in `language`."""
+        return adapters.pydantic_ai_tool(self, name, language)
 
-    def openai_agents_tool(self, name: str = "run_code") -> Any:
-        """`run` as one OpenAI Agents SDK `FunctionTool` (needs openai-agents)."""
-        return adapters.openai_agents_tool(self, name)
+    def openai_agents_tool(self, name: str = "run_code", language: str = "typescript") -> Any:
+        """`run` as one OpenAI Agents SDK `FunctionTool` (needs openai-agents), for plans in `language`."""
+        return adapters.openai_agents_tool(self, name, language)
 
     def handle_tool_call(self, arguments: Union[str, Mapping[str, Any]], **run_options: Any) -> str:
         """Runs a `run_code` call from either format (arguments as JSON text or a dict) and

@@ -78,12 +78,16 @@ class Catalog:
 
     def describe(self, path: str) -> str:
         """The TypeScript declaration of the tool at `path`."""
+        return self._describe(path, self.lookup(path))
+
+    def lookup(self, path: str) -> Tool:
+        """The tool at `path`, or a ToolError suggesting close matches."""
         tool = self._tools.get(path)
         if tool is None:
             close = self.search(path.replace(".", " "), 3)
             hint = f"; did you mean {', '.join(c['path'] for c in close)}?" if close else ""
             raise ToolError(f"no tool at {path!r}{hint}")
-        return self._describe(path, tool)
+        return tool
 
     @staticmethod
     def tools(namespace: str, current: Callable[[], Catalog]) -> Sequence[Tool]:

@@ -31,6 +31,8 @@ class ExecutionRecord:
     """`time.time()` when it started."""
     duration_s: float
     """From start to end, time paused for approval included."""
+    language: str = "typescript"
+    """What the plan was written in: ``"typescript"`` or ``"python"``."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,11 +1,14 @@
 """What a model writes, made a module whose default export is the plan: models wrap code in
-markdown fences, write an arrow function, a named async function, or only its body."""
+markdown fences, write an arrow function, a named async function, or only its body. A Python
+plan only loses its fence here; the sandbox compiles its forms (`_guest.plan`)."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["normalize_code"]
+from .._workerbox import CodeError
+
+__all__ = ["normalize_code", "normalize_python"]
 
 _FENCE = re.compile(r"^\s*```[\w+-]*[ \t]*\n(.*?)\n?```\s*$", re.DOTALL)
 _EXPORT_DEFAULT = re.compile(r"^\s*export\s+default\b", re.MULTILINE)
@@ -32,6 +35,31 @@ def normalize_code(text: str) -> str:
     if (_ARROW.match(stripped) or _FUNCTION.match(stripped)) and _one_expression(stripped):
         return "export default " + code.lstrip()
     return "export default async function () { " + code + "\n}\n"
+
+
+def check_unicode(text: str) -> None:
+    """Raises CodeError if `text` cannot be encoded as UTF-8 (a lone surrogate, which is what
+    json.loads makes of a model's ``"\\ud800"``): no sandbox could take it as code."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise CodeError(f"the plan is not valid Unicode: {e.reason} at character {e.start}") from None
+
+
+def normalize_python(text: str) -> str:
+    """`text` as the source of a Python plan: a markdown fence (```python ... ```) around it
+    is removed; nothing else changes, so line numbers stay the model's own.
+
+    The sandbox compiles it (with its own Python's grammar) in whichever form the model wrote:
+    a script whose last expression statement is the result (as in a notebook cell), the body
+    of a function (a top-level ``return``, ``await``: it then runs as ``async def``), or a
+    module defining ``main()`` or ``async def main()``, which is called for the result (a
+    trailing ``main()``, ``print(main())`` or ``asyncio.run(main())`` line is dropped; an
+    ``if __name__ == "__main__":`` block does not run). Code that does not compile is
+    reported as the plan's SyntaxError.
+    """
+    match = _FENCE.match(text)
+    return match.group(1) if match else text
 
 
 def _one_expression(code: str) -> bool:

@@ -29,7 +29,8 @@ class RunResult:
     logs: list[str] = dataclasses.field(default_factory=list)
     calls: list[ToolCall] = dataclasses.field(default_factory=list)
     error: Optional[str] = None
-    """None, or what went wrong, written for the model: the TypeScript position, no traceback."""
+    """None, or what went wrong, written for the model: for TypeScript the plan's position, no
+    traceback; for Python the traceback of the plan's own lines."""
     status: str = "done"
     """``"done"``, or ``"paused"``: calls in `pending` wait for `ToolAPI.approve`/`reject`."""
     execution_id: Optional[str] = None
