@@ -60,15 +60,6 @@ def _host_error(e: Exception) -> Exception:
     return ToolError(message if name == "ToolError" else f"{name}: {message}")
 
 
-def _plain(value: Any) -> Any:
-    # A JS object or array that comes back through an env binding can arrive as the env
-    # wrapper (its prototype has methods); the plan wants the data.
-    target = getattr(value, "_target", None)
-    if type(value).__name__ == "Env" and target is not None:
-        return target.to_py()
-    return value
-
-
 # Frames that run inside the code that wrote them: a call in `gather(*(f(x) for x in xs))` is
 # the coroutine's own.
 _INLINE = frozenset({"<genexpr>", "<listcomp>", "<setcomp>", "<dictcomp>", "<lambda>"})
@@ -107,7 +98,7 @@ def _tool(dispatch: Any, space: str, name: str, params: list[list[str]], positio
 
     async def awaited(message: Any) -> Any:
         try:
-            return _plain(await dispatch.call.aio(space, name, message))
+            return await dispatch.call.aio(space, name, message)
         except Exception as e:
             raise _host_error(e) from None
 
@@ -116,7 +107,7 @@ def _tool(dispatch: Any, space: str, name: str, params: list[list[str]], positio
         if _in_coroutine(sys._getframe(1)):
             return awaited(message)
         try:
-            return _plain(dispatch.call.sync(space, name, message))
+            return dispatch.call.sync(space, name, message)
         except Exception as e:
             raise _host_error(e) from None
 
