@@ -272,3 +272,36 @@ def test_the_string_hash_seed_is_shared_within_a_process_as_documented(py_loader
         hashes.append(worker.get_entrypoint().h())
         worker.close()
     assert hashes[0] == hashes[1]
+
+
+def test_each_entrypoint_class_is_reachable_by_name(py_loader):
+    source = '''
+from workers import WorkerEntrypoint
+
+class Base(WorkerEntrypoint):
+    def who(self):
+        return type(self).__name__
+
+class Admin(Base):
+    def reset(self, n):
+        return f"reset {n} by {self.ctx.props.user}"
+
+class Reader(Base):
+    async def read(self, key, env=None):
+        return self.env.DATA[key]
+
+def ping():
+    return "pong"
+'''
+    worker = python_worker(py_loader, source, env={"DATA": {"k": "v"}})
+    try:
+        assert worker.get_entrypoint().ping() == "pong"
+        assert worker.get_entrypoint("Admin", props={"user": "ada"}).reset(3) == "reset 3 by ada"
+        assert worker.get_entrypoint("Admin").who() == "Admin"
+        assert worker.get_entrypoint("Reader").read("k") == "v"
+        with pytest.raises(wb.WorkerError, match="no export named"):
+            worker.get_entrypoint("Nobody").ping()
+        with pytest.raises(wb.WorkerError, match="no method"):
+            worker.get_entrypoint().reset(1)
+    finally:
+        worker.close()

@@ -45,9 +45,12 @@ pub(super) fn begin_call<'s>(
     };
     // A name V8 cannot hold as a string names no export.
     let Some(key) = v8::String::new(tc, export) else { return Err(no_export()) };
-    let Some(target) = ns.get(tc, key.into()) else {
+    let Some(mut target) = ns.get(tc, key.into()) else {
         return Err(exception::take(tc));
     };
+    if export != "default" && js.main_name == crate::python::MAIN {
+        target = python_entrypoint(tc, ns, key)?;
+    }
     let hooks = v8::Local::new(tc, js.hooks.as_ref().expect("hooks exist when alive"));
     let env = v8::Local::new(tc, js.env.as_ref().expect("env exists when alive"));
     // One budget for everything this call hands in.
@@ -100,6 +103,19 @@ pub(super) fn begin_call<'s>(
     };
     let promise = adopt(tc, result)?;
     Ok(v8::Global::new(tc, promise))
+}
+
+/// A Python worker's class entrypoint: its bridge exports one object per `WorkerEntrypoint`
+/// class under `entrypoints` (an ES module cannot export names it learns at run time).
+fn python_entrypoint<'s>(
+    tc: &mut v8::PinnedRef<'_, v8::TryCatch<'_, 's, v8::HandleScope<'_>>>,
+    ns: v8::Local<'s, v8::Object>,
+    key: v8::Local<'s, v8::String>,
+) -> Result<v8::Local<'s, v8::Value>> {
+    let name = v8::String::new(tc, "entrypoints").unwrap();
+    let Some(table) = ns.get(tc, name.into()) else { return Err(exception::take(tc)) };
+    let Ok(table) = v8::Local::<v8::Object>::try_from(table) else { return Ok(v8::undefined(tc).into()) };
+    table.get(tc, key.into()).ok_or_else(|| exception::take(tc))
 }
 
 /// `hooks.http.readHostBody(id)` or `cancelHostBody(id)`: a promise of the next chunk (or null).

@@ -89,20 +89,30 @@ function raise(error) {
 
 if (started.error) raise(started.error);
 const call = prelude.call;
-const entry = {};
-for (const name of started.methods) {
-  entry[name] = async function (...args) {
-    const ctx = args.pop();
-    const env = args.pop();
-    let result;
-    try {
-      result = await Promise.race([broken, call.callPromising(name, args, env, ctx)]);
-    } catch (e) {
-      // `call` answers every Python exception itself; what escapes it broke the interpreter.
-      throw new PythonFatalError(String(e && e.message ? e.message : e));
-    }
-    if (result.error) raise(result.error);
-    return result.ok;
-  };
+
+// One entrypoint's methods: each calls into Python with `(...args, env, ctx)` as Workers hands
+// an object export's methods.
+function methods(names, entrypoint) {
+  const object = {};
+  for (const name of names) {
+    object[name] = async function (...args) {
+      const ctx = args.pop();
+      const env = args.pop();
+      let result;
+      try {
+        result = await Promise.race([broken, call.callPromising(entrypoint, name, args, env, ctx)]);
+      } catch (e) {
+        // `call` answers every Python exception itself; what escapes it broke the interpreter.
+        throw new PythonFatalError(String(e && e.message ? e.message : e));
+      }
+      if (result.error) raise(result.error);
+      return result.ok;
+    };
+  }
+  return object;
 }
-export default entry;
+
+/** The WorkerEntrypoint classes by name (`get_entrypoint("Name")`; see isolate/entry.rs). */
+export const entrypoints = Object.create(null);
+for (const [name, names] of Object.entries(started.classes)) entrypoints[name] = methods(names, name);
+export default methods(started.methods, undefined);

@@ -29,6 +29,7 @@ APP = "/app"
 
 _main = None
 _entrypoint = None
+_classes = {}
 _busy_sleep = time.sleep
 
 
@@ -149,14 +150,25 @@ def _module_name(main):
     return posixpath.relpath(path, APP)[:-3].replace("/", ".")
 
 
-def _entrypoint_class(module):
-    classes = [
-        v
+def _entrypoint_classes(module):
+    """The module's WorkerEntrypoint subclasses by name, and the default one: `Default`, else
+    the only one."""
+    classes = {
+        v.__name__: v
         for v in vars(module).values()
         if inspect.isclass(v) and issubclass(v, WorkerEntrypoint) and v is not WorkerEntrypoint
-    ]
-    named = [c for c in classes if c.__name__ == "Default"]
-    return (named or classes or [None])[0]
+    }
+    default = classes.get("Default") or (next(iter(classes.values())) if len(classes) == 1 else None)
+    return classes, default
+
+
+def _class_methods(cls):
+    names = []
+    for klass in cls.__mro__:
+        if klass is WorkerEntrypoint or klass is object:
+            break
+        names += [n for n, v in vars(klass).items() if not n.startswith("_") and callable(v) and n not in names]
+    return names
 
 
 def _methods(module, cls):
@@ -165,14 +177,12 @@ def _methods(module, cls):
         for n, v in vars(module).items()
         if not n.startswith("_") and inspect.isfunction(v) and v.__module__ == module.__name__
     ]
-    if cls is not None:
-        names += [n for n, v in vars(cls).items() if not n.startswith("_") and callable(v)]
-    return names
+    return names + (_class_methods(cls) if cls is not None else [])
 
 
 def start(app, timer):
     """Reseeds, writes the tenant's files under /app and imports the main module."""
-    global _main, _entrypoint, _timer, _from_entries, _own_keys
+    global _main, _entrypoint, _classes, _timer, _from_entries, _own_keys
     import js
 
     # Taken before the guest runs: replacing js.Object's functions later changes nothing here.
@@ -191,8 +201,9 @@ def start(app, timer):
         if APP not in sys.path:
             sys.path.insert(0, APP)
         _main = __import__(_module_name(main), fromlist=["*"])
-        _entrypoint = _entrypoint_class(_main)
-        return _js({"methods": _methods(_main, _entrypoint)})
+        _classes, _entrypoint = _entrypoint_classes(_main)
+        classes = {name: _class_methods(cls) for name, cls in _classes.items()}
+        return _js({"methods": _methods(_main, _entrypoint), "classes": classes})
     except BaseException as e:
         return _js({"error": _error(e)})
 
@@ -208,12 +219,16 @@ def _error(e):
     return {"type": type(e).__name__, "message": str(e), "traceback": _guest_traceback(e)}
 
 
-async def call(name, args, env, ctx):
-    """Runs method `name`; `{ok: value}` or `{error: {type, message, traceback}}`."""
+async def call(entrypoint, name, args, env, ctx):
+    """Runs method `name` of the default entrypoint (`entrypoint` None) or of the class named
+    `entrypoint`; `{ok: value}` or `{error: {type, message, traceback}}`."""
     try:
         env = Env(env)
-        fn = getattr(_main, name, None) if name in vars(_main) else None
-        if fn is None and _entrypoint is not None:
+        if entrypoint is not None:
+            fn = getattr(_classes[entrypoint](ctx, env), name)
+        elif name in vars(_main):
+            fn = getattr(_main, name)
+        else:
             fn = getattr(_entrypoint(ctx, env), name)
         args = [_py(a) for a in args]
         params = inspect.signature(fn).parameters
