@@ -305,3 +305,37 @@ def ping():
             worker.get_entrypoint().reset(1)
     finally:
         worker.close()
+
+
+def test_a_guest_suspended_in_a_slow_binding_is_held_to_its_wall_limit(py_loader):
+    import time
+
+    source = "def wait(env):\n    return env.slow(3)\n"
+    worker = python_worker(py_loader, source, env={"slow": lambda s: time.sleep(s) or "late"}, limits=wb.Limits(wall_ms=500))
+    started = time.monotonic()
+    with pytest.raises(wb.WallTimeExceeded):
+        worker.get_entrypoint().wait()
+    assert time.monotonic() - started < 2.5
+
+
+def test_closing_a_worker_ends_a_call_suspended_in_a_binding(py_loader):
+    import threading
+    import time
+
+    source = "def wait(env):\n    return env.slow(3)\n"
+    worker = python_worker(py_loader, source, env={"slow": lambda s: time.sleep(s) or "late"})
+    outcome = []
+
+    def call():
+        try:
+            outcome.append(worker.get_entrypoint().wait())
+        except wb.WorkerError as e:
+            outcome.append(e)
+
+    t = threading.Thread(target=call)
+    started = time.monotonic()
+    t.start()
+    time.sleep(0.3)
+    worker.close()
+    t.join(5)
+    assert isinstance(outcome[0], wb.ClosedError) and time.monotonic() - started < 2.5
