@@ -4,16 +4,15 @@ to control the client's side (a disconnect at a chosen moment)."""
 
 import asyncio
 import http.client
-import socket
-import threading
-import time
 
 import pytest
 
 import workerbox as wb
 from workerbox.asgi import App
 
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
+
+from tests._uvicorn import Server  # noqa: E402
 
 APP = r"""
 let cancelled = 0
@@ -61,39 +60,12 @@ export default {
 LIMITS = wb.Limits(cpu_ms=200, wall_ms=3000)
 
 
-class Server:
-    """uvicorn serving `app` on 127.0.0.1 in a thread, for as long as the test runs."""
-
-    def __init__(self, app):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.server.started
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response, conn
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture(params=["sync", "async"])
 def served(request, loader):
     """The app served for a worker of a Loader, and of an AsyncLoader."""
     if request.param == "sync":
         worker = loader.load(main_module="app.js", modules={"app.js": APP}, limits=LIMITS)
-        server = Server(App(worker))
+        server = Server(App(worker), lifespan="on")
         yield server
         server.stop()
         worker.close()
@@ -109,7 +81,7 @@ def served(request, loader):
             made["app"] = App(worker)
         await made["app"](scope, receive, send)
 
-    server = Server(app)
+    server = Server(app, lifespan="on")
     yield server
     server.stop()
     if "loader" in made:
@@ -173,7 +145,7 @@ def test_mounted_inside_starlette(loader):
     routing = pytest.importorskip("starlette.routing")
     with loader.load(main_module="app.js", modules={"app.js": APP}) as worker:
         outer = starlette.Starlette(routes=[routing.Mount("/tenant", app=App(worker))])
-        server = Server(outer)
+        server = Server(outer, lifespan="on")
         try:
             response, data = read(server, "GET", "/tenant/text?name=mounted")
         finally:
@@ -193,7 +165,7 @@ def test_routes_pick_a_worker_per_request(loader):
         name = host.split(".")[0]
         return f"tenant-{name}", lambda: wb.WorkerCode(main_module="t.js", modules={"t.js": TENANT.replace("{name}", name)})
 
-    server = Server(App(loader, route=route))
+    server = Server(App(loader, route=route), lifespan="on")
     try:
         for name in ["a", "b", "a"]:
             response, data = read(server, "GET", "/x", headers={"host": f"{name}.tenants.test"})

@@ -3,17 +3,15 @@
 run_worker_first), content types, ETags and 304s, HEAD, ranges, caching headers, a large file
 streamed from disk, and the worker answering whatever the assets do not."""
 
-import http.client
-import socket
-import threading
-import time
 import tracemalloc
 
 import pytest
 
 from workerbox.asgi import App, Assets
 
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
+
+from tests._uvicorn import Server  # noqa: E402
 
 WORKER = r"""
 export default {
@@ -39,35 +37,6 @@ SITE = {
     "blob.unknownext": b"\x00\x01",
     "digits.txt": "0123456789",
 }
-
-
-class Server:
-    """uvicorn serving `app` on 127.0.0.1 in a thread, for as long as the test runs."""
-
-    def __init__(self, app):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.server.started
-
-    def get(self, path, method="GET", headers=None, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return response, response.read()
-        finally:
-            conn.close()
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ uvicorn over a raw socket to show the server passes them through unchanged."""
 import asyncio
 import os
 import socket
-import threading
 import time
 
 import pytest
@@ -103,16 +102,11 @@ def test_path_traversal_with_a_worker_goes_to_the_worker(site, loader, path):
 
 
 def test_path_traversal_over_a_real_server(site):
-    uvicorn = pytest.importorskip("uvicorn")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(App(assets=Assets(site)), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    pytest.importorskip("uvicorn")
+    from tests._uvicorn import Server
+
+    server = Server(App(assets=Assets(site)))
+    port = server.port
     try:
         for path in [b"/../secret.txt", b"/%2e%2e/secret.txt", b"/..%2fsecret.txt", b"/..%5csecret.txt"]:
             with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
@@ -122,8 +116,7 @@ def test_path_traversal_over_a_real_server(site):
                     answer += chunk
             assert answer.startswith(b"HTTP/1.1 404") and SECRET not in answer, path
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.stop()
 
 
 def test_symlink_out_of_the_directory_is_refused(site, caplog):
