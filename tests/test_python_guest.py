@@ -339,3 +339,12 @@ def test_closing_a_worker_ends_a_call_suspended_in_a_binding(py_loader):
     worker.close()
     t.join(5)
     assert isinstance(outcome[0], wb.ClosedError) and time.monotonic() - started < 2.5
+
+
+def test_prepare_python_makes_the_baseline_once():
+    import time
+
+    wb.prepare_python()
+    started = time.perf_counter()
+    wb.prepare_python()
+    assert time.perf_counter() - started < 0.01

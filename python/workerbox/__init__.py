@@ -6,6 +6,7 @@ model's TypeScript plan against Python tools. See the README for the security mo
 """
 
 from . import bundler, codemode
+from ._python import ensure_runtime as prepare_python
 from ._workerbox import (
     Answer,
     AsyncLoader,
@@ -40,6 +41,7 @@ from ._workerbox import (
 __all__ = [
     "bundler",
     "codemode",
+    "prepare_python",
     "Answer",
     "AsyncLoader",
     "BodyIterator",

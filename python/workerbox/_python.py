@@ -35,7 +35,11 @@ def assets_dir() -> pathlib.Path:
 
 
 def ensure_runtime() -> None:
-    """Registers Pyodide and makes the baseline, once per process (a full boot: seconds)."""
+    """Registers Pyodide and makes the baseline, once per process (a full boot: seconds).
+
+    The first Python `WorkerCode` does this itself; call it (as `workerbox.prepare_python`) at
+    start-up, or from an executor in asyncio code, to take those seconds off the first request.
+    Raises `WorkerError` with the install hint where Pyodide is missing."""
     global _ready
     if _ready:
         return
