@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from conftest import run_isolated
 from test_codemode import find_place, forecast, notify
+from test_codemode_approvals import Bank
 
 import workerbox as wb
 from workerbox import codemode
@@ -260,23 +261,6 @@ def test_agent_framework_tools_take_python_plans(api):
     assert "class codemode:" in tool.description and "Python" in tool.params_json_schema["properties"]["code"]["description"]
     assert asyncio.run(tool.on_invoke_tool(None, json.dumps({"code": "sum([1, 2])"}))) == "result: 3"
     assert asyncio.run(tool.on_invoke_tool(None, "{}")) == 'error: the run_code tool takes {"code": "<Python>"}'
-
-
-class Bank:
-    def __init__(self):
-        self.transfers = []
-
-    def provider(self, **options):
-        def transfer(to: str, amount: int) -> str:
-            """Send money."""
-            self.transfers.append((to, amount))
-            return f"sent {amount} to {to}"
-
-        def balance() -> int:
-            """Money left."""
-            return 1000 - sum(a for _, a in self.transfers)
-
-        return Provider("bank", [transfer, balance], **options)
 
 
 def test_approvals_pause_a_python_plan_then_approve_and_reject():

@@ -76,6 +76,20 @@ async def _plain_later(result: Any) -> Any:
     return plain(await result)
 
 
+def resolve_ref(ref: str, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The schema a local `$ref` (a JSON pointer, `#/$defs/Name`) names in `document`, or None
+    where it names nothing (or something not a schema); shared by both stub renderers."""
+    if not ref.startswith("#/"):
+        return None
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, Mapping) else None
+
+
 def plain(value: Any) -> Any:
     """A tool's result as data the sandbox can receive."""
     if pydantic is not None and isinstance(value, pydantic.BaseModel):

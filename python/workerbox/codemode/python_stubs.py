@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable
 
+from ._schema import resolve_ref
+
 __all__ = ["PythonTypes", "json_schema_to_python", "py_identifier"]
 
 # The names the stubs' own header imports or that annotations use: a schema may not take them.
@@ -129,7 +131,7 @@ class PythonTypes:
         key = (id(document), ref)
         if key in self._names:
             return self._names[key]
-        target = _resolve(ref, document)
+        target = resolve_ref(ref, document)
         if target is None:
             return "Any"
         name = self._free_name(str(target.get("title") or ref.rsplit("/", 1)[-1]), target)
@@ -152,18 +154,6 @@ class PythonTypes:
             name = f"{base}{n}"
         self._bodies[name] = body
         return name
-
-
-def _resolve(ref: str, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    if not ref.startswith("#/"):
-        return None
-    node: Any = document
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node if isinstance(node, Mapping) else None
 
 
 def _has_properties(schema: Mapping[str, Any]) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
+
+from ._schema import resolve_ref
 
 __all__ = ["TypeScript", "json_schema_to_typescript"]
 
@@ -95,7 +97,7 @@ class TypeScript:
         key = (id(document), ref)
         if key in self._names:
             return self._names[key]
-        target = _resolve(ref, document)
+        target = resolve_ref(ref, document)
         if target is None:
             return "unknown"
         name = self._free_name(ref.rsplit("/", 1)[-1], target)
@@ -122,18 +124,6 @@ class TypeScript:
             name = f"{base}{n}"
         self._bodies[name] = body
         return name
-
-
-def _resolve(ref: str, document: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
-    if not ref.startswith("#/"):
-        return None
-    node: Any = document
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node if isinstance(node, Mapping) else None
 
 
 def _is_object(schema: Mapping[str, Any]) -> bool:
