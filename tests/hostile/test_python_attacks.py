@@ -225,3 +225,18 @@ def test_the_hash_seed_a_guest_can_learn_differs_between_processes(pyodide):
         assert done.returncode == 0, done.stderr[-2000:]
         seen.add(done.stdout.strip())
     assert len(seen) == 2
+
+
+def test_pyodide_loaders_cannot_reach_the_runtime_modules_or_host_files(py_loader, next_sandbox_clean):
+    source = '''
+import pyodide_js
+async def attack():
+    outcomes = []
+    for target in ["workerbox:python/native", "/etc/passwd", "pyodide.asm.wasm"]:
+        try:
+            outcomes.append(repr(await pyodide_js._api.loadBinaryFile(target)))
+        except Exception as e:
+            outcomes.append(type(e).__name__)
+    return outcomes
+'''
+    assert run(py_loader, source) == ["JsException"] * 3
