@@ -10,6 +10,8 @@ mod entry;
 mod exception;
 mod mailbox;
 mod polling;
+mod pool;
+mod prime;
 mod sched;
 mod thread;
 mod waiting;
@@ -111,6 +113,8 @@ pub struct Options {
     pub threads: usize,
     /// Blank isolates kept ready per thread.
     pub pool_size: usize,
+    /// Python isolates (Pyodide restored) kept ready per thread, once the loader runs Python.
+    pub python_pool_size: usize,
     /// How long a worker stays idle before its memory is trimmed; None: never.
     pub trim_after: Option<Duration>,
 }
@@ -126,14 +130,14 @@ impl Executor {
     /// them is in a long turn (see `sched`), and the scheduler's clock. `host` runs the calls
     /// workers make to host objects.
     pub fn new(options: Options, host: Option<Arc<dyn Host>>) -> Result<Self> {
-        let Options { threads, pool_size, trim_after } = options;
+        let Options { threads, pool_size, python_pool_size, trim_after } = options;
         if threads == 0 {
             return Err(Error::Worker("threads must be at least 1".into()));
         }
         // V8 first: a thread that locks an isolate must be created after V8 is initialised.
         crate::platform::init()?;
         let extra = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let sched = Arc::new(Scheduler::new(threads, extra, host, pool_size, trim_after));
+        let sched = Arc::new(Scheduler::new(threads, extra, host, pool_size, python_pool_size, trim_after));
         let mut joins = Vec::with_capacity(sched.seats() + 1);
         let (ready_tx, ready) = mpsc::channel();
         let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
@@ -175,6 +179,7 @@ impl Executor {
     pub fn load(&self, code: WorkerCode, reply: Reply<()>, slot: Option<Slot>) -> Result<WorkerHandle> {
         crate::platform::not_forked()?;
         code.validate()?;
+        crate::python::check_names(&code)?;
         if self.sched.closing() {
             return Err(Error::Closed("the loader is closed".into()));
         }
@@ -182,6 +187,11 @@ impl Executor {
         let mailbox = Mailbox::new(id, Command::Load { code, reply, slot });
         self.sched.admit(&mailbox);
         Ok(WorkerHandle { mailbox, sched: self.sched.clone(), last_used: Mutex::new(Instant::now()) })
+    }
+
+    /// Isolates ready in the pools: `(blank, python)`.
+    pub fn pooled(&self) -> (usize, usize) {
+        self.sched.pooled()
     }
 
     /// Terminates running JavaScript, refuses queued commands, stops every isolate thread and

@@ -13,7 +13,7 @@
 //! - The clock thread also owns the deadlines (timers, wall-clock limits): at each it wakes the
 //!   worker, which then queues like any other work.
 //! - Idle time runs chores, never on a caller's path: disposing closed isolates, refilling the
-//!   pool of blank isolates, and trimming workers idle for `trim_after` (a full GC for those
+//!   pools of blank and Python isolates (`pool.rs`), and trimming workers idle for `trim_after` (a full GC for those
 //!   whose memory grew, giving back their empty heap pages; V8 runs no memory reducer of its
 //!   own for an isolate nobody enters). A seat in a chore counts as in a turn, so a long chore
 //!   (the GC of a large heap) brings in an extra thread like a long turn does.
@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use super::capacity::{Release, Releases};
 use super::mailbox::Mailbox;
 use super::polling::OnCpu;
+use super::pool::{Kind, Pools};
 use super::worker::Worker;
 use crate::limits::Limits;
 use crate::rpc::Host;
@@ -55,8 +56,8 @@ pub enum Next {
     Run(Arc<Mailbox>),
     /// Dispose of a closed worker's isolate.
     Dispose(Box<Retired>),
-    /// Make a blank isolate for the pool, if there is room under the isolate cap.
-    Refill,
+    /// Make an isolate for a pool, if there is room under the isolate cap.
+    Refill(Kind),
     /// Give back the memory of a worker idle since its trim deadline, if it still is.
     Trim(Arc<Mailbox>),
     Exit,
@@ -75,8 +76,6 @@ pub struct Scheduler {
     /// Base seats (always in service); the seats after them are extra.
     base: usize,
     pub host: Option<Arc<dyn Host>>,
-    /// Blank isolates to keep ready, in all.
-    pool_target: usize,
     /// How long a worker stays idle before it is trimmed; None: never.
     pub trim_after: Option<Duration>,
     /// Closes accepted whose isolates are not yet disposed.
@@ -104,10 +103,8 @@ struct State {
     trims: Deadlines,
     /// Every open worker, so shutdown can reach them all.
     mailboxes: HashMap<u64, Arc<Mailbox>>,
-    pool: Vec<Worker>,
+    pools: Pools,
     retired: Vec<Retired>,
-    /// At the isolate cap: no refilling until a worker closes.
-    starved: bool,
     /// When the clock means to wake next, so an earlier deadline can wake it sooner.
     clock_wake: Option<Instant>,
     running_seats: usize,
@@ -132,6 +129,7 @@ impl Scheduler {
         extra: usize,
         host: Option<Arc<dyn Host>>,
         pool_size: usize,
+        python_pool_size: usize,
         trim_after: Option<Duration>,
     ) -> Self {
         let seats = base + extra;
@@ -141,9 +139,8 @@ impl Scheduler {
             deadlines: Deadlines::default(),
             trims: Deadlines::default(),
             mailboxes: HashMap::new(),
-            pool: Vec::new(),
+            pools: Pools::new(pool_size * base, python_pool_size * base),
             retired: Vec::new(),
-            starved: false,
             clock_wake: None,
             running_seats: seats,
         };
@@ -159,7 +156,6 @@ impl Scheduler {
             queued: AtomicUsize::new(0),
             base,
             host,
-            pool_target: pool_size * base,
             trim_after,
             releases: Releases::default(),
         }
@@ -189,7 +185,7 @@ impl Scheduler {
         st.mailboxes.remove(&id);
         st.deadlines.set(id, None);
         st.trims.set(id, None);
-        st.starved = false;
+        st.pools.starved = false;
     }
 
     /// Queues `mailbox` (already marked queued) for a thread: `last`, the thread that ran it
@@ -346,19 +342,18 @@ impl Scheduler {
     }
 
     fn chore_pending(&self, st: &State, now: Instant) -> bool {
-        !st.retired.is_empty()
-            || (!st.starved && st.pool.len() < self.pool_target)
-            || st.trims.next().is_some_and(|at| at <= now)
+        !st.retired.is_empty() || st.pools.wanted().is_some() || st.trims.next().is_some_and(|at| at <= now)
     }
 
-    /// The next chore: disposal first (it frees a place under the cap), then the pool (callers
-    /// wait on it), then trimming.
+    /// The next chore: disposal first (it frees a place under the cap), then the pools (callers
+    /// wait on them), then trimming.
     fn take_chore(&self, st: &mut State, now: Instant) -> Option<Next> {
         if let Some(retired) = st.retired.pop() {
             return Some(Next::Dispose(Box::new(retired)));
         }
-        if !st.starved && st.pool.len() < self.pool_target {
-            return Some(Next::Refill);
+        if let Some(kind) = st.pools.wanted() {
+            st.pools.making(kind);
+            return Some(Next::Refill(kind));
         }
         st.trims.take_first_due(now).map(Next::Trim)
     }
@@ -385,16 +380,35 @@ impl Scheduler {
 
     /// A blank isolate with heap cap `heap` from the pool, if one is ready.
     pub fn take_blank(&self, heap: usize) -> Option<Worker> {
-        self.lock().pool.pop_if(|w| w.heap() == heap)
+        self.lock().pools.take_blank(heap)
+    }
+
+    /// An isolate with Pyodide restored and heap cap `heap` from the pool, if one is ready; the
+    /// first ask starts the loader's priming.
+    pub fn take_python(&self, heap: usize) -> Option<Worker> {
+        self.lock().pools.take_python(heap)
     }
 
     pub fn add_blank(&self, blank: Worker) {
-        self.lock().pool.push(blank);
+        self.lock().pools.add_blank(blank);
     }
 
-    /// The isolate cap refused a refill: none until a worker closes.
-    pub fn starve(&self) {
-        self.lock().starved = true;
+    /// A refill chore of `kind` ended; None: the isolate cap refused a place (`starved`: no
+    /// refilling until a worker closes), or the isolate could not be made.
+    pub fn refilled(&self, kind: Kind, made: Option<Worker>, starved: bool) {
+        let mut st = self.lock();
+        st.pools.starved |= starved;
+        st.pools.made(kind, made);
+    }
+
+    /// Pooled Python isolates, handed over to be disposed of to make room at the isolate cap.
+    pub fn take_python_pool(&self) -> Vec<Worker> {
+        self.lock().pools.take_all_python()
+    }
+
+    /// Isolates ready in the pools: `(blank, python)`.
+    pub fn pooled(&self) -> (usize, usize) {
+        self.lock().pools.ready()
     }
 
     /// Keeps a closed worker for disposal at idle time; gives it back when too many wait.
@@ -498,7 +512,7 @@ impl Scheduler {
             return;
         }
         let mailboxes: Vec<_> = st.mailboxes.drain().map(|(_, m)| m).collect();
-        let pool = std::mem::take(&mut st.pool);
+        let pool = st.pools.drain();
         let retired = std::mem::take(&mut st.retired);
         st.deadlines = Deadlines::default();
         st.trims = Deadlines::default();

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::capacity::{Release, Slot};
 use super::mailbox::{Command, Mailbox, State, Status};
 use super::polling::OnCpu;
+use super::pool::Kind;
 use super::sched::{Next, Retired, Scheduler};
 use super::worker::Worker;
 use super::{Call, Done, Reply};
@@ -41,9 +42,9 @@ pub fn run(seat: usize, sched: Arc<Scheduler>, fill: usize, ready: std::sync::mp
         match sched.next(seat, &cpu) {
             Next::Run(mailbox) => run_batch(seat, &sched, &mailbox),
             Next::Dispose(worker) => drop(worker),
-            Next::Refill => match Slot::take() {
-                Ok(slot) => sched.add_blank(Worker::blank(Scheduler::default_heap(), slot)),
-                Err(_) => sched.starve(),
+            Next::Refill(kind) => match Slot::take() {
+                Ok(slot) => sched.refilled(kind, refill(kind, slot), false),
+                Err(_) => sched.refilled(kind, None, true),
             },
             Next::Trim(mailbox) => {
                 let mut due = Some(mailbox);
@@ -56,6 +57,14 @@ pub fn run(seat: usize, sched: Arc<Scheduler>, fill: usize, ready: std::sync::mp
         }
     }
     sched.leave();
+}
+
+/// An isolate for the pool of `kind`, in place `slot`.
+fn refill(kind: Kind, slot: Slot) -> Option<Worker> {
+    match kind {
+        Kind::Blank => Some(Worker::blank(Scheduler::default_heap(), slot)),
+        Kind::Python => super::prime::python(slot),
+    }
 }
 
 /// Runs the worker of `mailbox` while it has work: batches of its commands, then due timers.
@@ -223,11 +232,15 @@ fn load(
     // Read before trying for a place: a close's release is dropped only after its place is free,
     // so if none was pending then, a refusal below is the cap's final word.
     let closes_in_flight = sched.releases.pending();
-    let blank = sched.take_blank(heap).map(Ok).unwrap_or_else(|| {
+    let primed = if code.is_python() { sched.take_python(heap) } else { None };
+    let pooled = primed.or_else(|| sched.take_blank(heap));
+    let blank = pooled.map(Ok).unwrap_or_else(|| {
         let slot = slot.map(Ok).unwrap_or_else(|| {
             Slot::take().or_else(|_| {
-                // At the isolate cap, closed isolates awaiting disposal make room.
+                // At the isolate cap, closed isolates awaiting disposal make room, and so do
+                // pooled Python isolates (a blank one would have been taken above).
                 drop(sched.take_retired());
+                drop(sched.take_python_pool());
                 Slot::take()
             })
         });
@@ -321,7 +334,7 @@ fn link(sched: &Arc<Scheduler>, mailbox: &Arc<Mailbox>) -> HostLink {
 /// One stretch of JavaScript in one worker, under its lock: watched by the watchdog, its CPU
 /// time charged to the worker's waiting calls (or its background account). A turn never spans
 /// threads, so the thread CPU clock measures it exactly wherever the worker runs.
-fn turn(worker: &mut Worker, starting: Option<Limits>, f: impl FnOnce(&mut Worker)) {
+pub(super) fn turn(worker: &mut Worker, starting: Option<Limits>, f: impl FnOnce(&mut Worker)) {
     let handle = worker.thread_safe_handle();
     // Stopped by its handle before this turn began: the handle may have found nothing running
     // to terminate.

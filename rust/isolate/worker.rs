@@ -215,6 +215,9 @@ impl Worker {
         self.limits = code.worker_limits().or_defaults();
         let limits = self.limits;
         Budget::install(self.v8(), limits);
+        // A pooled Python isolate ran the runtime's primer: its module is not the worker's.
+        self.js.module = None;
+        self.js.main = None;
         // A Python worker runs the runtime's bridge, which loads the tenant's main module.
         self.js.main_name =
             if code.is_python() { crate::python::MAIN.to_string() } else { code.main_module.clone() };

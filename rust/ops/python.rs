@@ -2,21 +2,57 @@
 //! snapshot straight into the fresh WebAssembly memory. Pyodide's own restore reads the whole
 //! image from a buffer and writes every page of it; here the image stays in the process (once),
 //! only its non-zero pages are written, so the pages that stay zero cost the sandbox nothing.
+//! Also the hand-over of a Pyodide restored ahead of demand (`prime.js`) to the bridge of the
+//! worker that gets its isolate, kept where no JavaScript can name it (a private key).
 
 use super::{throw_range_error, throw_type_error};
 
 const PAGE: usize = 4096;
 
-/// The bridge's `workerbox:python/native` module: `{header, restore}`.
+/// Where a pooled isolate keeps its restored Pyodide until a worker takes it.
+const PRIMED_KEY: &str = "workerbox#primedPython";
+
+/// The bridge's `workerbox:python/native` module: `{header, restore, keep, take}`.
 pub fn exports<'s>(scope: &mut v8::PinScope<'s, '_>) -> Option<v8::Local<'s, v8::Object>> {
     let object = v8::Object::new(scope);
-    let key = v8::String::new(scope, "header")?;
-    let function = v8::Function::new(scope, header)?;
-    object.set(scope, key.into(), function.into())?;
-    let key = v8::String::new(scope, "restore")?;
-    let function = v8::Function::new(scope, restore)?;
-    object.set(scope, key.into(), function.into())?;
+    method(scope, object, "header", header)?;
+    method(scope, object, "restore", restore)?;
+    method(scope, object, "keep", keep)?;
+    method(scope, object, "take", take)?;
     Some(object)
+}
+
+fn method(
+    scope: &mut v8::PinScope,
+    object: v8::Local<v8::Object>,
+    name: &str,
+    callback: impl v8::MapFnTo<v8::FunctionCallback>,
+) -> Option<()> {
+    let key = v8::String::new(scope, name)?;
+    let function = v8::Function::new(scope, callback)?;
+    object.set(scope, key.into(), function.into()).map(|_| ())
+}
+
+fn primed_key<'s>(scope: &mut v8::PinScope<'s, '_>) -> v8::Local<'s, v8::Private> {
+    let name = v8::String::new(scope, PRIMED_KEY);
+    v8::Private::for_api(scope, name)
+}
+
+/// `keep(runtime)`: holds a restored Pyodide for the worker this isolate is later given to.
+fn keep(scope: &mut v8::PinScope, args: v8::FunctionCallbackArguments, _rv: v8::ReturnValue<v8::Value>) {
+    let key = primed_key(scope);
+    let global = scope.get_current_context().global(scope);
+    global.set_private(scope, key, args.get(0));
+}
+
+/// `take()`: the Pyodide `keep` held, once; undefined in an isolate that was not primed.
+fn take(scope: &mut v8::PinScope, _args: v8::FunctionCallbackArguments, mut rv: v8::ReturnValue<v8::Value>) {
+    let key = primed_key(scope);
+    let global = scope.get_current_context().global(scope);
+    if let Some(runtime) = global.get_private(scope, key).filter(|v| !v.is_undefined()) {
+        global.delete_private(scope, key);
+        rv.set(runtime);
+    }
 }
 
 /// The baseline's header (magic, lengths, build id, hiwire JSON) and its heap image.

@@ -14,8 +14,8 @@ use super::errors::IntoPyResult;
 use super::host::PyHost;
 use super::limits::PyLimits;
 use super::loader::{
-    DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, DEFAULT_TRIM_AFTER_S, LoaderArgs, LoaderCore,
-    Room,
+    DEFAULT_IDLE_TTL_S, DEFAULT_MAX_WARM, DEFAULT_POOL_SIZE, DEFAULT_PYTHON_POOL_SIZE, DEFAULT_TRIM_AFTER_S,
+    LoaderArgs, LoaderCore, Room,
 };
 use super::trace::{self, Source};
 use super::worker::PyWorker;
@@ -56,7 +56,7 @@ impl PyAsyncLoader {
 #[pymethods]
 impl PyAsyncLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None, trim_after_s=Some(DEFAULT_TRIM_AFTER_S)))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, python_pool_size=DEFAULT_PYTHON_POOL_SIZE, host_threads=None, trim_after_s=Some(DEFAULT_TRIM_AFTER_S)))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -64,10 +64,19 @@ impl PyAsyncLoader {
         max_warm: usize,
         idle_ttl_s: Option<f64>,
         pool_size: usize,
+        python_pool_size: usize,
         host_threads: Option<usize>,
         trim_after_s: Option<f64>,
     ) -> PyResult<Self> {
-        let args = LoaderArgs { threads, max_warm, idle_ttl_s, pool_size, host_threads, trim_after_s };
+        let args = LoaderArgs {
+            threads,
+            max_warm,
+            idle_ttl_s,
+            pool_size,
+            python_pool_size,
+            host_threads,
+            trim_after_s,
+        };
         let core = LoaderCore::new(py, args, true)?;
         Ok(PyAsyncLoader { core: Arc::new(core), completer: Completer::start()? })
     }
@@ -182,6 +191,12 @@ impl PyAsyncLoader {
     #[getter]
     fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         self.core.warm_ids(py)
+    }
+
+    /// Isolates made ahead of demand and ready now: `{"blank": n, "python": m}`.
+    #[getter]
+    fn pooled(&self, py: Python<'_>) -> PyResult<std::collections::HashMap<&'static str, usize>> {
+        self.core.pooled(py)
     }
 
     /// Terminates running JavaScript and disposes every worker. Idempotent.

@@ -27,6 +27,10 @@ pub const DEFAULT_MAX_WARM: usize = 1024;
 pub const DEFAULT_IDLE_TTL_S: f64 = 600.0;
 /// Blank isolates each thread keeps ready for `load()`.
 pub const DEFAULT_POOL_SIZE: usize = 2;
+
+/// Python isolates kept ready per thread, once a loader runs Python: each holds a restored
+/// Pyodide (tens of MiB), so one per thread covers a burst as wide as the threads.
+pub const DEFAULT_PYTHON_POOL_SIZE: usize = 1;
 /// Seconds a worker stays idle before its memory is trimmed: long enough that a worker called
 /// every few seconds keeps its warm heap, short enough that a crowd of idle tenants soon shrinks.
 pub const DEFAULT_TRIM_AFTER_S: f64 = 5.0;
@@ -37,6 +41,7 @@ pub struct LoaderArgs {
     pub max_warm: usize,
     pub idle_ttl_s: Option<f64>,
     pub pool_size: usize,
+    pub python_pool_size: usize,
     pub host_threads: Option<usize>,
     pub trim_after_s: Option<f64>,
 }
@@ -69,7 +74,15 @@ pub struct LoaderCore {
 
 impl LoaderCore {
     pub fn new(py: Python<'_>, args: LoaderArgs, asyncio: bool) -> PyResult<Self> {
-        let LoaderArgs { threads, max_warm, idle_ttl_s, pool_size, host_threads, trim_after_s } = args;
+        let LoaderArgs {
+            threads,
+            max_warm,
+            idle_ttl_s,
+            pool_size,
+            python_pool_size,
+            host_threads,
+            trim_after_s,
+        } = args;
         let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let idle_ttl = seconds("idle_ttl_s", idle_ttl_s, false)?;
         let trim_after = seconds("trim_after_s", trim_after_s, true)?;
@@ -81,7 +94,7 @@ impl LoaderCore {
         }
         let host = PyHost::new(asyncio, PoolLimits::with_threads(host_threads));
         let engine_host: Arc<dyn Host> = host.clone();
-        let options = Options { threads, pool_size, trim_after };
+        let options = Options { threads, pool_size, python_pool_size, trim_after };
         let executor = py.detach(|| Executor::new(options, Some(engine_host))).py(py)?;
         Ok(LoaderCore {
             executor: Mutex::new(Some(Arc::new(executor))),
@@ -172,6 +185,12 @@ impl LoaderCore {
         Ok(self.cache.ids())
     }
 
+    /// Isolates ready in the pools, by kind.
+    pub fn pooled(&self, py: Python<'_>) -> PyResult<std::collections::HashMap<&'static str, usize>> {
+        let (blank, python) = self.executor(py)?.pooled();
+        Ok([("blank", blank), ("python", python)].into_iter().collect())
+    }
+
     /// Drops `id` from the warm cache; whether it was there.
     pub fn evict(&self, py: Python<'_>, id: &str) -> PyResult<bool> {
         not_forked(py)?;
@@ -194,7 +213,7 @@ impl PyLoader {
 #[pymethods]
 impl PyLoader {
     #[new]
-    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, host_threads=None, trim_after_s=Some(DEFAULT_TRIM_AFTER_S)))]
+    #[pyo3(signature = (*, threads=None, max_warm=DEFAULT_MAX_WARM, idle_ttl_s=Some(DEFAULT_IDLE_TTL_S), pool_size=DEFAULT_POOL_SIZE, python_pool_size=DEFAULT_PYTHON_POOL_SIZE, host_threads=None, trim_after_s=Some(DEFAULT_TRIM_AFTER_S)))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -202,10 +221,19 @@ impl PyLoader {
         max_warm: usize,
         idle_ttl_s: Option<f64>,
         pool_size: usize,
+        python_pool_size: usize,
         host_threads: Option<usize>,
         trim_after_s: Option<f64>,
     ) -> PyResult<Self> {
-        let args = LoaderArgs { threads, max_warm, idle_ttl_s, pool_size, host_threads, trim_after_s };
+        let args = LoaderArgs {
+            threads,
+            max_warm,
+            idle_ttl_s,
+            pool_size,
+            python_pool_size,
+            host_threads,
+            trim_after_s,
+        };
         let core = LoaderCore::new(py, args, false)?;
         Ok(PyLoader { core })
     }
@@ -255,6 +283,12 @@ impl PyLoader {
     #[getter]
     fn warm_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         self.core.warm_ids(py)
+    }
+
+    /// Isolates made ahead of demand and ready now: `{"blank": n, "python": m}`.
+    #[getter]
+    fn pooled(&self, py: Python<'_>) -> PyResult<std::collections::HashMap<&'static str, usize>> {
+        self.core.pooled(py)
     }
 
     /// Starts a fresh worker from `code`, or from the same fields given as keywords.

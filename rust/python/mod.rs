@@ -6,7 +6,8 @@
 //! package, `assets.rs`), the bridge (`main.js`: restore Pyodide from the baseline, load the
 //! tenant's `main.py`, turn its functions into methods), and the baseline snapshot: one
 //! Pyodide booted and prepared (`prelude.py`) before any tenant code, so each sandbox restores
-//! it instead of booting (`maker.js` makes it). Plain data; no V8 here.
+//! it instead of booting (`maker.js` makes it; `restore.js` restores it, at load or, for a
+//! pooled isolate, ahead of demand in `prime.js`). Plain data; no V8 here.
 
 mod assets;
 
@@ -29,6 +30,9 @@ pub const MAIN: &str = "workerbox:python/main.js";
 /// The maker's main module (see [`maker_code`]).
 const MAKER: &str = "workerbox:python/maker.js";
 
+/// A pooled Python isolate's main module (see [`prime_code`]).
+const PRIME: &str = "workerbox:python/prime.js";
+
 /// The bridge's native functions (`ops/python.rs`): restoring the baseline into the memory.
 pub const NATIVE: &str = "workerbox:python/native";
 
@@ -36,13 +40,48 @@ pub const NATIVE: &str = "workerbox:python/native";
 const APP: &str = "workerbox:python/app";
 
 /// The bridge's own sources, the same for every Python worker.
-const BRIDGE: &[(&str, &str)] =
-    &[(MAIN, include_str!("main.js")), ("workerbox:python/shim.js", include_str!("shim.js"))];
+const BRIDGE: &[(&str, &str)] = &[
+    (MAIN, include_str!("main.js")),
+    ("workerbox:python/shim.js", include_str!("shim.js")),
+    ("workerbox:python/restore.js", include_str!("restore.js")),
+];
 
-/// The runtime module a Python worker (or the maker) imports as `specifier`, if it is one.
+/// The runtime's own workers by their one module: the maker and a primer.
+const RUNTIME_WORKERS: &[(&str, &str)] = &[(MAKER, MAKER_JS), (PRIME, PRIME_JS)];
+const MAKER_JS: &str = include_str!("maker.js");
+const PRIME_JS: &str = include_str!("prime.js");
+
+/// Whether `code` is exactly one of the runtime's own workers. Decided by the whole code, not
+/// a name, so a tenant naming its main module like one gets none of the runtime's modules.
+fn runtime_worker(code: &WorkerCode) -> bool {
+    RUNTIME_WORKERS.iter().any(|(name, text)| {
+        code.main_module == *name
+            && matches!(code.modules.as_slice(), [(n, ModuleSource::Js(src))] if n == name && src == text)
+    })
+}
+
+/// Code that may import the runtime's modules: a Python worker, the maker, a primer.
+fn runtime_code(code: &WorkerCode) -> bool {
+    code.is_python() || runtime_worker(code)
+}
+
+/// Module names under [`PREFIX`] are the runtime's: only its own workers carry one.
+pub fn check_names(code: &WorkerCode) -> Result<()> {
+    let reserved = code.modules.iter().find(|(name, _)| name.starts_with(PREFIX));
+    match reserved {
+        Some((name, _)) if !runtime_worker(code) => Err(Error::Code(format!(
+            "modules: {:?}: names under {PREFIX:?} are reserved for the runtime",
+            crate::value::truncated(name, 256)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The runtime module a Python worker (or the maker, or a primer) imports as `specifier`, if it
+/// is one.
 pub fn resolve(code: &WorkerCode, specifier: &str) -> Option<String> {
-    let runtime = code.is_python() || code.main_module == MAKER;
-    (runtime && specifier.starts_with(PREFIX) && specifier != MAKER && exists(specifier))
+    let main = specifier == MAKER || specifier == PRIME;
+    (runtime_code(code) && specifier.starts_with(PREFIX) && !main && exists(specifier))
         .then(|| specifier.to_string())
 }
 
@@ -55,7 +94,7 @@ fn exists(name: &str) -> bool {
 
 /// The source of runtime module `name` for `code` (which `resolve` let import it).
 pub fn module(code: &WorkerCode, name: &str) -> Option<Cow<'static, ModuleSource>> {
-    if !name.starts_with(PREFIX) || !(code.is_python() || code.main_module == MAKER) {
+    if !name.starts_with(PREFIX) || !runtime_code(code) {
         return None;
     }
     if name == APP {
@@ -89,6 +128,26 @@ fn app(code: &WorkerCode) -> Value {
     ])
 }
 
+/// The limits of a Python worker that sets none: pooled isolates are made with them, and only
+/// a worker whose limits give the same heap can take one.
+pub fn pooled_limits() -> Limits {
+    Limits { memory_mb: Some(crate::code::PYTHON_MEMORY_MB), ..Limits::default() }
+}
+
+/// What a pooled Python isolate runs before any tenant is chosen: Pyodide restored from the
+/// baseline and kept for the bridge. None until the baseline exists.
+pub fn prime_code() -> Option<WorkerCode> {
+    baseline()?;
+    Some(WorkerCode {
+        main_module: PRIME.into(),
+        modules: vec![(PRIME.into(), ModuleSource::Js(PRIME_JS.into()))],
+        env: Value::Undefined,
+        limits: Limits { cpu_ms: Some(10_000), wall_ms: Some(30_000), ..pooled_limits() },
+        outbound: crate::code::Outbound::Closed,
+        compatibility_flags: Vec::new(),
+    })
+}
+
 /// The worker that makes the baseline: it boots Pyodide fully, runs the prelude, and returns
 /// the memory snapshot. It runs no tenant code, so every sandbox restored from it starts clean.
 pub fn maker_code() -> Result<WorkerCode> {
@@ -97,7 +156,7 @@ pub fn maker_code() -> Result<WorkerCode> {
     }
     Ok(WorkerCode {
         main_module: MAKER.into(),
-        modules: vec![(MAKER.into(), ModuleSource::Js(include_str!("maker.js").into()))],
+        modules: vec![(MAKER.into(), ModuleSource::Js(MAKER_JS.into()))],
         env: Value::Undefined,
         // A full boot: seconds of CPU, once per process, on the host's behalf.
         limits: Limits {

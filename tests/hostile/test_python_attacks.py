@@ -240,3 +240,40 @@ async def attack():
     return outcomes
 '''
     assert run(py_loader, source) == ["JsException"] * 3
+
+
+@pytest.mark.parametrize(
+    "name", ["workerbox:python/maker.js", "workerbox:python/prime.js", "workerbox:python/native"]
+)
+def test_a_tenant_cannot_pose_as_the_runtime_by_naming_its_modules_like_the_runtimes(py_loader, name):
+    # As the runtime's own workers, it could import the bridge's native functions (the
+    # baseline's restore, the pooled Pyodide's hand-over).
+    source = 'import native from "workerbox:python/native"; export default { f() { return Object.keys(native) } }'
+    with pytest.raises(wb.CodeError, match="reserved for the runtime"):
+        py_loader.load(main_module=name, modules={name: {"js": source}})
+    with pytest.raises(wb.CodeError, match="reserved for the runtime"):
+        py_loader.load(main_module="main.js", modules={"main.js": "export default {}", name: {"js": source}})
+
+
+def test_a_pooled_sandbox_holds_nothing_of_the_sandbox_before_it(py_loader):
+    # Pooled isolates are made ahead of demand and used once: what one tenant leaves in its
+    # interpreter, its JavaScript globals or its files never reaches the next, pooled or not.
+    leave = """
+import js, os
+def attack():
+    js.globalThis.left = "secret"
+    with open("/tmp/left", "w") as f:
+        f.write("secret")
+    os.environ["LEFT"] = "secret"
+    import sys
+    sys.modules["json"].dumps = lambda *a, **k: "tainted"
+    return "left"
+"""
+    look = """
+import js, os, json
+def attack():
+    return [str(getattr(js.globalThis, "left", None)), os.path.exists("/tmp/left"), os.environ.get("LEFT"), json.dumps(1)]
+"""
+    assert run(py_loader, leave) == "left"
+    for _ in range(3):
+        assert run(py_loader, look) == ["None", False, None, "1"]
