@@ -36,6 +36,12 @@ pub struct Limits {
     pub conversion_nodes: Option<u64>,
 }
 
+/// The most 64 KiB pages any WebAssembly memory may have, whatever its worker's memory limit:
+/// V8's own ceiling (`--wasm-max-mem-pages`, platform.rs) and the most a memory is charged for
+/// (ops/wasm.rs). Each memory is also limited to its worker's room, so this only bounds what a
+/// single memory can map should that charge ever be missed. 1 GiB.
+pub const WASM_MAX_PAGES: u64 = 16384;
+
 /// Applied where nothing is set: every worker is bounded in memory and every call in CPU time.
 /// Wall time is unbounded by default because awaiting a slow host binding is legitimate.
 pub const DEFAULT_LIMITS: Limits = Limits {

@@ -24,9 +24,10 @@ extern "C" fn on_fork_child() {
 pub fn init() -> Result<()> {
     INIT_PID.get_or_init(|| {
         // WebAssembly memory is mapped by V8 itself, outside the per-isolate ArrayBuffer
-        // allocator and its budget; capping every memory at 2048 pages (128 MiB, the default
-        // memory limit) bounds what one grow loop can map. Declared maximums above it still load.
-        v8::V8::set_flags_from_string("--stack-size=900 --wasm-max-mem-pages=2048");
+        // allocator and its budget: every memory is charged to its worker (ops/wasm.rs), and
+        // this ceiling bounds what one memory can map even so. Declared maximums above it load.
+        let pages = crate::limits::WASM_MAX_PAGES;
+        v8::V8::set_flags_from_string(&format!("--stack-size=900 --wasm-max-mem-pages={pages}"));
         let platform = v8::new_default_platform(0, false).make_shared();
         v8::V8::initialize_platform(platform);
         v8::V8::initialize();

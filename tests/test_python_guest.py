@@ -194,6 +194,19 @@ def test_a_python_memory_bomb_is_a_memory_error_and_the_worker_lives_on(py_loade
         worker.close()
 
 
+def test_a_larger_memory_limit_gives_python_more_memory(py_loader):
+    # The interpreter's linear memory grows up to the worker's own limit, not a process-wide
+    # ceiling: 200 MiB does not fit the default limit, and fits at 512.
+    source = "def big():\n    return len(bytearray(200 * 2**20))\n"
+    small = python_worker(py_loader, source)
+    with pytest.raises(wb.PythonError, match="MemoryError"):
+        small.get_entrypoint().big()
+    small.close()
+    large = python_worker(py_loader, source, limits=wb.Limits(memory_mb=512))
+    assert large.get_entrypoint().big() == 200 * 2**20
+    large.close()
+
+
 def test_package_loading_is_refused(py_loader):
     source = "import pyodide_js\ndef load():\n    pyodide_js.loadPackage('numpy')\n"
     worker = python_worker(py_loader, source)

@@ -13,7 +13,7 @@ use super::{bytes_of, state, throw_range_error, throw_type_error};
 
 const PAGE: u64 = 65536;
 /// Every memory's ceiling in pages, as platform.rs tells V8 (`--wasm-max-mem-pages`).
-const CAP_PAGES: u64 = 2048;
+const CAP_PAGES: u64 = crate::limits::WASM_MAX_PAGES;
 /// Where a compiled module keeps the pages its own memories may reach (not reachable from JS).
 const PAGES_KEY: &str = "workerbox#wasmPages";
 
@@ -127,9 +127,11 @@ pub fn op_charge_instance(
     }
 }
 
-/// Memory ceilings (pages) the runtime's shared modules are compiled for: a worker gets the
-/// largest that fits its room, so a few compilations serve every worker of the process.
-const CLASSES: &[u64] = &[512, 1024, CAP_PAGES];
+/// Memory ceilings (pages) the runtime's shared modules are compiled for, doubling from 32 MiB, so
+/// a few compilations serve every worker of the process. A worker gets the largest within three
+/// quarters of its room: the rest stays for its other buffers (the runtime's files, the data it
+/// passes in and out), which a memory charged for all of the room would leave none of.
+const CLASSES: &[u64] = &[512, 1024, 2048, 4096, 8192, CAP_PAGES];
 
 type Shared = std::collections::HashMap<(String, u64), (v8::CompiledWasmModule, u64)>;
 
@@ -145,7 +147,7 @@ pub fn shared_module<'s>(
     bytes: &[u8],
 ) -> Option<v8::Local<'s, v8::WasmModuleObject>> {
     let room = room_pages(scope);
-    let class = CLASSES.iter().rev().copied().find(|&c| c <= room);
+    let class = CLASSES.iter().rev().copied().find(|&c| c <= room / 4 * 3);
     let key = (name.to_string(), class.unwrap_or(room));
     let cached = {
         let shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
@@ -267,7 +269,7 @@ mod tests {
         assert_eq!(pages, 100);
         assert_eq!(&bytes[8..14], &[5, 4, 1, 1, 1, 100]);
         assert_eq!(&bytes[14..], &FOUR_GIB[16..]);
-        assert_eq!(limit_memories(FOUR_GIB, 5000).unwrap().1, CAP_PAGES);
+        assert_eq!(limit_memories(FOUR_GIB, 50_000).unwrap().1, CAP_PAGES);
     }
 
     #[test]

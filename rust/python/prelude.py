@@ -16,6 +16,7 @@ import os
 import posixpath
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -128,16 +129,16 @@ def _sleep(seconds):
 _timer = None
 
 
-def _path(name):
-    path = posixpath.normpath(posixpath.join(APP, name))
-    if not path.startswith(APP + "/"):
+def _path(name, root):
+    path = posixpath.normpath(posixpath.join(root, name))
+    if not path.startswith(root + "/"):
         raise ValueError(f"module name {name!r} points outside the worker's files")
     return path
 
 
-def _write(files):
+def _write(files, root):
     for name, content in files.items():
-        path = _path(name)
+        path = _path(name, root)
         os.makedirs(posixpath.dirname(path), exist_ok=True)
         if isinstance(content, dict):
             content = json.dumps(content["json"])
@@ -145,9 +146,9 @@ def _write(files):
             f.write(content)
 
 
-def _module_name(main):
-    path = _path(main if main.endswith(".py") else main + ".py")
-    return posixpath.relpath(path, APP)[:-3].replace("/", ".")
+def _module_name(main, root):
+    path = _path(main if main.endswith(".py") else main + ".py", root)
+    return posixpath.relpath(path, root)[:-3].replace("/", ".")
 
 
 def _entrypoint_classes(module):
@@ -182,30 +183,66 @@ def _methods(module, cls):
 
 def start(app, timer):
     """Reseeds, writes the tenant's files under /app and imports the main module."""
-    global _main, _entrypoint, _classes, _timer, _from_entries, _own_keys
-    import js
-
-    # Taken before the guest runs: replacing js.Object's functions later changes nothing here.
-    _from_entries = js.Object.fromEntries
-    _own_keys = js.Object.keys
+    global _main, _entrypoint, _classes, _timer
+    _take_js_functions()
     _reseed()
     _timer = timer
     time.sleep = _sleep
     try:
-        app = app.to_py()
-        files = {name: (bytes(v) if isinstance(v, memoryview) else v) for name, v in app["files"].items()}
-        main = app["main"]
-        if not main.endswith(".py"):
-            files[main + ".py"] = files.pop(main)
-        _write(files)
-        if APP not in sys.path:
-            sys.path.insert(0, APP)
-        _main = __import__(_module_name(main), fromlist=["*"])
+        _main = _import_app(app, APP)
         _classes, _entrypoint = _entrypoint_classes(_main)
         classes = {name: _class_methods(cls) for name, cls in _classes.items()}
         return _js({"methods": _methods(_main, _entrypoint), "classes": classes})
     except BaseException as e:
         return _js({"error": _error(e)})
+
+
+def _take_js_functions():
+    global _from_entries, _own_keys
+    import js
+
+    # Taken before the guest runs: replacing js.Object's functions later changes nothing here.
+    _from_entries = js.Object.fromEntries
+    _own_keys = js.Object.keys
+
+
+def _import_app(app, root):
+    """Writes the files of `app` ({main, files}, from JavaScript) under `root` and imports its
+    main module."""
+    app = app.to_py()
+    files = {name: (bytes(v) if isinstance(v, memoryview) else v) for name, v in app["files"].items()}
+    main = app["main"]
+    if not main.endswith(".py"):
+        files[main + ".py"] = files.pop(main)
+    _write(files, root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return __import__(_module_name(main, root), fromlist=["*"])
+
+
+_WARM_ROOT = "/workerbox/warm"
+
+
+def warm(app):
+    """What `start` runs, on a throwaway `app` under its own root, so the bridge can also run a
+    call once in a pooled isolate before any tenant is chosen: Pyodide compiles its JavaScript
+    glue on first use, and a tenant would pay for that in its first milliseconds. `forget`
+    undoes it."""
+    global _main
+    _take_js_functions()
+    _reseed()
+    _main = _import_app(app, _WARM_ROOT)
+    return _js({"methods": _methods(_main, None), "classes": {}})
+
+
+def forget():
+    """Drops what `warm` left: the module, its files, its import path, the taken functions."""
+    global _main, _from_entries, _own_keys
+    sys.modules.pop(_main.__name__, None)
+    _main = _from_entries = _own_keys = None
+    sys.path.remove(_WARM_ROOT)
+    sys.path_importer_cache.pop(_WARM_ROOT, None)
+    shutil.rmtree(_WARM_ROOT)
 
 
 def _guest_traceback(e):

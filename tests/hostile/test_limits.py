@@ -147,18 +147,17 @@ GROW_UNTIL_REFUSED = """
 """
 
 
-@pytest.mark.parametrize("make", [
+MAKES = [
     "new WebAssembly.Memory({ initial: 1 })",
     "new WebAssembly.Memory({ initial: 1, maximum: 65536 })",
     "new WebAssembly.Instance(wasm).exports.mem",
     "(await WebAssembly.instantiate(bytes)).instance.exports.mem",
     "new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.mem",
     "(await WebAssembly.instantiate(await WebAssembly.compile(bytes))).exports.mem",
-])
-def test_webassembly_memory_cannot_grow_past_the_memory_limit(loader, check_alive, make):
-    # WebAssembly memory lives outside the heap and the ArrayBuffer budget; each memory's
-    # maximum is lowered to what the worker's memory limit has room for, so growing it ends in
-    # a catchable RangeError at the limit, not a 4 GiB mapping.
+]
+
+
+def grow_until_refused(loader, make, memory_mb):
     src = f"""import wasm from 'm.wasm'
     import bytes from 'm.data'
     export default {{ async f() {{
@@ -166,10 +165,26 @@ def test_webassembly_memory_cannot_grow_past_the_memory_limit(loader, check_aliv
       {GROW_UNTIL_REFUSED}
     }} }}"""
     modules = {"h.js": src, "m.wasm": {"wasm": WASM_4GIB_MEMORY}, "m.data": {"data": WASM_4GIB_MEMORY}}
-    with loader.load(main_module="h.js", modules=modules, limits=wb.Limits(memory_mb=32)) as w:
-        name, size = w.get_entrypoint().f()
+    with loader.load(main_module="h.js", modules=modules, limits=wb.Limits(memory_mb=memory_mb)) as w:
+        return w.get_entrypoint().f()
+
+
+@pytest.mark.parametrize("make", MAKES)
+def test_webassembly_memory_cannot_grow_past_the_memory_limit(loader, check_alive, make):
+    # WebAssembly memory lives outside the heap and the ArrayBuffer budget; each memory's
+    # maximum is lowered to what the worker's memory limit has room for, so growing it ends in
+    # a catchable RangeError at the limit, not a 4 GiB mapping.
+    name, size = grow_until_refused(loader, make, 32)
     assert name == "RangeError"
     assert 16 << 20 < size <= 32 << 20
+
+
+@pytest.mark.parametrize("make", MAKES)
+def test_a_larger_memory_limit_lets_webassembly_memory_grow_further(loader, check_alive, make):
+    # The limit is the worker's own, not a process-wide ceiling of the default limit's size.
+    name, size = grow_until_refused(loader, make, 384)
+    assert name == "RangeError"
+    assert 256 << 20 < size <= 384 << 20
 
 
 def test_many_webassembly_memories_share_one_budget(loader, check_alive):
