@@ -7,6 +7,7 @@ model's TypeScript plan against Python tools. See the README for the security mo
 
 from . import bundler, codemode
 from ._python import ensure_runtime as prepare_python
+from ._wheels import python_wheels
 from ._workerbox import (
     Answer,
     AsyncLoader,
@@ -42,6 +43,7 @@ __all__ = [
     "bundler",
     "codemode",
     "prepare_python",
+    "python_wheels",
     "Answer",
     "AsyncLoader",
     "BodyIterator",

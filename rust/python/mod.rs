@@ -158,13 +158,10 @@ pub fn maker_code() -> Result<WorkerCode> {
         main_module: MAKER.into(),
         modules: vec![(MAKER.into(), ModuleSource::Js(MAKER_JS.into()))],
         env: Value::Undefined,
-        // A full boot: seconds of CPU, once per process, on the host's behalf.
-        limits: Limits {
-            memory_mb: Some(512),
-            cpu_ms: Some(120_000),
-            wall_ms: Some(300_000),
-            ..Limits::default()
-        },
+        // A full boot: seconds of CPU, once per process, on the host's behalf. The memory of a
+        // default Python worker, so the wasm compiled for it (per memory class) is the one
+        // every default sandbox shares.
+        limits: Limits { cpu_ms: Some(120_000), wall_ms: Some(300_000), ..pooled_limits() },
         outbound: crate::code::Outbound::Closed,
         compatibility_flags: Vec::new(),
     })
