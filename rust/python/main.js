@@ -26,6 +26,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const { py, broken } =
   native.take() ?? (await (await import("workerbox:python/restore.js")).restore());
 
+// Taken before the tenant's Python runs: what it does to its globals later changes nothing here.
+const { Response, Uint8Array } = globalThis;
+
 const prelude = py.pyimport("_workerbox");
 const started = prelude.start(app, sleep);
 
@@ -38,23 +41,45 @@ function raise(error) {
 if (started.error) raise(started.error);
 const call = prelude.call;
 
+const fetchHandler = prelude.fetch;
+
+// Calls into Python: a method by `call`, or a request by `fetchHandler`. Each answer is
+// `{ok}` or `{error}`; what escapes broke the interpreter.
+async function enter(fn, args) {
+  let result;
+  try {
+    result = await Promise.race([broken, fn.callPromising(...args)]);
+  } catch (e) {
+    throw new PythonFatalError(String(e && e.message ? e.message : e));
+  }
+  if (result.error) raise(result.error);
+  return result.ok;
+}
+
 // One entrypoint's methods: each calls into Python with `(...args, env, ctx)` as Workers hands
-// an object export's methods.
+// an object export's methods. A fetch handler (`on_fetch` at the top, `fetch` on a class) is
+// the export's `fetch`, given the request as plain data and answering with a Response.
 function methods(names, entrypoint) {
   const object = {};
   for (const name of names) {
+    if (name === "fetch" || name === "on_fetch") continue;
     object[name] = async function (...args) {
       const ctx = args.pop();
       const env = args.pop();
-      let result;
-      try {
-        result = await Promise.race([broken, call.callPromising(entrypoint, name, args, env, ctx)]);
-      } catch (e) {
-        // `call` answers every Python exception itself; what escapes it broke the interpreter.
-        throw new PythonFatalError(String(e && e.message ? e.message : e));
-      }
-      if (result.error) raise(result.error);
-      return result.ok;
+      return await enter(call, [entrypoint, name, args, env, ctx]);
+    };
+  }
+  if (names.includes("fetch") || (entrypoint === undefined && names.includes("on_fetch"))) {
+    object.fetch = async function (request, env, ctx) {
+      // undefined, not null, for no body: it reaches Python as None.
+      const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+      const headers = [];
+      request.headers.forEach((value, key) => {
+        headers[headers.length] = [key, value];
+      });
+      const wire = { url: request.url, method: request.method, headers, body };
+      const answer = await enter(fetchHandler, [entrypoint, wire, env, ctx]);
+      return new Response(answer.body, { status: answer.status, headers: answer.headers });
     };
   }
   return object;

@@ -42,8 +42,54 @@ class WorkerEntrypoint:
         self.env = env
 
 
+class Request:
+    """The request a fetch handler gets: `on_fetch(request, env)` at the top of the main module,
+    or `fetch(self, request)` on an entrypoint class. `headers` maps lowercase names to values
+    (repeated headers joined with ", "); `body` is bytes, or None without one."""
+
+    def __init__(self, url, method, headers, body):
+        self.url = url
+        self.method = method
+        self.headers = dict(headers)
+        self.body = body
+
+    async def bytes(self):
+        return self.body or b""
+
+    async def text(self):
+        return (self.body or b"").decode()
+
+    async def json(self):
+        return json.loads(await self.text())
+
+    def __repr__(self):
+        return f"<Request {self.method} {self.url}>"
+
+
+class Response:
+    """What a fetch handler returns. `body`: str (sent as UTF-8), bytes or None; `headers`: a
+    dict or a list of (name, value) pairs."""
+
+    def __init__(self, body=None, status=200, headers=None):
+        if not isinstance(body, (str, bytes, bytearray, memoryview, type(None))):
+            raise TypeError(f"Response body must be str, bytes or None, not {type(body).__name__}")
+        self.body = body
+        self.status = status
+        self.headers = list(headers.items() if isinstance(headers, dict) else headers or [])
+
+    @classmethod
+    def json(cls, data, status=200, headers=None):
+        merged = {"content-type": "application/json", **dict(headers or {})}
+        return cls(json.dumps(data), status, merged)
+
+    def __repr__(self):
+        return f"<Response {self.status}>"
+
+
 workers = types.ModuleType("workers", "What Cloudflare's Python Workers call `workers`.")
 workers.WorkerEntrypoint = WorkerEntrypoint
+workers.Request = Request
+workers.Response = Response
 sys.modules["workers"] = workers
 
 
@@ -256,6 +302,38 @@ def _error(e):
     return {"type": type(e).__name__, "message": str(e), "traceback": _guest_traceback(e)}
 
 
+async def fetch(entrypoint, wire, env, ctx):
+    """Runs the fetch handler of the default entrypoint (`entrypoint` None: the main module's
+    `on_fetch`, else its class's `fetch`) or of the class named `entrypoint`, with the request
+    `wire` ({url, method, headers, body}); `{ok: {status, headers, body}}` or `{error: ...}`."""
+    try:
+        env = Env(env)
+        if entrypoint is not None:
+            fn = _classes[entrypoint](ctx, env).fetch
+        elif "on_fetch" in vars(_main):
+            fn = _main.on_fetch
+        else:
+            fn = _entrypoint(ctx, env).fetch
+        wire = _py(wire)
+        body = wire["body"]
+        request = Request(wire["url"], wire["method"], wire["headers"], None if body is None else bytes(body))
+        result = fn(request, **_extra(fn, env, ctx))
+        if inspect.isawaitable(result):
+            result = await result
+        if not isinstance(result, Response):
+            raise TypeError(f"the fetch handler must return a workers.Response, not {type(result).__name__}")
+        body = bytes(result.body) if isinstance(result.body, (bytearray, memoryview)) else result.body
+        return _js({"ok": {"status": result.status, "headers": result.headers, "body": body}})
+    except BaseException as e:
+        return _js({"error": _error(e)})
+
+
+def _extra(fn, env, ctx):
+    """`env` and `ctx` for a handler whose parameters name them."""
+    params = inspect.signature(fn).parameters
+    return {k: v for k, v in (("env", env), ("ctx", ctx)) if k in params}
+
+
 async def call(entrypoint, name, args, env, ctx):
     """Runs method `name` of the default entrypoint (`entrypoint` None) or of the class named
     `entrypoint`; `{ok: value}` or `{error: {type, message, traceback}}`."""
@@ -268,9 +346,7 @@ async def call(entrypoint, name, args, env, ctx):
         else:
             fn = getattr(_entrypoint(ctx, env), name)
         args = [_py(a) for a in args]
-        params = inspect.signature(fn).parameters
-        extra = {k: v for k, v in (("env", env), ("ctx", ctx)) if k in params}
-        result = fn(*args, **extra)
+        result = fn(*args, **_extra(fn, env, ctx))
         if inspect.isawaitable(result):
             result = await result
         return _js({"ok": result})
