@@ -13,9 +13,9 @@
 //! - The clock thread also owns the deadlines (timers, wall-clock limits): at each it wakes the
 //!   worker, which then queues like any other work.
 //! - Idle time runs chores, never on a caller's path: disposing closed isolates, refilling the
-//!   pools of blank and Python isolates (`pool.rs`), and trimming workers idle for `trim_after` (a full GC for those
-//!   whose memory grew, giving back their empty heap pages; V8 runs no memory reducer of its
-//!   own for an isolate nobody enters). A seat in a chore counts as in a turn, so a long chore
+//!   pools of blank and Python isolates (`pool.rs`), and trimming workers idle for `trim_after`
+//!   (a full GC for those whose memory grew, giving back their empty heap pages; V8 runs no
+//!   memory reducer of its own for an isolate nobody enters). A seat in a chore counts as in a turn, so a long chore
 //!   (the GC of a large heap) brings in an extra thread like a long turn does.
 //!
 //! Lock order: a mailbox's lock, then the scheduler's.
