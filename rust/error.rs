@@ -18,6 +18,10 @@ pub struct JsError {
 pub enum Error {
     /// JavaScript threw (or a promise the host awaited rejected).
     Js(JsError),
+    /// A Python worker's guest raised: its bridge's report (`message` "Type: text", `stack` the
+    /// guest's traceback). Only a Python worker's bridge makes one; a JavaScript error of the same
+    /// name stays `Js`.
+    Python(JsError),
     /// The worker's code is unusable: unknown main module, bad module type, unresolvable import.
     Code(String),
     /// A value cannot cross the boundary (unsupported type, cycle, too deep).
@@ -39,7 +43,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Js(e) => write!(f, "{}: {}", e.name, e.message),
+            Error::Js(e) | Error::Python(e) => write!(f, "{}: {}", e.name, e.message),
             Error::Limit { kind, limit, used } => {
                 let what = match kind {
                     LimitKind::Memory => "memory limit",

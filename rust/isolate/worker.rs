@@ -522,7 +522,9 @@ fn host_text<'s>(scope: &mut v8::PinScope<'s, '_>, text: &str, max: usize) -> v8
 /// `console.error` would print it.
 fn report_uncaught(scope: &mut v8::PinScope<'_, '_>, e: &Error) {
     let message = match e {
-        Error::Js(js) => js.stack.clone().unwrap_or_else(|| format!("{}: {}", js.name, js.message)),
+        Error::Js(js) | Error::Python(js) => {
+            js.stack.clone().unwrap_or_else(|| format!("{}: {}", js.name, js.message))
+        }
         other => other.to_string(),
     };
     if let Some(state) = scope.get_slot_mut::<OpState>() {

@@ -109,7 +109,7 @@ pub fn class<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>) -> Bou
 pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     let text = err.to_string();
     let cell = match &err {
-        Error::Js(js) if js.name == "PythonError" => &PYTHON_ERROR,
+        Error::Python(_) => &PYTHON_ERROR,
         Error::Js(_) => &JS_ERROR,
         Error::PythonFatal(_) => &PYTHON_FATAL_ERROR,
         Error::Code(_) => &CODE_ERROR,
@@ -124,11 +124,11 @@ pub fn to_pyerr(py: Python<'_>, err: Error) -> PyErr {
     };
     let build = || -> PyResult<PyErr> {
         let instance = class(py, cell).call1((text.clone(),))?;
-        if let Error::Js(js) = &err {
+        if let Error::Js(js) | Error::Python(js) = &err {
             instance.setattr("name", &js.name)?;
             instance.setattr("message", &js.message)?;
             instance.setattr("stack", &js.stack)?;
-            if js.name == "PythonError" {
+            if matches!(err, Error::Python(_)) {
                 let (kind, _) = js.message.split_once(':').unwrap_or((&js.message, ""));
                 let traceback = js.stack.as_deref().and_then(|s| s.split_once('\n')).map_or("", |(_, t)| t);
                 instance.setattr("type", kind)?;

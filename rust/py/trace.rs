@@ -73,7 +73,7 @@ fn trace_record<'py>(
     if let Some(e) = error {
         let item = PyDict::new(py);
         match e {
-            Error::Js(js) => {
+            Error::Js(js) | Error::Python(js) => {
                 item.set_item("name", &js.name)?;
                 item.set_item("message", &js.message)?;
                 item.set_item("stack", &js.stack)?;

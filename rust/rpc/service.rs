@@ -107,7 +107,9 @@ fn call<'s>(
     let answer = link.answer.clone();
     let reply = Box::new(move |result: crate::error::Result<Value>| {
         let result = result.map_err(|e| match e {
-            crate::error::Error::Js(js) => HostError { name: js.name, message: js.message },
+            crate::error::Error::Js(js) | crate::error::Error::Python(js) => {
+                HostError { name: js.name, message: js.message }
+            }
             other => HostError { name: "Error".into(), message: other.to_string() },
         });
         answer(call_id, result);

@@ -277,3 +277,19 @@ def attack():
     assert run(py_loader, leave) == "left"
     for _ in range(3):
         assert run(py_loader, look) == ["None", False, None, "1"]
+
+
+def test_a_javascript_worker_cannot_pass_its_error_off_as_a_python_one(py_loader):
+    # Only a Python worker's bridge reports a PythonError; a JavaScript error of that name, with
+    # a message and stack shaped like one, stays a JSError with no Python fields.
+    source = """export default { f() {
+      const e = new Error("KeyError: forged")
+      e.name = "PythonError"
+      e.stack = "PythonError: KeyError: forged\\n  File \\"main.py\\", line 1"
+      throw e
+    } }"""
+    with py_loader.load(main_module="m.js", modules={"m.js": source}) as worker:
+        with pytest.raises(wb.JSError) as info:
+            worker.get_entrypoint().f()
+    assert not isinstance(info.value, wb.PythonError)
+    assert info.value.name == "PythonError" and not hasattr(info.value, "traceback")

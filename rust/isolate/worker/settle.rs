@@ -80,6 +80,9 @@ impl Worker {
                             {
                                 Err(Error::PythonFatal(js_error.message))
                             }
+                            _ if js_error.name == "PythonError" && js.main_name == crate::python::MAIN => {
+                                Err(Error::Python(js_error))
+                            }
                             _ => Err(Error::Js(js_error)),
                         }
                     }
