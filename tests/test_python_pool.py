@@ -88,6 +88,14 @@ def test_a_worker_with_another_memory_limit_restores_and_leaves_the_pool_alone()
         assert loader.pooled["python"] == 1
 
 
+def test_a_loader_whose_python_workers_never_fit_the_pool_primes_none():
+    with wb.Loader(threads=1) as loader:
+        ep = loader.load(code(limits=wb.Limits(memory_mb=192))).get_entrypoint()
+        assert ep.hello("y")["greeting"] == "hi y"
+        time.sleep(0.5)
+        assert loader.pooled["python"] == 0
+
+
 def test_python_pool_size_zero_keeps_none():
     with wb.Loader(threads=1, python_pool_size=0) as loader:
         assert loader.load(code()).get_entrypoint().hello("z")["greeting"] == "hi z"

@@ -3,8 +3,8 @@
 //! (Pyodide already restored from the baseline, `prime.rs`) for Python workers whose limits
 //! give the pooled heap. Each is used once: a worker's isolate never goes back to a pool.
 //!
-//! A loader primes Python isolates only after its first Python load, so one that never runs
-//! Python pays nothing for them.
+//! A loader primes Python isolates only after its first Python load that could have taken one,
+//! so one that never runs Python (or only with other memory limits) pays nothing for them.
 
 use super::worker::Worker;
 
@@ -82,11 +82,14 @@ impl Pools {
         self.blank.pop_if(|w| w.heap() == heap)
     }
 
-    /// A Python load asks for a primed isolate with heap cap `heap`; from now on the loader
-    /// keeps some ready.
+    /// A Python load asks for a primed isolate with heap cap `heap`. Once a load could have
+    /// used one (its heap is the pooled one), the loader keeps some ready.
     pub fn take_python(&mut self, heap: usize) -> Option<Worker> {
+        if heap != crate::python::pooled_limits().or_defaults().heap_bytes() {
+            return None;
+        }
         self.python_wanted |= crate::python::baseline().is_some();
-        self.python.pop_if(|w| w.heap() == heap)
+        self.python.pop()
     }
 
     /// Every pooled Python isolate, to dispose of: at the isolate cap a load needs their places

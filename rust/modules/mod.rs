@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::code::{ModuleSource, WorkerCode};
 use crate::error::{Error, Result};
@@ -92,6 +93,8 @@ pub struct ModuleMap {
     cjs: RefCell<HashMap<String, v8::Global<v8::Object>>>,
     /// Generated → TypeScript positions of each TypeScript module, for error stacks.
     ts_maps: Vec<(String, PositionMap)>,
+    /// The runtime's own JavaScript modules (Pyodide's) compiled here, for `recache_runtime`.
+    runtime_scripts: Vec<(crate::code_cache::Key, v8::Global<v8::UnboundModuleScript>)>,
 }
 
 enum DefaultExport {
@@ -111,6 +114,7 @@ impl ModuleMap {
             defaults: Vec::new(),
             cjs: RefCell::new(HashMap::new()),
             ts_maps: Vec::new(),
+            runtime_scripts: Vec::new(),
         }
     }
 
@@ -186,6 +190,13 @@ impl ModuleMap {
                 else {
                     return Ok(None);
                 };
+                if let Some(key) = key
+                    && name.starts_with(crate::python::PREFIX)
+                    && !RECACHED.load(Ordering::Relaxed)
+                {
+                    let script = module.get_unbound_module_script(scope);
+                    self.runtime_scripts.push((key, v8::Global::new(scope, script)));
+                }
                 if let Some(key) = key {
                     match cached {
                         Some(_) if source.get_cached_data().is_some_and(|d| d.rejected()) => {
@@ -283,6 +294,27 @@ impl ModuleMap {
 }
 
 /// Module `name` of `code`: one of its own, or for a Python worker one of the runtime's.
+/// Set once `recache_runtime` has run in this process.
+static RECACHED: AtomicBool = AtomicBool::new(false);
+
+/// Caches the compiled code of the runtime's own modules anew, once per process, after they ran
+/// in this isolate (a Python worker's load): the cache made when they were first compiled holds
+/// only what V8 compiled eagerly, and most of Pyodide's JavaScript is compiled lazily, on first
+/// call. Every later restore then deserializes that code instead of compiling it.
+pub fn recache_runtime(scope: &mut v8::PinScope<'_, '_>) {
+    let scripts = scope.get_slot_mut::<ModuleMap>().map(|m| std::mem::take(&mut m.runtime_scripts));
+    let Some(scripts) = scripts.filter(|s| !s.is_empty()) else { return };
+    if RECACHED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    for (key, script) in scripts {
+        let script = v8::Local::new(scope, script);
+        if let Some(data) = script.create_code_cache() {
+            crate::code_cache::put(key, data.to_vec());
+        }
+    }
+}
+
 fn source_of<'c>(code: &'c WorkerCode, name: &str) -> Option<Cow<'c, ModuleSource>> {
     code.get(name).map(Cow::Borrowed).or_else(|| crate::python::module(code, name))
 }

@@ -95,6 +95,9 @@ impl Worker {
                                 .try_into()
                                 .expect("an evaluated module's namespace is an object");
                             js.main = Some(v8::Global::new(tc, ns));
+                            if js.main_name == crate::python::MAIN {
+                                crate::modules::recache_runtime(tc);
+                            }
                             Ok(None)
                         }
                         Waiter::Call { what, streamed, .. } => {
